@@ -1,0 +1,18 @@
+"""Scikit-learn compatible recurrent neural networks on PyTorch, through skorch."""
+
+from ._base import TrainingDivergedError
+from ._validation import OOV_TOKEN_ID, PAD_TOKEN_ID, Sequences
+from .classifier import RNNClassifier
+from .regressor import RNNRegressor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "OOV_TOKEN_ID",
+    "PAD_TOKEN_ID",
+    "RNNClassifier",
+    "RNNRegressor",
+    "Sequences",
+    "TrainingDivergedError",
+    "__version__",
+]

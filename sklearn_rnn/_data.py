@@ -1,0 +1,149 @@
+"""Dataset, length-bucketing batch sampler and per-batch padding.
+
+Data stays ragged (:class:`~sklearn_rnn._validation.Sequences`); each batch is
+padded to its own longest sequence when it is drawn, never globally.
+"""
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+
+class SequenceDataset(Dataset):
+    """Ragged sequences with optional targets and sample weights.
+
+    Items are fetched a batch at a time through ``__getitems__`` (which
+    ``torch.utils.data.DataLoader`` uses when present), so a batch is padded in
+    one step: ``({"x": padded, "lengths": lengths, "sample_weight": w}, y)``.
+
+    Parameters
+    ----------
+    sequences : Sequences
+        The validated input.
+    y : ndarray or None, default=None
+        Per-sample targets (first axis indexes samples), or None at predict.
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+    target_collate : callable or None, default=None
+        Builds the batch's target from ``[y[i] for i in batch]`` when targets are
+        ragged (CTC); by default ``y[indices]`` as a tensor.
+    """
+
+    def __init__(self, sequences, y=None, sample_weight=None, target_collate=None):
+        self.sequences = sequences
+        self.y = y
+        self.sample_weight = sample_weight
+        self.target_collate = target_collate
+
+    @property
+    def lengths(self):
+        return self.sequences.lengths
+
+    def __len__(self):
+        return len(self.sequences)
+
+    def __getitem__(self, index):
+        return self.__getitems__([index])
+
+    def __getitems__(self, indices):
+        indices = np.asarray(indices, dtype=np.int64)
+        x, lengths = pad_batch(self.sequences, indices)
+        X = {"x": x, "lengths": lengths}
+        if self.sample_weight is not None:
+            X["sample_weight"] = torch.from_numpy(self.sample_weight[indices])
+        if self.y is None:
+            y = torch.zeros(len(indices))  # skorch expects a pair
+        elif self.target_collate is not None:
+            y = self.target_collate([self.y[i] for i in indices])
+        else:
+            y = torch.from_numpy(np.ascontiguousarray(self.y[indices]))
+        return X, y
+
+
+def pad_batch(sequences, indices):
+    """Pad the samples at ``indices`` with zeros to the batch's longest.
+
+    Returns
+    -------
+    x : Tensor of shape (batch, T_max, n_features) float, or (batch, T_max) int64
+    lengths : Tensor of shape (batch,) int64
+    """
+    offsets = sequences.offsets
+    starts = offsets[indices]
+    lengths = offsets[indices + 1] - starts
+    max_len = int(lengths.max())
+    data = sequences.data
+    out = np.zeros((len(indices), max_len) + data.shape[1:], dtype=data.dtype)
+    for row, (start, length) in enumerate(zip(starts.tolist(), lengths.tolist())):
+        out[row, :length] = data[start : start + length]
+    return torch.from_numpy(out), torch.from_numpy(lengths)
+
+
+def _first(batch):
+    return batch
+
+
+class BucketBatchSampler(Sampler):
+    """Batches of similar lengths, in random order.
+
+    Indices are shuffled, cut into pools of ``pool_factor * batch_size``,
+    each pool sorted by length and cut into batches; the batches are then
+    shuffled. Padding per batch stays small while every epoch differs.
+
+    Parameters
+    ----------
+    lengths : ndarray of shape (n_samples,)
+    batch_size : int
+    shuffle : bool
+        False gives batches in length order (used for prediction).
+    bucket : bool
+        False gives plain (shuffled or sequential) batches.
+    random_state : numpy Generator
+    pool_factor : int, default=50
+    """
+
+    def __init__(self, lengths, batch_size, *, shuffle, bucket, random_state, pool_factor=50):
+        self.lengths = np.asarray(lengths)
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.bucket = bucket
+        self.random_state = random_state
+        self.pool_factor = pool_factor
+
+    def __len__(self):
+        return -(-len(self.lengths) // self.batch_size)
+
+    def __iter__(self):
+        n = len(self.lengths)
+        if self.shuffle:
+            order = self.random_state.permutation(n)
+        else:
+            order = np.arange(n)
+        if self.bucket:
+            pool = self.batch_size * self.pool_factor if self.shuffle else n
+            for start in range(0, n, pool):
+                chunk = order[start : start + pool]
+                order[start : start + pool] = chunk[np.argsort(self.lengths[chunk], kind="stable")]
+        batches = [order[i : i + self.batch_size] for i in range(0, n, self.batch_size)]
+        if self.shuffle and self.bucket:
+            batches = [batches[i] for i in self.random_state.permutation(len(batches))]
+        return iter(batches)
+
+
+class BucketIterator(DataLoader):
+    """A ``DataLoader`` over a :class:`SequenceDataset` with bucketed batches.
+
+    skorch builds it as ``iterator_train(dataset, batch_size=..., **kwargs)``.
+    """
+
+    def __init__(self, dataset, batch_size=64, shuffle=False, bucket=True, random_state=None, **kwargs):
+        kwargs.pop("drop_last", None)
+        base = dataset.dataset if isinstance(dataset, torch.utils.data.Subset) else dataset
+        lengths = base.lengths
+        if isinstance(dataset, torch.utils.data.Subset):
+            lengths = lengths[np.asarray(dataset.indices)]
+        if random_state is None:
+            random_state = np.random.default_rng()
+        sampler = BucketBatchSampler(
+            lengths, batch_size, shuffle=shuffle, bucket=bucket, random_state=random_state
+        )
+        super().__init__(dataset, batch_sampler=sampler, collate_fn=_first, **kwargs)

@@ -1,0 +1,340 @@
+"""The one place that knows the input forms of the package.
+
+Every estimator and transformer turns its ``X`` into a :class:`Sequences`
+object here: ragged storage (one concatenated buffer plus offsets, never a
+global padded copy) with each sample's true length.
+
+Accepted forms (see DESIGN.md):
+
+- a 3-D float array ``(n_samples, n_timesteps, n_features)``;
+- a 2-D array or DataFrame ``(n_samples, n_timesteps)``: univariate sequences,
+  ``n_features_in_`` is then its number of columns, as for any sklearn estimator;
+- a sequence (list, tuple, 1-D object array, pandas Series) of per-sample
+  arrays ``(T_i, n_features)`` or ``(T_i,)``; 1-D *integer* samples are tokens;
+- a numpy masked array (the output of :class:`~sklearn_rnn.preprocessing.SequencePadder`),
+  where a time step whose entries are all masked is padding;
+- a :class:`Sequences` object.
+"""
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import _check_feature_names, validate_data
+
+#: Token id reserved for padding (never produced for a real token).
+PAD_TOKEN_ID = 0
+#: Token id reserved for out-of-vocabulary tokens.
+OOV_TOKEN_ID = 1
+
+
+class Sequences:
+    """Ragged sequences stored as one buffer and offsets.
+
+    Parameters
+    ----------
+    data : ndarray of shape (total_steps, n_features) or (total_steps,)
+        All time steps of all samples, concatenated. Float data is 2-D;
+        integer token data is 1-D.
+    offsets : ndarray of shape (n_samples + 1,)
+        Sample ``i`` is ``data[offsets[i]:offsets[i + 1]]``.
+    """
+
+    __slots__ = ("data", "offsets")
+
+    def __init__(self, data, offsets):
+        self.data = data
+        self.offsets = np.asarray(offsets, dtype=np.int64)
+
+    @classmethod
+    def from_list(cls, arrays, dtype=None):
+        """Build from a list of per-sample arrays of the same trailing shape."""
+        lengths = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
+        offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        data = np.concatenate(arrays) if len(arrays) else np.empty((0,))
+        if dtype is not None:
+            data = data.astype(dtype, copy=False)
+        return cls(data, offsets)
+
+    @property
+    def lengths(self):
+        """ndarray of shape (n_samples,): each sample's true length."""
+        return np.diff(self.offsets)
+
+    @property
+    def is_tokens(self):
+        """bool: whether the samples are integer token sequences."""
+        return self.data.ndim == 1
+
+    @property
+    def n_features(self):
+        """int or None: features per time step (None for tokens)."""
+        return None if self.is_tokens else self.data.shape[1]
+
+    def __len__(self):
+        return len(self.offsets) - 1
+
+    def __getitem__(self, index):
+        if isinstance(index, numbers.Integral):
+            return self.data[self.offsets[index] : self.offsets[index + 1]]
+        return self.take(np.arange(len(self))[index])
+
+    def take(self, indices):
+        """Return the samples at ``indices`` as a new :class:`Sequences`."""
+        indices = np.asarray(indices, dtype=np.int64)
+        return Sequences.from_list([self[int(i)] for i in indices], dtype=self.data.dtype)
+
+    def to_list(self):
+        """Return the samples as a list of arrays (views of the buffer)."""
+        return [self[i] for i in range(len(self))]
+
+    def __repr__(self):
+        kind = "tokens" if self.is_tokens else f"n_features={self.n_features}"
+        return f"Sequences(n_samples={len(self)}, {kind})"
+
+
+def _is_tabular(X):
+    """Whether X is 2-D tabular data (array-like of equal-length numeric rows)."""
+    if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:  # DataFrame
+        return True
+    if sp.issparse(X):
+        return True
+    if isinstance(X, np.ndarray):
+        return X.ndim == 2
+    return False
+
+
+def _as_sample_array(sample, index):
+    """Convert one ragged sample to an ndarray, with a clear error."""
+    if hasattr(sample, "to_numpy"):
+        sample = sample.to_numpy()
+    if isinstance(sample, str):
+        raise ValueError(
+            f"Sample {index} is a string ({sample[:30]!r}); text must be tokenized "
+            "first, for example with sklearn_rnn.preprocessing.SequenceTokenizer."
+        )
+    try:
+        array = np.asarray(sample)
+    except ValueError as exc:  # inhomogeneous nested lists
+        raise ValueError(
+            f"Sample {index} is not a rectangular array of shape (T, n_features) "
+            f"or (T,): {exc}"
+        ) from None
+    if array.dtype == object:
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"Sample {index} holds non-numeric values (dtype object); "
+                "expected numbers."
+            ) from None
+    if array.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported; sample {index} is complex.")
+    if array.dtype.kind not in "biuf":
+        raise ValueError(
+            f"Sample {index} has dtype {array.dtype}; expected a numeric array."
+        )
+    if array.ndim == 0:
+        raise ValueError(
+            f"Sample {index} is a scalar; each sample must be a sequence of shape "
+            "(T, n_features) or (T,). A 1-D array of numbers is one univariate "
+            "sample only inside a list of samples; for a single sample, pass [x]."
+        )
+    if array.ndim > 2:
+        raise ValueError(
+            f"Sample {index} has {array.ndim} dimensions (shape {array.shape}); "
+            "expected (T, n_features) or (T,)."
+        )
+    if len(array) == 0:
+        raise ValueError(
+            f"Sample {index} has length 0; every sequence needs at least one time step."
+        )
+    return array
+
+
+def _ragged_to_sequences(samples, allow_tokens, dtype):
+    arrays = [_as_sample_array(s, i) for i, s in enumerate(samples)]
+    integer = [a.ndim == 1 and a.dtype.kind in "iub" and a.dtype.kind != "b" for a in arrays]
+    if allow_tokens and all(integer):
+        bad = [i for i, a in enumerate(arrays) if a.min() < 0]
+        if bad:
+            raise ValueError(
+                f"Token ids must be non-negative; sample {bad[0]} has "
+                f"{int(arrays[bad[0]].min())}."
+            )
+        return Sequences.from_list(arrays, dtype=np.int64)
+    arrays = [a.reshape(-1, 1) if a.ndim == 1 else a for a in arrays]
+    n_features = arrays[0].shape[1]
+    for i, a in enumerate(arrays):
+        if a.shape[1] != n_features:
+            raise ValueError(
+                f"Sample {i} has {a.shape[1]} features per time step but sample 0 has "
+                f"{n_features}; all samples must have the same number of features."
+            )
+    return Sequences.from_list(arrays, dtype=dtype)
+
+
+def _masked_to_sequences(X, allow_tokens, dtype):
+    data = np.ma.getdata(X)
+    mask = np.ma.getmaskarray(X)
+    if data.ndim not in (2, 3):
+        raise ValueError(
+            f"A masked (padded) array must be 2-D or 3-D; got shape {data.shape}."
+        )
+    step_mask = mask if data.ndim == 2 else mask.all(axis=2)
+    if data.ndim == 3 and np.any(mask.any(axis=2) & ~step_mask):
+        raise ValueError(
+            "A masked (padded) array must mask whole time steps; some steps are "
+            "only partly masked."
+        )
+    samples = [data[i][~step_mask[i]] for i in range(len(data))]
+    tokens = allow_tokens and data.ndim == 2 and data.dtype.kind in "iu"
+    if not tokens and data.ndim == 2:
+        samples = [s.reshape(-1, 1) for s in samples]
+    return _ragged_to_sequences(samples, allow_tokens=tokens, dtype=dtype)
+
+
+def _check_finite(seqs):
+    if seqs.is_tokens:
+        return
+    finite = np.isfinite(seqs.data)
+    if not finite.all():
+        step = int(np.flatnonzero(~finite.reshape(len(finite), -1).all(axis=1))[0])
+        sample = int(np.searchsorted(seqs.offsets, step, side="right") - 1)
+        raise ValueError(
+            f"Input X contains NaN or infinity (sample {sample}, time step "
+            f"{step - int(seqs.offsets[sample])}). Impute or drop it first."
+        )
+
+
+def check_sequences(X, *, estimator=None, reset=True, allow_tokens=True, dtype=np.float32):
+    """Validate any accepted form of ``X`` and return it as :class:`Sequences`.
+
+    Parameters
+    ----------
+    X : array-like, DataFrame, sequence of arrays, masked array or Sequences
+        The input, in one of the forms listed in the module docstring.
+    estimator : estimator instance, default=None
+        When given, ``n_features_in_`` (and ``feature_names_in_`` for
+        DataFrames) is set on it when ``reset=True`` and checked otherwise.
+    reset : bool, default=True
+        Whether this call is ``fit`` (set the attributes) or not (check them).
+    allow_tokens : bool, default=True
+        Whether 1-D integer samples are read as token sequences.
+    dtype : numpy dtype, default=np.float32
+        dtype of the returned float data.
+
+    Returns
+    -------
+    sequences : Sequences
+        Ragged storage of the validated samples.
+    """
+    if (
+        hasattr(X, "__array__")
+        and not isinstance(X, (np.ndarray, list, tuple, Sequences))
+        and not hasattr(X, "iloc")
+        and not sp.issparse(X)
+    ):
+        X = np.asarray(X)  # array-likes such as sklearn's _NotAnArray
+    if isinstance(X, Sequences):
+        seqs = X
+    elif np.ma.isMaskedArray(X):
+        seqs = _masked_to_sequences(X, allow_tokens, dtype)
+    elif _is_tabular(X) or (
+        isinstance(X, (list, tuple))
+        and len(X) > 0
+        and all(np.ndim(row) == 1 for row in X)
+        and len({len(row) for row in X}) == 1
+        and not (allow_tokens and _all_integer_rows(X))
+    ):
+        # 2-D: univariate sequences. sklearn's own validation gives the standard
+        # errors (sparse, NaN, complex, object, empty) and feature names.
+        if estimator is not None:
+            array = validate_data(estimator, X, reset=reset, dtype=dtype, ensure_min_features=1)
+        else:
+            from sklearn.utils import check_array
+
+            array = check_array(X, dtype=dtype)
+        array = np.ascontiguousarray(array, dtype=dtype)
+        n, t = array.shape
+        return Sequences(array.reshape(n * t, 1), np.arange(n + 1, dtype=np.int64) * t)
+    else:
+        if hasattr(X, "to_numpy") and getattr(X, "ndim", 1) == 1:  # pandas Series
+            X = X.to_numpy()
+        if isinstance(X, np.ndarray) and X.dtype != object:
+            if X.ndim == 3:
+                if X.dtype.kind not in "biuf":
+                    raise ValueError(f"X has dtype {X.dtype}; expected numbers.")
+                if X.shape[0] == 0:
+                    raise ValueError("Found array with 0 sample(s) (shape=%s) while a minimum of 1 is required." % (X.shape,))
+                if X.shape[1] == 0:
+                    raise ValueError(f"X has 0 time steps (shape {X.shape}); every sequence needs at least one.")
+                if X.shape[2] == 0:
+                    raise ValueError(f"X has 0 features (shape {X.shape}); at least 1 is required.")
+                n, t, f = X.shape
+                array = np.ascontiguousarray(X, dtype=dtype)
+                seqs = Sequences(array.reshape(n * t, f), np.arange(n + 1, dtype=np.int64) * t)
+            elif X.ndim == 1:
+                raise ValueError(
+                    "Expected 2D array, got 1D array instead. Reshape your data either "
+                    "using array.reshape(-1, 1) if your data has a single feature or "
+                    "array.reshape(1, -1) if it contains a single sample; a 1-D object "
+                    "array or a list is read as ragged samples."
+                )
+            else:
+                raise ValueError(
+                    f"X has {X.ndim} dimensions (shape {X.shape}); expected 2-D "
+                    "(n_samples, n_timesteps), 3-D (n_samples, n_timesteps, n_features) "
+                    "or a sequence of per-sample arrays."
+                )
+        else:
+            if not hasattr(X, "__len__") or isinstance(X, (str, bytes, dict)):
+                raise ValueError(
+                    f"X must be an array or a sequence of samples; got {type(X).__name__}."
+                )
+            if len(X) == 0:
+                raise ValueError(
+                    "Found array with 0 sample(s) (shape=(0,)) while a minimum of 1 is required."
+                )
+            seqs = _ragged_to_sequences(list(X), allow_tokens, dtype)
+    if len(seqs) == 0:
+        raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
+    if np.any(seqs.lengths == 0):
+        index = int(np.flatnonzero(seqs.lengths == 0)[0])
+        raise ValueError(
+            f"Sample {index} has length 0; every sequence needs at least one time step."
+        )
+    _check_finite(seqs)
+    if estimator is not None:
+        _check_n_features(estimator, seqs, reset)
+    return seqs
+
+
+def _all_integer_rows(rows):
+    try:
+        return all(np.asarray(r).dtype.kind in "iu" for r in rows)
+    except ValueError:
+        return False
+
+
+def _check_n_features(estimator, seqs, reset):
+    """``n_features_in_`` for 3-D, ragged and token input (2-D goes through sklearn)."""
+    n_features = 1 if seqs.is_tokens else seqs.n_features
+    if reset:
+        estimator.n_features_in_ = n_features
+        _check_feature_names(estimator, None, reset=True)
+        return
+    expected = getattr(estimator, "n_features_in_", None)
+    if expected is not None and n_features != expected:
+        raise ValueError(
+            f"X has {n_features} features, but {type(estimator).__name__} is expecting "
+            f"{expected} features as input."
+        )
+
+
+def check_sample_weight_array(sample_weight, n_samples):
+    """Validate ``sample_weight`` (None, scalar or 1-D of length n_samples)."""
+    from sklearn.utils.validation import _check_sample_weight
+
+    return _check_sample_weight(sample_weight, np.empty((n_samples, 1)), dtype=np.float32)

@@ -1,0 +1,256 @@
+"""RNNClassifier: one label per sequence, trained with cross-entropy."""
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin
+from sklearn.model_selection import StratifiedShuffleSplit
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from ._base import BaseSequenceEstimator, fill_doc
+from .modules import RNNSequenceModel
+
+
+@fill_doc
+class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
+    """Recurrent-network classifier of sequences.
+
+    Each sequence gets one label. Variable-length sequences are padded per
+    batch and handled exactly: a prediction never depends on padding or on
+    the other samples of its batch.
+
+    Parameters
+    ----------
+    {shared_parameters}
+    pooling : {"last", "mean", "max"}, default="last"
+        How a sequence's outputs become one vector: the output at its true last
+        step (with the backward direction's final state when bidirectional),
+        or the mean or max over its real steps.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, as in sklearn's linear models.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    {shared_attributes}
+
+    See Also
+    --------
+    RNNRegressor : The same backbone for regression.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = [rng.randn(rng.randint(5, 15), 3) for _ in range(60)]
+    >>> y = [int(x[:, 0].sum() > 0) for x in X]
+    >>> clf = RNNClassifier(hidden_size=16, max_epochs=5, random_state=0).fit(X, y)
+    >>> clf.predict(X[:3]).shape
+    (3,)
+    """
+
+    _parameter_constraints = {
+        **BaseSequenceEstimator._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+    _module_class = RNNSequenceModel
+
+    def __init__(
+        self,
+        *,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        pooling="last",
+        embedding_dim=64,
+        subsample=1,
+        optimizer="adam",
+        lr=3e-3,
+        momentum=0.9,
+        weight_decay=0.0,
+        batch_size=32,
+        max_epochs=50,
+        clip_grad_norm=1.0,
+        early_stopping="auto",
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        tol=1e-4,
+        bucketing=True,
+        class_weight=None,
+        random_state=None,
+        device="auto",
+        verbose=0,
+        warm_start=False,
+        callbacks=None,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.pooling = pooling
+        self.embedding_dim = embedding_dim
+        self.subsample = subsample
+        self.optimizer = optimizer
+        self.lr = lr
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.clip_grad_norm = clip_grad_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.bucketing = bucketing
+        self.class_weight = class_weight
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.callbacks = callbacks
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or sequence of arrays
+            Sequences in any form the package accepts (3-D array, 2-D array or
+            DataFrame of univariate sequences, list or Series of
+            ``(T_i, n_features)`` arrays, integer token sequences, padded output
+            of ``SequencePadder``).
+        y : array-like of shape (n_samples,)
+            Labels of any type sklearn accepts (ints, strings, Categorical).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights of the loss.
+
+        Returns
+        -------
+        self : RNNClassifier
+        """
+        return self._fit(X, y, sample_weight)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one epoch on (X, y), initialising on the first call.
+
+        Parameters
+        ----------
+        X : sequences
+            As in :meth:`fit`.
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,), default=None
+            All the classes; needed on the first call when this batch of data
+            does not hold every class.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : RNNClassifier
+        """
+        return self._fit(X, y, sample_weight, partial=True, classes=classes)
+
+    def _criterion(self):
+        return torch.nn.CrossEntropyLoss, {}
+
+    def _n_outputs(self):
+        return len(self.classes_)
+
+    def _encode_targets(self, y, n_samples, reset, classes=None):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        y = column_or_1d(np.asarray(y, dtype=object) if _is_categorical(y) else y, warn=True)
+        if len(y) != n_samples:
+            raise ValueError(
+                f"X has {n_samples} samples but y has {len(y)}; they must match."
+            )
+        check_classification_targets(y)
+        if reset:
+            encoder = LabelEncoder().fit(y if classes is None else classes)
+            self.classes_ = encoder.classes_
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    "The target y holds a single class "
+                    f"({self.classes_[0]!r}); a classifier needs at least 2 classes."
+                )
+        unseen = ~np.isin(y, self.classes_)
+        if unseen.any():
+            index = int(np.flatnonzero(unseen)[0])
+            raise ValueError(
+                f"y[{index}] = {y[index]!r} is not among the classes seen in the "
+                f"first fit: {list(self.classes_)}."
+            )
+        return np.searchsorted(self.classes_, y).astype(np.int64)
+
+    def _fit(self, X, y, sample_weight=None, **kwargs):
+        if self.class_weight is not None:
+            y_array = column_or_1d(np.asarray(y, dtype=object) if _is_categorical(y) else y)
+            class_weights = compute_sample_weight(self.class_weight, y_array).astype(np.float32)
+            sample_weight = (
+                class_weights
+                if sample_weight is None
+                else class_weights * np.asarray(sample_weight, dtype=np.float32)
+            )
+        return super()._fit(X, y, sample_weight, **kwargs)
+
+    def _split_indices(self, n_samples, y, rng):
+        counts = np.bincount(y)
+        if counts[counts > 0].min() >= 2 and int(n_samples * self.validation_fraction) >= len(counts):
+            splitter = StratifiedShuffleSplit(
+                n_splits=1, test_size=self.validation_fraction, random_state=rng
+            )
+            return next(splitter.split(np.empty((n_samples, 1)), y))
+        return super()._split_indices(n_samples, y, rng)
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : sequences
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        logits = self._forward_pooled(X)
+        logits -= logits.max(axis=1, keepdims=True)
+        proba = np.exp(logits)
+        proba /= proba.sum(axis=1, keepdims=True)
+        return proba
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`."""
+        logits = self._forward_pooled(X)
+        logits -= logits.max(axis=1, keepdims=True)
+        return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+
+    def predict(self, X):
+        """Predicted labels.
+
+        Parameters
+        ----------
+        X : sequences
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self, "net_")
+        return self.classes_[np.argmax(self._forward_pooled(X), axis=1)]
+
+
+def _is_categorical(y):
+    return hasattr(y, "dtype") and str(getattr(y, "dtype", "")) == "category"

@@ -1,0 +1,354 @@
+"""Small sequence datasets, built from data that ships with scikit-learn or generated.
+
+Nothing is downloaded.
+
+- :func:`make_digit_lines`: lines of real handwritten digits (scikit-learn's
+  copy of the UCI optical digits), read column by column, labelled by their
+  digit string; a transcription task for CTC.
+- :func:`make_order_task`: classification where only the order of events
+  carries the label.
+- :func:`make_order_regression`: regression where only the order of events
+  carries the target.
+"""
+
+from functools import lru_cache
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.utils import check_random_state
+
+__all__ = [
+    "digit_line_image_indices",
+    "make_digit_lines",
+    "make_order_regression",
+    "make_order_task",
+]
+
+# load_digits holds 1797 images, stored roughly in the order they were written
+# (the UCI set groups writers), so a contiguous split keeps most writers on one
+# side. Train takes the first 75 %; the split never depends on a random state.
+_N_DIGIT_IMAGES = 1797
+_N_TRAIN_IMAGES = 1347
+
+
+def _check_int(value, name, minimum):
+    if not isinstance(value, Integral) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int; got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {value}.")
+    return int(value)
+
+
+def _check_length_range(min_name, min_value, max_name, max_value, minimum):
+    min_value = _check_int(min_value, min_name, minimum)
+    max_value = _check_int(max_value, max_name, minimum)
+    if min_value > max_value:
+        raise ValueError(
+            f"{min_name} must be <= {max_name}; got {min_name}={min_value} and "
+            f"{max_name}={max_value}."
+        )
+    return min_value, max_value
+
+
+def _check_real(value, name):
+    if not isinstance(value, Real) or isinstance(value, bool) or not value >= 0:
+        raise ValueError(f"{name} must be a non-negative number; got {value!r}.")
+    return float(value)
+
+
+@lru_cache(maxsize=1)
+def _digit_images():
+    """Return load_digits' images as read-only float32 in [0, 1], and targets."""
+    digits = load_digits()
+    images = (digits.images / 16.0).astype(np.float32)
+    targets = digits.target.astype(np.int64)
+    images.flags.writeable = False
+    targets.flags.writeable = False
+    return images, targets
+
+
+def digit_line_image_indices(subset="train"):
+    """Indices into ``sklearn.datasets.load_digits()`` of one digit-image pool.
+
+    :func:`make_digit_lines` draws the digits of its ``"train"`` lines only
+    from the first 1347 images (75 %) and those of its ``"test"`` lines only
+    from the other 450, so no handwritten image appears in both.
+
+    Parameters
+    ----------
+    subset : {"train", "test"}, default="train"
+        Which pool.
+
+    Returns
+    -------
+    indices : ndarray of int64
+        Sorted image indices of the pool.
+
+    Examples
+    --------
+    >>> from sklearn_rnn.datasets import digit_line_image_indices
+    >>> len(digit_line_image_indices("train")), len(digit_line_image_indices("test"))
+    (1347, 450)
+    """
+    if subset == "train":
+        return np.arange(_N_TRAIN_IMAGES, dtype=np.int64)
+    if subset == "test":
+        return np.arange(_N_TRAIN_IMAGES, _N_DIGIT_IMAGES, dtype=np.int64)
+    raise ValueError(f'subset must be "train" or "test"; got {subset!r}.')
+
+
+def make_digit_lines(
+    n_samples=1000,
+    *,
+    min_digits=1,
+    max_digits=5,
+    max_gap=3,
+    subset="train",
+    random_state=None,
+    return_sources=False,
+):
+    """Lines of real handwritten digits, read column by column, with their text.
+
+    Each line places ``min_digits`` to ``max_digits`` handwritten 8x8 digit
+    images from scikit-learn's :func:`~sklearn.datasets.load_digits` (UCI
+    optical recognition of handwritten digits, no download) side by side,
+    with a random blank margin of 0 to ``max_gap`` columns before, between
+    and after the digits. The line is read left to right one pixel column at
+    a time, so a sample is a sequence of ``T_i`` steps of 8 features (the
+    column's pixels, top to bottom, scaled to [0, 1]) and its label is the
+    digit string, e.g. ``"314"``. Lines have no segmentation: a model must
+    learn where digits start, which is what CTC training is for.
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Number of lines.
+    min_digits : int, default=1
+        Fewest digits in a line (at least 1).
+    max_digits : int, default=5
+        Most digits in a line; the count is uniform in
+        ``[min_digits, max_digits]``.
+    max_gap : int, default=3
+        Widest blank margin, in columns; each margin is uniform in
+        ``[0, max_gap]``. With 0, digits touch.
+    subset : {"train", "test"}, default="train"
+        Pool the digit images are drawn from (uniformly, with replacement).
+        The pools are disjoint (see :func:`digit_line_image_indices`), so a
+        test line never reuses a training image, whatever the random states.
+    random_state : int, RandomState instance or None, default=None
+        Seed for digit choice and gaps. An int gives the same lines every call.
+    return_sources : bool, default=False
+        Also return, for each line, which image sits where.
+
+    Returns
+    -------
+    X : list of ndarray of shape (T_i, 8), dtype float32
+        The lines; ``T_i = 8 * n_digits_i + total gap width``.
+    y : list of str
+        The digits of each line, left to right.
+    sources : list of ndarray of shape (n_digits_i, 2), dtype int64
+        Only if ``return_sources``. Row ``k`` of ``sources[i]`` holds the
+        ``load_digits`` index of the line's ``k``-th digit image and the time
+        step where its 8 columns start in ``X[i]``.
+
+    See Also
+    --------
+    sklearn_rnn.metrics.character_error_rate : The usual score for this task.
+
+    Examples
+    --------
+    >>> from sklearn_rnn.datasets import make_digit_lines
+    >>> X, y = make_digit_lines(n_samples=3, random_state=0)
+    >>> len(X), X[0].shape[1], X[0].dtype, all(isinstance(text, str) for text in y)
+    (3, 8, dtype('float32'), True)
+    >>> X_test, y_test = make_digit_lines(n_samples=3, subset="test", random_state=0)
+    """
+    n_samples = _check_int(n_samples, "n_samples", 1)
+    min_digits, max_digits = _check_length_range(
+        "min_digits", min_digits, "max_digits", max_digits, minimum=1
+    )
+    max_gap = _check_int(max_gap, "max_gap", 0)
+    pool = digit_line_image_indices(subset)
+    rng = check_random_state(random_state)
+    images, targets = _digit_images()
+
+    X, y, sources = [], [], []
+    for _ in range(n_samples):
+        n_digits = rng.randint(min_digits, max_digits + 1)
+        chosen = pool[rng.randint(0, len(pool), size=n_digits)]
+        gaps = rng.randint(0, max_gap + 1, size=n_digits + 1)
+        # Time step k of a digit is column k of its image: transpose to (8, 8).
+        starts = 8 * np.arange(n_digits) + np.cumsum(gaps[:-1])
+        line = np.zeros((starts[-1] + 8 + gaps[-1], 8), dtype=np.float32)
+        for start, index in zip(starts, chosen, strict=True):
+            line[start : start + 8] = images[index].T
+        X.append(line)
+        y.append("".join(str(digit) for digit in targets[chosen]))
+        sources.append(np.column_stack([chosen, starts]).astype(np.int64))
+    if return_sources:
+        return X, y, sources
+    return X, y
+
+
+def make_order_task(
+    n_samples=500,
+    *,
+    min_len=10,
+    max_len=30,
+    n_features=4,
+    n_classes=2,
+    marker_amplitude=3.0,
+    noise=0.5,
+    random_state=None,
+):
+    """Sequences whose class is the order of their events, not their content.
+
+    Every sequence is Gaussian noise in which each of ``n_classes`` marker
+    types appears exactly once: marker ``k`` is a spike of height
+    ``marker_amplitude`` in feature ``k`` at a random time step (distinct
+    steps for distinct markers). The label is the marker that comes first.
+    With ``n_classes=2`` the question is "does A come before B?".
+
+    Since every sequence holds the same markers, any order-blind summary
+    (mean, max or histogram over time) has the same distribution in every
+    class: a linear model on time-averaged features scores at chance, while
+    a recurrent model can reach near-perfect accuracy.
+
+    Parameters
+    ----------
+    n_samples : int, default=500
+        Number of sequences.
+    min_len : int, default=10
+        Shortest sequence; at least ``n_classes``.
+    max_len : int, default=30
+        Longest sequence; lengths are uniform in ``[min_len, max_len]``.
+    n_features : int, default=4
+        Features per step; at least ``n_classes``. Features beyond the
+        marker channels are noise only.
+    n_classes : int, default=2
+        Number of marker types and classes, at least 2.
+    marker_amplitude : float, default=3.0
+        Height added to a marker's feature at its time step.
+    noise : float, default=0.5
+        Standard deviation of the Gaussian noise on every feature and step.
+    random_state : int, RandomState instance or None, default=None
+        Seed; an int gives the same data every call.
+
+    Returns
+    -------
+    X : list of ndarray of shape (T_i, n_features), dtype float32
+        The sequences.
+    y : ndarray of shape (n_samples,), dtype int64
+        Index of the first marker, in ``[0, n_classes)``; balanced in
+        expectation.
+
+    See Also
+    --------
+    make_order_regression : An order-dependent regression target.
+
+    Examples
+    --------
+    >>> from sklearn_rnn.datasets import make_order_task
+    >>> X, y = make_order_task(n_samples=4, n_classes=3, random_state=0)
+    >>> X[0].shape[1], sorted(set(y.tolist()) | {0, 1, 2})
+    (4, [0, 1, 2])
+    """
+    n_samples = _check_int(n_samples, "n_samples", 1)
+    n_classes = _check_int(n_classes, "n_classes", 2)
+    min_len, max_len = _check_length_range(
+        "min_len", min_len, "max_len", max_len, minimum=n_classes
+    )
+    n_features = _check_int(n_features, "n_features", n_classes)
+    marker_amplitude = _check_real(marker_amplitude, "marker_amplitude")
+    noise = _check_real(noise, "noise")
+    rng = check_random_state(random_state)
+
+    X = []
+    y = np.empty(n_samples, dtype=np.int64)
+    for i in range(n_samples):
+        length = rng.randint(min_len, max_len + 1)
+        sequence = noise * rng.standard_normal((length, n_features))
+        times = rng.choice(length, size=n_classes, replace=False)
+        sequence[times, np.arange(n_classes)] += marker_amplitude
+        X.append(sequence.astype(np.float32))
+        y[i] = np.argmin(times)
+    return X, y
+
+
+def make_order_regression(
+    n_samples=500,
+    *,
+    min_len=10,
+    max_len=30,
+    n_features=3,
+    noise=0.0,
+    random_state=None,
+):
+    """Sequences whose target is a difference taken in the order of two events.
+
+    Feature 0 is a marker channel: 1 at exactly two random time steps, 0
+    elsewhere. Feature 1 holds a standard normal value at every step, and
+    any further features are standard normal distractors. The target is the
+    value of feature 1 at the first marker minus its value at the second
+    marker (plus optional Gaussian noise), so swapping the order of the
+    events flips its sign.
+
+    Every time-averaged feature is uncorrelated with the target, so a linear
+    model on them explains none of its variance (R² near 0); the target is a
+    deterministic function of the sequence, so a recurrent model can.
+
+    Parameters
+    ----------
+    n_samples : int, default=500
+        Number of sequences.
+    min_len : int, default=10
+        Shortest sequence; at least 2.
+    max_len : int, default=30
+        Longest sequence; lengths are uniform in ``[min_len, max_len]``.
+    n_features : int, default=3
+        Features per step; at least 2.
+    noise : float, default=0.0
+        Standard deviation of Gaussian noise added to the target.
+    random_state : int, RandomState instance or None, default=None
+        Seed; an int gives the same data every call.
+
+    Returns
+    -------
+    X : list of ndarray of shape (T_i, n_features), dtype float32
+        The sequences.
+    y : ndarray of shape (n_samples,), dtype float64
+        The targets, with variance about 2 (plus ``noise ** 2``).
+
+    See Also
+    --------
+    make_order_task : The classification counterpart.
+
+    Examples
+    --------
+    >>> from sklearn_rnn.datasets import make_order_regression
+    >>> X, y = make_order_regression(n_samples=2, random_state=0)
+    >>> first, second = X[0][:, 0].nonzero()[0]
+    >>> bool(abs(y[0] - (X[0][first, 1] - X[0][second, 1])) < 1e-6)
+    True
+    """
+    n_samples = _check_int(n_samples, "n_samples", 1)
+    min_len, max_len = _check_length_range("min_len", min_len, "max_len", max_len, minimum=2)
+    n_features = _check_int(n_features, "n_features", 2)
+    noise = _check_real(noise, "noise")
+    rng = check_random_state(random_state)
+
+    X = []
+    y = np.empty(n_samples, dtype=np.float64)
+    for i in range(n_samples):
+        length = rng.randint(min_len, max_len + 1)
+        sequence = np.zeros((length, n_features), dtype=np.float32)
+        sequence[:, 1:] = rng.standard_normal((length, n_features - 1))
+        first, second = np.sort(rng.choice(length, size=2, replace=False))
+        sequence[[first, second], 0] = 1.0
+        X.append(sequence)
+        # Computed from the stored float32 values, so the target is exact.
+        y[i] = float(sequence[first, 1]) - float(sequence[second, 1])
+    if noise:
+        y += noise * rng.standard_normal(n_samples)
+    return X, y

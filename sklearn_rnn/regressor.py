@@ -1,0 +1,208 @@
+"""RNNRegressor: one or several real values per sequence."""
+
+import numpy as np
+import torch
+from sklearn.base import RegressorMixin
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_array
+
+from ._base import BaseSequenceEstimator, fill_doc
+from .modules import RNNSequenceModel
+
+LOSSES = {
+    "mse": torch.nn.MSELoss,
+    "mae": torch.nn.L1Loss,
+    "huber": torch.nn.HuberLoss,
+}
+
+
+@fill_doc
+class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
+    """Recurrent-network regressor of sequences.
+
+    Each sequence gets one value, or one vector for multi-output ``y`` (for
+    example a multi-step forecast). Targets are standardised internally (and
+    predictions mapped back), so that a short training fits targets of any
+    scale.
+
+    Parameters
+    ----------
+    {shared_parameters}
+    pooling : {"last", "mean", "max"}, default="last"
+        How a sequence's outputs become one vector: the output at its true last
+        step (with the backward direction's final state when bidirectional),
+        or the mean or max over its real steps.
+    loss : {"mse", "mae", "huber"}, default="mse"
+        Loss on the standardised targets.
+
+    Attributes
+    ----------
+    n_outputs_ : int
+        Number of targets.
+    y_mean_ : ndarray of shape (n_outputs_,)
+        Target means used to standardise y.
+    y_scale_ : ndarray of shape (n_outputs_,)
+        Target standard deviations used to standardise y.
+    {shared_attributes}
+
+    See Also
+    --------
+    RNNClassifier : The same backbone for classification.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = [rng.randn(rng.randint(5, 15), 2) for _ in range(60)]
+    >>> y = [x[-1, 0] - x[0, 1] for x in X]
+    >>> reg = RNNRegressor(hidden_size=16, max_epochs=5, random_state=0).fit(X, y)
+    >>> reg.predict(X[:3]).shape
+    (3,)
+    """
+
+    _parameter_constraints = {
+        **BaseSequenceEstimator._parameter_constraints,
+        "loss": [StrOptions(set(LOSSES))],
+    }
+    _module_class = RNNSequenceModel
+
+    def __init__(
+        self,
+        *,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        pooling="last",
+        embedding_dim=64,
+        subsample=1,
+        optimizer="adam",
+        lr=3e-3,
+        momentum=0.9,
+        weight_decay=0.0,
+        batch_size=32,
+        max_epochs=50,
+        clip_grad_norm=1.0,
+        early_stopping="auto",
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        tol=1e-4,
+        bucketing=True,
+        loss="mse",
+        random_state=None,
+        device="auto",
+        verbose=0,
+        warm_start=False,
+        callbacks=None,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.pooling = pooling
+        self.embedding_dim = embedding_dim
+        self.subsample = subsample
+        self.optimizer = optimizer
+        self.lr = lr
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.clip_grad_norm = clip_grad_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.bucketing = bucketing
+        self.loss = loss
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.callbacks = callbacks
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or sequence of arrays
+            Sequences in any form the package accepts (3-D array, 2-D array or
+            DataFrame of univariate sequences, list or Series of
+            ``(T_i, n_features)`` arrays, integer token sequences, padded output
+            of ``SequencePadder``).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Real targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights of the loss.
+
+        Returns
+        -------
+        self : RNNRegressor
+        """
+        return self._fit(X, y, sample_weight)
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for one epoch on (X, y), initialising on the first call.
+
+        Parameters
+        ----------
+        X : sequences
+            As in :meth:`fit`.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : RNNRegressor
+        """
+        return self._fit(X, y, sample_weight, partial=True)
+
+    def _criterion(self):
+        return LOSSES[self.loss], {}
+
+    def _n_outputs(self):
+        return self.n_outputs_
+
+    def _encode_targets(self, y, n_samples, reset, classes=None):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        if y.ndim > 2:
+            raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
+        if len(y) != n_samples:
+            raise ValueError(f"X has {n_samples} samples but y has {len(y)}; they must match.")
+        y2d = y.reshape(len(y), -1)
+        if reset:
+            self._y_ndim = y.ndim
+            self.n_outputs_ = y2d.shape[1]
+            self.y_mean_ = y2d.mean(axis=0)
+            scale = y2d.std(axis=0)
+            self.y_scale_ = np.where(scale > 0, scale, 1.0)
+        elif y2d.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {y2d.shape[1]} outputs, but {type(self).__name__} was fitted "
+                f"with {self.n_outputs_}."
+            )
+        return ((y2d - self.y_mean_) / self.y_scale_).astype(np.float32)
+
+    def predict(self, X):
+        """Predicted values.
+
+        Parameters
+        ----------
+        X : sequences
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Shaped as the y given to fit.
+        """
+        values = self._forward_pooled(X) * self.y_scale_ + self.y_mean_
+        return values.ravel() if self._y_ndim == 1 else values

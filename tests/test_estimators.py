@@ -1,0 +1,411 @@
+"""Behaviour of RNNClassifier and RNNRegressor beyond sklearn's common checks."""
+
+import io
+import pickle
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+from skorch.callbacks import Callback
+
+from sklearn_rnn import RNNClassifier, RNNRegressor, TrainingDivergedError
+
+FAST = dict(hidden_size=16, max_epochs=3, random_state=0, device="cpu")
+
+
+def _time_averaged(X):
+    return np.stack([x.mean(axis=0) for x in X])
+
+
+# --- learning ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_default_classifier_learns_order(order_data):
+    X_train, y_train, X_test, y_test = order_data
+    clf = RNNClassifier(random_state=0).fit(X_train, y_train)
+    assert clf.score(X_test, y_test) >= 0.95
+    # ... where an order-blind model on time-averaged features is near chance.
+    linear = LogisticRegression().fit(_time_averaged(X_train), y_train)
+    assert linear.score(_time_averaged(X_test), y_test) <= 0.65
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(cell="gru"),
+        dict(cell="rnn_tanh"),
+        dict(cell="rnn_relu"),
+        dict(cell="lstm", bidirectional=True),
+        dict(cell="lstm", pooling="mean"),
+        dict(cell="gru", num_layers=2, dropout=0.1),
+    ],
+)
+def test_each_cell_learns_order(order_data, params):
+    X_train, y_train, X_test, y_test = order_data
+    clf = RNNClassifier(random_state=0, **params).fit(X_train, y_train)
+    assert clf.score(X_test, y_test) >= 0.95
+
+
+@pytest.mark.slow
+def test_default_regressor_learns_order(order_regression_data):
+    X_train, y_train, X_test, y_test = order_regression_data
+    reg = RNNRegressor(random_state=0).fit(X_train, y_train)
+    assert reg.score(X_test, y_test) >= 0.9
+    linear = LinearRegression().fit(_time_averaged(X_train), y_train)
+    assert linear.score(_time_averaged(X_test), y_test) <= 0.2
+
+
+# --- padding is never data ----------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=["last", "mean", "max"])
+def fitted_bidirectional(request, ragged_data):
+    X, y = ragged_data
+    params = dict(FAST, bidirectional=True, num_layers=2, pooling=request.param)
+    return RNNClassifier(**params).fit(X, y), RNNRegressor(**params).fit(X, y.astype(float))
+
+
+def test_prediction_ignores_padding_and_neighbours(fitted_bidirectional, ragged_data):
+    X, _ = ragged_data
+    rng = np.random.RandomState(1)
+    long_ones = [rng.randn(200, 3).astype(np.float32) * 10 for _ in range(5)]
+    for est in fitted_bidirectional:
+        method = est.predict_proba if hasattr(est, "predict_proba") else est.predict
+        together = method(X)
+        alone = np.concatenate([method([x]) for x in X[:5]])
+        with_long = method(X[:5] + long_ones)[:5]
+        np.testing.assert_allclose(alone, together[:5], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(with_long, together[:5], rtol=1e-5, atol=1e-6)
+        # Padded by the user (masked array, any padding value) equals ragged.
+        width = max(len(x) for x in X)
+        padded = np.ma.masked_all((len(X), width, 3), dtype=np.float32)
+        for i, x in enumerate(X):
+            padded[i, width - len(x) :] = x  # pre-padding
+        padded.data[padded.mask] = 1e6
+        np.testing.assert_allclose(method(padded), together, rtol=1e-5, atol=1e-6)
+
+
+def test_fixed_length_forms_agree():
+    rng = np.random.RandomState(0)
+    X3 = rng.randn(30, 7, 1).astype(np.float32)
+    X2 = X3[:, :, 0]
+    y = (X3[:, 0, 0] > 0).astype(int)
+    clf3 = RNNClassifier(**FAST).fit(X3, y)
+    proba = clf3.predict_proba(X3)
+    # Per-step features: 3-D, a list of (T, 1) arrays, a Series of 1-D arrays.
+    np.testing.assert_allclose(clf3.predict_proba(list(X3)), proba, rtol=1e-6)
+    np.testing.assert_allclose(clf3.predict_proba(pd.Series(list(X2))), proba, rtol=1e-6)
+    # 2-D input is univariate sequences with one column per step, as in sklearn.
+    clf2 = RNNClassifier(**FAST).fit(X2, y)
+    assert clf2.n_features_in_ == 7 and clf3.n_features_in_ == 1
+    np.testing.assert_allclose(clf2.predict_proba(X2), proba, rtol=1e-6)
+    np.testing.assert_allclose(clf2.predict_proba(X2.tolist()), proba, rtol=1e-6)
+    frame = pd.DataFrame(X2, columns=[f"t{i}" for i in range(7)])
+    clf_df = RNNClassifier(**FAST).fit(frame, y)
+    np.testing.assert_array_equal(clf_df.feature_names_in_, frame.columns)
+    np.testing.assert_allclose(clf_df.predict_proba(frame), proba, rtol=1e-6)
+
+
+def test_bucketing_off_gives_same_kind_of_model(ragged_data):
+    X, y = ragged_data
+    clf = RNNClassifier(**FAST, bucketing=False).fit(X, y)
+    assert clf.predict_proba(X).shape == (len(X), 2)
+
+
+# --- the sklearn contract -----------------------------------------------------
+
+
+def test_clone_pickle_joblib_and_determinism(ragged_data):
+    X, y = ragged_data
+    clf = RNNClassifier(**FAST).fit(X, y)
+    expected = clf.predict_proba(X)
+    assert np.allclose(RNNClassifier(**FAST).fit(X, y).predict_proba(X), expected, rtol=0, atol=0)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), expected)
+    buffer = io.BytesIO()
+    joblib.dump(clf, buffer)
+    buffer.seek(0)
+    np.testing.assert_array_equal(joblib.load(buffer).predict_proba(X), expected)
+    cloned = clone(clf)
+    assert not hasattr(cloned, "net_")
+    assert cloned.get_params() == clf.get_params()
+    np.testing.assert_array_equal(cloned.fit(X, y).predict_proba(X), expected)
+    other = RNNClassifier(**{**FAST, "random_state": 1}).fit(X, y)
+    assert not np.allclose(other.predict_proba(X), expected)
+
+
+def test_set_params_changes_the_model(ragged_data):
+    X, y = ragged_data
+    clf = RNNClassifier(**FAST).set_params(hidden_size=5, cell="gru")
+    clf.fit(X, y)
+    assert clf.net_.module_.backbone.rnn.hidden_size == 5
+    assert isinstance(clf.net_.module_.backbone.rnn, torch.nn.GRU)
+
+
+def test_pipeline_grid_search_and_cross_val(ragged_data):
+    X, y = ragged_data
+    X2d = np.array([x[:3, 0] for x in X])
+    pipe = make_pipeline(FunctionTransformer(lambda a: a * 2.0), RNNClassifier(**FAST))
+    search = GridSearchCV(
+        pipe,
+        {"rnnclassifier__hidden_size": [4, 8], "rnnclassifier__cell": ["lstm", "gru"]},
+        cv=2,
+        n_jobs=2,
+    ).fit(X2d, y)
+    assert set(search.best_params_) == {"rnnclassifier__hidden_size", "rnnclassifier__cell"}
+    assert search.best_estimator_.predict(X2d).shape == (len(X2d),)
+    scores = cross_val_score(RNNClassifier(**FAST), X, y, cv=3)
+    assert scores.shape == (3,) and np.all((scores >= 0) & (scores <= 1))
+
+
+class _RecordThreads(Callback):
+    def on_train_begin(self, net, **kwargs):
+        net.threads_seen_ = torch.get_num_threads()
+
+
+def test_parallel_search_does_not_oversubscribe_threads(ragged_data):
+    X, y = ragged_data
+    est = RNNClassifier(**FAST, callbacks=[("threads", _RecordThreads())])
+    search = GridSearchCV(est, {"hidden_size": [4, 8]}, cv=2, n_jobs=2, return_train_score=False)
+    search.fit(X, y)
+    # Workers' thread counts come back inside the fitted estimators' nets.
+    from joblib import Parallel, delayed
+
+    def fit_and_count(params):
+        fitted = clone(est).set_params(**params).fit(X, y)
+        return fitted.net_.threads_seen_
+
+    counts = Parallel(n_jobs=2)(delayed(fit_and_count)({"hidden_size": h}) for h in (4, 8))
+    import os
+
+    assert all(2 * count <= max(os.cpu_count(), 2) for count in counts), counts
+
+
+# --- targets and weights ------------------------------------------------------
+
+
+def test_string_and_categorical_labels(ragged_data):
+    X, y = ragged_data
+    labels = np.where(y == 1, "up", "down")
+    clf = RNNClassifier(**FAST).fit(X, labels)
+    assert list(clf.classes_) == ["down", "up"]
+    assert set(clf.predict(X)) <= {"down", "up"}
+    cat = pd.Series(labels, dtype="category")
+    clf_cat = RNNClassifier(**FAST).fit(X, cat)
+    np.testing.assert_array_equal(clf_cat.predict_proba(X), clf.predict_proba(X))
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(1)], clf.predict(X))
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-5)
+
+
+def test_class_weight_and_sample_weight_change_training(ragged_data):
+    X, y = ragged_data
+    base = RNNClassifier(**FAST).fit(X, y).predict_proba(X)
+    balanced = RNNClassifier(**FAST, class_weight={0: 1.0, 1: 5.0}).fit(X, y).predict_proba(X)
+    # Up-weighting class 1 raises its predicted probability on average.
+    assert balanced[:, 1].mean() > base[:, 1].mean()
+    ones = RNNClassifier(**FAST).fit(X, y, sample_weight=np.ones(len(y))).predict_proba(X)
+    np.testing.assert_array_equal(ones, base)
+    weighted = RNNClassifier(**FAST).fit(X, y, sample_weight=np.where(y == 1, 5.0, 1.0))
+    np.testing.assert_allclose(weighted.predict_proba(X), balanced, rtol=1e-5, atol=1e-6)
+
+
+def test_regressor_multi_output_losses_and_scale(ragged_data):
+    X, _ = ragged_data
+    y = np.stack([[x[-1, 0] * 1000.0 + 5000.0, x[0, 1]] for x in X])
+    for loss in ("mse", "mae", "huber"):
+        reg = RNNRegressor(**{**FAST, "max_epochs": 20}, loss=loss).fit(X, y)
+        pred = reg.predict(X)
+        assert pred.shape == y.shape
+        # Standardised internally: predictions live on the targets' scale.
+        assert abs(pred[:, 0].mean() - y[:, 0].mean()) < y[:, 0].std()
+    np.testing.assert_allclose(reg.y_mean_, y.mean(axis=0))
+    assert reg.n_outputs_ == 2
+    assert RNNRegressor(**FAST).fit(X, y[:, 0]).predict(X).shape == (len(X),)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "sgd", torch.optim.AdamW])
+def test_optimizers(ragged_data, optimizer):
+    X, y = ragged_data
+    clf = RNNClassifier(**FAST, optimizer=optimizer, weight_decay=1e-4).fit(X, y)
+    expected = torch.optim.AdamW if optimizer is torch.optim.AdamW else {
+        "adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD
+    }[optimizer]
+    assert type(clf.net_.optimizer_) is expected
+    assert clf.net_.optimizer_.param_groups[0]["weight_decay"] == 1e-4
+    if optimizer == "sgd":
+        assert clf.net_.optimizer_.param_groups[0]["momentum"] == 0.9
+
+
+# --- training control ---------------------------------------------------------
+
+
+def test_early_stopping_restores_best_weights(order_data):
+    X, y, _, _ = order_data
+    clf = RNNClassifier(
+        **{**FAST, "max_epochs": 40}, early_stopping=True, n_iter_no_change=2, lr=0.05
+    ).fit(X, y)
+    valid = [row["valid_loss"] for row in clf.history_]
+    assert len(valid) < 40  # stopped early
+    best = int(np.argmin(valid))
+    assert len(valid) - 1 - best == 2  # patience counted from the best epoch
+    # The restored weights are the best epoch's: recomputing the validation
+    # loss would need the split, so check that training did not end on the best.
+    assert valid[-1] > valid[best]
+
+
+def test_early_stopping_auto_depends_on_size(ragged_data):
+    X, y = ragged_data
+    assert "valid_loss" not in RNNClassifier(**FAST).fit(X, y).history_[-1]
+    clf = RNNClassifier(**FAST, early_stopping=True, validation_fraction=0.25).fit(X, y)
+    assert clf.history_[-1]["valid_loss"] > 0
+
+
+def test_partial_fit_and_warm_start(ragged_data):
+    X, y = ragged_data
+    clf = RNNClassifier(**FAST)
+    clf.partial_fit(X[:20], y[:20], classes=[0, 1])
+    assert clf.n_epochs_ == 1
+    clf.partial_fit(X[20:], y[20:])
+    assert clf.n_epochs_ == 2
+    with pytest.raises(ValueError, match="not among the classes"):
+        clf.partial_fit(X[:5], np.full(5, 7))
+    warm = RNNClassifier(**FAST, warm_start=True).fit(X, y)
+    weights = [p.detach().clone() for p in warm.net_.module_.parameters()]
+    warm.fit(X, y)
+    assert warm.n_epochs_ == 2 * FAST["max_epochs"]
+    assert any(not torch.equal(a, b) for a, b in zip(weights, warm.net_.module_.parameters()))
+
+
+def test_verbose_prints_progress_and_epochs(ragged_data, capsys):
+    X, y = ragged_data
+    RNNClassifier(**FAST, verbose=1).fit(X, y)
+    out = capsys.readouterr()
+    assert "train_loss" in out.out
+    assert out.out.count("\n") >= FAST["max_epochs"]
+
+
+def test_user_callbacks_run(ragged_data):
+    X, y = ragged_data
+    seen = []
+
+    class Record(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            seen.append(len(net.history))
+
+    RNNClassifier(**FAST, callbacks=[("record", Record())]).fit(X, y)
+    assert seen == [1, 2, 3]
+
+
+def test_diverging_training_stops_with_clear_error(ragged_data):
+    X, y = ragged_data
+    X_bad = [x * 1e30 for x in X]
+    with pytest.raises(TrainingDivergedError, match="lower learning rate.*clip_grad_norm"):
+        RNNRegressor(**FAST, cell="rnn_relu", lr=1e6, clip_grad_norm=None).fit(X_bad, y * 1e30)
+
+
+def test_token_input_uses_embedding(ragged_data):
+    rng = np.random.RandomState(0)
+    X = [rng.randint(2, 20, size=rng.randint(3, 9)) for _ in range(40)]
+    y = np.array([int(5 in x) for x in X])
+    clf = RNNClassifier(**FAST, embedding_dim=8).fit(X, y)
+    assert clf.vocab_size_ == max(int(x.max()) for x in X) + 1
+    assert clf.net_.module_.backbone.embedding.embedding_dim == 8
+    # Unseen ids at predict are read as out-of-vocabulary, not an index error.
+    assert clf.predict([np.array([3, 500, 7])]).shape == (1,)
+    with pytest.raises(ValueError, match="fitted on integer token sequences"):
+        clf.predict([np.array([0.5, 1.5]), np.array([0.5])])
+
+
+# --- bad input ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        ([np.ones((3, 2)), np.array([[1.0, np.nan], [0, 0]])], r"NaN or infinity \(sample 1"),
+        ([np.ones((3, 2)), np.array([[1.0, np.inf]])], r"NaN or infinity \(sample 1"),
+        ([], "0 sample"),
+        ([np.ones((3, 2)), np.ones((0, 2))], "Sample 1 has length 0"),
+        ([np.ones((3, 2)), np.ones((3, 4))], "Sample 1 has 4 features"),
+        (np.ones((2, 3, 4, 5)), "4 dimensions"),
+        (["some text", "more"], "Sample 0 is a string"),
+    ],
+)
+def test_bad_X_is_a_clear_value_error(X, match):
+    y = [0, 1] if len(X) else []
+    with pytest.raises(ValueError, match=match):
+        RNNClassifier(**FAST).fit(X, y)
+
+
+def test_bad_targets(ragged_data):
+    X, y = ragged_data
+    with pytest.raises(ValueError, match="Unknown label type"):
+        RNNClassifier(**FAST).fit(X, np.linspace(0, 1, len(X)))
+    with pytest.raises(ValueError, match="single class"):
+        RNNClassifier(**FAST).fit(X, np.zeros(len(X)))
+    with pytest.raises(ValueError, match="X has 40 samples but y has 39"):
+        RNNRegressor(**FAST).fit(X, y[:-1])
+
+
+def test_feature_count_change_and_not_fitted(ragged_data):
+    X, y = ragged_data
+    with pytest.raises(NotFittedError):
+        RNNClassifier().predict(X)
+    with pytest.raises(NotFittedError):
+        RNNRegressor().predict(X)
+    clf = RNNClassifier(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match="X has 5 features, but RNNClassifier is expecting 3"):
+        clf.predict([np.ones((4, 5))])
+
+
+def test_invalid_parameters_are_named():
+    X = [np.ones((3, 1))] * 4
+    with pytest.raises(ValueError, match="'cell' parameter"):
+        RNNClassifier(cell="transformer").fit(X, [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="'hidden_size' parameter"):
+        RNNRegressor(hidden_size=0).fit(X, [0.0, 1.0, 0.0, 1.0])
+
+
+# --- GPU ----------------------------------------------------------------------
+
+cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available")
+
+
+@pytest.mark.gpu
+@cuda
+def test_cuda_matches_cpu(ragged_data):
+    X, y = ragged_data
+    clf = RNNClassifier(**{**FAST, "device": "cuda"}).fit(X, y)
+    assert next(clf.net_.module_.parameters()).is_cuda
+    proba_gpu = clf.predict_proba(X)
+    clf.net_.module_.to("cpu")
+    clf.net_.device = "cpu"
+    np.testing.assert_allclose(clf.predict_proba(X), proba_gpu, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.gpu
+@cuda
+def test_cuda_regressor_learns(order_regression_data):
+    X_train, y_train, X_test, y_test = order_regression_data
+    reg = RNNRegressor(random_state=0, device="cuda").fit(X_train, y_train)
+    assert reg.score(X_test, y_test) >= 0.9
+
+
+def test_cuda_requested_without_cuda_is_clear(ragged_data):
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is available: the error cannot be provoked")
+    X, y = ragged_data
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        RNNClassifier(**{**FAST, "device": "cuda"}).fit(X, y)
