@@ -1,0 +1,128 @@
+"""Exactness of the torch modules on padded batches, against packed sequences."""
+
+import numpy as np
+import pytest
+import torch
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from sklearn_rnn.modules import (
+    RNNBackbone,
+    RNNFrameModel,
+    RNNSequenceModel,
+    pool_sequences,
+    reverse_within_length,
+    subsample_frames,
+)
+
+LENGTHS = torch.tensor([7, 2, 5, 1, 7])
+
+
+def _batch(features=3, seed=0, pad_value=0.0):
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(len(LENGTHS), int(LENGTHS.max()), features, generator=generator)
+    mask = torch.arange(x.shape[1])[None, :] >= LENGTHS[:, None]
+    x[mask] = pad_value
+    return x
+
+
+def _copy_weights(backbone, reference):
+    """Copy our per-layer, per-direction weights into one bidirectional nn.RNN."""
+    with torch.no_grad():
+        for layer, (fwd, bwd) in enumerate(zip(backbone.forward_layers, backbone.backward_layers)):
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                getattr(reference, f"{name}_l{layer}").copy_(getattr(fwd, f"{name}_l0"))
+                getattr(reference, f"{name}_l{layer}_reverse").copy_(getattr(bwd, f"{name}_l0"))
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn_tanh", "rnn_relu"])
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_bidirectional_matches_packed_reference(cell, num_layers):
+    torch.manual_seed(0)
+    backbone = RNNBackbone(3, cell=cell, hidden_size=6, num_layers=num_layers, bidirectional=True)
+    kind = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}.get(cell, torch.nn.RNN)
+    kwargs = {} if cell in ("lstm", "gru") else {"nonlinearity": cell[4:]}
+    reference = kind(3, 6, num_layers=num_layers, bidirectional=True, batch_first=True, **kwargs)
+    _copy_weights(backbone, reference)
+    x = _batch()
+    ours, lengths = backbone.eval()(x, LENGTHS)
+    packed = pack_padded_sequence(x, LENGTHS, batch_first=True, enforce_sorted=False)
+    expected, _ = pad_packed_sequence(reference(packed)[0], batch_first=True)
+    for i, length in enumerate(LENGTHS.tolist()):
+        torch.testing.assert_close(ours[i, :length], expected[i, :length], rtol=1e-5, atol=1e-5)
+    assert torch.equal(lengths, LENGTHS)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_unidirectional_matches_packed_reference(cell):
+    torch.manual_seed(0)
+    backbone = RNNBackbone(3, cell=cell, hidden_size=5, num_layers=2).eval()
+    x = _batch()
+    ours, _ = backbone(x, LENGTHS)
+    packed = pack_padded_sequence(x, LENGTHS, batch_first=True, enforce_sorted=False)
+    expected, _ = pad_packed_sequence(backbone.rnn(packed)[0], batch_first=True)
+    for i, length in enumerate(LENGTHS.tolist()):
+        torch.testing.assert_close(ours[i, :length], expected[i, :length], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("pooling", ["last", "mean", "max"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_sequence_model_ignores_padding_values_and_neighbours(pooling, bidirectional):
+    torch.manual_seed(0)
+    model = RNNSequenceModel(
+        2, input_size=3, hidden_size=4, pooling=pooling, bidirectional=bidirectional, dropout=0.3
+    ).eval()
+    reference = model(_batch(), LENGTHS)
+    # Other padding values do not matter.
+    torch.testing.assert_close(model(_batch(pad_value=1e3), LENGTHS), reference)
+    # Each sample alone, cut to its length, gives the same output.
+    x = _batch()
+    for i, length in enumerate(LENGTHS.tolist()):
+        alone = model(x[i : i + 1, :length], LENGTHS[i : i + 1])
+        torch.testing.assert_close(alone, reference[i : i + 1], rtol=1e-5, atol=1e-6)
+
+
+def test_reverse_within_length_is_an_involution_that_keeps_padding():
+    x = _batch(features=1)
+    reversed_x = reverse_within_length(x, LENGTHS)
+    for i, length in enumerate(LENGTHS.tolist()):
+        assert torch.equal(reversed_x[i, :length], x[i, :length].flip(0))
+        assert torch.equal(reversed_x[i, length:], x[i, length:])
+    assert torch.equal(reverse_within_length(reversed_x, LENGTHS), x)
+
+
+def test_pool_last_takes_true_last_step_and_backward_first():
+    outputs = torch.arange(2 * 4 * 4, dtype=torch.float32).reshape(2, 4, 4)
+    lengths = torch.tensor([2, 4])
+    uni = pool_sequences(outputs, lengths, "last", bidirectional=False)
+    assert torch.equal(uni, outputs[[0, 1], [1, 3]])
+    bi = pool_sequences(outputs, lengths, "last", bidirectional=True)
+    assert torch.equal(bi[:, :2], outputs[[0, 1], [1, 3], :2])
+    assert torch.equal(bi[:, 2:], outputs[:, 0, 2:])
+    mean = pool_sequences(outputs, lengths, "mean", bidirectional=False)
+    torch.testing.assert_close(mean[0], outputs[0, :2].mean(0))
+
+
+def test_subsample_stacks_frames_and_shortens_lengths():
+    x = torch.arange(2 * 5 * 2, dtype=torch.float32).reshape(2, 5, 2)
+    stacked, lengths = subsample_frames(x, torch.tensor([5, 3]), 2)
+    assert stacked.shape == (2, 3, 4)
+    assert torch.equal(stacked[0, 0], torch.cat([x[0, 0], x[0, 1]]))
+    assert torch.equal(stacked[0, 2], torch.cat([x[0, 4], torch.zeros(2)]))
+    assert lengths.tolist() == [3, 2]
+    model = RNNFrameModel(3, input_size=2, hidden_size=4, subsample=2)
+    log_probs, frame_lengths = model(x, torch.tensor([5, 3]))
+    assert log_probs.shape == (2, 3, 3) and frame_lengths.tolist() == [3, 2]
+    np.testing.assert_allclose(log_probs.exp().sum(-1).detach().numpy(), 1.0, rtol=1e-5)
+
+
+def test_embedding_backbone_takes_tokens():
+    backbone = RNNBackbone(1, vocab_size=10, embedding_dim=4, hidden_size=3)
+    out, _ = backbone(torch.tensor([[1, 2, 3], [4, 0, 0]]), torch.tensor([3, 1]))
+    assert out.shape == (2, 3, 3)
+
+
+def test_unknown_cell_and_pooling_are_named():
+    with pytest.raises(ValueError, match="cell must be one of"):
+        RNNBackbone(3, cell="transformer")
+    with pytest.raises(ValueError, match="pooling must be one of"):
+        pool_sequences(torch.zeros(1, 2, 2), torch.tensor([1]), "median", False)
