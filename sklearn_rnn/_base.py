@@ -10,14 +10,14 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping, ProgressBar
-from skorch.helper import predefined_split
-from skorch.utils import to_tensor
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping, ProgressBar
+from skorch.helper import predefined_split
+from skorch.utils import to_tensor
 
 from ._data import BucketIterator, SequenceDataset, pad_batch
 from ._validation import check_sample_weight_array, check_sequences
@@ -154,7 +154,9 @@ class BaseSequenceEstimator(BaseEstimator):
     def _validate_X(self, X, reset):
         sequences = check_sequences(X, estimator=self, reset=reset)
         if not reset and sequences.is_tokens != (self.vocab_size_ is not None):
-            expected = "integer token sequences" if self.vocab_size_ is not None else "float sequences"
+            expected = (
+                "integer token sequences" if self.vocab_size_ is not None else "float sequences"
+            )
             raise ValueError(
                 f"{type(self).__name__} was fitted on {expected}; X holds "
                 f"{'token' if sequences.is_tokens else 'float'} sequences."
@@ -226,7 +228,7 @@ class BaseSequenceEstimator(BaseEstimator):
             self._validate_params()
         sequences = self._validate_X(X, reset=first_call)
         n_samples = len(sequences)
-        targets = self._encode_targets(y, n_samples, reset=first_call, classes=classes)
+        targets = self._encode_targets(y, sequences, reset=first_call, classes=classes)
         weights = self._sample_weights(sample_weight, n_samples)
         rng = check_random_state(self.random_state) if first_call else None
         if first_call:
@@ -235,7 +237,9 @@ class BaseSequenceEstimator(BaseEstimator):
         use_valid = not partial and self._early_stopping_on(n_samples)
         valid_dataset = None
         if use_valid:
-            train_idx, valid_idx = self._split_indices(n_samples, targets, rng or np.random.RandomState(self._seed))
+            train_idx, valid_idx = self._split_indices(
+                n_samples, targets, rng or np.random.RandomState(self._seed)
+            )
             valid_dataset = self._dataset(sequences.take(valid_idx), targets, weights, valid_idx)
             train_dataset = self._dataset(sequences.take(train_idx), targets, weights, train_idx)
         else:
@@ -246,11 +250,18 @@ class BaseSequenceEstimator(BaseEstimator):
             if first_call:
                 module_kwargs = self._module_kwargs(sequences)
                 self.net_ = self._build_net(
-                    module_kwargs, self._n_outputs(), self._seed, self.device_, n_samples, valid_dataset
+                    module_kwargs,
+                    self._n_outputs(),
+                    self._seed,
+                    self.device_,
+                    n_samples,
+                    valid_dataset,
                 )
                 self.net_.initialize()
             else:
-                self.net_.train_split = None if valid_dataset is None else predefined_split(valid_dataset)
+                self.net_.train_split = (
+                    None if valid_dataset is None else predefined_split(valid_dataset)
+                )
                 self._seed += 1  # a continued fit draws new batches and dropout
             epochs = 1 if partial else self.max_epochs
             self.net_.partial_fit(train_dataset, None, epochs=epochs)
@@ -260,7 +271,9 @@ class BaseSequenceEstimator(BaseEstimator):
 
     def _dataset(self, sequences, targets, weights, indices):
         if indices is not None:
-            targets = targets[indices] if not isinstance(targets, list) else [targets[i] for i in indices]
+            targets = (
+                targets[indices] if not isinstance(targets, list) else [targets[i] for i in indices]
+            )
             weights = None if weights is None else weights[indices]
         return SequenceDataset(sequences, targets, weights, target_collate=self._target_collate())
 
@@ -310,7 +323,6 @@ class BaseSequenceEstimator(BaseEstimator):
 
 def _noop(*args, **kwargs):
     pass
-
 
 
 _SHARED_PARAMETERS = """cell : {"lstm", "gru", "rnn_tanh", "rnn_relu"}, default="lstm"

@@ -135,7 +135,9 @@ class BucketIterator(DataLoader):
     skorch builds it as ``iterator_train(dataset, batch_size=..., **kwargs)``.
     """
 
-    def __init__(self, dataset, batch_size=64, shuffle=False, bucket=True, random_state=None, **kwargs):
+    def __init__(
+        self, dataset, batch_size=64, shuffle=False, bucket=True, random_state=None, **kwargs
+    ):
         kwargs.pop("drop_last", None)
         base = dataset.dataset if isinstance(dataset, torch.utils.data.Subset) else dataset
         lengths = base.lengths

@@ -118,23 +118,19 @@ def _as_sample_array(sample, index):
         array = np.asarray(sample)
     except ValueError as exc:  # inhomogeneous nested lists
         raise ValueError(
-            f"Sample {index} is not a rectangular array of shape (T, n_features) "
-            f"or (T,): {exc}"
+            f"Sample {index} is not a rectangular array of shape (T, n_features) or (T,): {exc}"
         ) from None
     if array.dtype == object:
         try:
             array = array.astype(np.float64)
         except (TypeError, ValueError):
             raise ValueError(
-                f"Sample {index} holds non-numeric values (dtype object); "
-                "expected numbers."
+                f"Sample {index} holds non-numeric values (dtype object); expected numbers."
             ) from None
     if array.dtype.kind == "c":
         raise ValueError(f"Complex data not supported; sample {index} is complex.")
     if array.dtype.kind not in "biuf":
-        raise ValueError(
-            f"Sample {index} has dtype {array.dtype}; expected a numeric array."
-        )
+        raise ValueError(f"Sample {index} has dtype {array.dtype}; expected a numeric array.")
     if array.ndim == 0:
         raise ValueError(
             f"Sample {index} is a scalar; each sample must be a sequence of shape "
@@ -160,8 +156,7 @@ def _ragged_to_sequences(samples, allow_tokens, dtype):
         bad = [i for i, a in enumerate(arrays) if a.min() < 0]
         if bad:
             raise ValueError(
-                f"Token ids must be non-negative; sample {bad[0]} has "
-                f"{int(arrays[bad[0]].min())}."
+                f"Token ids must be non-negative; sample {bad[0]} has {int(arrays[bad[0]].min())}."
             )
         return Sequences.from_list(arrays, dtype=np.int64)
     arrays = [a.reshape(-1, 1) if a.ndim == 1 else a for a in arrays]
@@ -179,14 +174,11 @@ def _masked_to_sequences(X, allow_tokens, dtype):
     data = np.ma.getdata(X)
     mask = np.ma.getmaskarray(X)
     if data.ndim not in (2, 3):
-        raise ValueError(
-            f"A masked (padded) array must be 2-D or 3-D; got shape {data.shape}."
-        )
+        raise ValueError(f"A masked (padded) array must be 2-D or 3-D; got shape {data.shape}.")
     step_mask = mask if data.ndim == 2 else mask.all(axis=2)
     if data.ndim == 3 and np.any(mask.any(axis=2) & ~step_mask):
         raise ValueError(
-            "A masked (padded) array must mask whole time steps; some steps are "
-            "only partly masked."
+            "A masked (padded) array must mask whole time steps; some steps are only partly masked."
         )
     samples = [data[i][~step_mask[i]] for i in range(len(data))]
     tokens = allow_tokens and data.ndim == 2 and data.dtype.kind in "iu"
@@ -267,9 +259,13 @@ def check_sequences(X, *, estimator=None, reset=True, allow_tokens=True, dtype=n
                 if X.dtype.kind not in "biuf":
                     raise ValueError(f"X has dtype {X.dtype}; expected numbers.")
                 if X.shape[0] == 0:
-                    raise ValueError("Found array with 0 sample(s) (shape=%s) while a minimum of 1 is required." % (X.shape,))
+                    raise ValueError(
+                        f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required."
+                    )
                 if X.shape[1] == 0:
-                    raise ValueError(f"X has 0 time steps (shape {X.shape}); every sequence needs at least one.")
+                    raise ValueError(
+                        f"X has 0 time steps (shape {X.shape}); every sequence needs at least one."
+                    )
                 if X.shape[2] == 0:
                     raise ValueError(f"X has 0 features (shape {X.shape}); at least 1 is required.")
                 n, t, f = X.shape

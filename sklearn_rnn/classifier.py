@@ -163,16 +163,15 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
     def _n_outputs(self):
         return len(self.classes_)
 
-    def _encode_targets(self, y, n_samples, reset, classes=None):
+    def _encode_targets(self, y, sequences, reset, classes=None):
+        n_samples = len(sequences)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
         y = column_or_1d(np.asarray(y, dtype=object) if _is_categorical(y) else y, warn=True)
         if len(y) != n_samples:
-            raise ValueError(
-                f"X has {n_samples} samples but y has {len(y)}; they must match."
-            )
+            raise ValueError(f"X has {n_samples} samples but y has {len(y)}; they must match.")
         check_classification_targets(y)
         if reset:
             encoder = LabelEncoder().fit(y if classes is None else classes)
@@ -204,7 +203,9 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
 
     def _split_indices(self, n_samples, y, rng):
         counts = np.bincount(y)
-        if counts[counts > 0].min() >= 2 and int(n_samples * self.validation_fraction) >= len(counts):
+        if counts[counts > 0].min() >= 2 and int(n_samples * self.validation_fraction) >= len(
+            counts
+        ):
             splitter = StratifiedShuffleSplit(
                 n_splits=1, test_size=self.validation_fraction, random_state=rng
             )

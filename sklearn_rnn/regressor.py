@@ -167,7 +167,8 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
     def _n_outputs(self):
         return self.n_outputs_
 
-    def _encode_targets(self, y, n_samples, reset, classes=None):
+    def _encode_targets(self, y, sequences, reset, classes=None):
+        n_samples = len(sequences)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."

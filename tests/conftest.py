@@ -9,7 +9,9 @@ from sklearn_rnn.datasets import make_order_regression, make_order_task
 # Under pytest-xdist each worker gets its share of the cores, not all of them:
 # two workers with two torch threads each on two cores run many times slower.
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))))
+    torch.set_num_threads(
+        max(1, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    )
 
 
 @pytest.fixture(autouse=True)

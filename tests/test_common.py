@@ -18,7 +18,10 @@ def _expected_failed_checks(estimator):
     return EXPECTED_FAILED_CHECKS
 
 
-ESTIMATORS = [RNNClassifier(random_state=0, device="cpu"), RNNRegressor(random_state=0, device="cpu")]
+ESTIMATORS = [
+    RNNClassifier(random_state=0, device="cpu"),
+    RNNRegressor(random_state=0, device="cpu"),
+]
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
