@@ -1,0 +1,491 @@
+"""SequencePadder and SequenceScaler: transformers of numeric sequences.
+
+Both read their input through the package's one validator
+(:func:`sklearn_rnn._validation.check_sequences`), so they accept every form
+the estimators accept.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._set_output import ADAPTERS_MANAGER, _get_output_config
+from sklearn.utils.validation import check_is_fitted
+
+from .._validation import Sequences, _is_tabular, check_sequences
+
+
+def _array_like_to_array(X):
+    """Array-likes that are not arrays (sklearn's ``_NotAnArray``) as ndarrays.
+
+    The same conversion ``check_sequences`` applies first, so that the form
+    of the output follows what the validator read.
+    """
+    if (
+        hasattr(X, "__array__")
+        and not isinstance(X, (np.ndarray, list, tuple, Sequences))
+        and not hasattr(X, "iloc")
+        and not sp.issparse(X)
+    ):
+        return np.asarray(X)
+    return X
+
+
+def _input_float_dtype(X):
+    """float32 when the input is float32, else float64 (as sklearn's scalers do)."""
+    X = _array_like_to_array(X)
+    if np.ma.isMaskedArray(X) or isinstance(X, np.ndarray):
+        if X.dtype == object and X.ndim == 1 and len(X):
+            return _input_float_dtype(X[0])
+        return np.float32 if X.dtype == np.float32 else np.float64
+    if isinstance(X, Sequences):
+        return np.float32 if X.data.dtype == np.float32 else np.float64
+    if hasattr(X, "dtypes") and hasattr(X, "columns"):  # DataFrame
+        dtypes = set(map(str, X.dtypes))
+        return np.float32 if dtypes == {"float32"} else np.float64
+    if hasattr(X, "dtype") and X.dtype != object:  # Series of numbers
+        return np.float32 if X.dtype == np.float32 else np.float64
+    try:
+        first = X.iloc[0] if hasattr(X, "iloc") else X[0]
+    except (TypeError, IndexError, KeyError):
+        return np.float64
+    dtype = getattr(first, "dtype", None)
+    return np.float32 if dtype == np.float32 else np.float64
+
+
+def _form(X):
+    """The form of ``X`` that a same-form output should take.
+
+    Returns one of "sequences", "masked", "2d", "3d" or "ragged". A list of
+    equal-length 1-D rows is "2d", as the validator reads it (sklearn requires
+    such a list to behave exactly like the array).
+    """
+    X = _array_like_to_array(X)
+    if isinstance(X, Sequences):
+        return "sequences"
+    if np.ma.isMaskedArray(X):
+        return "masked"
+    if _is_tabular(X) or _is_list_of_rows(X):
+        return "2d"
+    if isinstance(X, np.ndarray) and X.dtype != object and X.ndim == 3:
+        return "3d"
+    return "ragged"
+
+
+def _is_list_of_rows(X):
+    """A list of equal-length 1-D rows, which the validator reads as a 2-D array."""
+    return (
+        isinstance(X, (list, tuple))
+        and len(X) > 0
+        and all(np.ndim(row) == 1 for row in X)
+        and len({len(row) for row in X}) == 1
+    )
+
+
+def _sample_ndims(X):
+    """Per-sample number of dimensions of a ragged input (1 or 2)."""
+    samples = X.tolist() if hasattr(X, "tolist") and not isinstance(X, np.ndarray) else X
+    return np.fromiter((np.ndim(sample) for sample in samples), dtype=np.int64, count=len(samples))
+
+
+class SequencePadder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+    """Pad or truncate sequences to one fixed length, keeping their true lengths.
+
+    The output is a numpy masked array in which the padding is masked, so that
+    every estimator of the package (and :class:`SequenceScaler`) reads each
+    sample at its true length: an estimator after a ``SequencePadder`` predicts
+    exactly what it predicts on the ragged input, up to the truncation asked
+    for. Use it for a fixed input size or to tune truncation in a grid search.
+
+    Parameters
+    ----------
+    maxlen : int or None, default=None
+        Length of the output sequences. None uses the longest sequence seen in
+        ``fit``; longer sequences met in ``transform`` are then truncated.
+    padding : {"post", "pre"}, default="post"
+        Pad after ("post") or before ("pre") the real steps.
+    truncating : {"pre", "post"}, default="pre"
+        Drop the first ("pre") or the last ("post") steps of longer sequences.
+        The default keeps the end of each sequence, which a recurrent network
+        reading to the last step relies on most.
+    value : float or int, default=0
+        Value stored under the mask in the padded positions. For token
+        sequences keep the default (:data:`~sklearn_rnn.PAD_TOKEN_ID`).
+    dtype : numpy dtype or None, default=None
+        dtype of the output. None gives int64 for token sequences and the input's
+        float dtype (float32 kept, anything else float64) for numeric ones.
+
+    Attributes
+    ----------
+    maxlen_ : int
+        Output length used by ``transform``.
+    n_features_in_ : int
+        Features per time step (the number of columns for 2-D input).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, defined only when X was a DataFrame.
+
+    See Also
+    --------
+    SequenceScaler : Scale the real time steps of sequences.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn.preprocessing import SequencePadder
+    >>> X = [np.array([3, 4, 5]), np.array([6])]
+    >>> padded = SequencePadder().fit_transform(X)
+    >>> padded
+    masked_array(
+      data=[[3, 4, 5],
+            [6, --, --]],
+      mask=[[False, False, False],
+            [False,  True,  True]],
+      fill_value=999999)
+    >>> [x.tolist() for x in SequencePadder().fit(X).inverse_transform(padded)]
+    [[3, 4, 5], [6]]
+    """
+
+    _parameter_constraints = {
+        "maxlen": [Interval(Integral, 1, None, closed="left"), None],
+        "padding": [StrOptions({"pre", "post"})],
+        "truncating": [StrOptions({"pre", "post"})],
+        "value": [Real],
+        "dtype": "no_validation",
+    }
+
+    def __init__(self, *, maxlen=None, padding="post", truncating="pre", value=0, dtype=None):
+        self.maxlen = maxlen
+        self.padding = padding
+        self.truncating = truncating
+        self.value = value
+        self.dtype = dtype
+
+    def fit(self, X, y=None):
+        """Learn the output length.
+
+        Parameters
+        ----------
+        X : sequences
+            Any form the package accepts: 3-D or 2-D array, DataFrame, list or
+            Series of ``(T_i, n_features)`` or ``(T_i,)`` arrays, integer token
+            sequences, masked array.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SequencePadder
+        """
+        self._validate_params()
+        sequences = check_sequences(X, estimator=self, reset=True, dtype=_input_float_dtype(X))
+        self.maxlen_ = int(sequences.lengths.max()) if self.maxlen is None else int(self.maxlen)
+        return self
+
+    def transform(self, X):
+        """Pad or truncate every sequence to ``maxlen_`` steps.
+
+        Parameters
+        ----------
+        X : sequences
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        X_padded : masked array of shape (n_samples, maxlen_) or (n_samples, maxlen_, n_features)
+            2-D for token sequences and for univariate input given as 2-D data
+            or 1-D samples, 3-D otherwise. Padded positions are masked (whole
+            time steps).
+        """
+        check_is_fitted(self, "maxlen_")
+        sequences = check_sequences(X, estimator=self, reset=False, dtype=_input_float_dtype(X))
+        two_d = sequences.is_tokens or (sequences.n_features == 1 and self._univariate_form(X))
+        return pad_sequences(
+            sequences,
+            maxlen=self.maxlen_,
+            padding=self.padding,
+            truncating=self.truncating,
+            value=self.value,
+            dtype=self.dtype,
+            two_d=two_d,
+        )
+
+    @staticmethod
+    def _univariate_form(X):
+        X = _array_like_to_array(X)
+        form = _form(X)
+        if form in ("2d",):
+            return True
+        if form == "masked":
+            return X.ndim == 2
+        if form == "ragged":
+            return bool(np.all(_sample_ndims(X) == 1))
+        return False
+
+    def inverse_transform(self, X):
+        """Return the real (unmasked) steps of each sample as a list.
+
+        Truncated steps cannot be restored.
+
+        Parameters
+        ----------
+        X : masked array of shape (n_samples, maxlen_[, n_features])
+            Output of :meth:`transform` (any accepted form works).
+
+        Returns
+        -------
+        X_ragged : list of ndarray
+            ``(T_i,)`` arrays for 2-D input (tokens or univariate), else
+            ``(T_i, n_features)`` arrays.
+        """
+        check_is_fitted(self, "maxlen_")
+        sequences = check_sequences(X, dtype=_input_float_dtype(X))
+        samples = sequences.to_list()
+        if not sequences.is_tokens and np.ndim(X) == 2:
+            samples = [sample.ravel() for sample in samples]
+        return [sample.copy() for sample in samples]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def pad_sequences(sequences, *, maxlen, padding="post", truncating="pre", value=0, dtype=None, two_d=None):
+    """Pad :class:`~sklearn_rnn.Sequences` into a masked array, vectorised.
+
+    Parameters
+    ----------
+    sequences : Sequences
+        Validated sequences.
+    maxlen : int
+        Output length.
+    padding, truncating : {"pre", "post"}
+        As in :class:`SequencePadder`.
+    value : float or int, default=0
+        Fill value under the mask.
+    dtype : numpy dtype or None, default=None
+        Output dtype; None keeps the data's dtype.
+    two_d : bool or None, default=None
+        Drop the feature axis (requires one feature); None: only for tokens.
+
+    Returns
+    -------
+    masked : numpy masked array
+    """
+    data = sequences.data
+    if two_d is None:
+        two_d = sequences.is_tokens
+    if two_d and data.ndim == 2:
+        data = data[:, 0]
+    n_samples = len(sequences)
+    lengths = sequences.lengths
+    kept = np.minimum(lengths, maxlen)
+    starts = sequences.offsets[:-1]
+    if truncating == "pre":
+        starts = starts + lengths - kept
+    # Position of each kept step within its kept run, all samples at once.
+    run_starts = np.zeros(n_samples, dtype=np.int64)
+    np.cumsum(kept[:-1], out=run_starts[1:])
+    within = np.arange(int(kept.sum()), dtype=np.int64) - np.repeat(run_starts, kept)
+    rows = np.repeat(np.arange(n_samples), kept)
+    source = np.repeat(starts, kept) + within
+    columns = within if padding == "post" else np.repeat(maxlen - kept, kept) + within
+    out_dtype = data.dtype if dtype is None else np.dtype(dtype)
+    out = np.full((n_samples, maxlen) + data.shape[1:], value, dtype=out_dtype)
+    out[rows, columns] = data[source]
+    step_mask = np.ones((n_samples, maxlen), dtype=bool)
+    step_mask[rows, columns] = False
+    mask = step_mask if out.ndim == 2 else np.repeat(step_mask[:, :, None], out.shape[2], axis=2)
+    return np.ma.MaskedArray(out, mask=mask)
+
+
+_METHODS = ("standard", "minmax", "robust")
+
+
+class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+    """Scale each feature using statistics over all real time steps.
+
+    Statistics are computed per feature over every real step of every sample
+    (padding, i.e. masked steps, is ignored), so that a long sequence weighs as
+    many steps as it has. The output keeps the input's form: a list of arrays
+    for ragged input (each sample keeps its shape), a 3-D array for 3-D input,
+    a 2-D array (or, with ``set_output(transform="pandas")``, a DataFrame) for
+    2-D input, a masked array with the same mask for masked input.
+
+    2-D input is read as univariate sequences (each column a time step), so
+    one statistic is shared by all its columns.
+
+    Parameters
+    ----------
+    method : {"standard", "minmax", "robust"}, default="standard"
+        "standard": remove the mean, divide by the standard deviation;
+        "minmax": map ``[min, max]`` to ``[0, 1]``; "robust": remove the
+        median, divide by the interquartile range. A zero scale is replaced
+        by 1.
+
+    Attributes
+    ----------
+    center_ : ndarray of shape (n_step_features,)
+        Per-feature value subtracted (mean, minimum or median).
+    scale_ : ndarray of shape (n_step_features,)
+        Per-feature divisor (standard deviation, range or IQR).
+    n_steps_seen_ : int
+        Real time steps the statistics were computed on.
+    n_features_in_ : int
+        Features per time step (the number of columns for 2-D input).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, defined only when X was a DataFrame.
+
+    See Also
+    --------
+    SequencePadder : Pad sequences to a fixed length.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn.preprocessing import SequenceScaler
+    >>> X = [np.array([[0.0], [2.0]]), np.array([[4.0]])]
+    >>> scaler = SequenceScaler(method="minmax").fit(X)
+    >>> [x.ravel().tolist() for x in scaler.transform(X)]
+    [[0.0, 0.5], [1.0]]
+    """
+
+    _parameter_constraints = {"method": [StrOptions(set(_METHODS))]}
+
+    def __init__(self, *, method="standard"):
+        self.method = method
+
+    def fit(self, X, y=None):
+        """Compute the per-feature statistics over the real time steps.
+
+        Parameters
+        ----------
+        X : sequences
+            Any numeric form the package accepts (integer samples are read as
+            numbers, not tokens).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SequenceScaler
+        """
+        self._validate_params()
+        sequences = check_sequences(X, estimator=self, reset=True, allow_tokens=False, dtype=np.float64)
+        data = sequences.data
+        if self.method == "standard":
+            center, scale = data.mean(axis=0), data.std(axis=0)
+        elif self.method == "minmax":
+            center = data.min(axis=0)
+            scale = data.max(axis=0) - center
+        else:
+            center = np.median(data, axis=0)
+            q25, q75 = np.percentile(data, [25, 75], axis=0)
+            scale = q75 - q25
+        # A constant feature keeps its values centred rather than dividing by 0.
+        self.center_ = center
+        self.scale_ = np.where(scale > 10 * np.finfo(np.float64).eps * np.maximum(np.abs(center), 1), scale, 1.0)
+        self.n_steps_seen_ = len(data)
+        return self
+
+    def transform(self, X):
+        """Scale the real time steps.
+
+        Parameters
+        ----------
+        X : sequences
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        X_scaled : same form as X
+            List of arrays for ragged input, 2-D or 3-D array, or masked array.
+        """
+        return self._apply(X, lambda data: (data - self.center_) / self.scale_)
+
+    def inverse_transform(self, X):
+        """Undo the scaling.
+
+        Parameters
+        ----------
+        X : sequences
+            Scaled sequences, in any form.
+
+        Returns
+        -------
+        X_original : same form as X
+        """
+        return self._apply(X, lambda data: data * self.scale_ + self.center_)
+
+    def _apply(self, X, function):
+        check_is_fitted(self, "scale_")
+        dtype = _input_float_dtype(X)
+        sequences = check_sequences(X, estimator=self, reset=False, allow_tokens=False, dtype=np.float64)
+        values = function(sequences.data).astype(dtype, copy=False)
+        out = _rebuild(X, Sequences(values, sequences.offsets))
+        if isinstance(out, np.ndarray) and not np.ma.isMaskedArray(out) and out.ndim == 2:
+            out = self._wrap_tabular(out, X)
+        return out
+
+    def _wrap_tabular(self, out, X):
+        config = _get_output_config("transform", self)["dense"]
+        if config == "default":
+            return out
+        adapter = ADAPTERS_MANAGER.adapters[config]
+        return adapter.create_container(out, X, columns=self.get_feature_names_out)
+
+    def set_output(self, *, transform=None):
+        """Set the output container of ``transform`` for 2-D (tabular) input.
+
+        Only 2-D output can become a DataFrame; ragged, 3-D and masked outputs
+        keep their form.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            "pandas" or "polars": a DataFrame; "default": the array; None:
+            unchanged.
+
+        Returns
+        -------
+        self : SequenceScaler
+        """
+        if transform is None:
+            return self
+        if transform not in {"default", "pandas", "polars"}:
+            raise ValueError(
+                f"transform must be 'default', 'pandas', 'polars' or None; got {transform!r}."
+            )
+        self._sklearn_output_config = {"transform": transform}
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def _rebuild(X, sequences):
+    """Return ``sequences`` (same layout as X's validation) in X's form."""
+    X = _array_like_to_array(X)
+    form = _form(X)
+    data = sequences.data
+    n_samples = len(sequences)
+    if form == "sequences":
+        return sequences
+    if form == "2d":
+        return data.reshape(n_samples, -1)
+    if form == "3d":
+        return data.reshape(X.shape)
+    if form == "masked":
+        mask = np.ma.getmaskarray(X)
+        step_mask = mask if X.ndim == 2 else mask.all(axis=2)
+        out = np.ma.getdata(X).astype(data.dtype, copy=True)
+        out[~step_mask] = data[:, 0] if X.ndim == 2 else data
+        return np.ma.MaskedArray(out, mask=mask.copy())
+    ndims = _sample_ndims(X)
+    return [sample.ravel() if ndim == 1 else sample for sample, ndim in zip(sequences.to_list(), ndims)]

@@ -1,0 +1,403 @@
+"""SequenceTokenizer: text to integer token sequences."""
+
+from itertools import chain, repeat
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_feature_names, check_is_fitted
+
+from .._validation import OOV_TOKEN_ID, check_sequences
+
+#: Default word pattern: CountVectorizer's, but keeping one-letter words ("a", "I").
+DEFAULT_TOKEN_PATTERN = r"(?u)\b\w+\b"
+#: Names of the reserved ids in ``get_feature_names_out``.
+PAD_TOKEN = "<pad>"
+OOV_TOKEN = "<oov>"
+_N_RESERVED = 2
+
+
+def check_documents(X):
+    """Validate raw text input and return it as a list of str.
+
+    Parameters
+    ----------
+    X : iterable of str, pandas Series, or one-column DataFrame or 2-D array
+
+    Returns
+    -------
+    documents : list of str
+    """
+    if isinstance(X, (str, bytes)):
+        raise ValueError(
+            "Iterable over raw text documents expected, string object received; "
+            "wrap a single document in a list: [text]."
+        )
+    if hasattr(X, "columns") and hasattr(X, "iloc"):  # DataFrame
+        if X.shape[1] != 1:
+            raise ValueError(
+                f"A DataFrame of text must have exactly one column; got {X.shape[1]} "
+                f"columns {list(X.columns)}. Select the text column, e.g. X['text'], "
+                "or use a ColumnTransformer."
+            )
+        X = X.iloc[:, 0]
+    if hasattr(X, "to_numpy"):
+        X = X.to_numpy(dtype=object)
+    if isinstance(X, np.ndarray):
+        if X.ndim == 2 and X.shape[1] == 1:
+            X = X[:, 0]
+        if X.ndim != 1:
+            raise ValueError(
+                f"Text input must be 1-D (one document per sample); got an array of shape {X.shape}."
+            )
+        documents = X.tolist()
+    else:
+        try:
+            documents = list(X)
+        except TypeError:
+            raise ValueError(
+                f"Text input must be an iterable of strings; got {type(X).__name__}."
+            ) from None
+    if len(documents) == 0:
+        raise ValueError("Found 0 documents while a minimum of 1 is required.")
+    for index, document in enumerate(documents):
+        if not isinstance(document, str):
+            raise ValueError(
+                f"Document {index} is {document!r} of type {type(document).__name__}; "
+                "every document must be a string. Fill or drop missing text first, "
+                "e.g. X.fillna('')."
+            )
+    return documents
+
+
+class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+    """Turn text into integer token sequences for the package's estimators.
+
+    Documents are split by scikit-learn's own analyzer (that of
+    :class:`~sklearn.feature_extraction.text.CountVectorizer`), a vocabulary
+    is learnt from the training text, and each document becomes a 1-D int64
+    array of ids. Id 0 (:data:`~sklearn_rnn.PAD_TOKEN_ID`) is reserved for
+    padding and id 1 (:data:`~sklearn_rnn.OOV_TOKEN_ID`) for tokens outside
+    the vocabulary; real tokens get ids from 2 on, most frequent first.
+
+    An empty document (no token) becomes the one-token sequence ``[1]`` (out
+    of vocabulary) with ``empty_document="oov"``, or raises a ``ValueError``
+    with ``empty_document="error"``: never a zero-length sequence.
+
+    Parameters
+    ----------
+    level : {"word", "char"}, default="word"
+        Split into words (by ``token_pattern``) or into single characters
+        (runs of white space count as one space).
+    lowercase : bool, default=True
+        Lower-case the text before splitting.
+    token_pattern : str or None, default=None
+        Regular expression of a word, as in ``CountVectorizer``; None uses
+        ``r"(?u)\\b\\w+\\b"``, which keeps one-letter words such as "a" and "I"
+        (``CountVectorizer``'s default drops them). Only for ``level="word"``.
+    analyzer : callable or None, default=None
+        A function from a document to its list of tokens; when given it
+        replaces ``level``, ``lowercase``, ``token_pattern`` and
+        ``strip_accents`` (as a callable ``analyzer`` does in ``CountVectorizer``).
+    strip_accents : {"ascii", "unicode"} or None, default=None
+        Remove accents, as in ``CountVectorizer``.
+    max_vocab : int or None, default=None
+        Keep only the ``max_vocab`` most frequent tokens (ties broken
+        alphabetically); the reserved ids come on top, so ids run up to
+        ``max_vocab + 1``. None keeps every token.
+    min_freq : int, default=1
+        Drop tokens seen fewer times than this in the training text.
+    empty_document : {"oov", "error"}, default="oov"
+        What an empty document becomes (see above).
+
+    Attributes
+    ----------
+    vocabulary_ : dict of str to int
+        Token to id, for the real tokens (ids ≥ 2).
+    vocab_size_ : int
+        Number of ids, the two reserved ones included (an embedding's size).
+    token_counts_ : ndarray of shape (vocab_size_,)
+        Occurrences of each id's token in the training text (0 for the
+        reserved ids).
+    n_features_in_ : int
+        Always 1 (one text column).
+    feature_names_in_ : ndarray of shape (1,)
+        The text column's name, defined only when X was a DataFrame.
+
+    See Also
+    --------
+    SequencePadder : Pad the token sequences to a fixed length.
+
+    Examples
+    --------
+    >>> from sklearn_rnn.preprocessing import SequenceTokenizer
+    >>> tokenizer = SequenceTokenizer().fit(["I am not happy", "I am happy"])
+    >>> [ids.tolist() for ids in tokenizer.transform(["I am sad", ""])]
+    [[4, 2, 1], [1]]
+    >>> [tokens.tolist() for tokens in tokenizer.inverse_transform([[4, 2, 1]])]
+    [['i', 'am', '<oov>']]
+    """
+
+    _parameter_constraints = {
+        "level": [StrOptions({"word", "char"})],
+        "lowercase": ["boolean"],
+        "token_pattern": [str, None],
+        "analyzer": [callable, None],
+        "strip_accents": [StrOptions({"ascii", "unicode"}), None],
+        "max_vocab": [Interval(Integral, 1, None, closed="left"), None],
+        "min_freq": [Interval(Integral, 1, None, closed="left")],
+        "empty_document": [StrOptions({"oov", "error"})],
+    }
+
+    def __init__(
+        self,
+        *,
+        level="word",
+        lowercase=True,
+        token_pattern=None,
+        analyzer=None,
+        strip_accents=None,
+        max_vocab=None,
+        min_freq=1,
+        empty_document="oov",
+    ):
+        self.level = level
+        self.lowercase = lowercase
+        self.token_pattern = token_pattern
+        self.analyzer = analyzer
+        self.strip_accents = strip_accents
+        self.max_vocab = max_vocab
+        self.min_freq = min_freq
+        self.empty_document = empty_document
+
+    def build_analyzer(self):
+        """Return the callable that splits one document into its tokens.
+
+        It is ``CountVectorizer(...).build_analyzer()`` with this tokenizer's
+        settings.
+
+        Returns
+        -------
+        analyzer : callable
+        """
+        if self.analyzer is not None:
+            return CountVectorizer(analyzer=self.analyzer).build_analyzer()
+        if self.level == "char":
+            if self.token_pattern is not None:
+                raise ValueError(
+                    "token_pattern applies to level='word' only; set token_pattern=None "
+                    "with level='char'."
+                )
+            vectorizer = CountVectorizer(
+                analyzer="char", ngram_range=(1, 1), lowercase=self.lowercase, strip_accents=self.strip_accents
+            )
+        else:
+            pattern = DEFAULT_TOKEN_PATTERN if self.token_pattern is None else self.token_pattern
+            vectorizer = CountVectorizer(
+                analyzer="word", token_pattern=pattern, lowercase=self.lowercase, strip_accents=self.strip_accents
+            )
+        return vectorizer.build_analyzer()
+
+    def _tokenize(self, X):
+        """Documents -> (all tokens as one object array, per-document token counts)."""
+        documents = check_documents(X)
+        if self.analyzer is None and self.level == "word" and self.token_pattern is None:
+            flat, lengths = self._tokenize_default_words(documents)
+        else:
+            tokenized = list(map(self.build_analyzer(), documents))
+            lengths = np.fromiter(map(len, tokenized), dtype=np.int64, count=len(tokenized))
+            flat = np.empty(int(lengths.sum()), dtype=object)
+            flat[:] = list(chain.from_iterable(tokenized))
+        if self.empty_document == "error" and not lengths.all():
+            index = int(np.flatnonzero(lengths == 0)[0])
+            raise ValueError(
+                f"Document {index} ({documents[index][:40]!r}) has no token; set "
+                "empty_document='oov' to make it a one-token out-of-vocabulary sequence, "
+                "or drop it."
+            )
+        return flat, lengths
+
+    def _tokenize_default_words(self, documents):
+        """The default word analyzer run once over all documents.
+
+        Gives exactly what ``build_analyzer()`` gives document by document (a
+        test checks it), about twice as fast: CountVectorizer's own
+        preprocessor and tokenizer run on the documents joined by a sentinel
+        word that occurs in none of them. Lower-casing and accent stripping act
+        character by character, and the default pattern never matches across
+        the newlines around the sentinel, so no token spans two documents.
+        """
+        vectorizer = CountVectorizer(
+            token_pattern=DEFAULT_TOKEN_PATTERN, lowercase=self.lowercase, strip_accents=self.strip_accents
+        )
+        preprocess, tokenize = vectorizer.build_preprocessor(), vectorizer.build_tokenizer()
+        sentinel = "zqxjsentinel"
+        while True:
+            found = tokenize(preprocess(f"\n{sentinel}\n".join(documents)))
+            tokens = np.empty(len(found), dtype=object)
+            tokens[:] = found
+            is_separator = tokens == sentinel
+            # The sentinel is lower-case ASCII, untouched by preprocessing: if it
+            # is found more often than it was inserted, a document holds it.
+            if int(is_separator.sum()) == len(documents) - 1:
+                break
+            sentinel += "x"
+        bounds = np.concatenate([[-1], np.flatnonzero(is_separator), [len(tokens)]])
+        return tokens[~is_separator], np.diff(bounds).astype(np.int64) - 1
+
+    def _check_feature_names(self, X, reset):
+        if hasattr(X, "columns"):
+            _check_feature_names(self, X, reset=reset)
+        elif reset and hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+
+    def fit(self, X, y=None):
+        """Learn the vocabulary.
+
+        Parameters
+        ----------
+        X : iterable of str, pandas Series or one-column DataFrame
+            The documents.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SequenceTokenizer
+        """
+        self._fit(X)
+        return self
+
+    def fit_transform(self, X, y=None):
+        """Learn the vocabulary and return the token sequences.
+
+        Parameters
+        ----------
+        X : iterable of str, pandas Series or one-column DataFrame
+            The documents.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X_tokens : list of ndarray of shape (T_i,), dtype int64
+        """
+        codes, lengths = self._fit(X)
+        return _split(self._code_to_id[codes], lengths)
+
+    def _fit(self, X):
+        self._validate_params()
+        flat, lengths = self._tokenize(X)
+        self._check_feature_names(X, reset=True)
+        self.n_features_in_ = 1
+        # factorize hashes the tokens in C: codes index the distinct tokens.
+        codes, uniques = pd.factorize(flat, use_na_sentinel=False)
+        uniques = np.asarray(uniques, dtype=object)
+        counts = np.bincount(codes, minlength=len(uniques))
+        alphabetical = np.empty(len(uniques), dtype=np.int64)
+        alphabetical[np.argsort(uniques.astype(str), kind="stable")] = np.arange(len(uniques))
+        order = np.lexsort((alphabetical, -counts))
+        order = order[counts[order] >= self.min_freq]
+        if self.max_vocab is not None:
+            order = order[: self.max_vocab]
+        ids = np.arange(_N_RESERVED, _N_RESERVED + len(order), dtype=np.int64)
+        self._code_to_id = np.full(len(uniques), OOV_TOKEN_ID, dtype=np.int64)
+        self._code_to_id[order] = ids
+        tokens = uniques[order]
+        self.vocabulary_ = dict(zip(tokens.tolist(), ids.tolist()))
+        self.vocab_size_ = _N_RESERVED + len(order)
+        self.token_counts_ = np.concatenate([np.zeros(_N_RESERVED, dtype=np.int64), counts[order]])
+        self._id_to_token = np.concatenate([np.array([PAD_TOKEN, OOV_TOKEN], dtype=object), tokens])
+        return codes, lengths
+
+    def transform(self, X):
+        """Turn documents into token id sequences.
+
+        Parameters
+        ----------
+        X : iterable of str, pandas Series or one-column DataFrame
+            The documents.
+
+        Returns
+        -------
+        X_tokens : list of ndarray of shape (T_i,), dtype int64
+            One array per document; tokens outside the vocabulary get
+            ``OOV_TOKEN_ID`` (1), an empty document is ``[1]``.
+        """
+        check_is_fitted(self, "vocabulary_")
+        flat, lengths = self._tokenize(X)
+        self._check_feature_names(X, reset=False)
+        # One pass of dict lookups run by ``map`` in C (no per-token bytecode),
+        # straight into one int64 buffer that is then sliced per document.
+        ids = np.fromiter(
+            map(self.vocabulary_.get, flat, repeat(OOV_TOKEN_ID)),
+            dtype=np.int64,
+            count=int(lengths.sum()),
+        )
+        return _split(ids, lengths)
+
+    def inverse_transform(self, X):
+        """Map token ids back to tokens.
+
+        Parameters
+        ----------
+        X : list of 1-D int arrays, or a padded (masked) array
+            Token sequences, as returned by :meth:`transform` (or by
+            ``SequencePadder``, whose padding is skipped).
+
+        Returns
+        -------
+        X_tokens : list of ndarray of str (dtype object)
+            Id 0 gives ``"<pad>"``; id 1 and ids outside the vocabulary give
+            ``"<oov>"``. Join them to get text, e.g. ``" ".join(tokens)``
+            (``"".join`` for ``level="char"``).
+        """
+        check_is_fitted(self, "vocabulary_")
+        sequences = check_sequences(X, allow_tokens=True)
+        if not sequences.is_tokens:
+            raise ValueError(
+                "inverse_transform expects integer token sequences (1-D int arrays); "
+                f"got float sequences with {sequences.n_features} feature(s) per step."
+            )
+        ids = np.where(sequences.data < self.vocab_size_, sequences.data, OOV_TOKEN_ID)
+        return _split(self._id_to_token[ids], sequences.lengths, empty_id=None)
+
+    def get_feature_names_out(self, input_features=None):
+        """Token of each id, the reserved ``"<pad>"`` and ``"<oov>"`` first.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects of shape (vocab_size_,)
+            Entry ``i`` is the token of id ``i``.
+        """
+        check_is_fitted(self, "vocabulary_")
+        return self._id_to_token.copy()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+
+def _split(values, lengths, empty_id=OOV_TOKEN_ID):
+    """Cut a flat array into per-document arrays; empty ones become ``[empty_id]``."""
+    if empty_id is not None and not lengths.all():
+        out_lengths = np.maximum(lengths, 1)
+        out = np.full(int(out_lengths.sum()), empty_id, dtype=values.dtype)
+        out_starts = np.cumsum(out_lengths) - out_lengths
+        in_starts = np.cumsum(lengths) - lengths
+        out[np.arange(len(values)) + np.repeat(out_starts - in_starts, lengths)] = values
+        values, lengths = out, out_lengths
+    ends = np.cumsum(lengths)
+    return [values[start:end] for start, end in zip((ends - lengths).tolist(), ends.tolist())]
+

@@ -1,0 +1,517 @@
+"""Tests of sklearn_rnn.preprocessing: tokenizer, padder, scaler and the pandas helpers."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from sklearn.utils.estimator_checks import (
+    check_do_not_raise_errors_in_init_or_set_params,
+    check_estimator_repr,
+    check_get_params_invariance,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
+    parametrize_with_checks,
+)
+
+from sklearn_rnn import OOV_TOKEN_ID, PAD_TOKEN_ID, RNNClassifier
+from sklearn_rnn._validation import check_sequences
+from sklearn_rnn.preprocessing import (
+    LongToSequences,
+    SequencePadder,
+    SequenceScaler,
+    SequenceTokenizer,
+    long_to_sequences,
+    make_windows,
+    sequences_to_long,
+    windows_to_frame,
+)
+
+# --- sklearn's checks ---------------------------------------------------------
+
+# The one table of checks that cannot apply, each with its reason. Padder and
+# scaler pass every check; the tokenizer and LongToSequences declare
+# ``two_d_array=False`` (as sklearn's CountVectorizer does), so sklearn yields
+# none of its data checks for them; the data-free API checks run below, and
+# the data behaviour is tested with their own inputs in this file.
+EXPECTED_FAILED_CHECKS = {
+    "SequencePadder": {},
+    "SequenceScaler": {},
+}
+NOT_CHECKED_BY_SKLEARN = {
+    "SequenceTokenizer": "input is text (input_tags.string=True, two_d_array=False), "
+    "which sklearn's data checks do not generate",
+    "LongToSequences": "input is a long-format DataFrame with named id column and "
+    "rows become ids (n_samples changes), which sklearn's checks cannot feed",
+}
+
+SKLEARN_CHECKED = [
+    SequencePadder(),
+    SequencePadder(maxlen=2, padding="pre", truncating="post"),
+    SequenceScaler(),
+    SequenceScaler(method="minmax"),
+    SequenceScaler(method="robust"),
+]
+
+
+@parametrize_with_checks(
+    SKLEARN_CHECKED,
+    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS[type(est).__name__],
+)
+def test_sklearn_compatible_transformer(estimator, check):
+    check(estimator)
+
+
+DATA_FREE_CHECKS = [
+    check_parameters_default_constructible,
+    check_no_attributes_set_in_init,
+    check_get_params_invariance,
+    check_set_params,
+    check_estimator_repr,
+    check_do_not_raise_errors_in_init_or_set_params,
+]
+
+
+@pytest.mark.parametrize("estimator", [SequenceTokenizer(), LongToSequences()], ids=repr)
+@pytest.mark.parametrize("check", DATA_FREE_CHECKS, ids=lambda check: check.__name__)
+def test_data_free_api_checks_for_non_array_transformers(estimator, check):
+    assert type(estimator).__name__ in NOT_CHECKED_BY_SKLEARN
+    check(type(estimator).__name__, estimator)
+
+
+# --- SequenceTokenizer -------------------------------------------------------
+
+
+def _ids(sequences):
+    return [s.tolist() for s in sequences]
+
+
+def test_tokenizer_keeps_one_letter_words_and_reserves_ids():
+    tokenizer = SequenceTokenizer().fit(["I saw a cat", "a cat"])
+    assert set(tokenizer.vocabulary_) == {"i", "saw", "a", "cat"}
+    assert min(tokenizer.vocabulary_.values()) == 2
+    assert tokenizer.vocab_size_ == 6
+    names = tokenizer.get_feature_names_out()
+    assert names[PAD_TOKEN_ID] == "<pad>" and names[OOV_TOKEN_ID] == "<oov>"
+    assert all(names[i] == token for token, i in tokenizer.vocabulary_.items())
+    # Most frequent first, ties alphabetical.
+    assert tokenizer.vocabulary_ == {"a": 2, "cat": 3, "i": 4, "saw": 5}
+
+
+def test_tokenizer_unseen_tokens_map_to_oov_and_empty_document():
+    tokenizer = SequenceTokenizer().fit(["good movie"])
+    out = tokenizer.transform(["good dog", "", "!!!"])
+    assert _ids(out) == [[tokenizer.vocabulary_["good"], OOV_TOKEN_ID], [OOV_TOKEN_ID], [OOV_TOKEN_ID]]
+    assert all(s.dtype == np.int64 for s in out)
+    with pytest.raises(ValueError, match=r"Document 1 \('!!'\) has no token"):
+        SequenceTokenizer(empty_document="error").fit(["fine", "!!"])
+
+
+def test_tokenizer_output_is_read_as_tokens_by_the_validator():
+    out = SequenceTokenizer().fit_transform(["a b c", "d"])
+    assert check_sequences(out).is_tokens
+
+
+def test_tokenizer_char_level_and_lowercase():
+    tokenizer = SequenceTokenizer(level="char").fit(["Ab  a"])
+    # Runs of white space count as one space (CountVectorizer's char analyzer).
+    assert [t.tolist() for t in tokenizer.inverse_transform(tokenizer.transform(["Ab  a"]))] == [
+        ["a", "b", " ", "a"]
+    ]
+    cased = SequenceTokenizer(lowercase=False).fit(["The the"])
+    assert set(cased.vocabulary_) == {"The", "the"}
+
+
+def test_tokenizer_custom_pattern_and_callable_analyzer():
+    pattern = SequenceTokenizer(token_pattern=r"[a-z]{2,}").fit(["a bb ccc"])
+    assert set(pattern.vocabulary_) == {"bb", "ccc"}
+    split = SequenceTokenizer(analyzer=lambda doc: doc.split("|")).fit(["x|Y|x"])
+    assert split.vocabulary_ == {"x": 2, "Y": 3}
+    with pytest.raises(ValueError, match="token_pattern applies to level='word' only"):
+        SequenceTokenizer(level="char", token_pattern=r"\w").fit(["ab"])
+
+
+def test_tokenizer_max_vocab_and_min_freq():
+    docs = ["a a a b b c", "a b d"]
+    assert set(SequenceTokenizer(max_vocab=2).fit(docs).vocabulary_) == {"a", "b"}
+    assert set(SequenceTokenizer(min_freq=2).fit(docs).vocabulary_) == {"a", "b"}
+    tokenizer = SequenceTokenizer(max_vocab=1).fit(docs)
+    assert _ids(tokenizer.transform(["a b"])) == [[2, OOV_TOKEN_ID]]
+    assert tokenizer.token_counts_.tolist() == [0, 0, 4]
+
+
+def test_tokenizer_accepts_series_and_one_column_frame():
+    docs = ["x y", "y"]
+    expected = _ids(SequenceTokenizer().fit_transform(docs))
+    assert _ids(SequenceTokenizer().fit_transform(pd.Series(docs))) == expected
+    frame = pd.DataFrame({"review": docs})
+    tokenizer = SequenceTokenizer().fit(frame)
+    assert tokenizer.feature_names_in_.tolist() == ["review"]
+    assert _ids(tokenizer.transform(frame)) == expected
+    assert _ids(SequenceTokenizer().fit_transform(np.array(docs, dtype=object).reshape(-1, 1))) == expected
+    with pytest.raises(ValueError, match="exactly one column"):
+        SequenceTokenizer().fit(pd.DataFrame({"a": docs, "b": docs}))
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (["ok", 3.5], r"Document 1 is 3.5 of type float"),
+        (pd.Series(["ok", None, "x"]), r"Document 1 is nan"),  # pandas' missing string
+        (["ok", None], r"Document 1 is None of type NoneType"),
+        (pd.Series(["ok", "fine", np.nan], dtype=object), r"Document 2 is nan"),
+        ("just one string", r"string object received"),
+        ([], r"0 documents"),
+    ],
+)
+def test_tokenizer_bad_input(bad, match):
+    with pytest.raises(ValueError, match=match):
+        SequenceTokenizer().fit(bad)
+
+
+def test_tokenizer_inverse_transform_skips_padding_of_padded_input():
+    tokenizer = SequenceTokenizer().fit(["hello big world", "hi"])
+    padded = SequencePadder().fit_transform(tokenizer.transform(["hello big world", "hi"]))
+    restored = tokenizer.inverse_transform(padded)
+    assert [r.tolist() for r in restored] == [["hello", "big", "world"], ["hi"]]
+    assert tokenizer.inverse_transform([np.array([0, 1, 99])])[0].tolist() == ["<pad>", "<oov>", "<oov>"]
+    with pytest.raises(ValueError, match="expects integer token sequences"):
+        tokenizer.inverse_transform([np.array([0.5, 1.5])])
+
+
+_WORDS = st.sampled_from(["a", "I", "not", "good", "Bad", "film", "x1", "é", "zqxjsentinel"])
+_DOCS = st.lists(st.lists(_WORDS, max_size=6).map(" ".join), min_size=1, max_size=8)
+
+
+@settings(max_examples=40, deadline=None)
+@given(docs=_DOCS)
+def test_tokenizer_round_trip_property(docs):
+    tokenizer = SequenceTokenizer().fit(docs)
+    analyze = tokenizer.build_analyzer()
+    restored = tokenizer.inverse_transform(tokenizer.transform(docs))
+    for doc, tokens in zip(docs, restored):
+        expected = analyze(doc) or ["<oov>"]  # an empty document is one OOV token
+        assert tokens.tolist() == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(docs=_DOCS, lowercase=st.booleans(), strip_accents=st.sampled_from([None, "ascii", "unicode"]))
+def test_tokenizer_batched_default_path_equals_per_document_analyzer(docs, lowercase, strip_accents):
+    """The fast default word path gives exactly CountVectorizer's per-document analyzer."""
+    fast = SequenceTokenizer(lowercase=lowercase, strip_accents=strip_accents)
+    slow = SequenceTokenizer(lowercase=lowercase, strip_accents=strip_accents, analyzer=fast.build_analyzer())
+    assert _ids(fast.fit_transform(docs)) == _ids(slow.fit_transform(docs))
+    assert fast.vocabulary_ == slow.vocabulary_
+
+
+# --- SequencePadder ----------------------------------------------------------
+
+RAGGED = [np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]]), np.array([[4.0, 40.0]])]
+
+
+@pytest.mark.parametrize(
+    "padding, truncating, maxlen, expected",
+    [
+        ("post", "pre", None, [[1, 2, 3], [4, None, None]]),
+        ("pre", "pre", None, [[1, 2, 3], [None, None, 4]]),
+        ("post", "pre", 2, [[2, 3], [4, None]]),
+        ("post", "post", 2, [[1, 2], [4, None]]),
+        ("pre", "post", 4, [[None, 1, 2, 3], [None, None, None, 4]]),
+    ],
+)
+def test_padder_padding_and_truncating(padding, truncating, maxlen, expected):
+    padder = SequencePadder(maxlen=maxlen, padding=padding, truncating=truncating, value=-1)
+    out = padder.fit_transform(RAGGED)
+    assert out.shape == (2, len(expected[0]), 2)
+    first = out[:, :, 0]
+    assert first.tolist() == expected  # masked entries come out as None
+    assert np.all(np.ma.getdata(out)[np.ma.getmaskarray(out)] == -1)
+    assert out.dtype == np.float64
+
+
+def test_padder_forms_and_dtypes():
+    tokens = [np.array([5, 6, 7]), np.array([8])]
+    out = SequencePadder().fit_transform(tokens)
+    assert out.ndim == 2 and out.dtype == np.int64
+    assert np.ma.getdata(out)[1].tolist() == [8, PAD_TOKEN_ID, PAD_TOKEN_ID]
+    univariate = SequencePadder().fit_transform([np.array([1.0, 2.0]), np.array([3.0])])
+    assert univariate.ndim == 2 and univariate.dtype == np.float64
+    x32 = SequencePadder().fit_transform(np.zeros((3, 4, 2), dtype=np.float32))
+    assert x32.shape == (3, 4, 2) and x32.dtype == np.float32 and not x32.mask.any()
+    assert SequencePadder(dtype=np.float16).fit_transform(RAGGED).dtype == np.float16
+    # Longer sequences at transform are truncated to the length learnt in fit.
+    padder = SequencePadder().fit([np.ones(2), np.ones(3)])
+    assert padder.maxlen_ == 3
+    assert padder.transform([np.arange(5.0), np.ones(1)]).tolist() == [[2.0, 3.0, 4.0], [1.0, None, None]]
+
+
+@pytest.mark.parametrize("maxlen", [0, -3])
+def test_padder_rejects_maxlen_below_one(maxlen):
+    with pytest.raises(ValueError, match="'maxlen' parameter of SequencePadder must be"):
+        SequencePadder(maxlen=maxlen).fit(RAGGED)
+
+
+def test_padder_nan_error_names_the_sample():
+    with pytest.raises(ValueError, match=r"NaN or infinity \(sample 1, time step 0\)"):
+        SequencePadder().fit([np.ones(3), np.array([np.nan, 1.0])])
+
+
+@pytest.fixture(scope="module")
+def small_task():
+    rng = np.random.RandomState(0)
+    X = [rng.randn(rng.randint(3, 9), 2).astype(np.float32) for _ in range(40)]
+    y = np.array([int(x[:, 0].sum() > 0) for x in X])
+    return X, y
+
+
+@pytest.mark.parametrize("padding", ["post", "pre"])
+def test_classifier_after_padder_equals_ragged(small_task, padding):
+    from sklearn.pipeline import make_pipeline
+
+    X, y = small_task
+    params = dict(hidden_size=8, max_epochs=2, random_state=0, device="cpu", bidirectional=True)
+    ragged = RNNClassifier(**params).fit(X, y)
+    padded = make_pipeline(SequencePadder(padding=padding), RNNClassifier(**params)).fit(X, y)
+    np.testing.assert_allclose(padded.predict_proba(X), ragged.predict_proba(X), rtol=1e-5, atol=1e-6)
+    # Truncation: the same as the ragged sequences cut to their last 4 steps.
+    truncated = make_pipeline(SequencePadder(maxlen=4, padding=padding), RNNClassifier(**params)).fit(X, y)
+    cut = [x[-4:] for x in X]
+    np.testing.assert_allclose(
+        truncated.predict_proba(X), RNNClassifier(**params).fit(cut, y).predict_proba(cut), rtol=1e-5, atol=1e-6
+    )
+
+
+_RAGGED_FLOATS = st.integers(1, 3).flatmap(
+    lambda n_features: st.lists(
+        hnp.arrays(
+            np.float64,
+            st.tuples(st.integers(1, 6), st.just(n_features)),
+            elements=st.floats(-1e3, 1e3, allow_nan=False, width=32),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    X=_RAGGED_FLOATS,
+    padding=st.sampled_from(["pre", "post"]),
+    truncating=st.sampled_from(["pre", "post"]),
+)
+def test_padder_round_trip_property(X, padding, truncating):
+    padder = SequencePadder(padding=padding, truncating=truncating).fit(X)
+    restored = padder.inverse_transform(padder.transform(X))
+    assert len(restored) == len(X)
+    for original, back in zip(X, restored):
+        np.testing.assert_array_equal(back, original)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    tokens=st.lists(hnp.arrays(np.int64, st.integers(1, 6), elements=st.integers(0, 50)), min_size=1, max_size=6),
+    maxlen=st.integers(1, 7),
+    truncating=st.sampled_from(["pre", "post"]),
+)
+def test_padder_token_round_trip_up_to_truncation_property(tokens, maxlen, truncating):
+    padder = SequencePadder(maxlen=maxlen, truncating=truncating).fit(tokens)
+    restored = padder.inverse_transform(padder.transform(tokens))
+    for original, back in zip(tokens, restored):
+        expected = original[-maxlen:] if truncating == "pre" else original[:maxlen]
+        assert back.tolist() == expected.tolist()
+
+
+# --- SequenceScaler ----------------------------------------------------------
+
+
+def test_scaler_statistics_ignore_padding():
+    X = [np.array([[1.0], [3.0]]), np.array([[5.0]])]
+    padded = SequencePadder(value=1000).fit_transform(X)
+    for data in (X, padded):
+        scaler = SequenceScaler().fit(data)
+        np.testing.assert_allclose(scaler.center_, [3.0])
+        np.testing.assert_allclose(scaler.scale_, [np.std([1.0, 3.0, 5.0])])
+        assert scaler.n_steps_seen_ == 3
+    out = SequenceScaler().fit(padded).transform(padded)
+    assert np.ma.isMaskedArray(out)
+    np.testing.assert_array_equal(out.mask, padded.mask)
+    assert np.ma.getdata(out)[1, 1] == 1000  # padding left untouched
+
+
+@pytest.mark.parametrize(
+    "method, center, scale",
+    [("standard", 2.0, np.sqrt(2.0)), ("minmax", 0.0, 4.0), ("robust", 2.0, 2.0)],
+)
+def test_scaler_methods(method, center, scale):
+    X = [np.array([0.0, 1.0, 2.0]), np.array([3.0, 4.0])]
+    scaler = SequenceScaler(method=method).fit(X)
+    np.testing.assert_allclose(scaler.center_, [center])
+    np.testing.assert_allclose(scaler.scale_, [scale])
+    out = scaler.transform(X)
+    assert [o.shape for o in out] == [(3,), (2,)]  # 1-D samples stay 1-D
+    np.testing.assert_allclose(out[1], (X[1] - center) / scale)
+
+
+def test_scaler_keeps_form_of_each_input():
+    rng = np.random.RandomState(0)
+    X3 = rng.randn(4, 5, 2)
+    scaler = SequenceScaler().fit(X3)
+    out3 = scaler.transform(X3)
+    assert isinstance(out3, np.ndarray) and out3.shape == X3.shape
+    np.testing.assert_allclose(out3.reshape(-1, 2).mean(axis=0), 0, atol=1e-12)
+    ragged = [X3[0], X3[1, :2]]
+    out_ragged = scaler.transform(ragged)
+    assert isinstance(out_ragged, list) and [o.shape for o in out_ragged] == [(5, 2), (2, 2)]
+    np.testing.assert_allclose(out_ragged[1], out3[1, :2])
+    X2 = rng.randn(4, 6).astype(np.float32)
+    out2 = SequenceScaler().fit_transform(X2)
+    assert out2.shape == X2.shape and out2.dtype == np.float32
+    np.testing.assert_allclose(out2.mean(), 0, atol=1e-5)  # one statistic over all columns
+
+
+def test_scaler_set_output_pandas_for_tabular_input():
+    frame = pd.DataFrame(np.arange(12.0).reshape(4, 3), columns=["t0", "t1", "t2"], index=list("abcd"))
+    scaler = SequenceScaler().set_output(transform="pandas").fit(frame)
+    out = scaler.transform(frame)
+    assert isinstance(out, pd.DataFrame)
+    assert out.columns.tolist() == ["t0", "t1", "t2"] and out.index.tolist() == list("abcd")
+    # Non-tabular output keeps its form even with pandas output configured.
+    ragged_scaler = SequenceScaler().set_output(transform="pandas").fit([np.ones((2, 3)), np.zeros((1, 3))])
+    assert isinstance(ragged_scaler.transform([np.ones((2, 3))]), list)
+    with pytest.raises(ValueError, match="transform must be"):
+        SequenceScaler().set_output(transform="xml")
+
+
+def test_scaler_rejects_nan_naming_sample():
+    with pytest.raises(ValueError, match=r"sample 2, time step 1"):
+        SequenceScaler().fit([np.ones(2), np.ones(3), np.array([1.0, np.nan])])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(X=_RAGGED_FLOATS, method=st.sampled_from(["standard", "minmax", "robust"]), padded=st.booleans())
+def test_scaler_round_trip_property(X, method, padded):
+    data = SequencePadder().fit_transform(X) if padded else X
+    scaler = SequenceScaler(method=method).fit(data)
+    restored = scaler.inverse_transform(scaler.transform(data))
+    if padded:
+        np.testing.assert_array_equal(restored.mask, data.mask)
+        restored = SequencePadder().fit(X).inverse_transform(restored)
+    for original, back in zip(X, restored):
+        np.testing.assert_allclose(back, original, rtol=1e-9, atol=1e-9 * 1e3)
+
+
+# --- pandas: long format -----------------------------------------------------
+
+
+@pytest.fixture
+def long_frame():
+    return pd.DataFrame(
+        {
+            "patient": ["p2", "p1", "p2", "p1", "p2"],
+            "day": [2, 5, 1, 3, 3],
+            "hr": [72.0, 60.0, 70.0, 61.0, 75.0],
+            "temp": [37.0, 36.5, 36.9, 36.6, 38.0],
+        },
+        index=[10, 11, 12, 13, 14],
+    )
+
+
+def test_long_to_sequences_orders_by_id_appearance_and_time(long_frame):
+    sequences, rows = long_to_sequences(long_frame, id_column="patient", time_column="day", return_index=True)
+    assert sequences.index.tolist() == ["p2", "p1"]
+    np.testing.assert_allclose(sequences["p2"], [[70.0, 36.9], [72.0, 37.0], [75.0, 38.0]], rtol=1e-6)
+    np.testing.assert_array_equal(sequences["p1"][:, 0], [61.0, 60.0])
+    assert rows["p2"].tolist() == [12, 10, 14]
+    # Per-step outputs go back onto the original rows.
+    back = sequences_to_long(sequences, index=rows, id_column="patient", value_columns=["hr", "temp"])
+    pd.testing.assert_frame_equal(
+        back.sort_index()[["hr", "temp"]], long_frame[["hr", "temp"]].astype(np.float64), check_dtype=False
+    )
+    assert back.loc[14, "step"] == 2
+    # Without a time column the row order is kept.
+    plain = long_to_sequences(long_frame, id_column="patient", value_columns="hr")
+    assert plain["p2"].ravel().tolist() == [72.0, 70.0, 75.0]
+
+
+def test_long_to_sequences_transformer(long_frame):
+    transformer = LongToSequences(id_column="patient", time_column="day").fit(long_frame)
+    assert transformer.feature_names_in_.tolist() == ["patient", "day", "hr", "temp"]
+    assert transformer.get_feature_names_out().tolist() == ["hr", "temp"]
+    assert transformer.ids_.tolist() == ["p2", "p1"]
+    sequences = transformer.transform(long_frame)
+    assert [s.shape for s in sequences] == [(3, 2), (2, 2)]
+    back = transformer.inverse_transform(sequences)
+    assert back.columns.tolist() == ["patient", "day", "hr", "temp"]
+    assert back["patient"].tolist() == ["p2", "p2", "p2", "p1", "p1"]
+    with pytest.raises(ValueError, match="missing from the long-format DataFrame"):
+        transformer.transform(long_frame.drop(columns="temp"))
+    # The estimators read the Series of per-id arrays directly.
+    assert check_sequences(sequences).n_features == 2
+
+
+@pytest.mark.parametrize(
+    "mutate, kwargs, match",
+    [
+        (lambda f: f, {"id_column": "patient", "time_column": "hour"}, r"Column\(s\) \['hour'\] missing"),
+        (lambda f: f.assign(day=[2, 5, 2, 3, 3]), {}, r"Duplicate \(id, time\) pair \('p2', 2\) at row 2 \(index 12\)"),
+        (lambda f: f.assign(hr=[1.0, np.nan, 2, 3, 4]), {}, r"'hr' holds nan at row 1 \(index 11\)"),
+        (lambda f: f.assign(temp=list("abcde")), {}, r"'temp' has dtype .*must be numeric"),
+        (lambda f: f.assign(patient=["a", None, "b", "c", "d"]), {}, r"'patient' has a missing value at row 1"),
+        (lambda f: f["hr"], {}, r"must be a pandas DataFrame"),
+    ],
+)
+def test_long_format_bad_input(long_frame, mutate, kwargs, match):
+    kwargs = {"id_column": "patient", "time_column": "day", **kwargs}
+    with pytest.raises(ValueError, match=match):
+        long_to_sequences(mutate(long_frame), **kwargs)
+
+
+# --- pandas: windows ---------------------------------------------------------
+
+
+def test_make_windows_univariate_series_and_mapping_back():
+    index = pd.date_range("2024-01-01", periods=8, freq="D")
+    series = pd.Series(np.arange(8.0), index=index)
+    X, y, target_index = make_windows(series, window=3, horizon=2, stride=2)
+    assert X.shape == (2, 3) and y.shape == (2, 2)
+    assert X.tolist() == [[0, 1, 2], [2, 3, 4]] and y.tolist() == [[3, 4], [5, 6]]
+    frame = windows_to_frame(y, target_index)
+    assert frame.index.tolist() == list(index[3:7])
+    assert frame.columns.tolist() == [1, 2]
+    # Mapped back, every forecast sits on the date it forecasts.
+    for h in (1, 2):
+        known = frame[h].dropna()
+        np.testing.assert_array_equal(known.to_numpy(), series.loc[known.index].to_numpy())
+
+
+def test_make_windows_multivariate_and_several_series():
+    frame = pd.DataFrame({"load": np.arange(6.0), "temp": np.arange(6.0) * 10})
+    X, y, target_index = make_windows(frame, window=2, horizon=1, target="temp")
+    assert X.shape == (4, 2, 2) and y.shape == (4,)
+    assert y.tolist() == [20.0, 30.0, 40.0, 50.0] and target_index[:, 0].tolist() == [2, 3, 4, 5]
+    with pytest.raises(ValueError, match="pass target="):
+        make_windows(frame, window=2)
+    X, y, target_index = make_windows([np.arange(5.0), np.arange(100.0, 104.0)], window=2, horizon=2)
+    assert X.shape == (3, 2) and y.tolist() == [[2, 3], [3, 4], [102, 103]]
+    assert target_index[2].tolist() == [(1, 2), (1, 3)]
+    assert windows_to_frame(y, target_index).loc[[(1, 3)], 2].tolist() == [103.0]
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"window": 0}, "window must be an int >= 1"),
+        ({"window": 2, "horizon": 0}, "horizon must be an int >= 1"),
+        ({"window": 9}, "fewer than window"),
+    ],
+)
+def test_make_windows_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_windows(np.arange(5.0), **kwargs)
+    with pytest.raises(ValueError, match=re.escape("holds nan at position 2")):
+        make_windows(np.array([1.0, 2.0, np.nan, 4.0]), window=1)
