@@ -3,6 +3,7 @@
 from ._base import TrainingDivergedError
 from ._validation import OOV_TOKEN_ID, PAD_TOKEN_ID, Sequences
 from .classifier import RNNClassifier
+from .ctc import CTCTranscriber
 from .regressor import RNNRegressor
 
 __version__ = "0.1.0"
@@ -10,6 +11,7 @@ __version__ = "0.1.0"
 __all__ = [
     "OOV_TOKEN_ID",
     "PAD_TOKEN_ID",
+    "CTCTranscriber",
     "RNNClassifier",
     "RNNRegressor",
     "Sequences",

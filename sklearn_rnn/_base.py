@@ -6,6 +6,7 @@ Composition, not inheritance from skorch: sklearn's contract holds on our
 class, and skorch's training loop, callbacks and history stay reachable.
 """
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -41,7 +42,7 @@ class _StopOnNonFiniteLoss(Callback):
     """Stop training with a clear error as soon as a batch loss is not finite."""
 
     def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
-        if training and loss is not None and not torch.isfinite(loss).all():
+        if training and loss is not None and not math.isfinite(loss.item()):
             epoch = len(net.history)
             raise TrainingDivergedError(
                 f"The training loss became {loss.item()} in epoch {epoch}: training "

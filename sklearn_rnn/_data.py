@@ -8,6 +8,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from ._validation import _gather_index
+
 
 class SequenceDataset(Dataset):
     """Ragged sequences with optional targets and sample weights.
@@ -67,14 +69,12 @@ def pad_batch(sequences, indices):
     x : Tensor of shape (batch, T_max, n_features) float, or (batch, T_max) int64
     lengths : Tensor of shape (batch,) int64
     """
-    offsets = sequences.offsets
-    starts = offsets[indices]
-    lengths = offsets[indices + 1] - starts
-    max_len = int(lengths.max())
+    source, lengths = _gather_index(sequences.offsets, indices)
+    rows = np.repeat(np.arange(len(indices)), lengths)
+    steps = source - np.repeat(sequences.offsets[indices], lengths)
     data = sequences.data
-    out = np.zeros((len(indices), max_len) + data.shape[1:], dtype=data.dtype)
-    for row, (start, length) in enumerate(zip(starts.tolist(), lengths.tolist())):
-        out[row, :length] = data[start : start + length]
+    out = np.zeros((len(indices), int(lengths.max())) + data.shape[1:], dtype=data.dtype)
+    out[rows, steps] = data[source]
     return torch.from_numpy(out), torch.from_numpy(lengths)
 
 

@@ -83,7 +83,10 @@ class Sequences:
     def take(self, indices):
         """Return the samples at ``indices`` as a new :class:`Sequences`."""
         indices = np.asarray(indices, dtype=np.int64)
-        return Sequences.from_list([self[int(i)] for i in indices], dtype=self.data.dtype)
+        source, lengths = _gather_index(self.offsets, indices)
+        offsets = np.zeros(len(indices) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        return Sequences(self.data[source], offsets)
 
     def to_list(self):
         """Return the samples as a list of arrays (views of the buffer)."""
@@ -92,6 +95,15 @@ class Sequences:
     def __repr__(self):
         kind = "tokens" if self.is_tokens else f"n_features={self.n_features}"
         return f"Sequences(n_samples={len(self)}, {kind})"
+
+
+def _gather_index(offsets, indices):
+    """Flat indices of the steps of samples ``indices``, in order, and their lengths."""
+    starts = offsets[indices]
+    lengths = offsets[indices + 1] - starts
+    run_starts = np.cumsum(lengths) - lengths
+    within = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(run_starts, lengths)
+    return np.repeat(starts, lengths) + within, lengths
 
 
 def _is_tabular(X):
@@ -242,14 +254,16 @@ def check_sequences(X, *, estimator=None, reset=True, allow_tokens=True, dtype=n
     ):
         # 2-D: univariate sequences. sklearn's own validation gives the standard
         # errors (sparse, NaN, complex, object, empty) and feature names.
+        # NaN/inf are left to _check_finite, whose message names the sample.
         if estimator is not None:
-            array = validate_data(estimator, X, reset=reset, dtype=dtype, ensure_min_features=1)
+            array = validate_data(estimator, X, reset=reset, dtype=dtype, ensure_all_finite=False)
         else:
             from sklearn.utils import check_array
 
-            array = check_array(X, dtype=dtype)
+            array = check_array(X, dtype=dtype, ensure_all_finite=False)
         array = np.ascontiguousarray(array, dtype=dtype)
         n, t = array.shape
+        _check_finite(Sequences(array.reshape(n * t, 1), np.arange(n + 1, dtype=np.int64) * t))
         return Sequences(array.reshape(n * t, 1), np.arange(n + 1, dtype=np.int64) * t)
     else:
         if hasattr(X, "to_numpy") and getattr(X, "ndim", 1) == 1:  # pandas Series
