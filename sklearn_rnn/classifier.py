@@ -178,7 +178,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
             self.classes_ = encoder.classes_
             if len(self.classes_) < 2:
                 raise ValueError(
-                    "The target y holds a single class "
+                    "The target y holds a single class, 1 class "
                     f"({self.classes_[0]!r}); a classifier needs at least 2 classes."
                 )
         unseen = ~np.isin(y, self.classes_)

@@ -207,3 +207,8 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
         """
         values = self._forward_pooled(X) * self.y_scale_ + self.y_mean_
         return values.ravel() if self._y_ndim == 1 else values
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
