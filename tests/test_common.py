@@ -1,6 +1,5 @@
 """sklearn's estimator checks, with the package's default training settings."""
 
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
