@@ -194,7 +194,14 @@ class RNNSequenceModel(nn.Module):
     def forward(self, x, lengths):
         outputs, lengths = self.backbone(x, lengths)
         pooled = pool_sequences(outputs, lengths, self.pooling, self.backbone.bidirectional)
-        return self.head(pooled)
+        if self.training:
+            return self.head(pooled)
+        # At inference the (tiny) head runs in float64 and rounds back: a float32
+        # GEMM's result depends on the batch size (kernel blocking), and a
+        # sample's prediction must not depend on its batch. The recurrent layers
+        # already give bitwise-identical rows whatever the batch.
+        weight, bias = self.head.weight.double(), self.head.bias.double()
+        return nn.functional.linear(pooled.double(), weight, bias).to(pooled.dtype)
 
 
 class RNNFrameModel(nn.Module):

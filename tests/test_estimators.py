@@ -52,8 +52,8 @@ def test_default_classifier_learns_order(order_data):
         dict(cell="gru", num_layers=2, dropout=0.1),
     ],
 )
-def test_each_cell_learns_order(order_data, params):
-    X_train, y_train, X_test, y_test = order_data
+def test_each_cell_learns_order(order_data_large, params):
+    X_train, y_train, X_test, y_test = order_data_large
     clf = RNNClassifier(random_state=0, **params).fit(X_train, y_train)
     assert clf.score(X_test, y_test) >= 0.95
 
