@@ -179,14 +179,14 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
             if len(self.classes_) < 2:
                 raise ValueError(
                     "The target y holds a single class, 1 class "
-                    f"({self.classes_[0]!r}); a classifier needs at least 2 classes."
+                    f"({self.classes_.tolist()[0]!r}); a classifier needs at least 2 classes."
                 )
         unseen = ~np.isin(y, self.classes_)
         if unseen.any():
             index = int(np.flatnonzero(unseen)[0])
             raise ValueError(
-                f"y[{index}] = {y[index]!r} is not among the classes seen in the "
-                f"first fit: {list(self.classes_)}."
+                f"y[{index}] = {y[index : index + 1].tolist()[0]!r} is not among the classes "
+                f"seen in the first fit: {self.classes_.tolist()}."
             )
         return np.searchsorted(self.classes_, y).astype(np.int64)
 

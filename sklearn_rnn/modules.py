@@ -14,6 +14,15 @@ the fused CPU kernel and is many times slower, see DESIGN.md):
 import torch
 from torch import nn
 
+__all__ = [
+    "RNNBackbone",
+    "RNNFrameModel",
+    "RNNSequenceModel",
+    "pool_sequences",
+    "reverse_within_length",
+    "subsample_frames",
+]
+
 CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru")
 POOLINGS = ("last", "mean", "max")
 

@@ -10,8 +10,13 @@ from sklearn.utils.validation import _check_feature_names, check_is_fitted
 from .._validation import check_sequences
 
 
+def _plain(value):
+    """A numpy scalar as the Python value it holds, for readable messages."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _row_name(frame, position):
-    return f"row {position} (index {frame.index[position]!r})"
+    return f"row {position} (index {_plain(frame.index[position])!r})"
 
 
 def _check_long_frame(frame, id_column, time_column, value_columns):
@@ -25,7 +30,9 @@ def _check_long_frame(frame, id_column, time_column, value_columns):
         raise ValueError("The long-format DataFrame has 0 rows; a minimum of 1 is required.")
     required = [id_column] + ([] if time_column is None else [time_column])
     if value_columns is not None:
-        value_columns = [value_columns] if isinstance(value_columns, (str, Integral)) else list(value_columns)
+        value_columns = (
+            [value_columns] if isinstance(value_columns, (str, Integral)) else list(value_columns)
+        )
         required += value_columns
     missing = [column for column in required if column not in frame.columns]
     if missing:
@@ -43,20 +50,27 @@ def _check_long_frame(frame, id_column, time_column, value_columns):
     for column in [id_column] + ([] if time_column is None else [time_column]):
         missing_rows = np.flatnonzero(frame[column].isna().to_numpy())
         if len(missing_rows):
-            raise ValueError(f"Column {column!r} has a missing value at {_row_name(frame, int(missing_rows[0]))}.")
+            raise ValueError(
+                f"Column {column!r} has a missing value at {_row_name(frame, int(missing_rows[0]))}."
+            )
     for column in value_columns:
-        if not (pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column])):
+        if not (
+            pd.api.types.is_numeric_dtype(frame[column])
+            and not pd.api.types.is_bool_dtype(frame[column])
+        ):
             raise ValueError(
                 f"Value column {column!r} has dtype {frame[column].dtype}; value columns "
                 "must be numeric (encode categories first)."
             )
     if time_column is not None:
-        duplicated = np.flatnonzero(frame.duplicated([id_column, time_column], keep="first").to_numpy())
+        duplicated = np.flatnonzero(
+            frame.duplicated([id_column, time_column], keep="first").to_numpy()
+        )
         if len(duplicated):
             position = int(duplicated[0])
             raise ValueError(
-                f"Duplicate (id, time) pair ({frame[id_column].iloc[position]!r}, "
-                f"{frame[time_column].iloc[position]!r}) at {_row_name(frame, position)}: "
+                f"Duplicate (id, time) pair ({_plain(frame[id_column].iloc[position])!r}, "
+                f"{_plain(frame[time_column].iloc[position])!r}) at {_row_name(frame, position)}: "
                 "each id may have one row per time. Aggregate the duplicates first, "
                 "e.g. frame.groupby([id_column, time_column]).mean()."
             )
@@ -72,7 +86,13 @@ def _check_long_frame(frame, id_column, time_column, value_columns):
 
 
 def long_to_sequences(
-    frame, *, id_column="id", time_column=None, value_columns=None, dtype=np.float32, return_index=False
+    frame,
+    *,
+    id_column="id",
+    time_column=None,
+    value_columns=None,
+    dtype=np.float32,
+    return_index=False,
 ):
     """Turn a long-format DataFrame (one row per id and time step) into sequences.
 
@@ -124,11 +144,15 @@ def long_to_sequences(
     sequences = pd.Series(np.split(values, boundaries), index=index, name="sequence", dtype=object)
     if not return_index:
         return sequences
-    row_index = pd.Series(np.split(frame.index.to_numpy()[order], boundaries), index=index, dtype=object)
+    row_index = pd.Series(
+        np.split(frame.index.to_numpy()[order], boundaries), index=index, dtype=object
+    )
     return sequences, row_index
 
 
-def sequences_to_long(sequences, *, ids=None, index=None, id_column="id", time_column="step", value_columns=None):
+def sequences_to_long(
+    sequences, *, ids=None, index=None, id_column="id", time_column="step", value_columns=None
+):
     """Turn per-step sequences (inputs or per-step outputs) into a long DataFrame.
 
     The reverse of :func:`long_to_sequences`.
@@ -264,7 +288,9 @@ class LongToSequences(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
         self : LongToSequences
         """
         self._validate_params()
-        self.value_columns_ = _check_long_frame(X, self.id_column, self.time_column, self.value_columns)
+        self.value_columns_ = _check_long_frame(
+            X, self.id_column, self.time_column, self.value_columns
+        )
         _check_feature_names(self, X, reset=True)
         self.n_features_in_ = X.shape[1]
         self.ids_ = pd.Index(pd.unique(X[self.id_column]), name=self.id_column)
@@ -393,7 +419,9 @@ def _as_series_table(series, number, target):
             raise ValueError(f"target={target} is out of range for {n_features} column(s).")
     else:
         if names is None or target not in names:
-            raise ValueError(f"target={target!r} is not a column of series {number}; columns: {names}.")
+            raise ValueError(
+                f"target={target!r} is not a column of series {number}; columns: {names}."
+            )
         column = names.index(target)
     return values, values[:, column], labels
 
@@ -473,7 +501,9 @@ def make_windows(data, *, window, horizon=1, stride=1, target=None):
             label_block = tuples
         indices.append(label_block)
     if not Xs:
-        raise ValueError(f"No series has window + horizon = {window + horizon} steps; no window fits.")
+        raise ValueError(
+            f"No series has window + horizon = {window + horizon} steps; no window fits."
+        )
     X = np.concatenate(Xs)
     if n_features == 1:
         X = X[:, :, 0]
@@ -530,7 +560,9 @@ def windows_to_frame(y_pred, target_index):
     horizon = y_pred.shape[1]
     labels = target_index.ravel()
     steps = np.tile(np.arange(1, horizon + 1), len(y_pred))
-    long = pd.DataFrame({"label": pd.Series(list(labels), dtype=object), "step": steps, "value": y_pred.ravel()})
+    long = pd.DataFrame(
+        {"label": pd.Series(list(labels), dtype=object), "step": steps, "value": y_pred.ravel()}
+    )
     frame = long.pivot(index="label", columns="step", values="value")
     order = pd.unique(pd.Series(list(labels), dtype=object))
     frame = frame.reindex(pd.Index(order, dtype=object))
