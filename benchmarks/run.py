@@ -43,7 +43,7 @@ SIZES = {
         "w1_test": 2000,
         "w2": 20000,
         "w2_test": 4000,
-        "w3": 2000,
+        "w3": 8000,
         "w4": 20000,
         "w4_test": 4000,
     },
@@ -908,6 +908,13 @@ def parse_args(argv=None):
     )
     parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR, help="where the JSON goes")
     parser.add_argument(
+        "--merge",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="JSON results of earlier runs whose other workloads join this run's table",
+    )
+    parser.add_argument(
         "--max-load",
         type=float,
         default=None,
@@ -990,6 +997,14 @@ def main(argv=None):
                     print(_progress(record), flush=True)
 
     machine["load_average_at_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    for path in args.merge:
+        # Rows of workloads this run did not measure, from an earlier run.
+        earlier = json.loads(Path(path).read_text())
+        for record in earlier["records"]:
+            if record["workload"] not in args.workloads:
+                records.append(record)
+                selected.append(BY_NAME[record["impl"]])
+        args.workloads = sorted(set(args.workloads) | {r["workload"] for r in earlier["records"]})
     summary = summarize(records)
     markdown = render_markdown(
         summary, records, import_result, machine, args, {impl.name for impl in selected}

@@ -35,6 +35,14 @@ class SequenceDataset(Dataset):
         self.y = y
         self.sample_weight = sample_weight
         self.target_collate = target_collate
+        # Fixed-length data (a 3-D or 2-D array) needs no padding: batches are
+        # one gather from a (n_samples, T, ...) view of the buffer.
+        lengths = sequences.lengths
+        self._blocks = None
+        if len(lengths) and lengths.min() == lengths.max():
+            self._blocks = sequences.data.reshape(
+                (len(lengths), int(lengths[0])) + sequences.data.shape[1:]
+            )
 
     @property
     def lengths(self):
@@ -48,7 +56,11 @@ class SequenceDataset(Dataset):
 
     def __getitems__(self, indices):
         indices = np.asarray(indices, dtype=np.int64)
-        x, lengths = pad_batch(self.sequences, indices)
+        if self._blocks is not None:
+            x = torch.from_numpy(self._blocks[indices])
+            lengths = torch.full((len(indices),), self._blocks.shape[1], dtype=torch.int64)
+        else:
+            x, lengths = pad_batch(self.sequences, indices)
         X = {"x": x, "lengths": lengths}
         if self.sample_weight is not None:
             X["sample_weight"] = torch.from_numpy(self.sample_weight[indices])

@@ -126,7 +126,7 @@ class RNNBackbone(nn.Module):
             self.embedding = nn.Embedding(vocab_size, embedding_dim)
             input_size = embedding_dim
         input_size = input_size * subsample
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         if bidirectional:
             self.forward_layers = nn.ModuleList()
             self.backward_layers = nn.ModuleList()
