@@ -262,8 +262,7 @@ class CTCTranscriber(BaseSequenceEstimator):
                 ) from None
             except TypeError:
                 raise ValueError(
-                    f"y[{i}] holds an unhashable label; labels must be hashable "
-                    "(str, int, ...)."
+                    f"y[{i}] holds an unhashable label; labels must be hashable (str, int, ...)."
                 ) from None
             repeats = int(np.sum(codes[1:] == codes[:-1]))
             needed = len(codes) + repeats
@@ -394,9 +393,7 @@ def _as_label_sequences(y):
     elif hasattr(y, "__array__") and not isinstance(y, (list, tuple, np.ndarray)):
         y = np.asarray(y)  # array-likes such as sklearn's _NotAnArray
     if not hasattr(y, "__len__") or not hasattr(y, "__iter__"):
-        raise ValueError(
-            f"y must be a sequence of transcriptions; got {type(y).__name__}."
-        )
+        raise ValueError(f"y must be a sequence of transcriptions; got {type(y).__name__}.")
     targets = []
     for i, target in enumerate(y):
         if isinstance(target, str):
@@ -423,7 +420,8 @@ def _learn_labels(targets):
     for label in labels:
         if isinstance(label, str) and label == BLANK_LABEL:
             index = next(
-                i for i, t in enumerate(targets)
+                i
+                for i, t in enumerate(targets)
                 if any(isinstance(item, str) and item == BLANK_LABEL for item in t)
             )
             raise ValueError(

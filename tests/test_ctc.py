@@ -112,7 +112,8 @@ def test_predict_log_proba_frames_and_columns(small_lines, subsample):
         np.testing.assert_allclose(np.exp(frames).sum(axis=1), 1.0, rtol=1e-5)
     y_pred = transcriber.predict(X)
     assert y_pred == [
-        "".join(_greedy_from_log_proba(frames, transcriber.classes_.tolist())) for frames in log_proba
+        "".join(_greedy_from_log_proba(frames, transcriber.classes_.tolist()))
+        for frames in log_proba
     ]
 
 
@@ -171,7 +172,12 @@ def _bad_targets(X, y):
     blank_y = [list(line) for line in y]
     blank_y[6] = ["1", BLANK_LABEL]
     return [
-        (too_long_X, too_long_y, {}, r"y\[3\] has 5 labels .* needs at least 5 frames, but X\[3\] has 4"),
+        (
+            too_long_X,
+            too_long_y,
+            {},
+            r"y\[3\] has 5 labels .* needs at least 5 frames, but X\[3\] has 4",
+        ),
         (repeats_X, repeats_y, {}, r"y\[5\] has 4 labels \(1 repeated\) .* at least 5 frames"),
         (X, y, {"subsample": 12}, r"y\[\d+\] .* frames after subsample=12"),
         (X, empty_y, {}, r"y\[2\] is empty"),
@@ -275,7 +281,9 @@ def test_get_set_params_and_no_state_in_init():
     transcriber = CTCTranscriber()
     signature = inspect.signature(CTCTranscriber.__init__)
     names = [name for name in signature.parameters if name != "self"]
-    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in list(signature.parameters.values())[1:])
+    assert all(
+        p.kind is inspect.Parameter.KEYWORD_ONLY for p in list(signature.parameters.values())[1:]
+    )
     assert sorted(transcriber.get_params()) == sorted(names)
     assert vars(transcriber) == transcriber.get_params()
     assert transcriber.set_params(decoder="beam", beam_width=3) is transcriber
@@ -293,7 +301,10 @@ def test_docstring_defaults_match_the_signature():
         match = re.search(rf"^    {name} : .*default=([^\s,]+)\s*$", doc, flags=re.MULTILINE)
         assert match, f"{name} is not documented with its default"
         documented = match.group(1).strip('"')
-        assert documented == str(parameter.default).strip('"') or float(documented) == parameter.default, name
+        assert (
+            documented == str(parameter.default).strip('"')
+            or float(documented) == parameter.default
+        ), name
 
 
 def test_fitted_attributes_and_not_fitted_errors(small_lines):
@@ -307,7 +318,9 @@ def test_fitted_attributes_and_not_fitted_errors(small_lines):
     transcriber.fit(X, y)
     params = transcriber.get_params()
     learned = [name for name in vars(transcriber) if name not in params]
-    assert {"classes_", "strings_", "net_", "history_", "n_epochs_", "n_features_in_"} <= set(learned)
+    assert {"classes_", "strings_", "net_", "history_", "n_epochs_", "n_features_in_"} <= set(
+        learned
+    )
     assert all(name.endswith("_") or name.startswith("_") for name in learned)
     assert transcriber.n_features_in_ == 8
     assert transcriber.n_epochs_ == FAST["max_epochs"]

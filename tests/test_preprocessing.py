@@ -105,7 +105,11 @@ def test_tokenizer_keeps_one_letter_words_and_reserves_ids():
 def test_tokenizer_unseen_tokens_map_to_oov_and_empty_document():
     tokenizer = SequenceTokenizer().fit(["good movie"])
     out = tokenizer.transform(["good dog", "", "!!!"])
-    assert _ids(out) == [[tokenizer.vocabulary_["good"], OOV_TOKEN_ID], [OOV_TOKEN_ID], [OOV_TOKEN_ID]]
+    assert _ids(out) == [
+        [tokenizer.vocabulary_["good"], OOV_TOKEN_ID],
+        [OOV_TOKEN_ID],
+        [OOV_TOKEN_ID],
+    ]
     assert all(s.dtype == np.int64 for s in out)
     with pytest.raises(ValueError, match=r"Document 1 \('!!'\) has no token"):
         SequenceTokenizer(empty_document="error").fit(["fine", "!!"])
@@ -152,7 +156,10 @@ def test_tokenizer_accepts_series_and_one_column_frame():
     tokenizer = SequenceTokenizer().fit(frame)
     assert tokenizer.feature_names_in_.tolist() == ["review"]
     assert _ids(tokenizer.transform(frame)) == expected
-    assert _ids(SequenceTokenizer().fit_transform(np.array(docs, dtype=object).reshape(-1, 1))) == expected
+    assert (
+        _ids(SequenceTokenizer().fit_transform(np.array(docs, dtype=object).reshape(-1, 1)))
+        == expected
+    )
     with pytest.raises(ValueError, match="exactly one column"):
         SequenceTokenizer().fit(pd.DataFrame({"a": docs, "b": docs}))
 
@@ -178,7 +185,11 @@ def test_tokenizer_inverse_transform_skips_padding_of_padded_input():
     padded = SequencePadder().fit_transform(tokenizer.transform(["hello big world", "hi"]))
     restored = tokenizer.inverse_transform(padded)
     assert [r.tolist() for r in restored] == [["hello", "big", "world"], ["hi"]]
-    assert tokenizer.inverse_transform([np.array([0, 1, 99])])[0].tolist() == ["<pad>", "<oov>", "<oov>"]
+    assert tokenizer.inverse_transform([np.array([0, 1, 99])])[0].tolist() == [
+        "<pad>",
+        "<oov>",
+        "<oov>",
+    ]
     with pytest.raises(ValueError, match="expects integer token sequences"):
         tokenizer.inverse_transform([np.array([0.5, 1.5])])
 
@@ -199,11 +210,17 @@ def test_tokenizer_round_trip_property(docs):
 
 
 @settings(max_examples=40, deadline=None)
-@given(docs=_DOCS, lowercase=st.booleans(), strip_accents=st.sampled_from([None, "ascii", "unicode"]))
-def test_tokenizer_batched_default_path_equals_per_document_analyzer(docs, lowercase, strip_accents):
+@given(
+    docs=_DOCS, lowercase=st.booleans(), strip_accents=st.sampled_from([None, "ascii", "unicode"])
+)
+def test_tokenizer_batched_default_path_equals_per_document_analyzer(
+    docs, lowercase, strip_accents
+):
     """The fast default word path gives exactly CountVectorizer's per-document analyzer."""
     fast = SequenceTokenizer(lowercase=lowercase, strip_accents=strip_accents)
-    slow = SequenceTokenizer(lowercase=lowercase, strip_accents=strip_accents, analyzer=fast.build_analyzer())
+    slow = SequenceTokenizer(
+        lowercase=lowercase, strip_accents=strip_accents, analyzer=fast.build_analyzer()
+    )
     assert _ids(fast.fit_transform(docs)) == _ids(slow.fit_transform(docs))
     assert fast.vocabulary_ == slow.vocabulary_
 
@@ -246,7 +263,10 @@ def test_padder_forms_and_dtypes():
     # Longer sequences at transform are truncated to the length learnt in fit.
     padder = SequencePadder().fit([np.ones(2), np.ones(3)])
     assert padder.maxlen_ == 3
-    assert padder.transform([np.arange(5.0), np.ones(1)]).tolist() == [[2.0, 3.0, 4.0], [1.0, None, None]]
+    assert padder.transform([np.arange(5.0), np.ones(1)]).tolist() == [
+        [2.0, 3.0, 4.0],
+        [1.0, None, None],
+    ]
 
 
 @pytest.mark.parametrize("maxlen", [0, -3])
@@ -276,12 +296,19 @@ def test_classifier_after_padder_equals_ragged(small_task, padding):
     params = dict(hidden_size=8, max_epochs=2, random_state=0, device="cpu", bidirectional=True)
     ragged = RNNClassifier(**params).fit(X, y)
     padded = make_pipeline(SequencePadder(padding=padding), RNNClassifier(**params)).fit(X, y)
-    np.testing.assert_allclose(padded.predict_proba(X), ragged.predict_proba(X), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        padded.predict_proba(X), ragged.predict_proba(X), rtol=1e-5, atol=1e-6
+    )
     # Truncation: the same as the ragged sequences cut to their last 4 steps.
-    truncated = make_pipeline(SequencePadder(maxlen=4, padding=padding), RNNClassifier(**params)).fit(X, y)
+    truncated = make_pipeline(
+        SequencePadder(maxlen=4, padding=padding), RNNClassifier(**params)
+    ).fit(X, y)
     cut = [x[-4:] for x in X]
     np.testing.assert_allclose(
-        truncated.predict_proba(X), RNNClassifier(**params).fit(cut, y).predict_proba(cut), rtol=1e-5, atol=1e-6
+        truncated.predict_proba(X),
+        RNNClassifier(**params).fit(cut, y).predict_proba(cut),
+        rtol=1e-5,
+        atol=1e-6,
     )
 
 
@@ -314,7 +341,9 @@ def test_padder_round_trip_property(X, padding, truncating):
 
 @settings(max_examples=30, deadline=None)
 @given(
-    tokens=st.lists(hnp.arrays(np.int64, st.integers(1, 6), elements=st.integers(0, 50)), min_size=1, max_size=6),
+    tokens=st.lists(
+        hnp.arrays(np.int64, st.integers(1, 6), elements=st.integers(0, 50)), min_size=1, max_size=6
+    ),
     maxlen=st.integers(1, 7),
     truncating=st.sampled_from(["pre", "post"]),
 )
@@ -375,13 +404,17 @@ def test_scaler_keeps_form_of_each_input():
 
 
 def test_scaler_set_output_pandas_for_tabular_input():
-    frame = pd.DataFrame(np.arange(12.0).reshape(4, 3), columns=["t0", "t1", "t2"], index=list("abcd"))
+    frame = pd.DataFrame(
+        np.arange(12.0).reshape(4, 3), columns=["t0", "t1", "t2"], index=list("abcd")
+    )
     scaler = SequenceScaler().set_output(transform="pandas").fit(frame)
     out = scaler.transform(frame)
     assert isinstance(out, pd.DataFrame)
     assert out.columns.tolist() == ["t0", "t1", "t2"] and out.index.tolist() == list("abcd")
     # Non-tabular output keeps its form even with pandas output configured.
-    ragged_scaler = SequenceScaler().set_output(transform="pandas").fit([np.ones((2, 3)), np.zeros((1, 3))])
+    ragged_scaler = (
+        SequenceScaler().set_output(transform="pandas").fit([np.ones((2, 3)), np.zeros((1, 3))])
+    )
     assert isinstance(ragged_scaler.transform([np.ones((2, 3))]), list)
     with pytest.raises(ValueError, match="transform must be"):
         SequenceScaler().set_output(transform="xml")
@@ -393,7 +426,9 @@ def test_scaler_rejects_nan_naming_sample():
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(X=_RAGGED_FLOATS, method=st.sampled_from(["standard", "minmax", "robust"]), padded=st.booleans())
+@given(
+    X=_RAGGED_FLOATS, method=st.sampled_from(["standard", "minmax", "robust"]), padded=st.booleans()
+)
 def test_scaler_round_trip_property(X, method, padded):
     data = SequencePadder().fit_transform(X) if padded else X
     scaler = SequenceScaler(method=method).fit(data)
@@ -422,15 +457,23 @@ def long_frame():
 
 
 def test_long_to_sequences_orders_by_id_appearance_and_time(long_frame):
-    sequences, rows = long_to_sequences(long_frame, id_column="patient", time_column="day", return_index=True)
+    sequences, rows = long_to_sequences(
+        long_frame, id_column="patient", time_column="day", return_index=True
+    )
     assert sequences.index.tolist() == ["p2", "p1"]
-    np.testing.assert_allclose(sequences["p2"], [[70.0, 36.9], [72.0, 37.0], [75.0, 38.0]], rtol=1e-6)
+    np.testing.assert_allclose(
+        sequences["p2"], [[70.0, 36.9], [72.0, 37.0], [75.0, 38.0]], rtol=1e-6
+    )
     np.testing.assert_array_equal(sequences["p1"][:, 0], [61.0, 60.0])
     assert rows["p2"].tolist() == [12, 10, 14]
     # Per-step outputs go back onto the original rows.
-    back = sequences_to_long(sequences, index=rows, id_column="patient", value_columns=["hr", "temp"])
+    back = sequences_to_long(
+        sequences, index=rows, id_column="patient", value_columns=["hr", "temp"]
+    )
     pd.testing.assert_frame_equal(
-        back.sort_index()[["hr", "temp"]], long_frame[["hr", "temp"]].astype(np.float64), check_dtype=False
+        back.sort_index()[["hr", "temp"]],
+        long_frame[["hr", "temp"]].astype(np.float64),
+        check_dtype=False,
     )
     assert back.loc[14, "step"] == 2
     # Without a time column the row order is kept.
@@ -457,11 +500,27 @@ def test_long_to_sequences_transformer(long_frame):
 @pytest.mark.parametrize(
     "mutate, kwargs, match",
     [
-        (lambda f: f, {"id_column": "patient", "time_column": "hour"}, r"Column\(s\) \['hour'\] missing"),
-        (lambda f: f.assign(day=[2, 5, 2, 3, 3]), {}, r"Duplicate \(id, time\) pair \('p2', 2\) at row 2 \(index 12\)"),
-        (lambda f: f.assign(hr=[1.0, np.nan, 2, 3, 4]), {}, r"'hr' holds nan at row 1 \(index 11\)"),
+        (
+            lambda f: f,
+            {"id_column": "patient", "time_column": "hour"},
+            r"Column\(s\) \['hour'\] missing",
+        ),
+        (
+            lambda f: f.assign(day=[2, 5, 2, 3, 3]),
+            {},
+            r"Duplicate \(id, time\) pair \('p2', 2\) at row 2 \(index 12\)",
+        ),
+        (
+            lambda f: f.assign(hr=[1.0, np.nan, 2, 3, 4]),
+            {},
+            r"'hr' holds nan at row 1 \(index 11\)",
+        ),
         (lambda f: f.assign(temp=list("abcde")), {}, r"'temp' has dtype .*must be numeric"),
-        (lambda f: f.assign(patient=["a", None, "b", "c", "d"]), {}, r"'patient' has a missing value at row 1"),
+        (
+            lambda f: f.assign(patient=["a", None, "b", "c", "d"]),
+            {},
+            r"'patient' has a missing value at row 1",
+        ),
         (lambda f: f["hr"], {}, r"must be a pandas DataFrame"),
     ],
 )
@@ -496,7 +555,9 @@ def test_make_windows_multivariate_and_several_series():
     assert y.tolist() == [20.0, 30.0, 40.0, 50.0] and target_index[:, 0].tolist() == [2, 3, 4, 5]
     with pytest.raises(ValueError, match="pass target="):
         make_windows(frame, window=2)
-    X, y, target_index = make_windows([np.arange(5.0), np.arange(100.0, 104.0)], window=2, horizon=2)
+    X, y, target_index = make_windows(
+        [np.arange(5.0), np.arange(100.0, 104.0)], window=2, horizon=2
+    )
     assert X.shape == (3, 2) and y.tolist() == [[2, 3], [3, 4], [102, 103]]
     assert target_index[2].tolist() == [(1, 2), (1, 3)]
     assert windows_to_frame(y, target_index).loc[[(1, 3)], 2].tolist() == [103.0]
@@ -515,3 +576,43 @@ def test_make_windows_bad_input(kwargs, match):
         make_windows(np.arange(5.0), **kwargs)
     with pytest.raises(ValueError, match=re.escape("holds nan at position 2")):
         make_windows(np.array([1.0, 2.0, np.nan, 4.0]), window=1)
+
+
+_ASCII_WORDS = st.sampled_from(
+    [
+        "a",
+        "I",
+        "Bad",
+        "x_1",
+        "9",
+        "abcdefgh",
+        "abcdefghi",
+        "abcdefghX",
+        "ABCDEFGHIJKLMNOPQRs",
+        "abcdefghijklmnopqrst",
+    ]
+)
+_ASCII_DOCS = st.lists(
+    st.lists(
+        st.tuples(_ASCII_WORDS, st.sampled_from([" ", ", ", ".\n", "-", "\t", "'"])).map("".join),
+        max_size=6,
+    ).map("".join),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(docs=_ASCII_DOCS, lowercase=st.booleans(), strip_accents=st.sampled_from([None, "unicode"]))
+def test_tokenizer_ascii_default_path_equals_per_document_analyzer(docs, lowercase, strip_accents):
+    """The byte-level path for ASCII text (tokens longer than 8 and 16 bytes
+    sharing prefixes, punctuation, digits, underscores) matches the analyzer."""
+    fast = SequenceTokenizer(lowercase=lowercase, strip_accents=strip_accents)
+    slow = SequenceTokenizer(
+        lowercase=lowercase, strip_accents=strip_accents, analyzer=fast.build_analyzer()
+    )
+    assert _ids(fast.fit_transform(docs)) == _ids(slow.fit_transform(docs))
+    assert fast.vocabulary_ == slow.vocabulary_
+    np.testing.assert_array_equal(fast.token_counts_, slow.token_counts_)
+    other = [*docs[::-1], "unseen words abcdefghiZ", ""]
+    assert _ids(fast.transform(other)) == _ids(slow.transform(other))

@@ -61,12 +61,16 @@ def negation_split():
 
 def test_text_pipeline_learns_word_order_that_bag_of_words_cannot(negation_split):
     X_train, X_test, y_train, y_test = negation_split
-    bag_of_words = make_pipeline(CountVectorizer(token_pattern=r"(?u)\b\w+\b"), LogisticRegression(max_iter=1000))
+    bag_of_words = make_pipeline(
+        CountVectorizer(token_pattern=r"(?u)\b\w+\b"), LogisticRegression(max_iter=1000)
+    )
     bow_accuracy = bag_of_words.fit(X_train, y_train).score(X_test, y_test)
     # Default RNNClassifier settings (lr=3e-3, batch 32, LSTM 64) except
     # max_epochs=10 instead of 50, to keep the test short on a shared 2-core CPU
     # (10 epochs already reach ~0.99 here).
-    rnn = make_pipeline(SequenceTokenizer(), RNNClassifier(max_epochs=10, random_state=0, device="cpu"))
+    rnn = make_pipeline(
+        SequenceTokenizer(), RNNClassifier(max_epochs=10, random_state=0, device="cpu")
+    )
     rnn_accuracy = rnn.fit(X_train, y_train).score(X_test, y_test)
     assert bow_accuracy <= 0.75, bow_accuracy
     assert rnn_accuracy >= 0.9, rnn_accuracy
@@ -88,8 +92,14 @@ def test_grid_search_tunes_transformers_and_estimator_together(negation_split):
     assert len(search.cv_results_["params"]) == 8
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     best = search.best_estimator_
-    assert best.named_steps["sequencetokenizer"].max_vocab == search.best_params_["sequencetokenizer__max_vocab"]
-    assert best.named_steps["rnnclassifier"].hidden_size == search.best_params_["rnnclassifier__hidden_size"]
+    assert (
+        best.named_steps["sequencetokenizer"].max_vocab
+        == search.best_params_["sequencetokenizer__max_vocab"]
+    )
+    assert (
+        best.named_steps["rnnclassifier"].hidden_size
+        == search.best_params_["rnnclassifier__hidden_size"]
+    )
     # The refit model saw the whole data: its padder learnt the full longest length.
     if search.best_params_["sequencepadder__maxlen"] is None:
         lengths = [len(t) for t in SequenceTokenizer().fit_transform(X_train[:120])]
@@ -100,19 +110,26 @@ def test_grid_search_tunes_transformers_and_estimator_together(negation_split):
 def test_pandas_text_column_and_categorical_labels():
     texts, labels = make_negation_text(60, random_state=1)
     frame = pd.DataFrame({"review": texts, "label": pd.Categorical(labels)})
-    pipeline = make_pipeline(SequenceTokenizer(), RNNClassifier(max_epochs=2, random_state=0, device="cpu"))
+    pipeline = make_pipeline(
+        SequenceTokenizer(), RNNClassifier(max_epochs=2, random_state=0, device="cpu")
+    )
     for X in (frame[["review"]], frame["review"]):
         pipeline.fit(X, frame["label"])
         assert pipeline.classes_.tolist() == ["neg", "pos"]
         assert set(pipeline.predict(X)) <= {"neg", "pos"}
-    assert pipeline.fit(frame[["review"]], frame["label"].astype(str)).predict(frame[["review"]]).dtype == object
+    assert (
+        pipeline.fit(frame[["review"]], frame["label"].astype(str)).predict(frame[["review"]]).dtype
+        == object
+    )
 
 
 def test_windows_direct_multi_step_forecast_with_scaler():
     index = pd.date_range("2024-01-01", periods=120, freq="h")
     series = pd.Series(10 + np.sin(np.arange(120) / 4.0), index=index)
     X, y, target_index = make_windows(series, window=12, horizon=3, stride=2)
-    model = make_pipeline(SequenceScaler(), RNNRegressor(hidden_size=16, max_epochs=30, random_state=0, device="cpu"))
+    model = make_pipeline(
+        SequenceScaler(), RNNRegressor(hidden_size=16, max_epochs=30, random_state=0, device="cpu")
+    )
     predictions = model.fit(X, y).predict(X)
     assert predictions.shape == y.shape
     forecasts = windows_to_frame(predictions, target_index)

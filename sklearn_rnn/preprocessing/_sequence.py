@@ -253,7 +253,9 @@ class SequencePadder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
         return tags
 
 
-def pad_sequences(sequences, *, maxlen, padding="post", truncating="pre", value=0, dtype=None, two_d=None):
+def pad_sequences(
+    sequences, *, maxlen, padding="post", truncating="pre", value=0, dtype=None, two_d=None
+):
     """Pad :class:`~sklearn_rnn.Sequences` into a masked array, vectorised.
 
     Parameters
@@ -305,7 +307,9 @@ def pad_sequences(sequences, *, maxlen, padding="post", truncating="pre", value=
 _METHODS = ("standard", "minmax", "robust")
 
 
-class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+class SequenceScaler(
+    OneToOneFeatureMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
+):
     """Scale each feature using statistics over all real time steps.
 
     Statistics are computed per feature over every real step of every sample
@@ -374,7 +378,9 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator, auto
         self : SequenceScaler
         """
         self._validate_params()
-        sequences = check_sequences(X, estimator=self, reset=True, allow_tokens=False, dtype=np.float64)
+        sequences = check_sequences(
+            X, estimator=self, reset=True, allow_tokens=False, dtype=np.float64
+        )
         data = sequences.data
         if self.method == "standard":
             center, scale = data.mean(axis=0), data.std(axis=0)
@@ -387,7 +393,9 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator, auto
             scale = q75 - q25
         # A constant feature keeps its values centred rather than dividing by 0.
         self.center_ = center
-        self.scale_ = np.where(scale > 10 * np.finfo(np.float64).eps * np.maximum(np.abs(center), 1), scale, 1.0)
+        self.scale_ = np.where(
+            scale > 10 * np.finfo(np.float64).eps * np.maximum(np.abs(center), 1), scale, 1.0
+        )
         self.n_steps_seen_ = len(data)
         return self
 
@@ -423,7 +431,9 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator, auto
     def _apply(self, X, function):
         check_is_fitted(self, "scale_")
         dtype = _input_float_dtype(X)
-        sequences = check_sequences(X, estimator=self, reset=False, allow_tokens=False, dtype=np.float64)
+        sequences = check_sequences(
+            X, estimator=self, reset=False, allow_tokens=False, dtype=np.float64
+        )
         values = function(sequences.data).astype(dtype, copy=False)
         out = _rebuild(X, Sequences(values, sequences.offsets))
         if isinstance(out, np.ndarray) and not np.ma.isMaskedArray(out) and out.ndim == 2:
@@ -488,4 +498,6 @@ def _rebuild(X, sequences):
         out[~step_mask] = data[:, 0] if X.ndim == 2 else data
         return np.ma.MaskedArray(out, mask=mask.copy())
     ndims = _sample_ndims(X)
-    return [sample.ravel() if ndim == 1 else sample for sample, ndim in zip(sequences.to_list(), ndims)]
+    return [
+        sample.ravel() if ndim == 1 else sample for sample, ndim in zip(sequences.to_list(), ndims)
+    ]

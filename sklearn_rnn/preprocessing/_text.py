@@ -1,5 +1,6 @@
 """SequenceTokenizer: text to integer token sequences."""
 
+import re
 from itertools import chain, repeat
 from numbers import Integral
 
@@ -18,6 +19,15 @@ DEFAULT_TOKEN_PATTERN = r"(?u)\b\w+\b"
 PAD_TOKEN = "<pad>"
 OOV_TOKEN = "<oov>"
 _N_RESERVED = 2
+#: Same matches as DEFAULT_TOKEN_PATTERN with ``findall`` (maximal runs of word
+#: characters), without the cost of the two word-boundary checks.
+_WORD_RUN = re.compile(r"\w+")
+#: bytes.translate tables keeping the ASCII word characters of ``\w``
+#: (``[A-Za-z0-9_]``), lower-cased in the second, and zeroing every other byte.
+_ASCII_WORD_TABLE = bytes(
+    byte if byte < 128 and (chr(byte).isalnum() or chr(byte) == "_") else 0 for byte in range(256)
+)
+_ASCII_LOWER_WORD_TABLE = bytes(_ASCII_WORD_TABLE).lower()
 
 
 def check_documents(X):
@@ -63,6 +73,8 @@ def check_documents(X):
             ) from None
     if len(documents) == 0:
         raise ValueError("Found 0 documents while a minimum of 1 is required.")
+    if all(map(isinstance, documents, repeat(str))):  # one C-level pass
+        return documents
     for index, document in enumerate(documents):
         if not isinstance(document, str):
             raise ValueError(
@@ -192,25 +204,36 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
                     "with level='char'."
                 )
             vectorizer = CountVectorizer(
-                analyzer="char", ngram_range=(1, 1), lowercase=self.lowercase, strip_accents=self.strip_accents
+                analyzer="char",
+                ngram_range=(1, 1),
+                lowercase=self.lowercase,
+                strip_accents=self.strip_accents,
             )
         else:
             pattern = DEFAULT_TOKEN_PATTERN if self.token_pattern is None else self.token_pattern
             vectorizer = CountVectorizer(
-                analyzer="word", token_pattern=pattern, lowercase=self.lowercase, strip_accents=self.strip_accents
+                analyzer="word",
+                token_pattern=pattern,
+                lowercase=self.lowercase,
+                strip_accents=self.strip_accents,
             )
         return vectorizer.build_analyzer()
 
     def _tokenize(self, X):
-        """Documents -> (all tokens as one object array, per-document token counts)."""
+        """Documents -> (codes, uniques, per-document token counts).
+
+        ``uniques`` is an object array of the distinct tokens and ``codes``
+        (one per token, documents one after the other) index it.
+        """
         documents = check_documents(X)
         if self.analyzer is None and self.level == "word" and self.token_pattern is None:
-            flat, lengths = self._tokenize_default_words(documents)
+            codes, uniques, lengths = self._tokenize_default_words(documents)
         else:
             tokenized = list(map(self.build_analyzer(), documents))
             lengths = np.fromiter(map(len, tokenized), dtype=np.int64, count=len(tokenized))
             flat = np.empty(int(lengths.sum()), dtype=object)
             flat[:] = list(chain.from_iterable(tokenized))
+            codes, uniques = _factorize_objects(flat)
         if self.empty_document == "error" and not lengths.all():
             index = int(np.flatnonzero(lengths == 0)[0])
             raise ValueError(
@@ -218,35 +241,55 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
                 "empty_document='oov' to make it a one-token out-of-vocabulary sequence, "
                 "or drop it."
             )
-        return flat, lengths
+        return codes, uniques, lengths
 
     def _tokenize_default_words(self, documents):
         """The default word analyzer run once over all documents.
 
-        Gives exactly what ``build_analyzer()`` gives document by document (a
-        test checks it), about twice as fast: CountVectorizer's own
-        preprocessor and tokenizer run on the documents joined by a sentinel
-        word that occurs in none of them. Lower-casing and accent stripping act
-        character by character, and the default pattern never matches across
-        the newlines around the sentinel, so no token spans two documents.
+        Gives exactly what ``build_analyzer()`` gives document by document
+        (tests check it). ``r"(?u)\\b\\w+\\b"`` finds the maximal runs of word
+        characters, exactly as ``r"\\w+"`` does.
+
+        ASCII text (the common case) never builds a string per token: the
+        documents are joined by a newline (not a word character), word runs
+        are found with numpy on the bytes, and each token's bytes are packed
+        8 at a time into uint64 keys that pandas factorizes in C. Other text
+        runs CountVectorizer's preprocessor and the compiled pattern once over
+        the documents joined by a sentinel word that occurs in none of them.
         """
+        if all(map(str.isascii, documents)):
+            # Accent stripping leaves ASCII text unchanged.
+            return _factorize_ascii_words(documents, self.lowercase)
         vectorizer = CountVectorizer(
-            token_pattern=DEFAULT_TOKEN_PATTERN, lowercase=self.lowercase, strip_accents=self.strip_accents
+            token_pattern=DEFAULT_TOKEN_PATTERN,
+            lowercase=self.lowercase,
+            strip_accents=self.strip_accents,
         )
-        preprocess, tokenize = vectorizer.build_preprocessor(), vectorizer.build_tokenizer()
+        preprocess = vectorizer.build_preprocessor()
+        tokenize = _WORD_RUN.findall
         sentinel = "zqxjsentinel"
         while True:
             found = tokenize(preprocess(f"\n{sentinel}\n".join(documents)))
             tokens = np.empty(len(found), dtype=object)
             tokens[:] = found
-            is_separator = tokens == sentinel
+            codes, uniques = _factorize_objects(tokens)
             # The sentinel is lower-case ASCII, untouched by preprocessing: if it
             # is found more often than it was inserted, a document holds it.
+            where = np.flatnonzero(uniques == sentinel)
+            is_separator = codes == where[0] if len(where) else np.zeros(len(codes), dtype=bool)
             if int(is_separator.sum()) == len(documents) - 1:
                 break
             sentinel += "x"
-        bounds = np.concatenate([[-1], np.flatnonzero(is_separator), [len(tokens)]])
-        return tokens[~is_separator], np.diff(bounds).astype(np.int64) - 1
+        bounds = np.concatenate([[-1], np.flatnonzero(is_separator), [len(codes)]])
+        lengths = np.diff(bounds).astype(np.int64) - 1
+        codes = codes[~is_separator]
+        if len(where):
+            # Drop the sentinel from the distinct tokens, renumbering the codes.
+            keep = np.ones(len(uniques), dtype=bool)
+            keep[where[0]] = False
+            codes = (np.cumsum(keep) - 1)[codes]
+            uniques = uniques[keep]
+        return codes, uniques, lengths
 
     def _check_feature_names(self, X, reset):
         if hasattr(X, "columns"):
@@ -290,12 +333,9 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
 
     def _fit(self, X):
         self._validate_params()
-        flat, lengths = self._tokenize(X)
+        codes, uniques, lengths = self._tokenize(X)
         self._check_feature_names(X, reset=True)
         self.n_features_in_ = 1
-        # factorize hashes the tokens in C: codes index the distinct tokens.
-        codes, uniques = pd.factorize(flat, use_na_sentinel=False)
-        uniques = np.asarray(uniques, dtype=object)
         counts = np.bincount(codes, minlength=len(uniques))
         alphabetical = np.empty(len(uniques), dtype=np.int64)
         alphabetical[np.argsort(uniques.astype(str), kind="stable")] = np.arange(len(uniques))
@@ -328,16 +368,15 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
             ``OOV_TOKEN_ID`` (1), an empty document is ``[1]``.
         """
         check_is_fitted(self, "vocabulary_")
-        flat, lengths = self._tokenize(X)
+        codes, uniques, lengths = self._tokenize(X)
         self._check_feature_names(X, reset=False)
-        # One pass of dict lookups run by ``map`` in C (no per-token bytecode),
-        # straight into one int64 buffer that is then sliced per document.
-        ids = np.fromiter(
-            map(self.vocabulary_.get, flat, repeat(OOV_TOKEN_ID)),
+        # One dict lookup per distinct token, then one gather for all tokens.
+        code_to_id = np.fromiter(
+            map(self.vocabulary_.get, uniques, repeat(OOV_TOKEN_ID)),
             dtype=np.int64,
-            count=int(lengths.sum()),
+            count=len(uniques),
         )
-        return _split(ids, lengths)
+        return _split(code_to_id[codes], lengths)
 
     def inverse_transform(self, X):
         """Map token ids back to tokens.
@@ -401,3 +440,62 @@ def _split(values, lengths, empty_id=OOV_TOKEN_ID):
     ends = np.cumsum(lengths)
     return [values[start:end] for start, end in zip((ends - lengths).tolist(), ends.tolist())]
 
+
+def _factorize_objects(values):
+    """Object array -> (int64 codes, object array of distinct values), hashed in C."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
+
+
+def _factorize_ascii_words(documents, lowercase):
+    """Tokens (maximal runs of ``[A-Za-z0-9_]``) of ASCII documents.
+
+    Returns ``(codes, uniques, lengths)`` as ``SequenceTokenizer._tokenize``
+    does, without a Python string per token. The documents are joined by
+    newlines (not word characters) into one byte string, in which one
+    ``bytes.translate`` lower-cases and zeroes the non-word bytes; numpy finds
+    the word runs. Each token's bytes are read 8 at a time as little-endian
+    uint64 keys (bytes past the token's end masked to 0) that pandas
+    factorizes in C; tokens longer than 8 bytes then get their codes refined
+    by their next 8 bytes, and so on. Only one string per distinct token is
+    built.
+    """
+    raw = "\n".join(["", *documents, ""]).encode("ascii")
+    text = raw.translate(_ASCII_LOWER_WORD_TABLE if lowercase else _ASCII_WORD_TABLE)
+    is_word = np.frombuffer(text, dtype=np.uint8) != 0
+    # The text starts and ends with a newline: word runs start and end in pairs.
+    edges = np.flatnonzero(is_word[1:] != is_word[:-1]) + 1
+    starts, ends = edges[0::2], edges[1::2]
+    token_lengths = ends - starts
+    # Tokens per document: how many start before each document's closing newline.
+    doc_ends = np.cumsum(np.fromiter(map(len, documents), dtype=np.int64, count=len(documents)) + 1)
+    lengths = np.diff(np.searchsorted(starts, doc_ends), prepend=0).astype(np.int64)
+    if len(starts) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object), lengths
+    # Unaligned uint64 at every byte offset (8 zero bytes appended for the last ones).
+    padded = text + bytes(8)
+    words = np.ndarray(shape=(len(text),), dtype="<u8", buffer=padded, strides=(1,))
+    keep = np.array([(1 << (8 * n)) - 1 for n in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
+
+    codes, uniques = pd.factorize(words[starts] & keep[np.minimum(token_lengths, 8)])
+    codes, n_codes = codes.astype(np.int64, copy=False), len(uniques)
+    for offset in range(8, int(token_lengths.max()), 8):
+        # Only tokens longer than ``offset`` change: they get fresh codes from
+        # (current code, next 8 bytes); codes left without a token are dropped.
+        rows = np.flatnonzero(token_lengths > offset)
+        tail = words[starts[rows] + offset] & keep[np.minimum(token_lengths[rows] - offset, 8)]
+        tail_codes, tail_uniques = pd.factorize(tail)
+        pair_codes, pair_uniques = pd.factorize(codes[rows] * len(tail_uniques) + tail_codes)
+        codes[rows] = n_codes + pair_codes
+        used = np.bincount(codes, minlength=n_codes + len(pair_uniques)) > 0
+        codes = (np.cumsum(used) - 1)[codes]
+        n_codes = int(used.sum())
+    # Any occurrence of a code spells its token.
+    occurrence = np.empty(n_codes, dtype=np.int64)
+    occurrence[codes] = np.arange(len(codes))
+    uniques = np.empty(n_codes, dtype=object)
+    uniques[:] = [
+        text[a:b].decode("ascii")
+        for a, b in zip(starts[occurrence].tolist(), ends[occurrence].tolist())
+    ]
+    return codes, uniques, lengths
