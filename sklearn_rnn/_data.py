@@ -97,9 +97,13 @@ def _first(batch):
 class BucketBatchSampler(Sampler):
     """Batches of similar lengths, in random order.
 
-    Indices are shuffled, cut into pools of ``pool_factor * batch_size``,
-    each pool sorted by length and cut into batches; the batches are then
-    shuffled. Padding per batch stays small while every epoch differs.
+    Indices are shuffled, then sorted by length (stable, so equal lengths mix
+    differently every epoch) within pools of ``pool_factor * batch_size``
+    (None: one pool, the whole data), cut into batches, and the batches are
+    shuffled. One pool pads least: on log-normal lengths (median 40, W1 of
+    ``benchmarks/``) it computes 3.7 % padding, against 11 % with pools of 50
+    batches, and that difference was most of the gap to the best
+    hand-written loop's training speed.
 
     Parameters
     ----------
@@ -110,10 +114,10 @@ class BucketBatchSampler(Sampler):
     bucket : bool
         False gives plain (shuffled or sequential) batches.
     random_state : numpy Generator
-    pool_factor : int, default=50
+    pool_factor : int or None, default=None
     """
 
-    def __init__(self, lengths, batch_size, *, shuffle, bucket, random_state, pool_factor=50):
+    def __init__(self, lengths, batch_size, *, shuffle, bucket, random_state, pool_factor=None):
         self.lengths = np.asarray(lengths)
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -131,7 +135,11 @@ class BucketBatchSampler(Sampler):
         else:
             order = np.arange(n)
         if self.bucket:
-            pool = self.batch_size * self.pool_factor if self.shuffle else n
+            pool = (
+                n
+                if self.pool_factor is None or not self.shuffle
+                else self.batch_size * self.pool_factor
+            )
             for start in range(0, n, pool):
                 chunk = order[start : start + pool]
                 order[start : start + pool] = chunk[np.argsort(self.lengths[chunk], kind="stable")]

@@ -1,0 +1,65 @@
+"""Length bucketing and per-batch padding."""
+
+import numpy as np
+import pytest
+
+from sklearn_rnn._data import BucketBatchSampler, SequenceDataset, pad_batch
+from sklearn_rnn._validation import check_sequences
+
+
+def _lengths():
+    rng = np.random.default_rng(0)
+    return np.clip(np.round(rng.lognormal(np.log(40), 0.7, 3000)), 5, 400).astype(int)
+
+
+def _padded_steps(batches, lengths):
+    return sum(len(b) * lengths[b].max() for b in batches)
+
+
+@pytest.mark.parametrize("pool_factor", [None, 10])
+def test_bucketing_covers_every_sample_once_with_little_padding(pool_factor):
+    lengths = _lengths()
+    sampler = BucketBatchSampler(
+        lengths,
+        64,
+        shuffle=True,
+        bucket=True,
+        random_state=np.random.default_rng(0),
+        pool_factor=pool_factor,
+    )
+    first, second = list(sampler), list(sampler)
+    assert len(first) == len(sampler) == -(-len(lengths) // 64)
+    assert np.array_equal(np.sort(np.concatenate(first)), np.arange(len(lengths)))
+    # A new epoch draws new batches.
+    assert any(not np.array_equal(a, b) for a, b in zip(first, second))
+    unbucketed = BucketBatchSampler(
+        lengths, 64, shuffle=True, bucket=False, random_state=np.random.default_rng(0)
+    )
+    waste = _padded_steps(first, lengths) / lengths.sum() - 1
+    assert waste < (0.1 if pool_factor is None else 0.5)
+    assert _padded_steps(list(unbucketed), lengths) / lengths.sum() - 1 > 2 * waste
+
+
+def test_same_seed_same_batches_and_prediction_order():
+    lengths = _lengths()
+
+    def batches(seed):
+        rng = np.random.default_rng(seed)
+        return list(BucketBatchSampler(lengths, 32, shuffle=True, bucket=True, random_state=rng))
+
+    assert all(np.array_equal(a, b) for a, b in zip(batches(3), batches(3)))
+    ordered = list(BucketBatchSampler(lengths, 32, shuffle=False, bucket=True, random_state=None))
+    assert np.all(np.diff(lengths[np.concatenate(ordered)]) >= 0)
+
+
+def test_pad_batch_and_fixed_length_fast_path_agree():
+    rng = np.random.default_rng(0)
+    ragged = check_sequences([rng.normal(size=(n, 2)) for n in (3, 1, 4)])
+    x, lengths = pad_batch(ragged, np.array([2, 1]))
+    assert x.shape == (2, 4, 2) and lengths.tolist() == [4, 1]
+    assert np.array_equal(x[1, 0].numpy(), ragged[1][0]) and not x[1, 1:].any()
+    fixed = check_sequences(rng.normal(size=(5, 3, 2)).astype(np.float32))
+    fast, _ = SequenceDataset(fixed).__getitems__([4, 0])
+    slow, _ = pad_batch(fixed, np.array([4, 0]))
+    assert np.array_equal(fast["x"].numpy(), slow.numpy())
+    assert fast["lengths"].tolist() == [3, 3]
