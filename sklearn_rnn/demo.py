@@ -54,7 +54,7 @@ def _classification(n_samples):
 
 
 def _regression(n_samples):
-    X, y = make_order_regression(n_samples=n_samples, min_len=5, max_len=30, random_state=0)
+    X, y = make_order_regression(n_samples=n_samples, min_len=5, max_len=20, random_state=0)
     split = int(0.75 * len(X))
     reg = RNNRegressor(random_state=0).fit(X[:split], y[:split])
     linear = LinearRegression().fit(_time_averaged(X[:split]), y[:split])
