@@ -151,12 +151,14 @@ def ctc_greedy_decode(log_probs, lengths=None, *, blank):
 
     Parameters
     ----------
-    log_probs : array-like of shape (n_samples, T, n_classes)
+    log_probs : array-like of shape (n_samples, T, n_classes), or list of arrays
         Per-frame log-probabilities (or any scores: only the argmax is used),
-        padded to a common ``T``. A CPU torch tensor is accepted.
+        padded to a common ``T``, or a list of ``(T_i, n_classes)`` arrays
+        (ragged: no padding). A CPU torch tensor is accepted.
     lengths : array-like of int of shape (n_samples,), default=None
-        True number of frames of each sample; frames at or after it are
-        padding and ignored. None means every sample has ``T`` frames.
+        True number of frames of each sample of a padded batch; frames at or
+        after it are padding and ignored. None means every sample has ``T``
+        frames. Not used with a list.
     blank : int
         Index of the CTC blank class.
 
@@ -173,6 +175,8 @@ def ctc_greedy_decode(log_probs, lengths=None, *, blank):
     >>> ctc_greedy_decode(np.log(probs), blank=0)
     [array([1, 1])]
     """
+    if isinstance(log_probs, list):
+        return _greedy_decode_ragged(log_probs, blank)
     log_probs = _check_log_probs(log_probs, ndim=3)
     n_samples, n_steps, n_classes = log_probs.shape
     blank = _check_blank(blank, n_classes)
@@ -183,6 +187,32 @@ def ctc_greedy_decode(log_probs, lengths=None, *, blank):
     keep &= np.arange(n_steps)[None, :] < lengths[:, None]
     kept = best[keep].astype(np.int64)  # row-major: sample by sample
     return np.split(kept, np.cumsum(keep.sum(axis=1))[:-1])
+
+
+def _greedy_decode_ragged(samples, blank):
+    """Best-path decoding of ``(T_i, n_classes)`` arrays, on their concatenation."""
+    samples = [_check_log_probs(sample, ndim=2) for sample in samples]
+    if not samples:
+        return []
+    n_classes = samples[0].shape[1]
+    bad = [i for i, sample in enumerate(samples) if sample.shape[1] != n_classes]
+    if bad:
+        raise ValueError(
+            f"Every sample must have {n_classes} classes (as sample 0); sample {bad[0]} "
+            f"has {samples[bad[0]].shape[1]}."
+        )
+    blank = _check_blank(blank, n_classes)
+    lengths = np.array([len(sample) for sample in samples], dtype=np.int64)
+    best = np.concatenate(samples).argmax(axis=1)
+    keep = best != blank
+    starts = np.cumsum(lengths) - lengths
+    repeated = np.zeros(len(best), dtype=bool)
+    repeated[1:] = best[1:] == best[:-1]
+    repeated[starts[lengths > 0]] = False  # a sample's first frame repeats nothing
+    keep &= ~repeated
+    sample_of_frame = np.repeat(np.arange(len(samples)), lengths)
+    counts = np.bincount(sample_of_frame[keep], minlength=len(samples))
+    return np.split(best[keep].astype(np.int64), np.cumsum(counts)[:-1])
 
 
 def ctc_beam_search(log_probs, *, blank, beam_width=10, n_best=None):
@@ -347,10 +377,12 @@ def ctc_beam_decode_batch(log_probs, lengths=None, *, blank, beam_width=10):
 
     Parameters
     ----------
-    log_probs : array-like of shape (n_samples, T, n_classes)
-        Per-frame natural-log probabilities, padded to a common ``T``.
+    log_probs : array-like of shape (n_samples, T, n_classes), or list of arrays
+        Per-frame natural-log probabilities, padded to a common ``T``, or a
+        list of ``(T_i, n_classes)`` arrays.
     lengths : array-like of int of shape (n_samples,), default=None
-        True number of frames of each sample; None means ``T`` for all.
+        True number of frames of each sample of a padded batch; None means
+        ``T`` for all. Not used with a list.
     blank : int
         Index of the CTC blank class.
     beam_width : int, default=10
@@ -369,6 +401,8 @@ def ctc_beam_decode_batch(log_probs, lengths=None, *, blank, beam_width=10):
     >>> [h.tokens.tolist() for h in ctc_beam_decode_batch(log_probs, [2, 1], blank=0)]
     [[1], [1]]
     """
+    if isinstance(log_probs, list):
+        return [ctc_beam_decode(sample, blank=blank, beam_width=beam_width) for sample in log_probs]
     log_probs = _check_log_probs(log_probs, ndim=3)
     n_samples, n_steps, n_classes = log_probs.shape
     _check_blank(blank, n_classes)

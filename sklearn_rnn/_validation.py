@@ -14,13 +14,20 @@ Accepted forms (see DESIGN.md):
 - a numpy masked array (the output of :class:`~sklearn_rnn.preprocessing.SequencePadder`),
   where a time step whose entries are all masked is padding;
 - a :class:`Sequences` object.
+
+It works in both directions: :func:`check_sequences` returns the ragged
+storage with an :class:`InputForm` describing what it was given, and
+:func:`rebuild` turns ragged storage back into that form. Transformers use the
+pair and keep no detection code of their own.
 """
 
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.validation import _check_feature_names, validate_data
+from sklearn.utils import check_array
+from sklearn.utils.validation import _check_feature_names, _check_sample_weight, validate_data
 
 #: Token id reserved for padding (never produced for a real token).
 PAD_TOKEN_ID = 0
@@ -40,11 +47,13 @@ class Sequences:
         Sample ``i`` is ``data[offsets[i]:offsets[i + 1]]``.
     """
 
-    __slots__ = ("data", "offsets")
+    __slots__ = ("data", "offsets", "form")
 
-    def __init__(self, data, offsets):
+    def __init__(self, data, offsets, form=None):
         self.data = data
         self.offsets = np.asarray(offsets, dtype=np.int64)
+        #: The :class:`InputForm` this storage was validated from (None if built directly).
+        self.form = form
 
     @classmethod
     def from_list(cls, arrays, dtype=None):
@@ -106,15 +115,149 @@ def _gather_index(offsets, indices):
     return np.repeat(starts, lengths) + within, lengths
 
 
-def _is_tabular(X):
-    """Whether X is 2-D tabular data (array-like of equal-length numeric rows)."""
-    if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:  # DataFrame
-        return True
-    if sp.issparse(X):
-        return True
-    if isinstance(X, np.ndarray):
-        return X.ndim == 2
-    return False
+@dataclass(frozen=True, eq=False)
+class InputForm:
+    """What :func:`check_sequences` was given, so that :func:`rebuild` can return it.
+
+    Attributes
+    ----------
+    kind : {"sequences", "masked", "2d", "3d", "ragged"}
+        The input form.
+    univariate : bool
+        Whether samples carry no feature axis (2-D input, a 2-D masked array,
+        or ragged 1-D samples): a same-form output drops the feature axis.
+    float_dtype : numpy dtype
+        float32 when the input was float32, else float64 (as sklearn's scalers).
+    index : pandas Index or None
+        The index of a pandas Series or DataFrame input.
+    shape : tuple or None
+        The input's shape, for "2d", "3d" and "masked".
+    mask : ndarray of bool or None
+        The mask of a "masked" input.
+    masked_data : ndarray or None
+        The data of a "masked" input (what lies under its mask is kept).
+    sample_ndims : ndarray or None
+        Per-sample number of dimensions (1 or 2) of a "ragged" input.
+    """
+
+    kind: str
+    univariate: bool
+    float_dtype: np.dtype
+    index: object = None
+    shape: tuple = None
+    mask: np.ndarray = None
+    masked_data: np.ndarray = None
+    sample_ndims: np.ndarray = None
+
+
+def _as_array_like(X):
+    """Array-likes that are not arrays (sklearn's ``_NotAnArray``) as ndarrays."""
+    if (
+        hasattr(X, "__array__")
+        and not isinstance(X, (np.ndarray, list, tuple, Sequences))
+        and not hasattr(X, "iloc")
+        and not sp.issparse(X)
+    ):
+        return np.asarray(X)
+    return X
+
+
+def _float_dtype_of(X):
+    """float32 when every value of X is float32, else float64."""
+    dtype = None
+    if isinstance(X, Sequences):
+        dtype = X.data.dtype
+    elif hasattr(X, "dtypes") and hasattr(X, "columns"):  # DataFrame
+        dtypes = set(map(str, X.dtypes))
+        dtype = np.float32 if dtypes == {"float32"} else np.float64
+    elif hasattr(X, "dtype") and X.dtype != object:  # arrays, Series of numbers
+        dtype = X.dtype
+    elif len(X):
+        first = X.iloc[0] if hasattr(X, "iloc") else X[0]
+        dtype = getattr(first, "dtype", None)
+    return np.dtype(np.float32 if dtype == np.float32 else np.float64)
+
+
+def _is_list_of_rows(X, allow_tokens):
+    """A list of equal-length 1-D rows: read as a 2-D array, as sklearn requires."""
+    return (
+        isinstance(X, (list, tuple))
+        and len(X) > 0
+        and all(np.ndim(row) == 1 for row in X)
+        and len({len(row) for row in X}) == 1
+        and not (allow_tokens and _all_integer_rows(X))
+    )
+
+
+def describe_input(X, *, allow_tokens=True):
+    """Return ``(X, form)``: X with array-likes made arrays, and its :class:`InputForm`."""
+    X = _as_array_like(X)
+    index = X.index if hasattr(X, "index") and hasattr(X, "iloc") else None
+    if isinstance(X, Sequences):
+        return X, InputForm("sequences", X.is_tokens, _float_dtype_of(X))
+    if np.ma.isMaskedArray(X):
+        return X, InputForm(
+            "masked",
+            X.ndim == 2,
+            _float_dtype_of(X),
+            shape=X.shape,
+            mask=np.ma.getmaskarray(X),
+            masked_data=np.ma.getdata(X),
+        )
+    if (hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2) or sp.issparse(X):
+        return X, InputForm("2d", True, _float_dtype_of(X), index=index, shape=X.shape)
+    if isinstance(X, np.ndarray) and (X.ndim == 2 or (X.ndim == 3 and X.dtype != object)):
+        return X, InputForm(f"{X.ndim}d", X.ndim == 2, _float_dtype_of(X), shape=X.shape)
+    if _is_list_of_rows(X, allow_tokens):
+        return X, InputForm("2d", True, _float_dtype_of(X), shape=(len(X), len(X[0])))
+    samples = X.tolist() if hasattr(X, "iloc") else X
+    try:
+        ndims = np.fromiter((np.ndim(s) for s in samples), dtype=np.int64, count=len(samples))
+    except (TypeError, ValueError):
+        ndims = None  # not a sequence of samples: check_sequences says why
+    univariate = ndims is not None and bool(np.all(ndims == 1))
+    return X, InputForm(
+        "ragged",
+        univariate,
+        _float_dtype_of(X) if ndims is not None else np.dtype(np.float64),
+        index=index,
+        sample_ndims=ndims,
+    )
+
+
+def rebuild(sequences, form):
+    """Return ragged storage in the form described by ``form`` (inverse of validation).
+
+    Parameters
+    ----------
+    sequences : Sequences
+        Storage with the same samples and lengths as the validated input.
+    form : InputForm
+        The description :func:`check_sequences` attached to its result.
+
+    Returns
+    -------
+    X : Sequences, masked array, 2-D or 3-D array, or list of arrays
+        2-D output for "2d" input, the input's shape for "3d", a masked array
+        with the input's mask for "masked", a list of per-sample arrays (each
+        with its input's number of dimensions) for "ragged".
+    """
+    data = sequences.data
+    if form.kind == "sequences":
+        return sequences
+    if form.kind == "2d":
+        return data.reshape(len(sequences), -1)
+    if form.kind == "3d":
+        return data.reshape(form.shape)
+    if form.kind == "masked":
+        step_mask = form.mask if len(form.shape) == 2 else form.mask.all(axis=2)
+        out = form.masked_data.astype(data.dtype, copy=True)
+        out[~step_mask] = data[:, 0] if len(form.shape) == 2 and data.ndim == 2 else data
+        return np.ma.MaskedArray(out, mask=form.mask.copy())
+    samples = sequences.to_list()
+    if form.sample_ndims is None:
+        return samples
+    return [s.ravel() if ndim == 1 else s for s, ndim in zip(samples, form.sample_ndims)]
 
 
 def _as_sample_array(sample, index):
@@ -226,88 +369,65 @@ def check_sequences(X, *, estimator=None, reset=True, allow_tokens=True, dtype=n
         Whether this call is ``fit`` (set the attributes) or not (check them).
     allow_tokens : bool, default=True
         Whether 1-D integer samples are read as token sequences.
-    dtype : numpy dtype, default=np.float32
-        dtype of the returned float data.
+    dtype : numpy dtype or None, default=np.float32
+        dtype of the returned float data; None keeps the input's float dtype
+        (float32 stays float32, anything else becomes float64).
 
     Returns
     -------
     sequences : Sequences
-        Ragged storage of the validated samples.
+        Ragged storage of the validated samples; its ``form`` attribute is the
+        :class:`InputForm` that :func:`rebuild` turns it back into.
     """
-    if (
-        hasattr(X, "__array__")
-        and not isinstance(X, (np.ndarray, list, tuple, Sequences))
-        and not hasattr(X, "iloc")
-        and not sp.issparse(X)
-    ):
-        X = np.asarray(X)  # array-likes such as sklearn's _NotAnArray
-    if isinstance(X, Sequences):
+    X, form = describe_input(X, allow_tokens=allow_tokens)
+    dtype = form.float_dtype if dtype is None else dtype
+    if form.kind == "sequences":
         seqs = X
-    elif np.ma.isMaskedArray(X):
+    elif form.kind == "masked":
         seqs = _masked_to_sequences(X, allow_tokens, dtype)
-    elif _is_tabular(X) or (
-        isinstance(X, (list, tuple))
-        and len(X) > 0
-        and all(np.ndim(row) == 1 for row in X)
-        and len({len(row) for row in X}) == 1
-        and not (allow_tokens and _all_integer_rows(X))
-    ):
+    elif form.kind == "2d":
         # 2-D: univariate sequences. sklearn's own validation gives the standard
         # errors (sparse, NaN, complex, object, empty) and feature names.
         # NaN/inf are left to _check_finite, whose message names the sample.
         if estimator is not None:
             array = validate_data(estimator, X, reset=reset, dtype=dtype, ensure_all_finite=False)
         else:
-            from sklearn.utils import check_array
-
             array = check_array(X, dtype=dtype, ensure_all_finite=False)
-        array = np.ascontiguousarray(array, dtype=dtype)
         n, t = array.shape
-        _check_finite(Sequences(array.reshape(n * t, 1), np.arange(n + 1, dtype=np.int64) * t))
-        return Sequences(array.reshape(n * t, 1), np.arange(n + 1, dtype=np.int64) * t)
+        seqs = Sequences(
+            np.ascontiguousarray(array, dtype=dtype).reshape(n * t, 1),
+            np.arange(n + 1, dtype=np.int64) * t,
+        )
+        _check_finite(seqs)
+        seqs.form = form
+        return seqs
+    elif form.kind == "3d":
+        seqs = _array_3d_to_sequences(X, dtype)
     else:
         if hasattr(X, "to_numpy") and getattr(X, "ndim", 1) == 1:  # pandas Series
             X = X.to_numpy()
         if isinstance(X, np.ndarray) and X.dtype != object:
-            if X.ndim == 3:
-                if X.dtype.kind not in "biuf":
-                    raise ValueError(f"X has dtype {X.dtype}; expected numbers.")
-                if X.shape[0] == 0:
-                    raise ValueError(
-                        f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required."
-                    )
-                if X.shape[1] == 0:
-                    raise ValueError(
-                        f"X has 0 time steps (shape {X.shape}); every sequence needs at least one."
-                    )
-                if X.shape[2] == 0:
-                    raise ValueError(f"X has 0 features (shape {X.shape}); at least 1 is required.")
-                n, t, f = X.shape
-                array = np.ascontiguousarray(X, dtype=dtype)
-                seqs = Sequences(array.reshape(n * t, f), np.arange(n + 1, dtype=np.int64) * t)
-            elif X.ndim == 1:
+            if X.ndim == 1:
                 raise ValueError(
                     "Expected 2D array, got 1D array instead. Reshape your data either "
                     "using array.reshape(-1, 1) if your data has a single feature or "
                     "array.reshape(1, -1) if it contains a single sample; a 1-D object "
                     "array or a list is read as ragged samples."
                 )
-            else:
-                raise ValueError(
-                    f"X has {X.ndim} dimensions (shape {X.shape}); expected 2-D "
-                    "(n_samples, n_timesteps), 3-D (n_samples, n_timesteps, n_features) "
-                    "or a sequence of per-sample arrays."
-                )
-        else:
-            if not hasattr(X, "__len__") or isinstance(X, (str, bytes, dict)):
-                raise ValueError(
-                    f"X must be an array or a sequence of samples; got {type(X).__name__}."
-                )
-            if len(X) == 0:
-                raise ValueError(
-                    "Found array with 0 sample(s) (shape=(0,)) while a minimum of 1 is required."
-                )
-            seqs = _ragged_to_sequences(list(X), allow_tokens, dtype)
+            raise ValueError(
+                f"X has {X.ndim} dimensions (shape {X.shape}); expected 2-D "
+                "(n_samples, n_timesteps), 3-D (n_samples, n_timesteps, n_features) "
+                "or a sequence of per-sample arrays."
+            )
+        if not hasattr(X, "__len__") or isinstance(X, (str, bytes, dict)):
+            raise ValueError(
+                f"X must be an array or a sequence of samples; got {type(X).__name__}."
+            )
+        if len(X) == 0:
+            raise ValueError(
+                "Found array with 0 sample(s) (shape=(0,)) while a minimum of 1 is required."
+            )
+        seqs = _ragged_to_sequences(list(X), allow_tokens, dtype)
     if len(seqs) == 0:
         raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
     if np.any(seqs.lengths == 0):
@@ -318,7 +438,27 @@ def check_sequences(X, *, estimator=None, reset=True, allow_tokens=True, dtype=n
     _check_finite(seqs)
     if estimator is not None:
         _check_n_features(estimator, seqs, reset)
+    if seqs.form is None:
+        seqs = Sequences(seqs.data, seqs.offsets, form)
     return seqs
+
+
+def _array_3d_to_sequences(X, dtype):
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"X has dtype {X.dtype}; expected numbers.")
+    if X.shape[0] == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required."
+        )
+    if X.shape[1] == 0:
+        raise ValueError(
+            f"X has 0 time steps (shape {X.shape}); every sequence needs at least one."
+        )
+    if X.shape[2] == 0:
+        raise ValueError(f"X has 0 features (shape {X.shape}); at least 1 is required.")
+    n, t, f = X.shape
+    array = np.ascontiguousarray(X, dtype=dtype)
+    return Sequences(array.reshape(n * t, f), np.arange(n + 1, dtype=np.int64) * t)
 
 
 def _all_integer_rows(rows):
@@ -345,6 +485,4 @@ def _check_n_features(estimator, seqs, reset):
 
 def check_sample_weight_array(sample_weight, n_samples):
     """Validate ``sample_weight`` (None, scalar or 1-D of length n_samples)."""
-    from sklearn.utils.validation import _check_sample_weight
-
     return _check_sample_weight(sample_weight, np.empty((n_samples, 1)), dtype=np.float32)

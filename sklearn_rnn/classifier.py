@@ -4,13 +4,12 @@ import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
 from sklearn.model_selection import StratifiedShuffleSplit
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._base import BaseSequenceEstimator, fill_doc
+from ._base import BaseSequenceEstimator
+from ._params import BACKBONE, POOLING, RUNTIME, TRAINING, Param, declare, fill_doc
+from ._targets import as_labels, check_targets, encode_labels, learn_classes
 from .modules import RNNSequenceModel
 
 
@@ -24,13 +23,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
 
     Parameters
     ----------
-    {shared_parameters}
-    pooling : {"last", "mean", "max"}, default="last"
-        How a sequence's outputs become one vector: the output at its true last
-        step (with the backward direction's final state when bidirectional),
-        or the mean or max over its real steps.
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss, as in sklearn's linear models.
+    {parameters}
 
     Attributes
     ----------
@@ -54,10 +47,22 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
     (3,)
     """
 
-    _parameter_constraints = {
-        **BaseSequenceEstimator._parameter_constraints,
-        "class_weight": [dict, StrOptions({"balanced"}), None],
-    }
+    _parameters = declare(
+        BACKBONE,
+        POOLING,
+        TRAINING,
+        {
+            "class_weight": Param(
+                None,
+                [dict, StrOptions({"balanced"}), None],
+                'dict, "balanced" or None',
+                "Weights of the classes in the loss, as in sklearn's linear models.",
+                "criterion",
+                probes=({0: 5.0, 1: 1.0},),
+            )
+        },
+        RUNTIME,
+    )
     _module_class = RNNSequenceModel
 
     def __init__(
@@ -68,9 +73,9 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
-        pooling="last",
         embedding_dim=64,
         subsample=1,
+        pooling="last",
         optimizer="adam",
         lr=3e-3,
         momentum=0.9,
@@ -95,9 +100,9 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.dropout = dropout
-        self.pooling = pooling
         self.embedding_dim = embedding_dim
         self.subsample = subsample
+        self.pooling = pooling
         self.optimizer = optimizer
         self.lr = lr
         self.momentum = momentum
@@ -158,48 +163,34 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         return self._fit(X, y, sample_weight, partial=True, classes=classes)
 
     def _criterion(self):
-        return torch.nn.CrossEntropyLoss, {}
+        return torch.nn.CrossEntropyLoss, {"reduction": "none"}
 
     def _n_outputs(self):
         return len(self.classes_)
 
-    def _encode_targets(self, y, sequences, reset, classes=None):
-        n_samples = len(sequences)
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
-        y = column_or_1d(np.asarray(y, dtype=object) if _is_categorical(y) else y, warn=True)
-        if len(y) != n_samples:
-            raise ValueError(f"X has {n_samples} samples but y has {len(y)}; they must match.")
-        check_classification_targets(y)
-        if reset:
-            encoder = LabelEncoder().fit(y if classes is None else classes)
-            self.classes_ = encoder.classes_
-            if len(self.classes_) < 2:
-                raise ValueError(
-                    "The target y holds a single class, 1 class "
-                    f"({self.classes_.tolist()[0]!r}); a classifier needs at least 2 classes."
-                )
-        unseen = ~np.isin(y, self.classes_)
-        if unseen.any():
-            index = int(np.flatnonzero(unseen)[0])
-            raise ValueError(
-                f"y[{index}] = {y[index : index + 1].tolist()[0]!r} is not among the classes "
-                f"seen in the first fit: {self.classes_.tolist()}."
-            )
-        return np.searchsorted(self.classes_, y).astype(np.int64)
+    def _fit_targets(self, y, sequences, classes=None):
+        y = check_targets(y, len(sequences), type(self).__name__, convert=as_labels)
+        self.classes_ = learn_classes(y if classes is None else as_labels(classes))
+        return encode_labels(y, self.classes_)
 
-    def _fit(self, X, y, sample_weight=None, **kwargs):
-        if self.class_weight is not None:
-            y_array = column_or_1d(np.asarray(y, dtype=object) if _is_categorical(y) else y)
-            class_weights = compute_sample_weight(self.class_weight, y_array).astype(np.float32)
-            sample_weight = (
-                class_weights
-                if sample_weight is None
-                else class_weights * np.asarray(sample_weight, dtype=np.float32)
-            )
-        return super()._fit(X, y, sample_weight, **kwargs)
+    def _encode_targets(self, y, sequences):
+        y = check_targets(y, len(sequences), type(self).__name__, convert=as_labels)
+        return encode_labels(y, self.classes_)
+
+    def _sample_weights(self, sample_weight, targets, n_samples):
+        weights = super()._sample_weights(sample_weight, targets, n_samples)
+        if self.class_weight is None:
+            return weights
+        # Computed on the encoded labels: their codes index classes_.
+        class_weight = self.class_weight
+        if isinstance(class_weight, dict):
+            class_weight = {
+                int(np.searchsorted(self.classes_, label)): weight
+                for label, weight in class_weight.items()
+                if label in self.classes_
+            }
+        per_sample = compute_sample_weight(class_weight, targets).astype(np.float32)
+        return per_sample if weights is None else per_sample * weights
 
     def _split_indices(self, n_samples, y, rng):
         counts = np.bincount(y)
@@ -225,7 +216,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        logits = self._forward_pooled(X)
+        logits = self._predict_pooled(X)
         logits -= logits.max(axis=1, keepdims=True)
         proba = np.exp(logits)
         proba /= proba.sum(axis=1, keepdims=True)
@@ -233,7 +224,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`."""
-        logits = self._forward_pooled(X)
+        logits = self._predict_pooled(X)
         logits -= logits.max(axis=1, keepdims=True)
         return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
 
@@ -249,9 +240,5 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self, "net_")
-        return self.classes_[np.argmax(self._forward_pooled(X), axis=1)]
-
-
-def _is_categorical(y):
-    return hasattr(y, "dtype") and str(getattr(y, "dtype", "")) == "category"
+        best = np.argmax(self._predict_pooled(X), axis=1)
+        return self.classes_[best]

@@ -2,20 +2,24 @@
 
 from numbers import Integral
 
-import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseSequenceEstimator, fill_doc
+from ._base import BaseSequenceEstimator
 from ._ctc_decoding import ctc_beam_decode_batch, ctc_greedy_decode
+from ._params import BACKBONE, RUNTIME, TRAINING, Param, declare, fill_doc
+from ._targets import (
+    BLANK_LABEL,  # noqa: F401 (public name, re-exported)
+    as_label_sequences,
+    check_targets,
+    encode_label_sequences,
+    learn_label_set,
+)
 from .metrics import character_error_rate
 from .modules import RNNFrameModel
 
 #: Column of the blank in ``predict_log_proba``; class ``k`` is column ``k + 1``.
 BLANK_INDEX = 0
-#: The blank's public name; a label equal to it is refused.
-BLANK_LABEL = "<blank>"
 
 
 class CTCLossOnPadded(torch.nn.Module):
@@ -27,7 +31,7 @@ class CTCLossOnPadded(torch.nn.Module):
     before training instead of silently zeroed.
     """
 
-    def __init__(self, blank=BLANK_INDEX, reduction="none"):
+    def __init__(self, blank=BLANK_INDEX):
         super().__init__()
         self.ctc = torch.nn.CTCLoss(blank=blank, reduction="none", zero_infinity=False)
 
@@ -38,15 +42,6 @@ class CTCLossOnPadded(torch.nn.Module):
             log_probs.transpose(0, 1).float(), targets, lengths, target_lengths.to(lengths.device)
         )
         return loss / target_lengths.to(loss.device).clamp(min=1)
-
-
-def _replace_each(text, replacements):
-    """Replace each key of ``replacements`` in ``text``, failing if one is absent."""
-    for old, new in replacements.items():
-        if old not in text:
-            raise RuntimeError(f"{old!r} is not in the shared parameter text.")
-        text = text.replace(old, new)
-    return text
 
 
 def _collate_targets(rows):
@@ -67,15 +62,7 @@ class CTCTranscriber(BaseSequenceEstimator):
 
     Parameters
     ----------
-    {shared_parameters}
-    decoder : {"greedy", "beam"}, default="greedy"
-        How :meth:`predict` reads the per-frame probabilities. "greedy" takes
-        the most probable class per frame (best path; vectorised, about
-        0.05 ms per line). "beam" runs a prefix beam search that sums the
-        probability of every path spelling a prefix: at least as accurate,
-        and better when the network is unsure, but about 100 times slower.
-    beam_width : int, default=10
-        Prefixes kept per frame by the beam search (``decoder="beam"``).
+    {parameters}
 
     Attributes
     ----------
@@ -116,15 +103,38 @@ class CTCTranscriber(BaseSequenceEstimator):
     2
     """
 
-    _parameter_constraints = {
-        **{
-            name: constraint
-            for name, constraint in BaseSequenceEstimator._parameter_constraints.items()
-            if name != "pooling"  # one output per frame: nothing to pool
+    _parameters = declare(
+        BACKBONE,
+        TRAINING,
+        {
+            "decoder": Param(
+                "greedy",
+                [StrOptions({"greedy", "beam"})],
+                '{"greedy", "beam"}',
+                'How :meth:`predict` reads the per-frame probabilities. "greedy" takes\n'
+                "the most probable class per frame (best path; vectorised, about\n"
+                '0.05 ms per line). "beam" runs a prefix beam search that sums the\n'
+                "probability of every path spelling a prefix: at least as accurate,\n"
+                "and better when the network is unsure, but about 100 times slower.",
+                "prediction",
+                probes=("beam",),
+                probe_context={"beam_width": 1},
+            ),
+            "beam_width": Param(
+                10,
+                [Interval(Integral, 1, None, closed="left")],
+                "int",
+                'Prefixes kept per frame by the beam search (``decoder="beam"``).',
+                "prediction",
+                probes=(1,),
+                probe_context={"decoder": "beam"},
+            ),
         },
-        "decoder": [StrOptions({"greedy", "beam"})],
-        "beam_width": [Interval(Integral, 1, None, closed="left")],
-    }
+        RUNTIME,
+        # A frame's label depends on what follows it; see Notes for lr.
+        bidirectional={"default": True},
+        lr={"default": 1e-2},
+    )
     _module_class = RNNFrameModel
 
     def __init__(
@@ -231,69 +241,42 @@ class CTCTranscriber(BaseSequenceEstimator):
     def _target_collate(self):
         return _collate_targets
 
-    def _encode_targets(self, y, sequences, reset, classes=None):
-        """Label codes per sample (1..n_labels; 0 is the blank), checked up front.
+    def _label_sequences(self, y, sequences):
+        return check_targets(y, len(sequences), type(self).__name__, convert=as_label_sequences)
 
-        Every check runs before anything is learned, so a bad target fails
-        ``fit`` before training starts, naming the sample.
-        """
-        n_samples = len(sequences)
-        frame_lengths = -(-sequences.lengths // self.subsample)
-        targets = _as_label_sequences(y)
-        if len(targets) != n_samples:
-            raise ValueError(
-                f"X has {n_samples} samples but y has {len(targets)}; they must match."
-            )
-        for i, target in enumerate(targets):
-            if len(target) == 0:
-                raise ValueError(f"y[{i}] is empty; CTC needs at least one label per sample.")
-        if reset:
-            strings, classes, label_index = _learn_labels(targets)
-        else:
-            strings, classes = self.strings_, self.classes_
-            label_index = self._label_index
-        encoded = []
-        for i, target in enumerate(targets):
-            try:
-                codes = np.array([label_index[label] for label in target], dtype=np.int64)
-            except KeyError as exc:
-                raise ValueError(
-                    f"y[{i}] holds the label {exc.args[0]!r}, not seen in the first fit."
-                ) from None
-            except TypeError:
-                raise ValueError(
-                    f"y[{i}] holds an unhashable label; labels must be hashable (str, int, ...)."
-                ) from None
-            repeats = int(np.sum(codes[1:] == codes[:-1]))
-            needed = len(codes) + repeats
-            if frame_lengths[i] < needed:
-                raise ValueError(
-                    f"y[{i}] has {len(codes)} labels ({repeats} repeated) and needs at "
-                    f"least {needed} frames, but X[{i}] has {frame_lengths[i]} "
-                    f"frames after subsample={self.subsample}. Use a smaller subsample "
-                    "or check that X and y are aligned."
-                )
-            encoded.append(codes)
-        if reset:
-            self.strings_, self.classes_, self._label_index = strings, classes, label_index
+    def _frame_lengths(self, sequences):
+        return -(-sequences.lengths // self.subsample)
+
+    def _fit_targets(self, y, sequences, classes=None):
+        """Label codes per sample (1..n_labels; 0 is the blank), checked up front:
+        a bad target fails ``fit`` before training starts, naming the sample."""
+        targets = self._label_sequences(y, sequences)
+        strings, classes, label_index = learn_label_set(targets)
+        encoded = encode_label_sequences(
+            targets, label_index, self._frame_lengths(sequences), self.subsample
+        )
+        self.strings_, self.classes_, self._label_index = strings, classes, label_index
         return encoded
+
+    def _encode_targets(self, y, sequences):
+        return encode_label_sequences(
+            self._label_sequences(y, sequences),
+            self._label_index,
+            self._frame_lengths(sequences),
+            self.subsample,
+        )
 
     # --- prediction -----------------------------------------------------------
 
     def _frame_log_probs(self, X):
-        """Padded log-probabilities, frame lengths, in X's order (numpy)."""
-        outputs, order = self._forward(X)
-        width = max(int(log_probs.shape[1]) for log_probs, _ in outputs)
-        n_classes = len(self.classes_) + 1
-        padded = np.zeros((len(order), width, n_classes), dtype=np.float32)
-        lengths = np.empty(len(order), dtype=np.int64)
-        start = 0
-        for log_probs, frame_lengths in outputs:
-            rows = order[start : start + len(log_probs)]
-            padded[rows, : log_probs.shape[1]] = log_probs.float().cpu().numpy()
-            lengths[rows] = frame_lengths.cpu().numpy()
-            start += len(log_probs)
-        return padded, lengths
+        """Per-sample ``(T_i', n_labels + 1)`` float32 log-probabilities, in X's order."""
+        n_samples, batches = self._predict_batches(X)
+        result = [None] * n_samples
+        for indices, (log_probs, frame_lengths) in batches:
+            log_probs = log_probs.float().cpu().numpy()
+            for row, (index, length) in enumerate(zip(indices, frame_lengths.tolist())):
+                result[index] = log_probs[row, :length]
+        return result
 
     def predict_log_proba(self, X):
         """Per-frame log-probabilities, the blank included.
@@ -309,9 +292,7 @@ class CTCTranscriber(BaseSequenceEstimator):
             One array per sample, ``T_i' = ceil(T_i / subsample)`` frames.
             Column 0 is the blank; column ``k + 1`` is ``classes_[k]``.
         """
-        check_is_fitted(self, "net_")
-        padded, lengths = self._frame_log_probs(X)
-        return [padded[i, :length] for i, length in enumerate(lengths.tolist())]
+        return self._frame_log_probs(X)
 
     def predict(self, X):
         """Transcriptions.
@@ -326,15 +307,14 @@ class CTCTranscriber(BaseSequenceEstimator):
         y_pred : list
             Strings when fitted on strings, else lists of labels.
         """
-        check_is_fitted(self, "net_")
-        padded, lengths = self._frame_log_probs(X)
+        log_probs = self._frame_log_probs(X)
         if self.decoder == "greedy":
-            codes = ctc_greedy_decode(padded, lengths, blank=BLANK_INDEX)
+            codes = ctc_greedy_decode(log_probs, blank=BLANK_INDEX)
         else:
             codes = [
                 hypothesis.tokens
                 for hypothesis in ctc_beam_decode_batch(
-                    padded, lengths, blank=BLANK_INDEX, beam_width=self.beam_width
+                    log_probs, blank=BLANK_INDEX, beam_width=self.beam_width
                 )
             ]
         labels = [self.classes_[c - 1] for c in codes]
@@ -359,7 +339,7 @@ class CTCTranscriber(BaseSequenceEstimator):
         """
         if sample_weight is not None:
             raise ValueError("CTCTranscriber.score does not support sample_weight.")
-        return 1.0 - character_error_rate(_as_label_sequences(y), self.predict(X))
+        return 1.0 - character_error_rate(as_label_sequences(y), self.predict(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -367,73 +347,3 @@ class CTCTranscriber(BaseSequenceEstimator):
         tags.target_tags.one_d_labels = False
         tags.target_tags.two_d_labels = False
         return tags
-
-
-# The shared parameter text documents the classifier's defaults; show ours.
-CTCTranscriber.__doc__ = _replace_each(
-    CTCTranscriber.__doc__,
-    {
-        "bidirectional : bool, default=False": "bidirectional : bool, default=True",
-        "lr : float, default=3e-3": "lr : float, default=1e-2",
-    },
-)
-
-
-def _as_label_sequences(y):
-    """y as a list of str or of label lists, with a clear error otherwise."""
-    if y is None:
-        raise ValueError(
-            "CTCTranscriber requires y to be passed, but the target y is None; "
-            "give one transcription per sample."
-        )
-    if isinstance(y, str):
-        raise ValueError("y must hold one transcription per sample, not a single string.")
-    if hasattr(y, "to_list"):
-        y = y.to_list()
-    elif hasattr(y, "__array__") and not isinstance(y, (list, tuple, np.ndarray)):
-        y = np.asarray(y)  # array-likes such as sklearn's _NotAnArray
-    if not hasattr(y, "__len__") or not hasattr(y, "__iter__"):
-        raise ValueError(f"y must be a sequence of transcriptions; got {type(y).__name__}.")
-    targets = []
-    for i, target in enumerate(y):
-        if isinstance(target, str):
-            targets.append(target)
-        elif isinstance(target, (list, tuple, np.ndarray)):
-            targets.append(target.tolist() if isinstance(target, np.ndarray) else list(target))
-        else:
-            raise ValueError(
-                f"y[{i}] is {type(target).__name__} ({target!r}); each transcription "
-                "must be a string or a sequence of labels."
-            )
-    return targets
-
-
-def _learn_labels(targets):
-    """Whether y holds strings, the sorted label set and each label's code."""
-    strings = all(isinstance(t, str) for t in targets)
-    try:
-        labels = {label for t in targets for label in t}
-    except TypeError:
-        raise ValueError(
-            "y holds an unhashable label; labels must be hashable (str, int, ...)."
-        ) from None
-    for label in labels:
-        if isinstance(label, str) and label == BLANK_LABEL:
-            index = next(
-                i
-                for i, t in enumerate(targets)
-                if any(isinstance(item, str) and item == BLANK_LABEL for item in t)
-            )
-            raise ValueError(
-                f"y[{index}] holds the label {BLANK_LABEL!r}, which is reserved for "
-                "the CTC blank; rename that label."
-            )
-    try:
-        classes = np.array(sorted(labels))
-    except TypeError:
-        raise ValueError(
-            "The labels in y cannot be sorted (mixed types such as str and int); "
-            "use labels of one type."
-        ) from None
-    label_index = {label: k + 1 for k, label in enumerate(classes.tolist())}
-    return strings, classes, label_index

@@ -1,12 +1,12 @@
 """RNNRegressor: one or several real values per sequence."""
 
-import numpy as np
 import torch
 from sklearn.base import RegressorMixin
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import check_array
 
-from ._base import BaseSequenceEstimator, fill_doc
+from ._base import BaseSequenceEstimator
+from ._params import BACKBONE, POOLING, RUNTIME, TRAINING, Param, declare, fill_doc
+from ._targets import TargetStandardizer, as_real_targets, check_targets
 from .modules import RNNSequenceModel
 
 LOSSES = {
@@ -27,13 +27,7 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
 
     Parameters
     ----------
-    {shared_parameters}
-    pooling : {"last", "mean", "max"}, default="last"
-        How a sequence's outputs become one vector: the output at its true last
-        step (with the backward direction's final state when bidirectional),
-        or the mean or max over its real steps.
-    loss : {"mse", "mae", "huber"}, default="mse"
-        Loss on the standardised targets.
+    {parameters}
 
     Attributes
     ----------
@@ -61,10 +55,22 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
     (3,)
     """
 
-    _parameter_constraints = {
-        **BaseSequenceEstimator._parameter_constraints,
-        "loss": [StrOptions(set(LOSSES))],
-    }
+    _parameters = declare(
+        BACKBONE,
+        POOLING,
+        TRAINING,
+        {
+            "loss": Param(
+                "mse",
+                [StrOptions(set(LOSSES))],
+                '{"mse", "mae", "huber"}',
+                "Loss on the standardised targets.",
+                "criterion",
+                probes=("mae", "huber"),
+            )
+        },
+        RUNTIME,
+    )
     _module_class = RNNSequenceModel
 
     def __init__(
@@ -75,9 +81,9 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
-        pooling="last",
         embedding_dim=64,
         subsample=1,
+        pooling="last",
         optimizer="adam",
         lr=3e-3,
         momentum=0.9,
@@ -102,9 +108,9 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.dropout = dropout
-        self.pooling = pooling
         self.embedding_dim = embedding_dim
         self.subsample = subsample
+        self.pooling = pooling
         self.optimizer = optimizer
         self.lr = lr
         self.momentum = momentum
@@ -162,35 +168,31 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
         return self._fit(X, y, sample_weight, partial=True)
 
     def _criterion(self):
-        return LOSSES[self.loss], {}
+        return LOSSES[self.loss], {"reduction": "none"}
 
     def _n_outputs(self):
         return self.n_outputs_
 
-    def _encode_targets(self, y, sequences, reset, classes=None):
-        n_samples = len(sequences)
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
-        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
-        if y.ndim > 2:
-            raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
-        if len(y) != n_samples:
-            raise ValueError(f"X has {n_samples} samples but y has {len(y)}; they must match.")
-        y2d = y.reshape(len(y), -1)
-        if reset:
-            self._y_ndim = y.ndim
-            self.n_outputs_ = y2d.shape[1]
-            self.y_mean_ = y2d.mean(axis=0)
-            scale = y2d.std(axis=0)
-            self.y_scale_ = np.where(scale > 0, scale, 1.0)
-        elif y2d.shape[1] != self.n_outputs_:
-            raise ValueError(
-                f"y has {y2d.shape[1]} outputs, but {type(self).__name__} was fitted "
-                f"with {self.n_outputs_}."
-            )
-        return ((y2d - self.y_mean_) / self.y_scale_).astype(np.float32)
+    def _fit_targets(self, y, sequences, classes=None):
+        y = check_targets(y, len(sequences), type(self).__name__, convert=as_real_targets)
+        standardizer = TargetStandardizer().fit(y)
+        self._y_ndim = standardizer.ndim_
+        self.n_outputs_ = standardizer.n_outputs_
+        self.y_mean_, self.y_scale_ = standardizer.mean_, standardizer.scale_
+        return standardizer.transform(y)
+
+    def _standardizer(self):
+        standardizer = TargetStandardizer()
+        standardizer.ndim_, standardizer.mean_, standardizer.scale_ = (
+            self._y_ndim,
+            self.y_mean_,
+            self.y_scale_,
+        )
+        return standardizer
+
+    def _encode_targets(self, y, sequences):
+        y = check_targets(y, len(sequences), type(self).__name__, convert=as_real_targets)
+        return self._standardizer().transform(y)
 
     def predict(self, X):
         """Predicted values.
@@ -205,8 +207,8 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Shaped as the y given to fit.
         """
-        values = self._forward_pooled(X) * self.y_scale_ + self.y_mean_
-        return values.ravel() if self._y_ndim == 1 else values
+        values = self._predict_pooled(X)
+        return self._standardizer().inverse_transform(values)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,7 +1,6 @@
 """Length bucketing and per-batch padding."""
 
 import numpy as np
-import pytest
 
 from sklearn_rnn._data import BucketBatchSampler, SequenceDataset, pad_batch
 from sklearn_rnn._validation import check_sequences
@@ -16,16 +15,10 @@ def _padded_steps(batches, lengths):
     return sum(len(b) * lengths[b].max() for b in batches)
 
 
-@pytest.mark.parametrize("pool_factor", [None, 10])
-def test_bucketing_covers_every_sample_once_with_little_padding(pool_factor):
+def test_bucketing_covers_every_sample_once_with_little_padding():
     lengths = _lengths()
     sampler = BucketBatchSampler(
-        lengths,
-        64,
-        shuffle=True,
-        bucket=True,
-        random_state=np.random.default_rng(0),
-        pool_factor=pool_factor,
+        lengths, 64, shuffle=True, bucket=True, random_state=np.random.default_rng(0)
     )
     first, second = list(sampler), list(sampler)
     assert len(first) == len(sampler) == -(-len(lengths) // 64)
@@ -36,7 +29,7 @@ def test_bucketing_covers_every_sample_once_with_little_padding(pool_factor):
         lengths, 64, shuffle=True, bucket=False, random_state=np.random.default_rng(0)
     )
     waste = _padded_steps(first, lengths) / lengths.sum() - 1
-    assert waste < (0.1 if pool_factor is None else 0.5)
+    assert waste < 0.1
     assert _padded_steps(list(unbucketed), lengths) / lengths.sum() - 1 > 2 * waste
 
 

@@ -8,86 +8,13 @@ the estimators accept.
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
+import pandas as pd
+from sklearn import get_config
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils._set_output import ADAPTERS_MANAGER, _get_output_config
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import Sequences, _is_tabular, check_sequences
-
-
-def _array_like_to_array(X):
-    """Array-likes that are not arrays (sklearn's ``_NotAnArray``) as ndarrays.
-
-    The same conversion ``check_sequences`` applies first, so that the form
-    of the output follows what the validator read.
-    """
-    if (
-        hasattr(X, "__array__")
-        and not isinstance(X, (np.ndarray, list, tuple, Sequences))
-        and not hasattr(X, "iloc")
-        and not sp.issparse(X)
-    ):
-        return np.asarray(X)
-    return X
-
-
-def _input_float_dtype(X):
-    """float32 when the input is float32, else float64 (as sklearn's scalers do)."""
-    X = _array_like_to_array(X)
-    if np.ma.isMaskedArray(X) or isinstance(X, np.ndarray):
-        if X.dtype == object and X.ndim == 1 and len(X):
-            return _input_float_dtype(X[0])
-        return np.float32 if X.dtype == np.float32 else np.float64
-    if isinstance(X, Sequences):
-        return np.float32 if X.data.dtype == np.float32 else np.float64
-    if hasattr(X, "dtypes") and hasattr(X, "columns"):  # DataFrame
-        dtypes = set(map(str, X.dtypes))
-        return np.float32 if dtypes == {"float32"} else np.float64
-    if hasattr(X, "dtype") and X.dtype != object:  # Series of numbers
-        return np.float32 if X.dtype == np.float32 else np.float64
-    try:
-        first = X.iloc[0] if hasattr(X, "iloc") else X[0]
-    except (TypeError, IndexError, KeyError):
-        return np.float64
-    dtype = getattr(first, "dtype", None)
-    return np.float32 if dtype == np.float32 else np.float64
-
-
-def _form(X):
-    """The form of ``X`` that a same-form output should take.
-
-    Returns one of "sequences", "masked", "2d", "3d" or "ragged". A list of
-    equal-length 1-D rows is "2d", as the validator reads it (sklearn requires
-    such a list to behave exactly like the array).
-    """
-    X = _array_like_to_array(X)
-    if isinstance(X, Sequences):
-        return "sequences"
-    if np.ma.isMaskedArray(X):
-        return "masked"
-    if _is_tabular(X) or _is_list_of_rows(X):
-        return "2d"
-    if isinstance(X, np.ndarray) and X.dtype != object and X.ndim == 3:
-        return "3d"
-    return "ragged"
-
-
-def _is_list_of_rows(X):
-    """A list of equal-length 1-D rows, which the validator reads as a 2-D array."""
-    return (
-        isinstance(X, (list, tuple))
-        and len(X) > 0
-        and all(np.ndim(row) == 1 for row in X)
-        and len({len(row) for row in X}) == 1
-    )
-
-
-def _sample_ndims(X):
-    """Per-sample number of dimensions of a ragged input (1 or 2)."""
-    samples = X.tolist() if hasattr(X, "tolist") and not isinstance(X, np.ndarray) else X
-    return np.fromiter((np.ndim(sample) for sample in samples), dtype=np.int64, count=len(samples))
+from .._validation import Sequences, check_sequences, rebuild
 
 
 class SequencePadder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
@@ -179,7 +106,7 @@ class SequencePadder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
         self : SequencePadder
         """
         self._validate_params()
-        sequences = check_sequences(X, estimator=self, reset=True, dtype=_input_float_dtype(X))
+        sequences = check_sequences(X, estimator=self, reset=True, dtype=None)
         self.maxlen_ = int(sequences.lengths.max()) if self.maxlen is None else int(self.maxlen)
         return self
 
@@ -199,8 +126,8 @@ class SequencePadder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
             time steps).
         """
         check_is_fitted(self, "maxlen_")
-        sequences = check_sequences(X, estimator=self, reset=False, dtype=_input_float_dtype(X))
-        two_d = sequences.is_tokens or (sequences.n_features == 1 and self._univariate_form(X))
+        sequences = check_sequences(X, estimator=self, reset=False, dtype=None)
+        two_d = sequences.is_tokens or (sequences.n_features == 1 and sequences.form.univariate)
         return pad_sequences(
             sequences,
             maxlen=self.maxlen_,
@@ -210,18 +137,6 @@ class SequencePadder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
             dtype=self.dtype,
             two_d=two_d,
         )
-
-    @staticmethod
-    def _univariate_form(X):
-        X = _array_like_to_array(X)
-        form = _form(X)
-        if form in ("2d",):
-            return True
-        if form == "masked":
-            return X.ndim == 2
-        if form == "ragged":
-            return bool(np.all(_sample_ndims(X) == 1))
-        return False
 
     def inverse_transform(self, X):
         """Return the real (unmasked) steps of each sample as a list.
@@ -240,10 +155,12 @@ class SequencePadder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
             ``(T_i, n_features)`` arrays.
         """
         check_is_fitted(self, "maxlen_")
-        sequences = check_sequences(X, dtype=_input_float_dtype(X))
+        sequences = check_sequences(X, dtype=None)
         samples = sequences.to_list()
-        if not sequences.is_tokens and np.ndim(X) == 2:
-            samples = [sample.ravel() for sample in samples]
+        if not sequences.is_tokens and sequences.form.kind in ("2d", "masked"):
+            samples = (
+                [sample.ravel() for sample in samples] if sequences.form.univariate else samples
+            )
         return [sample.copy() for sample in samples]
 
     def __sklearn_tags__(self):
@@ -430,34 +347,44 @@ class SequenceScaler(
 
     def _apply(self, X, function):
         check_is_fitted(self, "scale_")
-        dtype = _input_float_dtype(X)
         sequences = check_sequences(
             X, estimator=self, reset=False, allow_tokens=False, dtype=np.float64
         )
-        values = function(sequences.data).astype(dtype, copy=False)
-        out = _rebuild(X, Sequences(values, sequences.offsets))
-        if isinstance(out, np.ndarray) and not np.ma.isMaskedArray(out) and out.ndim == 2:
-            out = self._wrap_tabular(out, X)
+        form = sequences.form
+        values = function(sequences.data).astype(form.float_dtype, copy=False)
+        out = rebuild(Sequences(values, sequences.offsets), form)
+        if form.kind == "2d":
+            out = self._wrap_tabular(out, form)
         return out
 
-    def _wrap_tabular(self, out, X):
-        config = _get_output_config("transform", self)["dense"]
-        if config == "default":
+    def _wrap_tabular(self, out, form):
+        """2-D output as a DataFrame when ``set_output`` (or sklearn's config) asks."""
+        container = getattr(self, "_output_container", None) or "default"
+        if container == "default":
+            container = get_config()["transform_output"]
+        if container == "default":
             return out
-        adapter = ADAPTERS_MANAGER.adapters[config]
-        return adapter.create_container(out, X, columns=self.get_feature_names_out)
+        columns = self.get_feature_names_out()
+        if container == "polars":
+            import polars as pl
+
+            return pl.DataFrame(out, schema=columns.tolist(), orient="row")
+        return pd.DataFrame(out, columns=columns, index=form.index)
 
     def set_output(self, *, transform=None):
         """Set the output container of ``transform`` for 2-D (tabular) input.
 
         Only 2-D output can become a DataFrame; ragged, 3-D and masked outputs
-        keep their form.
+        keep their form. sklearn's automatic wrapping cannot serve here: it
+        turns every output of ``transform`` into a DataFrame, ragged and 3-D
+        ones included, so the wrapping is done by :meth:`transform` itself,
+        reading this setting or sklearn's global ``transform_output``.
 
         Parameters
         ----------
         transform : {"default", "pandas", "polars"} or None, default=None
-            "pandas" or "polars": a DataFrame; "default": the array; None:
-            unchanged.
+            "pandas" or "polars": a DataFrame; "default": the array (or the
+            global configuration); None: unchanged.
 
         Returns
         -------
@@ -469,7 +396,7 @@ class SequenceScaler(
             raise ValueError(
                 f"transform must be 'default', 'pandas', 'polars' or None; got {transform!r}."
             )
-        self._sklearn_output_config = {"transform": transform}
+        self._output_container = transform
         return self
 
     def __sklearn_tags__(self):
@@ -477,27 +404,3 @@ class SequenceScaler(
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-
-def _rebuild(X, sequences):
-    """Return ``sequences`` (same layout as X's validation) in X's form."""
-    X = _array_like_to_array(X)
-    form = _form(X)
-    data = sequences.data
-    n_samples = len(sequences)
-    if form == "sequences":
-        return sequences
-    if form == "2d":
-        return data.reshape(n_samples, -1)
-    if form == "3d":
-        return data.reshape(X.shape)
-    if form == "masked":
-        mask = np.ma.getmaskarray(X)
-        step_mask = mask if X.ndim == 2 else mask.all(axis=2)
-        out = np.ma.getdata(X).astype(data.dtype, copy=True)
-        out[~step_mask] = data[:, 0] if X.ndim == 2 else data
-        return np.ma.MaskedArray(out, mask=mask.copy())
-    ndims = _sample_ndims(X)
-    return [
-        sample.ravel() if ndim == 1 else sample for sample, ndim in zip(sequences.to_list(), ndims)
-    ]

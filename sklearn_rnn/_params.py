@@ -1,0 +1,352 @@
+"""Every estimator parameter, declared once.
+
+A :class:`Param` gives a parameter's default, its constraint, its
+documentation and its route: where ``fit`` (or ``predict``) consumes it. The
+estimators' ``_parameter_constraints`` and the Parameters section of their
+docstrings are derived from these declarations, and the module's keyword
+arguments are every parameter routed to ``"module"``. sklearn's explicit
+``__init__`` stays (``clone`` and ``get_params`` read its signature); a test
+checks that each signature matches its declaration, and another that every
+declared parameter changes the fitted model, its training or its predictions.
+"""
+
+from dataclasses import dataclass, field, replace
+from numbers import Integral, Real
+
+import torch
+from sklearn.utils._param_validation import Interval, StrOptions
+from skorch.callbacks import Freezer
+
+from .modules import CELLS, POOLINGS
+
+OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "rmsprop": torch.optim.RMSprop,
+    "sgd": torch.optim.SGD,
+}
+
+#: Where a parameter is consumed. "module": a keyword argument of the torch
+#: module; "optimizer", "criterion", "iterator": skorch's optimizer, loss and
+#: batch iterators; "training": the training loop and its callbacks;
+#: "prediction": only read by ``predict``.
+ROUTES = ("module", "optimizer", "criterion", "iterator", "training", "prediction")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One estimator parameter.
+
+    Parameters
+    ----------
+    default : object
+        The value of the ``__init__`` default.
+    constraints : list
+        sklearn ``_parameter_constraints`` entries.
+    type : str
+        The numpydoc type, without the default (added from ``default``).
+    doc : str
+        The description.
+    route : str
+        One of :data:`ROUTES`.
+    probes : tuple
+        Non-default values that must each change the fitted model, its
+        training or its predictions (the every-parameter test).
+    probe_context : dict
+        Other parameters set in both fits of that test, where the parameter
+        only acts under them (``momentum`` with ``optimizer="sgd"``).
+    probe_data : {"ragged", "tokens"}
+        The data that test fits on.
+    """
+
+    default: object
+    constraints: list
+    type: str
+    doc: str
+    route: str
+    probes: tuple = ()
+    probe_context: dict = field(default_factory=dict)
+    probe_data: str = "ragged"
+
+    def __post_init__(self):
+        if self.route not in ROUTES:
+            raise ValueError(f"route must be one of {ROUTES}; got {self.route!r}.")
+
+
+def _positive_int():
+    return [Interval(Integral, 1, None, closed="left")]
+
+
+# The backbone: keyword arguments of the torch module.
+BACKBONE = {
+    "cell": Param(
+        "lstm",
+        [StrOptions(set(CELLS))],
+        '{"lstm", "gru", "rnn_tanh", "rnn_relu"}',
+        "Recurrent cell. LSTM is the default: on CPU it runs one fused oneDNN\n"
+        "kernel and is several times faster per step than GRU or a vanilla RNN\n"
+        "(see ``benchmarks/README.md``).",
+        "module",
+        probes=("gru", "rnn_tanh", "rnn_relu"),
+    ),
+    "hidden_size": Param(
+        64,
+        _positive_int(),
+        "int",
+        "Units per recurrent layer and direction.",
+        "module",
+        probes=(16,),
+    ),
+    "num_layers": Param(
+        1, _positive_int(), "int", "Stacked recurrent layers.", "module", probes=(2,)
+    ),
+    "bidirectional": Param(
+        False,
+        ["boolean"],
+        "bool",
+        "Add a backward direction (exact within each sequence's length).",
+        "module",
+        probes=(True, False),
+    ),
+    "dropout": Param(
+        0.0,
+        [Interval(Real, 0, 1, closed="left")],
+        "float",
+        "Dropout between stacked layers and on the recurrent output.",
+        "module",
+        probes=(0.5,),
+    ),
+    "embedding_dim": Param(
+        64,
+        _positive_int(),
+        "int",
+        "Embedding size, used when X holds integer token sequences.",
+        "module",
+        probes=(8,),
+        probe_data="tokens",
+    ),
+    "subsample": Param(
+        1,
+        _positive_int(),
+        "int",
+        "Stack this many consecutive frames into one before the recurrent\n"
+        "layers, shortening long sequences by that factor.",
+        "module",
+        probes=(2,),
+    ),
+}
+
+POOLING = {
+    "pooling": Param(
+        "last",
+        [StrOptions(set(POOLINGS))],
+        '{"last", "mean", "max"}',
+        "How a sequence's outputs become one vector: the output at its true last\n"
+        "step (with the backward direction's final state when bidirectional),\n"
+        "or the mean or max over its real steps.",
+        "module",
+        probes=("mean", "max"),
+    ),
+}
+
+# Optimisation: the optimizer, the batch iterator and the training loop.
+TRAINING = {
+    "optimizer": Param(
+        "adam",
+        [StrOptions(set(OPTIMIZERS)), type],
+        '{"adam", "rmsprop", "sgd"} or torch optimizer class',
+        "The optimizer.",
+        "optimizer",
+        probes=("sgd", "rmsprop"),
+    ),
+    "lr": Param(
+        3e-3,
+        [Interval(Real, 0, None, closed="neither")],
+        "float",
+        "Learning rate.",
+        "optimizer",
+        probes=(3e-2,),
+    ),
+    "momentum": Param(
+        0.9,
+        [Interval(Real, 0, 1, closed="left")],
+        "float",
+        'Momentum of ``optimizer="sgd"`` (ignored by the other optimizers).',
+        "optimizer",
+        probes=(0.0,),
+        probe_context={"optimizer": "sgd"},
+    ),
+    "weight_decay": Param(
+        0.0,
+        [Interval(Real, 0, None, closed="left")],
+        "float",
+        "L2 penalty passed to the optimizer.",
+        "optimizer",
+        probes=(0.5,),
+    ),
+    "batch_size": Param(32, _positive_int(), "int", "Samples per batch.", "iterator", probes=(8,)),
+    "max_epochs": Param(
+        50,
+        _positive_int(),
+        "int",
+        "Passes over the training data (fewer when early stopping ends training).",
+        "training",
+        probes=(3,),
+    ),
+    "clip_grad_norm": Param(
+        1.0,
+        [Interval(Real, 0, None, closed="neither"), None],
+        "float or None",
+        "Clip the gradient norm at this value; None disables clipping.",
+        "training",
+        probes=(1e-3, None),
+    ),
+    "early_stopping": Param(
+        "auto",
+        [StrOptions({"auto"}), "boolean"],
+        '"auto" or bool',
+        "Hold out ``validation_fraction`` of the data and stop when the\n"
+        "validation loss has not improved by ``tol`` (relative) for\n"
+        '``n_iter_no_change`` epochs; the best weights are restored. "auto"\n'
+        "enables it when there are at least 2000 training samples.",
+        "training",
+        probes=(True,),
+    ),
+    "validation_fraction": Param(
+        0.1,
+        [Interval(Real, 0, 1, closed="neither")],
+        "float",
+        "Fraction of the training data held out for early stopping.",
+        "training",
+        probes=(0.3,),
+        probe_context={"early_stopping": True},
+    ),
+    "n_iter_no_change": Param(
+        5,
+        _positive_int(),
+        "int",
+        "Epochs without improvement before early stopping ends training.",
+        "training",
+        probes=(1,),
+        probe_context={"early_stopping": True, "tol": 0.5, "max_epochs": 6},
+    ),
+    "tol": Param(
+        1e-4,
+        [Interval(Real, 0, None, closed="left")],
+        "float",
+        "Relative improvement of the validation loss that counts for early stopping.",
+        "training",
+        probes=(0.5,),
+        probe_context={"early_stopping": True, "n_iter_no_change": 1, "max_epochs": 6},
+    ),
+    "bucketing": Param(
+        True,
+        ["boolean"],
+        "bool",
+        "Draw batches of similar lengths, so that per-batch padding stays small.",
+        "iterator",
+        probes=(False,),
+    ),
+}
+
+RUNTIME = {
+    "random_state": Param(
+        None,
+        ["random_state"],
+        "int, RandomState instance or None",
+        "Seeds weight initialisation, batch order, dropout and the validation\n"
+        "split. The same value gives the same model on CPU.",
+        "training",
+        probes=(1,),
+    ),
+    "device": Param(
+        "auto",
+        [StrOptions({"auto", "cpu"}), str],
+        '{"auto", "cpu", "cuda"} or str',
+        '"auto" uses CUDA when it is available.',
+        "training",
+        probes=("cuda",),
+    ),
+    "verbose": Param(
+        0,
+        ["verbose"],
+        "int",
+        "When positive, print a progress bar and a line per epoch.",
+        "training",
+        probes=(1,),
+    ),
+    "warm_start": Param(
+        False,
+        ["boolean"],
+        "bool",
+        "When True, ``fit`` continues training the fitted network.",
+        "training",
+        probes=(True,),
+    ),
+    "callbacks": Param(
+        None,
+        [list, None],
+        "list of (str, skorch Callback) or None",
+        "Extra skorch callbacks, added to the ones the estimator sets up.",
+        "training",
+        # A factory, so that each fit gets its own callback instance.
+        probes=(lambda: [("freeze_backbone", Freezer("backbone.*"))],),
+    ),
+}
+
+
+def declare(*groups, **overrides):
+    """Merge groups of declarations, in order; ``overrides`` replace fields.
+
+    ``overrides`` maps a name to a :class:`Param` (added at the end when new)
+    or to a dict of fields to replace (``lr={"default": 1e-2}``).
+    """
+    params = {}
+    for group in groups:
+        params.update(group)
+    for name, value in overrides.items():
+        params[name] = replace(params[name], **value) if isinstance(value, dict) else value
+    return params
+
+
+def _format_default(value):
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def parameters_doc(params):
+    """The numpydoc Parameters entries of ``params`` (indented for a class docstring)."""
+    lines = []
+    for name, param in params.items():
+        lines.append(f"{name} : {param.type}, default={_format_default(param.default)}")
+        lines.extend(f"        {line}" for line in param.doc.splitlines())
+    return "\n    ".join(lines)
+
+
+def fill_doc(cls):
+    """Derive ``_parameter_constraints`` and the Parameters docstring from ``_parameters``.
+
+    The class docstring holds ``{parameters}`` (and optionally
+    ``{shared_attributes}``) where the generated text goes.
+    """
+    cls._parameter_constraints = {
+        name: list(param.constraints) for name, param in cls._parameters.items()
+    }
+    cls.__doc__ = cls.__doc__.replace("{parameters}", parameters_doc(cls._parameters)).replace(
+        "{shared_attributes}", SHARED_ATTRIBUTES
+    )
+    return cls
+
+
+SHARED_ATTRIBUTES = """n_features_in_ : int
+        Features per time step (the number of columns for 2-D input).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, defined only when X was a DataFrame.
+    vocab_size_ : int or None
+        Embedding rows when X held integer tokens, else None.
+    net_ : skorch.NeuralNet
+        The fitted skorch net (module, optimizer, callbacks, history).
+    history_ : skorch.History
+        Per-epoch ``train_loss`` (and ``valid_loss`` with early stopping).
+    n_epochs_ : int
+        Epochs trained.
+    device_ : str
+        The device used."""
