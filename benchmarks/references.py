@@ -13,11 +13,18 @@ to be as fast as a careful PyTorch user would write them, not straw men.
   a module that packs each batch.
 - :class:`GRURegressor` (W2 "hand-written"): a GRU on fixed-length windows with
   an MSE loss.
+- :class:`PythonTokenizer` (W4 "pure Python"): the tokenization loop a user
+  writes by hand; in a :class:`~sklearn.pipeline.Pipeline` in front of
+  :class:`PaddedLSTMClassifier` it is W4's reference.
 
 They follow scikit-learn's ``fit``/``predict`` protocol (and are sklearn
-estimators, so that they can also run inside ``GridSearchCV`` in W3). They do
-not set torch's thread count: the caller does.
+estimators, so that they can also run inside ``GridSearchCV`` in W3, and so
+that the harness can read their ``get_params()``). They do not set torch's
+thread count: the caller does. Which row uses which of them, with which
+options, is declared in ``implementations.py``.
 """
+
+import re
 
 import numpy as np
 import torch
@@ -318,3 +325,35 @@ class PlainSkorchClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return self.classes_[self.net_.predict(self._pad_globally(list(X)))]
+
+
+_WORD = re.compile(r"\w+")
+
+
+class PythonTokenizer(BaseEstimator):
+    """Reference tokenizer: the plain-Python loop a user writes by hand.
+
+    Lower-cases, splits on ``\\w+``, indexes words by order of first
+    appearance (0 is padding, 1 is unknown) and returns one int64 array per
+    document.
+    """
+
+    def fit(self, documents, y=None):
+        self.vocabulary_ = {}
+        for document in documents:
+            for word in _WORD.findall(document.lower()):
+                if word not in self.vocabulary_:
+                    self.vocabulary_[word] = len(self.vocabulary_) + 2
+        return self
+
+    def transform(self, documents):
+        vocabulary = self.vocabulary_
+        return [
+            np.array(
+                [vocabulary.get(w, 1) for w in _WORD.findall(d.lower())] or [1], dtype=np.int64
+            )
+            for d in documents
+        ]
+
+    def fit_transform(self, documents, y=None):
+        return self.fit(documents).transform(documents)

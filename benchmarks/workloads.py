@@ -1,11 +1,16 @@
-"""Deterministic synthetic data for the benchmark workloads.
+"""Workloads: deterministic synthetic data, their sizes, and how each is measured.
 
 Every generator takes its size and a seed and returns the same data for the
 same arguments, so that each implementation, in its own process, trains on
-identical inputs.
+identical inputs. :data:`WORKLOADS` lists the workloads the harness knows:
+which data a row gets (``data(sizes)``), how many epochs, and how its time is
+measured (``measure``: ``"fit_predict"``, ``"search"`` or ``"tokenize"``, see
+``harness.py``). This module imports numpy only, so that the parent process of
+a benchmark run stays free of torch.
 """
 
-import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -109,33 +114,109 @@ def make_documents(n_documents, *, seed=0, vocabulary_size=3000):
     return documents, y.astype(np.int64)
 
 
-_WORD = re.compile(r"\w+")
+# --------------------------------------------------------------------------
+# Sizes and workload specifications.
+# --------------------------------------------------------------------------
+
+# Full sizes as the issue specifies them; quick ones for smoke tests.
+SIZES = {
+    "full": {
+        "w1": 8000,
+        "w1_test": 2000,
+        "w2": 20000,
+        "w2_test": 4000,
+        "w3": 8000,
+        "w4": 20000,
+        "w4_test": 4000,
+    },
+    "quick": {
+        "w1": 256,
+        "w1_test": 64,
+        "w2": 512,
+        "w2_test": 128,
+        "w3": 120,
+        "w4": 400,
+        "w4_test": 100,
+    },
+}
 
 
-class PythonTokenizer:
-    """Reference tokenizer: the plain-Python loop a user writes by hand.
+def w1_data(sizes):
+    """W1 train and held-out sets: ``(X, y, X_test, y_test)``."""
+    X, y = make_variable_length_classification(sizes["w1"], seed=0)
+    X_test, y_test = make_variable_length_classification(sizes["w1_test"], seed=1)
+    return X, y, X_test, y_test
 
-    Lower-cases, splits on ``\\w+``, indexes words by order of first
-    appearance (0 is padding, 1 is unknown) and returns one int64 array per
-    document.
+
+def w2_data(sizes):
+    """W2 windows, the held-out ones following the training ones in the series."""
+    n = sizes["w2"]
+    X, y = make_fixed_length_regression(n + sizes["w2_test"], seed=0)
+    return X[:n], y[:n], X[n:], y[n:]
+
+
+def w3_data(sizes):
+    """W3: W1's kind of data, at W3's size, searched with cross-validation: ``(X, y)``."""
+    return make_variable_length_classification(sizes["w3"], seed=0)
+
+
+def w4_documents(sizes):
+    """W4 training documents alone, for the tokenizer rows."""
+    return make_documents(sizes["w4"], seed=0)[0]
+
+
+def w4_data(sizes):
+    """W4 documents and topics: ``(X, y, X_test, y_test)``."""
+    X, y = make_documents(sizes["w4"], seed=0)
+    X_test, y_test = make_documents(sizes["w4_test"], seed=1)
+    return X, y, X_test, y_test
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What a row runs on, and how the harness times it.
+
+    ``name`` is unique; ``group`` (``"W1"``..``"W4"``) is what ``--workloads``
+    selects and what the results record as a row's workload; workloads of one
+    group share a section (``title``) of the report, one table each.
+    ``ratio_header`` names the ratio column when "× <reference row>" would not
+    say it well.
     """
 
-    def fit(self, documents):
-        self.vocabulary_ = {}
-        for document in documents:
-            for word in _WORD.findall(document.lower()):
-                if word not in self.vocabulary_:
-                    self.vocabulary_[word] = len(self.vocabulary_) + 2
-        return self
+    name: str
+    group: str
+    title: str
+    measure: str
+    epochs: int
+    data: Callable
+    ratio_header: str | None = None
 
-    def transform(self, documents):
-        vocabulary = self.vocabulary_
-        return [
-            np.array(
-                [vocabulary.get(w, 1) for w in _WORD.findall(d.lower())] or [1], dtype=np.int64
-            )
-            for d in documents
-        ]
 
-    def fit_transform(self, documents):
-        return self.fit(documents).transform(documents)
+W1 = Workload(
+    "W1", "W1", "W1: variable-length classification (LSTM 64, 2 epochs)", "fit_predict", 2, w1_data
+)
+W2 = Workload(
+    "W2", "W2", "W2: fixed-length regression (GRU 32, 3 epochs)", "fit_predict", 3, w2_data
+)
+W3 = Workload(
+    "W3",
+    "W3",
+    "W3: GridSearchCV, 4 candidates × 3 folds (no refit)",
+    "search",
+    2,
+    w3_data,
+    ratio_header="× n_jobs=1",
+)
+W4_TOKENIZERS = Workload(
+    "W4 tokenizers",
+    "W4",
+    "W4: text, 2 epochs",
+    "tokenize",
+    2,
+    w4_documents,
+    ratio_header="× pure Python (transform)",
+)
+W4 = Workload("W4", "W4", "W4: text, 2 epochs", "fit_predict", 2, w4_data)
+
+WORKLOADS = (W1, W2, W3, W4_TOKENIZERS, W4)
+GROUPS = ("W1", "W2", "W3", "W4")
