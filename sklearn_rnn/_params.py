@@ -198,7 +198,7 @@ TRAINING = {
         "float or None",
         "Clip the gradient norm at this value; None disables clipping.",
         "training",
-        probes=(1e-3, None),
+        probes=(1e-3,),
     ),
     "early_stopping": Param(
         "auto",
@@ -235,8 +235,8 @@ TRAINING = {
         "float",
         "Relative improvement of the validation loss that counts for early stopping.",
         "training",
-        probes=(0.5,),
-        probe_context={"early_stopping": True, "n_iter_no_change": 1, "max_epochs": 6},
+        probes=(1.0,),
+        probe_context={"early_stopping": True, "n_iter_no_change": 2, "max_epochs": 6},
     ),
     "bucketing": Param(
         True,

@@ -1,28 +1,142 @@
-"""sklearn's estimator checks, with the package's default training settings."""
+"""One common test module: sklearn's checks and the package's own, over every
+estimator and transformer.
 
-from sklearn.utils.estimator_checks import parametrize_with_checks
+- ``parametrize_with_checks`` runs sklearn's checks over the three estimators
+  with their default training settings and over the padder and scaler; the
+  one table of expected failures, each with its reason, is
+  :data:`EXPECTED_FAILED_CHECKS`.
+- The tokenizer and ``LongToSequences`` take text and long-format frames
+  (``two_d_array=False``, as sklearn's ``CountVectorizer``), so sklearn
+  yields none of its data checks for them; its data-free API checks run here.
+- The package's sequence invariants (:mod:`sklearn_rnn.estimator_checks`:
+  padding invariance, order restoration, determinism, clone/pickle) run over
+  every estimator.
+"""
 
-from sklearn_rnn import RNNClassifier, RNNRegressor
+import pytest
+from sklearn.utils.estimator_checks import (
+    check_do_not_raise_errors_in_init_or_set_params,
+    check_estimator_repr,
+    check_get_params_invariance,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
+    parametrize_with_checks,
+)
 
-# The one table of expected failures: check name -> reason.
+from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor
+from sklearn_rnn.estimator_checks import SEQUENCE_CHECKS
+from sklearn_rnn.preprocessing import (
+    LongToSequences,
+    SequencePadder,
+    SequenceScaler,
+    SequenceTokenizer,
+)
+
+_SAMPLE_WEIGHT_EQUIVALENCE = (
+    "minibatch training cannot equal training on repeated rows (sklearn expects "
+    "the same of its SGD estimators)"
+)
+# y of a transcriber is one label *sequence* per sample (declared in
+# __sklearn_tags__: neither 1-D nor 2-D labels), so the checks that fit on a
+# numeric 1-D y (each refused with "y[0] is int64 ... must be a string or a
+# sequence of labels") cannot apply; the tests of tests/test_ctc.py named in
+# each reason cover their intent instead.
+_CTC_Y = "fits on a numeric 1-D y"
+
+#: The one table of expected failures: estimator -> {check: reason}.
 EXPECTED_FAILED_CHECKS = {
-    "check_sample_weight_equivalence_on_dense_data": (
-        "minibatch training cannot equal training on repeated rows (sklearn expects "
-        "the same of its SGD estimators)"
-    ),
+    "RNNClassifier": {"check_sample_weight_equivalence_on_dense_data": _SAMPLE_WEIGHT_EQUIVALENCE},
+    "RNNRegressor": {"check_sample_weight_equivalence_on_dense_data": _SAMPLE_WEIGHT_EQUIVALENCE},
+    "CTCTranscriber": {
+        "check_fit_score_takes_y": _CTC_Y
+        + " (test_fitted_attributes_and_not_fitted_errors, test_labels_at_predict_and_score_time_never_matter)",
+        "check_estimators_overwrite_params": _CTC_Y + " (test_get_set_params_and_no_state_in_init)",
+        "check_dont_overwrite_parameters": _CTC_Y
+        + " (test_fitted_attributes_and_not_fitted_errors)",
+        "check_estimators_fit_returns_self": _CTC_Y + " (every fit here chains .fit(...).predict)",
+        "check_readonly_memmap_input": _CTC_Y,
+        "check_n_features_in_after_fitting": _CTC_Y
+        + " (test_fitted_attributes_and_not_fitted_errors)",
+        "check_positive_only_tag_during_fit": _CTC_Y
+        + " (negative X is fine: test_pipeline_with_sequence_scaler_and_grid_search)",
+        "check_estimators_dtypes": _CTC_Y,
+        "check_sample_weights_pandas_series": _CTC_Y,
+        "check_sample_weights_not_an_array": _CTC_Y,
+        "check_sample_weights_list": _CTC_Y,
+        "check_all_zero_sample_weights_error": _CTC_Y,
+        "check_sample_weights_shape": _CTC_Y,
+        "check_sample_weights_not_overwritten": _CTC_Y,
+        "check_sample_weight_equivalence_on_dense_data": _CTC_Y
+        + " (and minibatch training cannot equal repeated rows, as in test_common.py)",
+        "check_dtype_object": _CTC_Y,
+        "check_pipeline_consistency": _CTC_Y
+        + " (test_pipeline_with_sequence_scaler_and_grid_search)",
+        "check_estimators_nan_inf": _CTC_Y + " (NaN/inf in X are refused by the shared validation)",
+        "check_estimators_pickle": _CTC_Y + " (test_clone_pickle_and_determinism)",
+        "check_f_contiguous_array_estimator": _CTC_Y,
+        "check_methods_sample_order_invariance": _CTC_Y,
+        "check_methods_subset_invariance": _CTC_Y,
+        "check_fit2d_1sample": _CTC_Y,
+        "check_fit2d_1feature": _CTC_Y,
+        "check_dict_unchanged": _CTC_Y,
+        "check_fit_idempotent": _CTC_Y + " (test_clone_pickle_and_determinism)",
+        "check_fit_check_is_fitted": _CTC_Y + " (test_fitted_attributes_and_not_fitted_errors)",
+        "check_n_features_in": _CTC_Y + " (test_fitted_attributes_and_not_fitted_errors)",
+        "check_fit2d_predict1d": _CTC_Y,
+    },
+    "SequencePadder": {},
+    "SequenceScaler": {},
 }
-
-
-def _expected_failed_checks(estimator):
-    return EXPECTED_FAILED_CHECKS
-
 
 ESTIMATORS = [
     RNNClassifier(random_state=0, device="cpu"),
     RNNRegressor(random_state=0, device="cpu"),
+    CTCTranscriber(random_state=0, device="cpu"),
+]
+TRANSFORMERS = [
+    SequencePadder(),
+    SequencePadder(maxlen=2, padding="pre", truncating="post"),
+    SequenceScaler(),
+    SequenceScaler(method="minmax"),
+    SequenceScaler(method="robust"),
 ]
 
 
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
-def test_sklearn_compatible_estimator(estimator, check):
+@parametrize_with_checks(
+    ESTIMATORS + TRANSFORMERS,
+    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS[type(est).__name__],
+)
+def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+DATA_FREE_CHECKS = [
+    check_parameters_default_constructible,
+    check_no_attributes_set_in_init,
+    check_get_params_invariance,
+    check_set_params,
+    check_estimator_repr,
+    check_do_not_raise_errors_in_init_or_set_params,
+]
+
+
+@pytest.mark.parametrize("estimator", [SequenceTokenizer(), LongToSequences()], ids=repr)
+@pytest.mark.parametrize("check", DATA_FREE_CHECKS, ids=lambda check: check.__name__)
+def test_data_free_api_checks_for_text_and_long_format(estimator, check):
+    assert not estimator.__sklearn_tags__().input_tags.two_d_array
+    check(type(estimator).__name__, estimator)
+
+
+FAST = {"hidden_size": 8, "max_epochs": 2, "random_state": 0, "device": "cpu"}
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [RNNClassifier(**FAST), RNNRegressor(**FAST), CTCTranscriber(**FAST)]
+    + [RNNClassifier(**FAST, bidirectional=True, num_layers=2, pooling=p) for p in ("mean", "max")],
+    ids=repr,
+)
+@pytest.mark.parametrize("check", SEQUENCE_CHECKS, ids=lambda check: check.__name__)
+def test_sequence_invariants(estimator, check):
+    check(type(estimator).__name__, estimator)

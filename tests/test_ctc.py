@@ -2,7 +2,6 @@
 
 import inspect
 import pickle
-import re
 
 import numpy as np
 import pytest
@@ -11,7 +10,6 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
-from sklearn.utils.estimator_checks import parametrize_with_checks
 from skorch.callbacks import Callback
 
 from sklearn_rnn import CTCTranscriber
@@ -291,22 +289,6 @@ def test_get_set_params_and_no_state_in_init():
     assert clone(transcriber).get_params() == transcriber.get_params()
 
 
-def test_docstring_defaults_match_the_signature():
-    # The shared parameter text is written for the classifier; CTC's own
-    # defaults must show in its documentation.
-    doc = CTCTranscriber.__doc__
-    for name, parameter in inspect.signature(CTCTranscriber.__init__).parameters.items():
-        if name == "self":
-            continue
-        match = re.search(rf"^    {name} : .*default=([^\s,]+)\s*$", doc, flags=re.MULTILINE)
-        assert match, f"{name} is not documented with its default"
-        documented = match.group(1).strip('"')
-        assert (
-            documented == str(parameter.default).strip('"')
-            or float(documented) == parameter.default
-        ), name
-
-
 def test_fitted_attributes_and_not_fitted_errors(small_lines):
     X, y = small_lines
     transcriber = CTCTranscriber(**FAST)
@@ -341,49 +323,3 @@ def test_invalid_parameters_are_named(small_lines, params, match):
     X, y = small_lines
     with pytest.raises(ValueError, match=match):
         CTCTranscriber(**{**FAST, **params}).fit(X, y)
-
-
-# sklearn's common checks. y of a transcriber is one label *sequence* per
-# sample (declared in __sklearn_tags__: neither 1-D nor 2-D labels), so the
-# checks that fit on a numeric 1-D y (each refused with "y[0] is int64 ...
-# must be a string or a sequence of labels") cannot apply. The one table of
-# them, each with what covers its intent here instead:
-EXPECTED_FAILED_CHECKS = {
-    "check_fit_score_takes_y": "fits on a numeric 1-D y (test_fitted_attributes_and_not_fitted_errors, test_labels_at_predict_and_score_time_never_matter)",
-    "check_estimators_overwrite_params": "fits on a numeric 1-D y (test_get_set_params_and_no_state_in_init)",
-    "check_dont_overwrite_parameters": "fits on a numeric 1-D y (test_fitted_attributes_and_not_fitted_errors)",
-    "check_estimators_fit_returns_self": "fits on a numeric 1-D y (every fit here chains .fit(...).predict)",
-    "check_readonly_memmap_input": "fits on a numeric 1-D y",
-    "check_n_features_in_after_fitting": "fits on a numeric 1-D y (test_fitted_attributes_and_not_fitted_errors)",
-    "check_positive_only_tag_during_fit": "fits on a numeric 1-D y (negative X is fine: test_pipeline_with_sequence_scaler_and_grid_search)",
-    "check_estimators_dtypes": "fits on a numeric 1-D y",
-    "check_sample_weights_pandas_series": "fits on a numeric 1-D y",
-    "check_sample_weights_not_an_array": "fits on a numeric 1-D y",
-    "check_sample_weights_list": "fits on a numeric 1-D y",
-    "check_all_zero_sample_weights_error": "fits on a numeric 1-D y",
-    "check_sample_weights_shape": "fits on a numeric 1-D y",
-    "check_sample_weights_not_overwritten": "fits on a numeric 1-D y",
-    "check_sample_weight_equivalence_on_dense_data": "fits on a numeric 1-D y (and minibatch training cannot equal repeated rows, as in test_common.py)",
-    "check_dtype_object": "fits on a numeric 1-D y",
-    "check_pipeline_consistency": "fits on a numeric 1-D y (test_pipeline_with_sequence_scaler_and_grid_search)",
-    "check_estimators_nan_inf": "fits on a numeric 1-D y (NaN/inf in X are refused by the shared validation)",
-    "check_estimators_pickle": "fits on a numeric 1-D y (test_clone_pickle_and_determinism)",
-    "check_f_contiguous_array_estimator": "fits on a numeric 1-D y",
-    "check_methods_sample_order_invariance": "fits on a numeric 1-D y",
-    "check_methods_subset_invariance": "fits on a numeric 1-D y",
-    "check_fit2d_1sample": "fits on a numeric 1-D y",
-    "check_fit2d_1feature": "fits on a numeric 1-D y",
-    "check_dict_unchanged": "fits on a numeric 1-D y",
-    "check_fit_idempotent": "fits on a numeric 1-D y (test_clone_pickle_and_determinism)",
-    "check_fit_check_is_fitted": "fits on a numeric 1-D y (test_fitted_attributes_and_not_fitted_errors)",
-    "check_n_features_in": "fits on a numeric 1-D y (test_fitted_attributes_and_not_fitted_errors)",
-    "check_fit2d_predict1d": "fits on a numeric 1-D y",
-}
-
-
-@parametrize_with_checks(
-    [CTCTranscriber(hidden_size=8, max_epochs=2, random_state=0, device="cpu")],
-    expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS,
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)

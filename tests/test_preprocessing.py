@@ -8,15 +8,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from sklearn.utils.estimator_checks import (
-    check_do_not_raise_errors_in_init_or_set_params,
-    check_estimator_repr,
-    check_get_params_invariance,
-    check_no_attributes_set_in_init,
-    check_parameters_default_constructible,
-    check_set_params,
-    parametrize_with_checks,
-)
 
 from sklearn_rnn import OOV_TOKEN_ID, PAD_TOKEN_ID, RNNClassifier
 from sklearn_rnn._validation import check_sequences
@@ -30,58 +21,6 @@ from sklearn_rnn.preprocessing import (
     sequences_to_long,
     windows_to_frame,
 )
-
-# --- sklearn's checks ---------------------------------------------------------
-
-# The one table of checks that cannot apply, each with its reason. Padder and
-# scaler pass every check; the tokenizer and LongToSequences declare
-# ``two_d_array=False`` (as sklearn's CountVectorizer does), so sklearn yields
-# none of its data checks for them; the data-free API checks run below, and
-# the data behaviour is tested with their own inputs in this file.
-EXPECTED_FAILED_CHECKS = {
-    "SequencePadder": {},
-    "SequenceScaler": {},
-}
-NOT_CHECKED_BY_SKLEARN = {
-    "SequenceTokenizer": "input is text (input_tags.string=True, two_d_array=False), "
-    "which sklearn's data checks do not generate",
-    "LongToSequences": "input is a long-format DataFrame with named id column and "
-    "rows become ids (n_samples changes), which sklearn's checks cannot feed",
-}
-
-SKLEARN_CHECKED = [
-    SequencePadder(),
-    SequencePadder(maxlen=2, padding="pre", truncating="post"),
-    SequenceScaler(),
-    SequenceScaler(method="minmax"),
-    SequenceScaler(method="robust"),
-]
-
-
-@parametrize_with_checks(
-    SKLEARN_CHECKED,
-    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS[type(est).__name__],
-)
-def test_sklearn_compatible_transformer(estimator, check):
-    check(estimator)
-
-
-DATA_FREE_CHECKS = [
-    check_parameters_default_constructible,
-    check_no_attributes_set_in_init,
-    check_get_params_invariance,
-    check_set_params,
-    check_estimator_repr,
-    check_do_not_raise_errors_in_init_or_set_params,
-]
-
-
-@pytest.mark.parametrize("estimator", [SequenceTokenizer(), LongToSequences()], ids=repr)
-@pytest.mark.parametrize("check", DATA_FREE_CHECKS, ids=lambda check: check.__name__)
-def test_data_free_api_checks_for_non_array_transformers(estimator, check):
-    assert type(estimator).__name__ in NOT_CHECKED_BY_SKLEARN
-    check(type(estimator).__name__, estimator)
-
 
 # --- SequenceTokenizer -------------------------------------------------------
 

@@ -1,0 +1,131 @@
+"""Parameters are declared once (sklearn_rnn/_params.py), and every one does something.
+
+Both tests derive their cases from the declarations: a parameter added to an
+estimator's ``_parameters`` is covered without anyone editing this file.
+"""
+
+import inspect
+import io
+from contextlib import redirect_stdout
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+
+from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor
+from sklearn_rnn._params import ROUTES
+from sklearn_rnn.datasets import make_digit_lines
+
+ESTIMATORS = [RNNClassifier, RNNRegressor, CTCTranscriber]
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda cls: cls.__name__)
+def test_signature_constraints_and_docstring_match_the_declaration(cls):
+    signature = inspect.signature(cls.__init__)
+    params = [p for p in signature.parameters.values() if p.name != "self"]
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params)
+    assert [p.name for p in params] == list(cls._parameters)
+    for p in params:
+        declared = cls._parameters[p.name]
+        assert p.default == declared.default, p.name
+        assert declared.route in ROUTES
+        assert cls._parameter_constraints[p.name] == declared.constraints
+        assert f"{p.name} : {declared.type}, default=" in cls.__doc__
+    assert set(cls._parameter_constraints) == set(cls._parameters)
+    assert "{parameters}" not in cls.__doc__
+
+
+def test_each_estimator_declares_only_its_parameters():
+    assert "pooling" in RNNClassifier._parameters and "pooling" in RNNRegressor._parameters
+    assert "pooling" not in CTCTranscriber._parameters
+    assert "class_weight" not in RNNRegressor._parameters
+    assert "loss" not in RNNClassifier._parameters
+    assert CTCTranscriber().bidirectional is True and RNNClassifier().bidirectional is False
+
+
+# --- every parameter changes the model, its training or its predictions ----------
+
+_rng = np.random.RandomState(0)
+_X_RAGGED = [_rng.randn(_rng.randint(3, 16), 3).astype(np.float32) for _ in range(64)]
+_X_TOKENS = [_rng.randint(2, 20, size=_rng.randint(3, 16)) for _ in range(64)]
+_X_LINES, _Y_LINES = make_digit_lines(n_samples=48, max_digits=3, random_state=0)
+#: Settings shared by both fits of each comparison, to keep them fast.
+_BASE = {"hidden_size": 8, "max_epochs": 2, "batch_size": 16, "random_state": 0, "device": "cpu"}
+
+
+def _data(cls, kind):
+    """Data each estimator learns from in a few epochs (the target is in the
+    last step), so that early stopping sees the validation loss improve."""
+    X = _X_TOKENS if kind == "tokens" else _X_RAGGED
+    if cls is CTCTranscriber:
+        if kind != "tokens":
+            return _X_LINES, _Y_LINES
+        return X, ["ab"[x[-1] % 2] + "ab"[x[0] % 2] for x in X]
+    last = np.array([float(np.ravel(x)[-1]) for x in X])
+    y = (last > np.median(last)).astype(int)
+    return X, (y if cls is RNNClassifier else last + y)
+
+
+def _fingerprint(estimator, X, y, fit_twice):
+    """Everything a parameter may change: weights, the training history, the
+    predictions and what fit printed."""
+    out = io.StringIO()
+    with redirect_stdout(out):
+        estimator.fit(X, y)
+        if fit_twice:
+            estimator.fit(X, y)
+    weights = [
+        t.detach().cpu().numpy().copy() for t in estimator.net_.module_.state_dict().values()
+    ]
+    history = [
+        (row["epoch"], round(row["train_loss"], 10), row.get("valid_loss"))
+        for row in estimator.history_
+    ]
+    predictions = estimator.predict(X[:16])
+    return weights, history, [np.asarray(p).tolist() for p in predictions], out.getvalue()
+
+
+def _differs(a, b):
+    weights_a, *rest_a = a
+    weights_b, *rest_b = b
+    if len(weights_a) != len(weights_b) or any(
+        wa.shape != wb.shape or not np.array_equal(wa, wb) for wa, wb in zip(weights_a, weights_b)
+    ):
+        return True
+    return rest_a != rest_b
+
+
+def _cases():
+    return [
+        pytest.param(cls, name, probe, id=f"{cls.__name__}-{name}-{index}")
+        for cls in ESTIMATORS
+        for name, param in cls._parameters.items()
+        for index, probe in enumerate(param.probes)
+        if repr(probe) != repr(param.default)  # e.g. bidirectional=True for CTC
+    ]
+
+
+@pytest.mark.parametrize("cls, name, probe", _cases())
+def test_every_parameter_changes_the_fitted_model(cls, name, probe):
+    param = cls._parameters[name]
+    settings = {**_BASE, **param.probe_context}
+    base_value = settings.get(name, param.default)
+    value = probe() if callable(probe) else probe
+    assert repr(value) != repr(base_value), f"the probe of {name} is its baseline value"
+    X, y = _data(cls, param.probe_data)
+    baseline = cls(**settings)
+    variant = clone(baseline).set_params(**{name: value})
+    if name == "device" and not torch.cuda.is_available():
+        # Consumed: asking for CUDA where there is none is refused, not ignored.
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            variant.fit(X, y)
+        return
+    fit_twice = name == "warm_start"
+    assert _differs(_fingerprint(baseline, X, y, fit_twice), _fingerprint(variant, X, y, fit_twice))
+
+
+def test_every_declared_parameter_has_a_probe():
+    for cls in ESTIMATORS:
+        missing = [name for name, param in cls._parameters.items() if not param.probes]
+        assert not missing, f"{cls.__name__}: parameters without a probe: {missing}"
