@@ -505,8 +505,8 @@ def test_make_windows_multivariate_and_several_series():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"window": 0}, "window must be an int >= 1"),
-        ({"window": 2, "horizon": 0}, "horizon must be an int >= 1"),
+        ({"window": 0}, r"'window' parameter of make_windows must be an int in the range \[1, inf\)"),
+        ({"window": 2, "horizon": 0}, r"'horizon' parameter of make_windows must be an int"),
         ({"window": 9}, "fewer than window"),
     ],
 )

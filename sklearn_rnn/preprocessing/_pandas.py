@@ -5,6 +5,7 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from .._validation import check_sequences
@@ -372,12 +373,6 @@ class LongToSequences(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
         return tags
 
 
-def _check_positive_int(value, name):
-    if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be an int >= 1; got {value!r}.")
-    return int(value)
-
-
 def _as_series_table(series, number, target):
     """One series -> (values of shape (T, n_features), target values (T,), labels)."""
     if hasattr(series, "iloc"):
@@ -426,6 +421,16 @@ def _as_series_table(series, number, target):
     return values, values[:, column], labels
 
 
+@validate_params(
+    {
+        "data": "no_validation",
+        "window": [Interval(Integral, 1, None, closed="left")],
+        "horizon": [Interval(Integral, 1, None, closed="left")],
+        "stride": [Interval(Integral, 1, None, closed="left")],
+        "target": "no_validation",
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_windows(data, *, window, horizon=1, stride=1, target=None):
     """Cut one or several series into (window, horizon) pairs for forecasting.
 
@@ -467,9 +472,7 @@ def make_windows(data, *, window, horizon=1, stride=1, target=None):
     >>> X.tolist(), y.tolist(), index.tolist()
     ([[0.0, 1.0, 2.0], [1.0, 2.0, 3.0]], [[3.0, 4.0], [4.0, 5.0]], [[3, 4], [4, 5]])
     """
-    window = _check_positive_int(window, "window")
-    horizon = _check_positive_int(horizon, "horizon")
-    stride = _check_positive_int(stride, "stride")
+    window, horizon, stride = int(window), int(horizon), int(stride)
     several = isinstance(data, (list, tuple)) and len(data) > 0 and not _is_flat_numbers(data)
     series_list = list(data) if several else [data]
     Xs, ys, indices = [], [], []
