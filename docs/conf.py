@@ -237,10 +237,9 @@ sphinx_gallery_conf = {
     "filename_pattern": r"/plot_",
     "only_warn_on_example_error": False,
     "within_subsection_order": "FileNameSortKey",
-    # "Examples using X" on each API page, and links from code to the API pages.
+    # "Examples using X" on each API page; code in the examples links to the API pages.
     "doc_module": ("sklearn_rnn",),
     "backreferences_dir": "generated/backreferences",
-    "reference_url": {"sklearn_rnn": None},
     "image_scrapers": ("matplotlib",),
     "matplotlib_animations": False,
     "remove_config_comments": True,

@@ -303,7 +303,11 @@ class TrainingCurveDisplay:
             )
             self.score_ax_.set_ylabel(name)
             handles.append(self.lines_["score"])
-        ax.legend(handles=handles, loc="best")
+            # Draw the losses, the marker and the legend above the twin axes.
+            ax.set_zorder(self.score_ax_.get_zorder() + 1)
+            ax.patch.set_visible(False)
+        # With a score, the middle right is usually free: losses end low, scores high.
+        ax.legend(handles=handles, loc="center right" if self.score_ax_ else "best")
         if self.estimator_name is not None:
             ax.set_title(f"Training of {self.estimator_name}")
         self.ax_ = ax

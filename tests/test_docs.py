@@ -73,7 +73,11 @@ def _public_callables():
                 yield f"{module_name}.{name}", obj, obj
             elif inspect.isclass(obj) and obj not in seen:
                 seen.add(obj)
-                yield f"{module_name}.{name}", obj, obj.__init__
+                own_init = (getattr(obj.__init__, "__module__", None) or "").startswith(
+                    "sklearn_rnn"
+                )
+                # (a constructor inherited from torch or Python is documented there)
+                yield f"{module_name}.{name}", obj, obj.__init__ if own_init else object.__init__
                 for method_name, method in inspect.getmembers(obj, inspect.isfunction):
                     if method_name.startswith("_"):
                         continue
