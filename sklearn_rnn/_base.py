@@ -15,12 +15,18 @@ from sklearn.model_selection import ShuffleSplit
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping, ProgressBar
+from skorch.callbacks import (
+    Callback,
+    EarlyStopping,
+    GradientNormClipping,
+    LRScheduler,
+    ProgressBar,
+)
 from skorch.helper import predefined_split
 from skorch.utils import to_tensor
 
 from ._data import BucketIterator, SequenceDataset
-from ._params import OPTIMIZERS
+from ._params import OPTIMIZERS, auto_frontend_stride, auto_max_epochs, block_strides
 from ._validation import OOV_TOKEN_ID, Sequences, check_sample_weight_array, check_sequences
 
 #: Below this many samples ``early_stopping="auto"`` trains on all the data.
@@ -105,6 +111,39 @@ class BaseSequenceEstimator(BaseEstimator):
             if param.route == "module"
         }
 
+    def _validate_params(self):
+        super()._validate_params()
+        for name, param in self._parameters.items():
+            value = getattr(self, name)
+            if param.check is not None and not param.check(value):
+                raise ValueError(
+                    f"The {name!r} parameter of {type(self).__name__} must be "
+                    f"{param.check_doc}. Got {value!r} instead."
+                )
+
+    def _resolve_module_kwargs(self, kwargs, sequences):
+        """Replace the data-dependent values ("auto") of the module's arguments.
+
+        Sets ``frontend_strides_``: the front end's block strides (None
+        without a front end).
+        """
+        kwargs = dict(kwargs)
+        if kwargs["frontend"] == "auto":
+            kwargs["frontend"] = None if sequences.is_tokens else "conv"
+        stride = kwargs.pop("frontend_stride")
+        if stride == "auto":
+            stride = auto_frontend_stride(-(-sequences.lengths // self.subsample))
+        self.frontend_strides_ = block_strides(stride) if kwargs["frontend"] else None
+        kwargs["frontend_strides"] = self.frontend_strides_ or (1, 1, 1)
+        return kwargs
+
+    def _output_lengths(self, lengths):
+        """Frames the module outputs for inputs of ``lengths`` (after fit)."""
+        lengths = -(-np.asarray(lengths) // self.subsample)
+        for stride in self.frontend_strides_ or ():
+            lengths = -(-lengths // stride)
+        return lengths
+
     def _split_indices(self, n_samples, y, rng):
         """Train/validation indices for early stopping (classifier stratifies)."""
         splitter = ShuffleSplit(n_splits=1, test_size=self.validation_fraction, random_state=rng)
@@ -164,7 +203,6 @@ class BaseSequenceEstimator(BaseEstimator):
             optimizer=optimizer,
             lr=self.lr,
             **{f"optimizer__{key}": value for key, value in optimizer_kwargs.items()},
-            max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             iterator_train=BucketIterator,
             iterator_train__shuffle=True,
@@ -176,8 +214,23 @@ class BaseSequenceEstimator(BaseEstimator):
             verbose=int(self.verbose),
         )
 
-    def _callbacks(self, early_stopping):
+    def _callbacks(self, early_stopping, total_steps):
         callbacks = [("stop_on_nan", _StopOnNonFiniteLoss())]
+        if total_steps is not None and self.lr_schedule == "onecycle":
+            callbacks.append(
+                (
+                    "lr_schedule",
+                    LRScheduler(
+                        policy=torch.optim.lr_scheduler.OneCycleLR,
+                        max_lr=self.lr,
+                        total_steps=total_steps,
+                        step_every="batch",
+                        # momentum (and Adam's betas) stay the user's parameters
+                        cycle_momentum=False,
+                        last_epoch=-1,  # a new cycle for each fit, warm-started too
+                    ),
+                )
+            )
         if self.clip_grad_norm is not None:
             callbacks.append(("clip_grad_norm", GradientNormClipping(self.clip_grad_norm)))
         if early_stopping:
@@ -211,6 +264,8 @@ class BaseSequenceEstimator(BaseEstimator):
             self._check_module_unchanged()
             self._seed += 1  # a continued fit draws new batches and dropout
         else:
+            self._fitted_module_kwargs = self._module_kwargs()
+            module_kwargs = self._resolve_module_kwargs(self._fitted_module_kwargs, sequences)
             targets = self._fit_targets(y, sequences, classes)
             rng = check_random_state(self.random_state)
             self._seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -225,9 +280,17 @@ class BaseSequenceEstimator(BaseEstimator):
             train_dataset = self._dataset(sequences, targets, weights, train_idx)
         else:
             train_dataset = self._dataset(sequences, targets, weights, None)
+        epochs = 1 if partial else self.max_epochs
+        if epochs == "auto":
+            epochs = auto_max_epochs(len(train_dataset), self.batch_size)
+        self.max_epochs_ = epochs
         net_kwargs = self._net_kwargs(self._seed)
         net_kwargs.update(
-            callbacks=self._callbacks(valid_dataset is not None),
+            max_epochs=epochs,
+            callbacks=self._callbacks(
+                valid_dataset is not None,
+                None if partial else epochs * -(-len(train_dataset) // self.batch_size),
+            ),
             train_split=None if valid_dataset is None else predefined_split(valid_dataset),
         )
         devices = [torch.device(self.device_).index or 0] if self.device_.startswith("cuda") else []
@@ -238,21 +301,32 @@ class BaseSequenceEstimator(BaseEstimator):
                 # optimizer's in place, keeping its state.
                 _update_net(self.net_, net_kwargs)
             else:
-                self._fitted_module_kwargs = self._module_kwargs()
-                self.net_ = _SequenceNet(
-                    module=self._module_class,
-                    module__n_outputs=self._n_outputs(),
-                    module__input_size=sequences.n_features or 1,
-                    module__vocab_size=self.vocab_size_,
-                    **{f"module__{k}": v for k, v in self._fitted_module_kwargs.items()},
-                    device=self.device_,
-                    **net_kwargs,
-                )
-                self.net_.initialize()
-            self.net_.partial_fit(train_dataset, None, epochs=1 if partial else self.max_epochs)
+                self._module_init = {
+                    "n_outputs": self._n_outputs(),
+                    "input_size": sequences.n_features or 1,
+                    "vocab_size": self.vocab_size_,
+                    **module_kwargs,
+                }
+                self.net_ = self._make_net(net_kwargs)
+            self.net_.partial_fit(train_dataset, None, epochs=epochs)
         self.history_ = self.net_.history
         self.n_epochs_ = len(self.history_)
         return self
+
+    def _make_net(self, net_kwargs):
+        """A new, initialised skorch net for the fitted module arguments.
+
+        ``_module_init`` (set in ``fit``) holds every keyword argument of the
+        module, the data-dependent ones resolved; it is plain data, so that a
+        saved estimator can rebuild its net from it.
+        """
+        net = _SequenceNet(
+            module=self._module_class,
+            **{f"module__{key}": value for key, value in self._module_init.items()},
+            device=self.device_,
+            **net_kwargs,
+        )
+        return net.initialize()
 
     def _check_module_unchanged(self):
         current = self._module_kwargs()

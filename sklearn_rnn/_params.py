@@ -13,14 +13,16 @@ declared parameter changes the fitted model, its training or its predictions.
 from dataclasses import dataclass, field, replace
 from numbers import Integral, Real
 
+import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Freezer
 
-from .modules import CELLS, POOLINGS
+from .modules import CELLS, check_pooling
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
     "rmsprop": torch.optim.RMSprop,
     "sgd": torch.optim.SGD,
 }
@@ -56,6 +58,9 @@ class Param:
         only acts under them (``momentum`` with ``optimizer="sgd"``).
     probe_data : {"ragged", "tokens"}
         The data that test fits on.
+    check : callable or None
+        A further check of the value, beyond ``constraints`` (which sklearn's
+        constraint types cannot express); ``check_doc`` says what it requires.
     """
 
     default: object
@@ -66,6 +71,8 @@ class Param:
     probes: tuple = ()
     probe_context: dict = field(default_factory=dict)
     probe_data: str = "ragged"
+    check: object = None
+    check_doc: str = ""
 
     def __post_init__(self):
         if self.route not in ROUTES:
@@ -133,30 +140,69 @@ BACKBONE = {
         "module",
         probes=(2,),
     ),
+    "frontend": Param(
+        "auto",
+        [StrOptions({"auto", "conv"}), None],
+        '"auto", "conv" or None',
+        "A learned front end before the recurrent layers: convolution blocks\n"
+        "(Conv1d, batch normalisation over real steps, ReLU) that summarise the\n"
+        "input and, on long sequences, shorten it (``frontend_stride``). None\n"
+        'feeds the input to the recurrent layers directly. "auto" uses it for\n'
+        "numeric sequences and not for token sequences, on which it overfits\n"
+        "small corpora (``benchmarks/README.md``, quality section).",
+        "module",
+        probes=(None,),
+    ),
+    "frontend_stride": Param(
+        "auto",
+        [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        '"auto" or int',
+        "Total downsampling of the front end (the product of its three blocks'\n"
+        'strides). "auto" takes the largest power of two, at most 64, that\n'
+        "leaves the median training length at 64 steps or more: 1 below 128\n"
+        "steps, 2 for 128-255, 4 for 256-511, and so on. Lengths map through\n"
+        "the strides exactly; padding never reaches a real step.",
+        "module",
+        probes=(4,),
+    ),
+    "frontend_channels": Param(
+        64,
+        _positive_int(),
+        "int",
+        "Channels of the front end's convolution blocks.",
+        "module",
+        probes=(16,),
+    ),
 }
 
 POOLING = {
     "pooling": Param(
-        "last",
-        [StrOptions(set(POOLINGS))],
-        '{"last", "mean", "max"}',
+        "mean+max+last",
+        [str],
+        'str, one of {"last", "mean", "max", "attention"} or several joined by "+"',
         "How a sequence's outputs become one vector: the output at its true last\n"
         "step (with the backward direction's final state when bidirectional),\n"
-        "or the mean or max over its real steps.",
+        "the mean or max over its real steps, or an attention-weighted mean\n"
+        "(a learned score per step, softmax over the real steps). Several\n"
+        'joined by "+" are concatenated.',
         "module",
-        probes=("mean", "max"),
+        probes=("last", "mean", "max", "attention"),
+        check=check_pooling,
+        check_doc='one of "last", "mean", "max", "attention", or several of them joined by "+"',
     ),
 }
 
 # Optimisation: the optimizer, the batch iterator and the training loop.
 TRAINING = {
     "optimizer": Param(
-        "adam",
+        "adamw",
         [StrOptions(set(OPTIMIZERS)), type],
-        '{"adam", "rmsprop", "sgd"} or torch optimizer class',
-        "The optimizer.",
+        '{"adamw", "adam", "rmsprop", "sgd"} or torch optimizer class',
+        "The optimizer. AdamW applies ``weight_decay`` decoupled from the\n"
+        "gradient (Loshchilov and Hutter, 2019); with Adam, RMSprop and SGD it\n"
+        "is an L2 penalty.",
         "optimizer",
-        probes=("sgd", "rmsprop"),
+        probes=("adam", "sgd", "rmsprop"),
     ),
     "lr": Param(
         3e-3,
@@ -176,19 +222,35 @@ TRAINING = {
         probe_context={"optimizer": "sgd"},
     ),
     "weight_decay": Param(
-        0.0,
+        1e-2,
         [Interval(Real, 0, None, closed="left")],
         "float",
-        "L2 penalty passed to the optimizer.",
+        "Weight decay passed to the optimizer.",
         "optimizer",
         probes=(0.5,),
     ),
+    "lr_schedule": Param(
+        "onecycle",
+        [StrOptions({"onecycle", "constant"})],
+        '{"onecycle", "constant"}',
+        'How the learning rate moves during ``fit``. "onecycle" warms up to\n'
+        "``lr`` over the first 30 % of the planned optimizer steps and anneals\n"
+        "to ``lr / 10**4`` (Smith and Topin, 2019), which lets small data sets\n"
+        'train long without diverging; "constant" keeps ``lr``. ``partial_fit``\n'
+        "always uses a constant rate.",
+        "training",
+        probes=("constant",),
+    ),
     "batch_size": Param(32, _positive_int(), "int", "Samples per batch.", "iterator", probes=(8,)),
     "max_epochs": Param(
-        50,
-        _positive_int(),
-        "int",
-        "Passes over the training data (fewer when early stopping ends training).",
+        "auto",
+        [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        '"auto" or int',
+        "Passes over the training data (fewer when early stopping ends training).\n"
+        '"auto" counts the budget in optimizer steps, so that small and large\n'
+        "data sets both train properly: enough epochs for 1,000 steps, at least\n"
+        "20 and at most 300 (50 samples in batches of 32: 300 epochs; 600\n"
+        "samples: 53 epochs; 8,000 samples: 20 epochs, with early stopping on).",
         "training",
         probes=(3,),
     ),
@@ -292,6 +354,41 @@ RUNTIME = {
         probes=(lambda: [("freeze_backbone", Freezer("backbone.*"))],),
     ),
 }
+
+
+#: The optimizer steps that ``max_epochs="auto"`` aims for, and its epoch bounds.
+AUTO_STEPS, AUTO_MIN_EPOCHS, AUTO_MAX_EPOCHS = 1000, 20, 300
+#: ``frontend_stride="auto"`` keeps the median length at or above this many steps.
+AUTO_STRIDE_MIN_LENGTH, AUTO_STRIDE_MAX = 64, 64
+
+
+def auto_max_epochs(n_samples, batch_size):
+    """Epochs of ``max_epochs="auto"`` for ``n_samples`` training samples."""
+    steps_per_epoch = -(-n_samples // batch_size)
+    epochs = -(-AUTO_STEPS // steps_per_epoch)
+    return int(min(max(epochs, AUTO_MIN_EPOCHS), AUTO_MAX_EPOCHS))
+
+
+def auto_frontend_stride(lengths):
+    """Total stride of ``frontend_stride="auto"`` for training ``lengths``."""
+    median = float(np.median(lengths))
+    stride = 1
+    while stride < AUTO_STRIDE_MAX and median / (2 * stride) >= AUTO_STRIDE_MIN_LENGTH:
+        stride *= 2
+    return stride
+
+
+def block_strides(total):
+    """Three block strides whose product is ``total``, factors of two spread
+    from the first block on (8 -> (2, 2, 2), 16 -> (4, 2, 2)); any odd factor
+    goes to the last block."""
+    strides = [1, 1, 1]
+    remaining = int(total)
+    while remaining % 2 == 0:
+        strides[strides.index(min(strides))] *= 2
+        remaining //= 2
+    strides[2] *= remaining
+    return tuple(strides)
 
 
 def declare(*groups, **overrides):

@@ -28,18 +28,33 @@ def check_targets(y, n_samples, estimator_name, *, convert):
 # --- labels (classifier) -----------------------------------------------------
 
 
+def _mixed_label_types(y):
+    """ValueError for labels that cannot be sorted together (str next to int, None...)."""
+    types = sorted({type(label).__name__ for label in np.asarray(y, dtype=object).ravel()})
+    return ValueError(
+        f"The labels in y mix types that cannot be compared ({', '.join(types)}); "
+        "use labels of one type, for example y.astype(str)."
+    )
+
+
 def as_labels(y):
     """y as a 1-D array of class labels (pandas categoricals included)."""
     if hasattr(y, "dtype") and str(y.dtype) == "category":
         y = np.asarray(y, dtype=object)
     y = column_or_1d(y, warn=True)
-    check_classification_targets(y)
+    try:
+        check_classification_targets(y)
+    except TypeError:  # sorting the labels failed
+        raise _mixed_label_types(y) from None
     return y
 
 
 def learn_classes(y):
     """Sorted class labels of y; at least two are required."""
-    classes = np.unique(y)
+    try:
+        classes = np.unique(y)
+    except TypeError:
+        raise _mixed_label_types(y) from None
     if len(classes) < 2:
         raise ValueError(
             "The target y holds a single class, 1 class "
@@ -50,7 +65,10 @@ def learn_classes(y):
 
 def encode_labels(y, classes):
     """Codes ``0..n_classes-1`` of y's labels; a label outside ``classes`` is an error."""
-    unseen = ~np.isin(y, classes)
+    try:
+        unseen = ~np.isin(y, classes)
+    except TypeError:
+        raise _mixed_label_types(np.concatenate([classes, y])) from None
     if unseen.any():
         index = int(np.flatnonzero(unseen)[0])
         raise ValueError(
@@ -65,7 +83,7 @@ def encode_labels(y, classes):
 
 def as_real_targets(y):
     """y as a float64 array of shape (n_samples,) or (n_samples, n_outputs)."""
-    y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+    y = check_array(y, ensure_2d=False, allow_nd=True, dtype=np.float64, input_name="y")
     if y.ndim > 2:
         raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
     return y
@@ -84,8 +102,13 @@ class TargetStandardizer:
     def fit(self, y):
         y2d = y.reshape(len(y), -1)
         self.ndim_ = y.ndim
-        self.mean_ = y2d.mean(axis=0)
-        scale = y2d.std(axis=0)
+        # Over each output's largest magnitude first: the sums of the mean and
+        # the variance would overflow for targets near float64's limit (1e300).
+        peak = np.abs(y2d).max(axis=0)
+        peak = np.where(peak > 0, peak, 1.0)
+        unit = y2d / peak
+        self.mean_ = unit.mean(axis=0) * peak
+        scale = unit.std(axis=0) * peak
         self.scale_ = np.where(scale > 0, scale, 1.0)
         return self
 
@@ -117,6 +140,11 @@ def as_label_sequences(y):
     """y as a list of str or of label lists, with a clear error otherwise."""
     if isinstance(y, str):
         raise ValueError("y must hold one transcription per sample, not a single string.")
+    if isinstance(y, (set, frozenset, dict)):
+        raise ValueError(
+            f"y must be an ordered sequence of transcriptions (list, array, Series); "
+            f"got {type(y).__name__}, whose order does not follow X."
+        )
     if hasattr(y, "to_list"):
         y = y.to_list()
     elif hasattr(y, "__array__") and not isinstance(y, (list, tuple, np.ndarray)):
@@ -140,6 +168,10 @@ def as_label_sequences(y):
     return targets
 
 
+def _is_nan(label):
+    return isinstance(label, (float, np.floating)) and bool(np.isnan(label))
+
+
 def learn_label_set(targets):
     """Whether y holds strings, the sorted label set, and each label's code (from 1)."""
     strings = all(isinstance(t, str) for t in targets)
@@ -149,6 +181,9 @@ def learn_label_set(targets):
         raise ValueError(
             "y holds an unhashable label; labels must be hashable (str, int, ...)."
         ) from None
+    if any(map(_is_nan, labels)):
+        index = next(i for i, t in enumerate(targets) if any(map(_is_nan, t)))
+        raise ValueError(f"y[{index}] holds a NaN label; fill or drop missing labels first.")
     if BLANK_LABEL in labels:
         index = next(i for i, t in enumerate(targets) if BLANK_LABEL in list(t))
         raise ValueError(
@@ -166,7 +201,7 @@ def learn_label_set(targets):
     return strings, classes, label_index
 
 
-def encode_label_sequences(targets, label_index, frame_lengths, subsample):
+def encode_label_sequences(targets, label_index, frame_lengths):
     """Label codes per sample, each checked to fit its frames (CTC needs a blank
     between repeated labels), before anything is learned."""
     encoded = []
@@ -187,8 +222,8 @@ def encode_label_sequences(targets, label_index, frame_lengths, subsample):
             raise ValueError(
                 f"y[{i}] has {len(codes)} labels ({repeats} repeated) and needs at "
                 f"least {needed} frames, but X[{i}] has {frame_lengths[i]} "
-                f"frames after subsample={subsample}. Use a smaller subsample "
-                "or check that X and y are aligned."
+                "frames after subsample and the front end's strides. Use a smaller "
+                "subsample or frontend_stride, or check that X and y are aligned."
             )
         encoded.append(codes)
     return encoded

@@ -119,7 +119,7 @@ class CTCTranscriber(BaseSequenceEstimator):
                 "prediction",
                 probes=("beam",),
                 # Near its initialisation the network is unsure, and decoders differ.
-                probe_context={"beam_width": 1, "max_epochs": 1, "lr": 1e-4},
+                probe_context={"beam_width": 1, "max_epochs": 1, "lr": 1e-4, "frontend": None},
             ),
             "beam_width": Param(
                 10,
@@ -128,7 +128,7 @@ class CTCTranscriber(BaseSequenceEstimator):
                 'Prefixes kept per frame by the beam search (``decoder="beam"``).',
                 "prediction",
                 probes=(1,),
-                probe_context={"decoder": "beam", "max_epochs": 1, "lr": 1e-4},
+                probe_context={"decoder": "beam", "max_epochs": 1, "lr": 1e-4, "frontend": None},
             ),
         },
         RUNTIME,
@@ -148,17 +148,21 @@ class CTCTranscriber(BaseSequenceEstimator):
         dropout=0.0,
         embedding_dim=64,
         subsample=1,
-        optimizer="adam",
-        lr=1e-2,
+        frontend="auto",
+        frontend_stride="auto",
+        frontend_channels=64,
+        optimizer="adamw",
+        lr=0.01,
         momentum=0.9,
-        weight_decay=0.0,
+        weight_decay=0.01,
+        lr_schedule="onecycle",
         batch_size=32,
-        max_epochs=50,
+        max_epochs="auto",
         clip_grad_norm=1.0,
         early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=5,
-        tol=1e-4,
+        tol=0.0001,
         bucketing=True,
         decoder="greedy",
         beam_width=10,
@@ -175,10 +179,14 @@ class CTCTranscriber(BaseSequenceEstimator):
         self.dropout = dropout
         self.embedding_dim = embedding_dim
         self.subsample = subsample
+        self.frontend = frontend
+        self.frontend_stride = frontend_stride
+        self.frontend_channels = frontend_channels
         self.optimizer = optimizer
         self.lr = lr
         self.momentum = momentum
         self.weight_decay = weight_decay
+        self.lr_schedule = lr_schedule
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.clip_grad_norm = clip_grad_norm
@@ -246,16 +254,14 @@ class CTCTranscriber(BaseSequenceEstimator):
         return check_targets(y, len(sequences), type(self).__name__, convert=as_label_sequences)
 
     def _frame_lengths(self, sequences):
-        return -(-sequences.lengths // self.subsample)
+        return self._output_lengths(sequences.lengths)
 
     def _fit_targets(self, y, sequences, classes=None):
         """Label codes per sample (1..n_labels; 0 is the blank), checked up front:
         a bad target fails ``fit`` before training starts, naming the sample."""
         targets = self._label_sequences(y, sequences)
         strings, classes, label_index = learn_label_set(targets)
-        encoded = encode_label_sequences(
-            targets, label_index, self._frame_lengths(sequences), self.subsample
-        )
+        encoded = encode_label_sequences(targets, label_index, self._frame_lengths(sequences))
         self.strings_, self.classes_, self._label_index = strings, classes, label_index
         return encoded
 
@@ -264,7 +270,6 @@ class CTCTranscriber(BaseSequenceEstimator):
             self._label_sequences(y, sequences),
             self._label_index,
             self._frame_lengths(sequences),
-            self.subsample,
         )
 
     # --- prediction -----------------------------------------------------------

@@ -15,16 +15,21 @@ import torch
 from torch import nn
 
 __all__ = [
+    "ConvFrontEnd",
+    "MaskedBatchNorm1d",
     "RNNBackbone",
     "RNNFrameModel",
     "RNNSequenceModel",
     "pool_sequences",
     "reverse_within_length",
+    "check_pooling",
+    "step_mask",
     "subsample_frames",
 ]
 
 CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru")
-POOLINGS = ("last", "mean", "max")
+#: Single poolings; "+" joins them (``"mean+max+last"`` concatenates three).
+POOLINGS = ("last", "mean", "max", "attention")
 
 
 def _make_rnn(cell, input_size, hidden_size, num_layers=1, dropout=0.0):
@@ -77,6 +82,135 @@ def subsample_frames(x, lengths, factor):
     return x, torch.div(lengths + factor - 1, factor, rounding_mode="floor")
 
 
+def step_mask(lengths, steps):
+    """Boolean ``(batch, steps)`` mask of the real steps.
+
+    Parameters
+    ----------
+    lengths : Tensor of shape (batch,)
+        True lengths.
+    steps : int
+        Padded length.
+    """
+    return torch.arange(steps, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
+
+
+class MaskedBatchNorm1d(nn.BatchNorm1d):
+    """``BatchNorm1d`` over ``(batch, channels, T)`` whose statistics skip padding.
+
+    In training the batch mean and variance are taken over real steps only,
+    so padding never shifts them; at inference the running statistics are
+    used, as in ``BatchNorm1d``, and each step is normalised on its own.
+    """
+
+    def forward(self, x, mask):
+        """Normalise ``x``.
+
+        Parameters
+        ----------
+        x : Tensor of shape (batch, channels, T)
+        mask : Tensor of bool of shape (batch, T)
+            The real steps; only they enter the training statistics.
+        """
+        if not self.training:
+            return super().forward(x)
+        weights = mask.unsqueeze(1).to(x.dtype)  # (batch, 1, T)
+        count = weights.sum().clamp(min=1)
+        mean = (x * weights).sum(dim=(0, 2)) / count
+        var = (((x - mean[None, :, None]) ** 2) * weights).sum(dim=(0, 2)) / count
+        with torch.no_grad():
+            unbiased = var * count / (count - 1).clamp(min=1)
+            self.running_mean.lerp_(mean, self.momentum)
+            self.running_var.lerp_(unbiased, self.momentum)
+            self.num_batches_tracked += 1
+        x = (x - mean[None, :, None]) / torch.sqrt(var[None, :, None] + self.eps)
+        return x * self.weight[None, :, None] + self.bias[None, :, None]
+
+
+class ConvFrontEnd(nn.Module):
+    """Convolution blocks that summarise, and optionally shorten, the input.
+
+    Each block is ``Conv1d`` (kernel ``2 * max(stride, 2) + 1``, zero padding
+    of half the kernel, the block's stride) → :class:`MaskedBatchNorm1d` →
+    ReLU, as in the FCN and LSTM-FCN models of time-series classification
+    and the front ends of CRNN and DeepSpeech2. A block of stride ``s`` maps
+    a length ``L`` to ``ceil(L / s)``.
+
+    It is exact on zero-padded batches: padded steps are set to zero before
+    every convolution, so a real step near a sequence's end reads the same
+    zeros beyond it as it would alone (the convolution's own padding), and
+    the normalisation's statistics skip padding.
+
+    Parameters
+    ----------
+    input_size : int
+    channels : int, default=64
+    strides : tuple of int, default=(1, 1, 1)
+        One block per entry.
+
+    Shapes
+    ------
+    forward(x, lengths) -> (outputs, lengths)
+        ``x`` is ``(batch, T, input_size)``; ``outputs`` is
+        ``(batch, T', channels)``.
+    """
+
+    def __init__(self, input_size, channels=64, strides=(1, 1, 1)):
+        super().__init__()
+        self.strides = tuple(int(s) for s in strides)
+        self.convs = nn.ModuleList()
+        self.norms = nn.ModuleList()
+        for block, stride in enumerate(self.strides):
+            kernel = 2 * max(stride, 2) + 1
+            self.convs.append(
+                nn.Conv1d(
+                    input_size if block == 0 else channels,
+                    channels,
+                    kernel,
+                    stride=stride,
+                    padding=kernel // 2,
+                    bias=False,
+                )
+            )
+            self.norms.append(MaskedBatchNorm1d(channels))
+        self.output_size = channels
+
+    @staticmethod
+    def output_lengths(lengths, strides):
+        """Lengths after blocks of the given strides: ``ceil(L / s)`` per block.
+
+        Parameters
+        ----------
+        lengths : int, ndarray or Tensor
+            Input lengths.
+        strides : sequence of int
+            The blocks' strides.
+        """
+        for stride in strides:
+            lengths = -(-lengths // stride)
+        return lengths
+
+    def forward(self, x, lengths):
+        """Apply the blocks.
+
+        Parameters
+        ----------
+        x : Tensor of shape (batch, T, input_size)
+            Zero-padded batch.
+        lengths : Tensor of shape (batch,)
+            True lengths.
+        """
+        x = x.transpose(1, 2)  # (batch, channels, T)
+        for conv, norm, stride in zip(self.convs, self.norms, self.strides):
+            x = x * step_mask(lengths, x.shape[2]).unsqueeze(1).to(x.dtype)
+            x = conv(x)
+            lengths = -(-lengths // stride)
+            mask = step_mask(lengths, x.shape[2])
+            x = torch.relu(norm(x, mask))
+        x = x * step_mask(lengths, x.shape[2]).unsqueeze(1).to(x.dtype)
+        return x.transpose(1, 2), lengths
+
+
 class RNNBackbone(nn.Module):
     """Configurable recurrent encoder, exact on zero-padded batches.
 
@@ -94,14 +228,21 @@ class RNNBackbone(nn.Module):
         When given, inputs are integer tokens fed to an ``nn.Embedding``.
     embedding_dim : int, default=64
     subsample : int, default=1
-        Frame-stacking factor applied before the recurrent layers.
+        Frame-stacking factor applied before the front end.
+    frontend : {"conv"} or None, default=None
+        A :class:`ConvFrontEnd` between the input and the recurrent layers.
+    frontend_channels : int, default=64
+        Channels of the front end's blocks.
+    frontend_strides : tuple of int, default=(1, 1, 1)
+        One front-end block per entry, with that stride.
 
     Shapes
     ------
     forward(x, lengths) -> (outputs, lengths)
         ``x`` is ``(batch, T, input_size)`` float or ``(batch, T)`` int64;
-        ``outputs`` is ``(batch, T', hidden_size * num_directions)`` with
-        ``T' = ceil(T / subsample)``; padded steps of ``outputs`` are meaningless.
+        ``outputs`` is ``(batch, T', hidden_size * num_directions)`` where
+        ``T'`` is ``T`` shortened by ``subsample`` and the front end's strides
+        (see :meth:`output_lengths`); padded steps of ``outputs`` are meaningless.
     """
 
     def __init__(
@@ -116,6 +257,9 @@ class RNNBackbone(nn.Module):
         vocab_size=None,
         embedding_dim=64,
         subsample=1,
+        frontend=None,
+        frontend_channels=64,
+        frontend_strides=(1, 1, 1),
     ):
         super().__init__()
         self.cell = cell
@@ -126,6 +270,12 @@ class RNNBackbone(nn.Module):
             self.embedding = nn.Embedding(vocab_size, embedding_dim)
             input_size = embedding_dim
         input_size = input_size * subsample
+        self.frontend = None
+        if frontend == "conv":
+            self.frontend = ConvFrontEnd(input_size, frontend_channels, frontend_strides)
+            input_size = self.frontend.output_size
+        elif frontend is not None:
+            raise ValueError(f"frontend must be 'conv' or None; got {frontend!r}.")
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         if bidirectional:
             self.forward_layers = nn.ModuleList()
@@ -138,11 +288,26 @@ class RNNBackbone(nn.Module):
             self.rnn = _make_rnn(cell, input_size, hidden_size, num_layers, dropout)
         self.output_size = hidden_size * (2 if bidirectional else 1)
 
+    def output_lengths(self, lengths):
+        """Lengths of the outputs for inputs of ``lengths``.
+
+        Parameters
+        ----------
+        lengths : int, ndarray or Tensor
+            Input lengths.
+        """
+        lengths = -(-lengths // self.subsample)
+        if self.frontend is not None:
+            lengths = ConvFrontEnd.output_lengths(lengths, self.frontend.strides)
+        return lengths
+
     def forward(self, x, lengths):
         lengths = lengths.to(x.device)
         if self.embedding is not None:
             x = self.embedding(x)
         x, lengths = subsample_frames(x, lengths, self.subsample)
+        if self.frontend is not None:
+            x, lengths = self.frontend(x, lengths)
         if not self.bidirectional:
             return self.dropout(self.rnn(x)[0]), lengths
         for layer, (fwd, bwd) in enumerate(zip(self.forward_layers, self.backward_layers)):
@@ -154,28 +319,54 @@ class RNNBackbone(nn.Module):
         return self.dropout(x), lengths
 
 
-def pool_sequences(outputs, lengths, pooling, bidirectional):
+def pool_sequences(outputs, lengths, pooling, bidirectional, attention=None):
     """Pool backbone outputs over each sequence's real steps.
 
     ``"last"`` takes the forward direction at the true last step and, when
     bidirectional, the backward direction at step 0 (its final state);
-    ``"mean"`` and ``"max"`` are masked over the real steps.
+    ``"mean"`` and ``"max"`` are masked over the real steps; ``"attention"``
+    weighs the real steps by a masked softmax of ``attention(outputs)``.
+    Poolings joined by ``"+"`` are concatenated.
     """
+    if "+" in pooling:
+        return torch.cat(
+            [
+                pool_sequences(outputs, lengths, part, bidirectional, attention)
+                for part in pooling.split("+")
+            ],
+            dim=1,
+        )
     batch, steps, size = outputs.shape
-    rows = torch.arange(batch, device=outputs.device)
     if pooling == "last":
+        rows = torch.arange(batch, device=outputs.device)
         last = outputs[rows, lengths - 1]
         if not bidirectional:
             return last
         half = size // 2
         return torch.cat([last[:, :half], outputs[:, 0, half:]], dim=1)
-    mask = torch.arange(steps, device=outputs.device).unsqueeze(0) < lengths.unsqueeze(1)
-    mask = mask.unsqueeze(-1)
+    mask = step_mask(lengths, steps).unsqueeze(-1)
     if pooling == "mean":
         return (outputs * mask).sum(1) / lengths.unsqueeze(1).to(outputs.dtype)
     if pooling == "max":
         return outputs.masked_fill(~mask, float("-inf")).amax(1)
-    raise ValueError(f"pooling must be one of {POOLINGS}; got {pooling!r}.")
+    if pooling == "attention":
+        scores = attention(outputs).masked_fill(~mask, float("-inf"))
+        return (torch.softmax(scores, dim=1) * outputs).sum(1)
+    raise ValueError(
+        f"pooling must be one of {POOLINGS} or several joined by '+'; got {pooling!r}."
+    )
+
+
+def check_pooling(pooling):
+    """Whether ``pooling`` names poolings of :data:`POOLINGS` joined by "+", each once.
+
+    Parameters
+    ----------
+    pooling : object
+        The value to check.
+    """
+    parts = pooling.split("+") if isinstance(pooling, str) else []
+    return bool(parts) and len(set(parts)) == len(parts) and set(parts) <= set(POOLINGS)
 
 
 class RNNSequenceModel(nn.Module):
@@ -185,7 +376,8 @@ class RNNSequenceModel(nn.Module):
     ----------
     n_outputs : int
         Size of the head (classes or regression targets).
-    pooling : {"last", "mean", "max"}, default="last"
+    pooling : str, default="last"
+        One of :data:`POOLINGS`, or several joined by "+" (concatenated).
     **backbone_kwargs
         Passed to :class:`RNNBackbone` (``input_size`` included).
 
@@ -196,13 +388,21 @@ class RNNSequenceModel(nn.Module):
 
     def __init__(self, n_outputs, *, pooling="last", **backbone_kwargs):
         super().__init__()
+        if not check_pooling(pooling):
+            raise ValueError(
+                f"pooling must be one of {POOLINGS} or several joined by '+'; got {pooling!r}."
+            )
         self.pooling = pooling
         self.backbone = RNNBackbone(**backbone_kwargs)
-        self.head = nn.Linear(self.backbone.output_size, n_outputs)
+        size = self.backbone.output_size
+        self.attention = nn.Linear(size, 1) if "attention" in pooling.split("+") else None
+        self.head = nn.Linear(size * len(pooling.split("+")), n_outputs)
 
     def forward(self, x, lengths):
         outputs, lengths = self.backbone(x, lengths)
-        pooled = pool_sequences(outputs, lengths, self.pooling, self.backbone.bidirectional)
+        pooled = pool_sequences(
+            outputs, lengths, self.pooling, self.backbone.bidirectional, self.attention
+        )
         if self.training:
             return self.head(pooled)
         # At inference the (tiny) head runs in float64 and rounds back: a float32

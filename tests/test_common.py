@@ -2,9 +2,11 @@
 estimator and transformer.
 
 - ``parametrize_with_checks`` runs sklearn's checks over the three estimators
-  with their default training settings and over the padder and scaler; the
-  one table of expected failures, each with its reason, is
-  :data:`EXPECTED_FAILED_CHECKS`.
+  (default parameters but ``max_epochs=20``) and over the padder and scaler;
+  the one table of expected failures, each with its reason, is
+  :data:`EXPECTED_FAILED_CHECKS`. sklearn's checks that the estimators learn
+  (``check_classifiers_train``, ``check_regressors_train``) run again with
+  the default training budget, also at ``hidden_size=16``.
 - The tokenizer and ``LongToSequences`` take text and long-format frames
   (``two_d_array=False``, as sklearn's ``CountVectorizer``), so sklearn
   yields none of its data checks for them; its data-free API checks run here.
@@ -15,11 +17,13 @@ estimator and transformer.
 
 import pytest
 from sklearn.utils.estimator_checks import (
+    check_classifiers_train,
     check_do_not_raise_errors_in_init_or_set_params,
     check_estimator_repr,
     check_get_params_invariance,
     check_no_attributes_set_in_init,
     check_parameters_default_constructible,
+    check_regressors_train,
     check_set_params,
     parametrize_with_checks,
 )
@@ -89,10 +93,13 @@ EXPECTED_FAILED_CHECKS = {
     "SequenceScaler": {},
 }
 
+# Short training keeps the ~100 fits of sklearn's checks fast; the checks of
+# learning run with the default budget below.
+_CHECK_SETTINGS = {"max_epochs": 20, "random_state": 0, "device": "cpu"}
 ESTIMATORS = [
-    RNNClassifier(random_state=0, device="cpu"),
-    RNNRegressor(random_state=0, device="cpu"),
-    CTCTranscriber(random_state=0, device="cpu"),
+    RNNClassifier(**_CHECK_SETTINGS),
+    RNNRegressor(**_CHECK_SETTINGS),
+    CTCTranscriber(**_CHECK_SETTINGS),
 ]
 TRANSFORMERS = [
     SequencePadder(),
@@ -109,6 +116,21 @@ TRANSFORMERS = [
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize(
+    "estimator, check",
+    [
+        pytest.param(estimator, check, id=f"{estimator!r}-{check.__name__}")
+        for hidden_size in (64, 16)
+        for estimator, check in [
+            (RNNClassifier(hidden_size=hidden_size, random_state=0), check_classifiers_train),
+            (RNNRegressor(hidden_size=hidden_size, random_state=0), check_regressors_train),
+        ]
+    ],
+)
+def test_default_training_passes_sklearns_learning_checks(estimator, check):
+    check(type(estimator).__name__, estimator.set_params(device="cpu"))
 
 
 DATA_FREE_CHECKS = [

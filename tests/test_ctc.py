@@ -177,7 +177,7 @@ def _bad_targets(X, y):
             r"y\[3\] has 5 labels .* needs at least 5 frames, but X\[3\] has 4",
         ),
         (repeats_X, repeats_y, {}, r"y\[5\] has 4 labels \(1 repeated\) .* at least 5 frames"),
-        (X, y, {"subsample": 12}, r"y\[\d+\] .* frames after subsample=12"),
+        (X, y, {"subsample": 12}, r"y\[\d+\] .* frames after subsample and the front end"),
         (X, empty_y, {}, r"y\[2\] is empty"),
         (X, blank_y, {}, r"y\[6\] holds the label '<blank>'.*reserved for the CTC blank"),
         (X, y[:-1], {}, r"X has 40 samples but y has 39"),
