@@ -11,8 +11,9 @@ import math
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.metrics import check_scoring
 from sklearn.model_selection import ShuffleSplit
-from sklearn.utils import check_random_state
+from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import (
@@ -49,6 +50,20 @@ class _StopOnNonFiniteLoss(Callback):
                 "clip_grad_norm (for example clip_grad_norm=1.0), and check that X "
                 "and y are scaled."
             )
+
+
+class _ValidationScore(Callback):
+    """Record ``valid_score``, the estimator's ``scoring`` on the validation
+    data, after each epoch (before early stopping reads it)."""
+
+    def __init__(self, estimator, X, y):
+        self.estimator = estimator
+        self.X = X
+        self.y = y
+
+    def on_epoch_end(self, net, **kwargs):
+        scorer = check_scoring(self.estimator, scoring=self.estimator.scoring)
+        net.history.record("valid_score", float(scorer(self.estimator, self.X, self.y)))
 
 
 class _SequenceNet(NeuralNet):
@@ -160,10 +175,41 @@ class BaseSequenceEstimator(BaseEstimator):
 
     # --- fitting --------------------------------------------------------------
 
-    def _early_stopping_on(self, n_samples):
+    def _early_stopping_on(self, n_samples, has_validation_set):
         if self.early_stopping == "auto":
-            return n_samples >= EARLY_STOPPING_AUTO_MIN_SAMPLES
+            return has_validation_set or n_samples >= EARLY_STOPPING_AUTO_MIN_SAMPLES
         return bool(self.early_stopping)
+
+    def _validation_data(self, X, y, sequences, targets, weights, X_val, y_val, partial):
+        """The training set, the validation set and the raw validation data to score.
+
+        A validation set given as ``X_val, y_val`` is used as it is; else, with
+        early stopping on, ``validation_fraction`` of the data is held out
+        (stratified for classifiers). Returns ``(train_dataset,
+        valid_dataset or None, (X_score, y_score) or None)``.
+        """
+        if (X_val is None) != (y_val is None):
+            raise ValueError("X_val and y_val must be given together, or neither.")
+        n_samples = len(sequences)
+        early = not partial and self._early_stopping_on(n_samples, X_val is not None)
+        if not partial and X_val is not None:
+            val_sequences = self._validate_X(X_val, reset=False)
+            val_targets = self._encode_targets(y_val, val_sequences)
+            return (
+                self._dataset(sequences, targets, weights, None),
+                self._dataset(val_sequences, val_targets, None, None),
+                (val_sequences, y_val),
+            )
+        if not early:
+            return self._dataset(sequences, targets, weights, None), None, None
+        train_idx, valid_idx = self._split_indices(
+            n_samples, targets, np.random.RandomState(self._seed)
+        )
+        return (
+            self._dataset(sequences, targets, weights, train_idx),
+            self._dataset(sequences, targets, weights, valid_idx),
+            (sequences.take(valid_idx), _safe_indexing(y, valid_idx)),
+        )
 
     def _validate_X(self, X, reset):
         sequences = check_sequences(X, estimator=self, reset=reset)
@@ -214,8 +260,11 @@ class BaseSequenceEstimator(BaseEstimator):
             verbose=int(self.verbose),
         )
 
-    def _callbacks(self, early_stopping, total_steps):
+    def _callbacks(self, early_stopping, total_steps, score_data=None):
         callbacks = [("stop_on_nan", _StopOnNonFiniteLoss())]
+        scoring = self.scoring != "loss" and score_data is not None
+        if scoring:
+            callbacks.append(("valid_score", _ValidationScore(self, *score_data)))
         if total_steps is not None and self.lr_schedule == "onecycle":
             callbacks.append(
                 (
@@ -238,7 +287,8 @@ class BaseSequenceEstimator(BaseEstimator):
                 (
                     "early_stopping",
                     EarlyStopping(
-                        monitor="valid_loss",
+                        monitor="valid_score" if scoring else "valid_loss",
+                        lower_is_better=not scoring,
                         patience=self.n_iter_no_change,
                         threshold=self.tol,
                         threshold_mode="rel",
@@ -252,7 +302,9 @@ class BaseSequenceEstimator(BaseEstimator):
         callbacks.extend(self.callbacks or [])
         return callbacks
 
-    def _fit(self, X, y, sample_weight=None, *, partial=False, classes=None):
+    def _fit(
+        self, X, y, sample_weight=None, *, partial=False, classes=None, X_val=None, y_val=None
+    ):
         # Validated on every call, as sklearn's _fit_context does: a warm-started
         # fit or a partial_fit after set_params must not train with bad values.
         self._validate_params()
@@ -271,15 +323,10 @@ class BaseSequenceEstimator(BaseEstimator):
             self._seed = int(rng.randint(np.iinfo(np.int32).max))
             self.device_ = _resolve_device(self.device)
         weights = self._sample_weights(sample_weight, targets, n_samples)
-        valid_dataset = None
-        if not partial and self._early_stopping_on(n_samples):
-            train_idx, valid_idx = self._split_indices(
-                n_samples, targets, np.random.RandomState(self._seed)
-            )
-            valid_dataset = self._dataset(sequences, targets, weights, valid_idx)
-            train_dataset = self._dataset(sequences, targets, weights, train_idx)
-        else:
-            train_dataset = self._dataset(sequences, targets, weights, None)
+        train_dataset, valid_dataset, score_data = self._validation_data(
+            X, y, sequences, targets, weights, X_val, y_val, partial
+        )
+        early_stopping = not partial and self._early_stopping_on(n_samples, X_val is not None)
         epochs = 1 if partial else self.max_epochs
         if epochs == "auto":
             epochs = auto_max_epochs(len(train_dataset), self.batch_size)
@@ -288,8 +335,9 @@ class BaseSequenceEstimator(BaseEstimator):
         net_kwargs.update(
             max_epochs=epochs,
             callbacks=self._callbacks(
-                valid_dataset is not None,
+                early_stopping,
                 None if partial else epochs * -(-len(train_dataset) // self.batch_size),
+                score_data,
             ),
             train_split=None if valid_dataset is None else predefined_split(valid_dataset),
         )

@@ -15,6 +15,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn.metrics import get_scorer_names
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Freezer
 
@@ -266,10 +267,11 @@ TRAINING = {
         "auto",
         [StrOptions({"auto"}), "boolean"],
         '"auto" or bool',
-        "Hold out ``validation_fraction`` of the data and stop when the\n"
-        "validation loss has not improved by ``tol`` (relative) for\n"
-        '``n_iter_no_change`` epochs; the best weights are restored. "auto"\n'
-        "enables it when there are at least 2000 training samples.",
+        "Stop when the validation loss (or ``scoring``) has not improved by\n"
+        "``tol`` (relative) for ``n_iter_no_change`` epochs; the best weights\n"
+        "are restored. The validation set is ``X_val, y_val`` given to ``fit``,\n"
+        'else ``validation_fraction`` of the data held out. "auto" enables it\n'
+        "when ``X_val`` is given or there are at least 2000 training samples.",
         "training",
         probes=(True,),
     ),
@@ -299,6 +301,19 @@ TRAINING = {
         "training",
         probes=(1.0,),
         probe_context={"early_stopping": True, "n_iter_no_change": 2, "max_epochs": 6},
+    ),
+    "scoring": Param(
+        "loss",
+        [StrOptions({"loss"}), StrOptions(set(get_scorer_names())), callable, None],
+        "str, callable or None",
+        "What the validation set is scored by, as in sklearn's\n"
+        '``HistGradientBoostingClassifier``: "loss" records only the validation\n'
+        "loss; a scorer name or callable ``scorer(estimator, X, y)`` (None: the\n"
+        "estimator's ``score``) is also recorded per epoch as ``valid_score`` in\n"
+        "``history_``, and early stopping monitors it instead of the loss.",
+        "training",
+        probes=(None,),
+        probe_context={"early_stopping": True},
     ),
     "bucketing": Param(
         True,

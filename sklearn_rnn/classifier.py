@@ -91,6 +91,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         validation_fraction=0.1,
         n_iter_no_change=5,
         tol=0.0001,
+        scoring="loss",
         bucketing=True,
         class_weight=None,
         random_state=None,
@@ -122,6 +123,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.scoring = scoring
         self.bucketing = bucketing
         self.class_weight = class_weight
         self.random_state = random_state
@@ -130,7 +132,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         self.warm_start = warm_start
         self.callbacks = callbacks
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None):
         """Fit the network.
 
         Parameters
@@ -144,12 +146,25 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
             Labels of any type sklearn accepts (ints, strings, Categorical).
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights of the loss.
+        X_val : sequences, default=None
+            A validation set, in any form X takes (as
+            ``HistGradientBoostingClassifier.fit``'s): its loss, and its score
+            when ``scoring`` is not "loss", are recorded per epoch in
+            ``history_``, and early stopping ("auto" turns it on) monitors it
+            instead of holding out ``validation_fraction`` of X. In a
+            ``Pipeline``, route it with sklearn's metadata routing
+            (``set_config(enable_metadata_routing=True)``, then
+            ``set_fit_request(X_val=True, y_val=True)``); it reaches this
+            estimator as given, not transformed by the earlier steps, so pass it
+            in the form the final step reads (``docs/user_guide``).
+        y_val : array-like, default=None
+            Targets of ``X_val``, as y.
 
         Returns
         -------
         self : RNNClassifier
         """
-        return self._fit(X, y, sample_weight)
+        return self._fit(X, y, sample_weight, X_val=X_val, y_val=y_val)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on (X, y), initialising on the first call.

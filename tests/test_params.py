@@ -79,7 +79,7 @@ def _fingerprint(estimator, X, y, fit_twice):
         t.detach().cpu().numpy().copy() for t in estimator.net_.module_.state_dict().values()
     ]
     history = [
-        (row["epoch"], round(row["train_loss"], 10), row.get("valid_loss"))
+        (row["epoch"], round(row["train_loss"], 10), row.get("valid_loss"), row.get("valid_score"))
         for row in estimator.history_
     ]
     predictions = estimator.predict(X[:16])
