@@ -1,6 +1,6 @@
 """Scikit-learn compatible recurrent neural networks on PyTorch, through skorch."""
 
-from ._base import TrainingDivergedError
+from ._base import TrainingDivergedError, TrainingInterruptedWarning
 from ._validation import OOV_TOKEN_ID, PAD_TOKEN_ID, Sequences
 from .classifier import RNNClassifier
 from .ctc import CTCTranscriber
@@ -16,5 +16,6 @@ __all__ = [
     "RNNRegressor",
     "Sequences",
     "TrainingDivergedError",
+    "TrainingInterruptedWarning",
     "__version__",
 ]

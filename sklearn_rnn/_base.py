@@ -7,6 +7,7 @@ class, and skorch's training loop, callbacks and history stay reachable.
 """
 
 import math
+import warnings
 
 import numpy as np
 import torch
@@ -36,6 +37,11 @@ EARLY_STOPPING_AUTO_MIN_SAMPLES = 2000
 
 class TrainingDivergedError(ValueError):
     """Raised when the training loss becomes NaN or infinite."""
+
+
+class TrainingInterruptedWarning(UserWarning):
+    """Warned when ``fit`` was interrupted (Ctrl-C): the estimator keeps the
+    weights of the last finished epoch."""
 
 
 class _StopOnNonFiniteLoss(Callback):
@@ -77,6 +83,28 @@ class _SequenceNet(NeuralNet):
         x = {key: value for key, value in x.items() if key != "sample_weight"}
         return super().infer(x, **fit_params)
 
+    def on_train_begin(self, net, **kwargs):
+        self.interrupted_epoch_ = None
+        self._finished_state = _copy_state(self.module_)
+
+    def on_epoch_end(self, net, **kwargs):
+        self._finished_state = _copy_state(self.module_)
+
+    def fit_loop(self, X, y=None, **fit_params):
+        # skorch swallows KeyboardInterrupt in partial_fit and keeps the weights
+        # of the unfinished epoch; keep those of the last finished one instead,
+        # drop the unfinished epoch from the history and say so in it.
+        try:
+            return super().fit_loop(X, y, **fit_params)
+        except KeyboardInterrupt:
+            self.interrupted_epoch_ = len(self.history)
+            self.module_.load_state_dict(self._finished_state)
+            if self.history and "train_loss" not in self.history[-1]:
+                del self.history[-1]
+            if self.history:
+                self.history.record("interrupted", True)
+            raise
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = to_tensor(y_true, device=self.device)
         loss = self.criterion_(y_pred, y_true)
@@ -85,6 +113,10 @@ class _SequenceNet(NeuralNet):
         if isinstance(X, dict) and "sample_weight" in X:
             loss = loss * X["sample_weight"].to(loss.device)
         return loss.mean()
+
+
+def _copy_state(module):
+    return {key: value.detach().clone() for key, value in module.state_dict().items()}
 
 
 def _resolve_device(device):
@@ -359,6 +391,15 @@ class BaseSequenceEstimator(BaseEstimator):
             self.net_.partial_fit(train_dataset, None, epochs=epochs)
         self.history_ = self.net_.history
         self.n_epochs_ = len(self.history_)
+        if self.net_.interrupted_epoch_ is not None:
+            warnings.warn(
+                f"Training was interrupted (KeyboardInterrupt) in epoch "
+                f"{self.net_.interrupted_epoch_}; {type(self).__name__} keeps the weights "
+                f"of the last finished epoch ({self.n_epochs_}), and history_ records "
+                "'interrupted'. fit again with warm_start=True to continue.",
+                TrainingInterruptedWarning,
+                stacklevel=3,
+            )
         return self
 
     def _make_net(self, net_kwargs):
@@ -406,12 +447,24 @@ class BaseSequenceEstimator(BaseEstimator):
         """
         check_is_fitted(self, "net_")
         dataset = SequenceDataset(self._validate_X(X, reset=False))
-        iterator = self.net_.get_iterator(dataset, training=False)
-        batches = (
-            (indices, self.net_.evaluation_step(batch, training=False))
-            for indices, batch in zip(iterator.batch_sampler, iterator)
-        )
+        sampler = self.net_.get_iterator(dataset, training=False).batch_sampler
+        batches = (out for indices in sampler for out in self._evaluate(dataset, indices))
         return len(dataset), batches
+
+    def _evaluate(self, dataset, indices):
+        """The module's output on one batch; on out-of-memory, on its halves."""
+        try:
+            output = self.net_.evaluation_step(dataset.__getitems__(indices), training=False)
+        except torch.cuda.OutOfMemoryError:
+            if len(indices) == 1:
+                raise
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            half = len(indices) // 2
+            yield from self._evaluate(dataset, indices[:half])
+            yield from self._evaluate(dataset, indices[half:])
+            return
+        yield indices, output
 
     def _predict_pooled(self, X):
         """One output row per sample, as a float64 array in X's order."""
@@ -447,7 +500,10 @@ def _update_net(net, kwargs):
     for key, value in changed.items():
         if key != "callbacks":
             setattr(net, key, value)  # where skorch reads it at the next initialisation
-    net.set_params(callbacks=changed["callbacks"])
+    # Not set_params(callbacks=...): skorch initialises the callbacks before
+    # storing the new list, so the previous fit's callbacks would run again.
+    net.callbacks = changed["callbacks"]
+    net.initialize_callbacks()
     if any(key.startswith("criterion") for key in changed):
         net.initialize_criterion()
     if "optimizer" in changed:
