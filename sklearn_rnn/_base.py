@@ -22,8 +22,8 @@ from skorch.callbacks import (
     EarlyStopping,
     GradientNormClipping,
     LRScheduler,
-    ProgressBar,
 )
+from tqdm.auto import tqdm
 from skorch.helper import predefined_split
 from skorch.utils import to_tensor
 
@@ -56,6 +56,20 @@ class _StopOnNonFiniteLoss(Callback):
                 "clip_grad_norm (for example clip_grad_norm=1.0), and check that X "
                 "and y are scaled."
             )
+
+
+class _EpochProgress(Callback):
+    """One progress bar over the epochs (tqdm.auto: a terminal or a notebook);
+    skorch's per-epoch table is written above it."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.bar = tqdm(total=net.max_epochs, unit="epoch", leave=False)
+
+    def on_epoch_end(self, net, **kwargs):
+        self.bar.update(1)
+
+    def on_train_end(self, net, **kwargs):
+        self.bar.close()
 
 
 class _ValidationScore(Callback):
@@ -290,6 +304,9 @@ class BaseSequenceEstimator(BaseEstimator):
             iterator_valid=BucketIterator,
             iterator_valid__batch_size=max(self.batch_size, PREDICT_MIN_BATCH_SIZE),
             verbose=int(self.verbose),
+            # The epoch table goes above the progress bar, not through it.
+            # (skorch calls a sink other than print whatever the verbosity.)
+            callbacks__print_log__sink=tqdm.write if self.verbose else print,
         )
 
     def _callbacks(self, early_stopping, total_steps, score_data=None):
@@ -330,7 +347,7 @@ class BaseSequenceEstimator(BaseEstimator):
                 )
             )
         if self.verbose:
-            callbacks.append(("progress_bar", ProgressBar()))
+            callbacks.append(("epoch_progress", _EpochProgress()))
         callbacks.extend(self.callbacks or [])
         return callbacks
 

@@ -295,8 +295,21 @@ def test_verbose_prints_progress_and_epochs(ragged_data, capsys):
     X, y = ragged_data
     RNNClassifier(**FAST, verbose=1).fit(X, y)
     out = capsys.readouterr()
-    assert "train_loss" in out.out
-    assert out.out.count("\n") >= FAST["max_epochs"]
+    # The epoch table on stdout: a header, a rule, one line per epoch.
+    table = [line for line in out.out.splitlines() if line.strip()]
+    assert "train_loss" in table[0] and len(table) == 2 + FAST["max_epochs"]
+    # One progress bar over the epochs (not one per batch) on stderr.
+    assert f"{FAST['max_epochs']}/{FAST['max_epochs']}" in out.err and "epoch" in out.err
+    assert "batch" not in out.err
+    RNNClassifier(**FAST, verbose=0).fit(X, y)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_repr_shows_only_changed_parameters_and_html_works():
+    assert (
+        repr(RNNClassifier(hidden_size=8, cell="gru")) == "RNNClassifier(cell='gru', hidden_size=8)"
+    )
+    assert "RNNRegressor" in RNNRegressor(hidden_size=8)._repr_html_()
 
 
 def test_user_callbacks_run(ragged_data):
