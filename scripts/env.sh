@@ -17,7 +17,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
         pip_install "torch==2.13.0"
     fi
     # setuptools' editable-install notices go to a log, shown only on failure.
-    if ! pip_install -e ".[test,data,plot,dask]" > .venv/install.log 2>&1; then
+    if ! pip_install -e ".[test,data,plot,dask,onnx]" > .venv/install.log 2>&1; then
         cat .venv/install.log
         exit 1
     fi

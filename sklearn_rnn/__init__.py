@@ -4,6 +4,8 @@ from ._base import TrainingDivergedError, TrainingInterruptedWarning
 from ._validation import OOV_TOKEN_ID, PAD_TOKEN_ID, Sequences
 from .classifier import RNNClassifier
 from .ctc import CTCTranscriber
+from .export import to_onnx
+from .persistence import load
 from .regressor import RNNRegressor
 
 __version__ = "0.1.0"
@@ -18,4 +20,6 @@ __all__ = [
     "TrainingDivergedError",
     "TrainingInterruptedWarning",
     "__version__",
+    "load",
+    "to_onnx",
 ]

@@ -23,9 +23,9 @@ from skorch.callbacks import (
     GradientNormClipping,
     LRScheduler,
 )
-from tqdm.auto import tqdm
 from skorch.helper import predefined_split
 from skorch.utils import to_tensor
+from tqdm.auto import tqdm
 
 from ._data import BucketIterator, SequenceDataset
 from ._params import OPTIMIZERS, auto_frontend_stride, auto_max_epochs, block_strides
@@ -418,6 +418,24 @@ class BaseSequenceEstimator(BaseEstimator):
                 stacklevel=3,
             )
         return self
+
+    def save(self, path, *, include_optimizer=True):
+        """Save the fitted estimator to one safetensors file, without pickle.
+
+        :func:`sklearn_rnn.load` reads it back, running no code from the
+        file; :mod:`sklearn_rnn.persistence` describes the format.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write (conventionally ``*.safetensors``).
+        include_optimizer : bool, default=True
+            Also save the optimizer's state, so that a ``warm_start`` fit
+            after loading continues exactly as this estimator would.
+        """
+        from .persistence import save  # persistence imports the estimators
+
+        save(self, path, include_optimizer=include_optimizer)
 
     def _make_net(self, net_kwargs):
         """A new, initialised skorch net for the fitted module arguments.
