@@ -85,6 +85,13 @@ class Row:
 # Builders: ``build(device, epochs, **options) -> estimator``.
 # --------------------------------------------------------------------------
 
+# The model and training of the hand-written references: no front end, a constant
+# learning rate, no weight decay. Pinned, since the estimators' defaults differ
+# (a convolutional front end for numeric input, a one-cycle schedule, AdamW
+# with weight decay 1e-2, "mean+max+last" pooling since commit 7b1820b).
+REFERENCE_TRAINING = dict(
+    frontend=None, lr_schedule="constant", weight_decay=0.0, early_stopping=False
+)
 # What every RNNClassifier row shares (W1, W3's inner estimator, W4).
 CLASSIFIER_BASE = dict(
     cell="lstm",
@@ -95,12 +102,18 @@ CLASSIFIER_BASE = dict(
     batch_size=64,
     lr=1e-3,
     optimizer="adam",
-    early_stopping=False,
     random_state=0,
+    **REFERENCE_TRAINING,
 )
 # What every RNNRegressor row shares (W2).
 REGRESSOR_BASE = dict(
-    loss="mse", batch_size=64, lr=1e-3, optimizer="adam", early_stopping=False, random_state=0
+    loss="mse",
+    pooling="last",
+    batch_size=64,
+    lr=1e-3,
+    optimizer="adam",
+    random_state=0,
+    **REFERENCE_TRAINING,
 )
 
 

@@ -133,7 +133,7 @@ def test_tokenizer_inverse_transform_skips_padding_of_padded_input():
         tokenizer.inverse_transform([np.array([0.5, 1.5])])
 
 
-_WORDS = st.sampled_from(["a", "I", "not", "good", "Bad", "film", "x1", "é", "zqxjsentinel"])
+_WORDS = st.sampled_from(["a", "I", "not", "good", "Bad", "film", "x1", "é", "Café", "it’s"])
 _DOCS = st.lists(st.lists(_WORDS, max_size=6).map(" ".join), min_size=1, max_size=8)
 
 
@@ -155,13 +155,25 @@ def test_tokenizer_round_trip_property(docs):
 def test_tokenizer_batched_default_path_equals_per_document_analyzer(
     docs, lowercase, strip_accents
 ):
-    """The fast default word path gives exactly CountVectorizer's per-document analyzer."""
+    """The default word path (ASCII documents on bytes, the others by the analyzer,
+    merged back in order) gives exactly CountVectorizer's per-document analyzer."""
     fast = SequenceTokenizer(lowercase=lowercase, strip_accents=strip_accents)
     slow = SequenceTokenizer(
         lowercase=lowercase, strip_accents=strip_accents, analyzer=fast.build_analyzer()
     )
     assert _ids(fast.fit_transform(docs)) == _ids(slow.fit_transform(docs))
     assert fast.vocabulary_ == slow.vocabulary_
+
+
+def test_tokenizer_mixed_ascii_and_other_documents_keep_document_order():
+    docs = ["b a", "Café b", "", "a a’b", "Été", "b", "été a"]
+    fast = SequenceTokenizer()
+    slow = SequenceTokenizer(analyzer=fast.build_analyzer())
+    assert _ids(fast.fit_transform(docs)) == _ids(slow.fit_transform(docs))
+    assert fast.vocabulary_ == slow.vocabulary_ == {"a": 2, "b": 3, "été": 4, "café": 5}
+    restored = fast.inverse_transform(fast.transform(docs[::-1]))
+    expected = [["été", "a"], ["b"], ["été"], ["a", "a", "b"], ["<oov>"], ["café", "b"], ["b", "a"]]
+    assert [t.tolist() for t in restored] == expected
 
 
 # --- SequencePadder ----------------------------------------------------------

@@ -1,7 +1,6 @@
 """SequenceTokenizer: text to integer token sequences."""
 
-import re
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 from numbers import Integral
 
 import numpy as np
@@ -19,9 +18,6 @@ DEFAULT_TOKEN_PATTERN = r"(?u)\b\w+\b"
 PAD_TOKEN = "<pad>"
 OOV_TOKEN = "<oov>"
 _N_RESERVED = 2
-#: Same matches as DEFAULT_TOKEN_PATTERN with ``findall`` (maximal runs of word
-#: characters), without the cost of the two word-boundary checks.
-_WORD_RUN = re.compile(r"\w+")
 #: bytes.translate tables keeping the ASCII word characters of ``\w``
 #: (``[A-Za-z0-9_]``), lower-cased in the second, and zeroing every other byte.
 _ASCII_WORD_TABLE = bytes(
@@ -73,8 +69,6 @@ def check_documents(X):
             ) from None
     if len(documents) == 0:
         raise ValueError("Found 0 documents while a minimum of 1 is required.")
-    if all(map(isinstance, documents, repeat(str))):  # one C-level pass
-        return documents
     for index, document in enumerate(documents):
         if not isinstance(document, str):
             raise ValueError(
@@ -229,11 +223,7 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         if self.analyzer is None and self.level == "word" and self.token_pattern is None:
             codes, uniques, lengths = self._tokenize_default_words(documents)
         else:
-            tokenized = list(map(self.build_analyzer(), documents))
-            lengths = np.fromiter(map(len, tokenized), dtype=np.int64, count=len(tokenized))
-            flat = np.empty(int(lengths.sum()), dtype=object)
-            flat[:] = list(chain.from_iterable(tokenized))
-            codes, uniques = _factorize_objects(flat)
+            codes, uniques, lengths = _tokenize_each(self.build_analyzer(), documents)
         if self.empty_document == "error" and not lengths.all():
             index = int(np.flatnonzero(lengths == 0)[0])
             raise ValueError(
@@ -244,52 +234,39 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         return codes, uniques, lengths
 
     def _tokenize_default_words(self, documents):
-        """The default word analyzer run once over all documents.
+        """The default word analyzer, ASCII documents on their bytes.
 
         Gives exactly what ``build_analyzer()`` gives document by document
-        (tests check it). ``r"(?u)\\b\\w+\\b"`` finds the maximal runs of word
-        characters, exactly as ``r"\\w+"`` does.
-
-        ASCII text (the common case) never builds a string per token: the
-        documents are joined by a newline (not a word character), word runs
-        are found with numpy on the bytes, and each token's bytes are packed
-        8 at a time into uint64 keys that pandas factorizes in C. Other text
-        runs CountVectorizer's preprocessor and the compiled pattern once over
-        the documents joined by a sentinel word that occurs in none of them.
+        (tests check it). ASCII documents, usually nearly all of a corpus, go
+        through :func:`_factorize_ascii_words` together, the others through
+        the analyzer; the two sets of tokens are merged back in document order.
         """
-        if all(map(str.isascii, documents)):
-            # Accent stripping leaves ASCII text unchanged.
+        # The one fast path, kept because it pays in a pipeline: in
+        # make_pipeline(SequenceTokenizer(), RNNClassifier(...)) the tokenizer takes
+        # 97 ms of predict on W4's 20,000 documents instead of 611 ms document by
+        # document, 35 % of the pipeline's predict time (4 % of fit), and 15 ms instead
+        # of 39 ms on 600 real reviews (6 not ASCII), 14 % of predict (2 % of fit).
+        # `python benchmarks/tokenizer_pipeline.py`; benchmarks/README.md.
+        is_ascii = np.fromiter(map(str.isascii, documents), dtype=bool, count=len(documents))
+        if not is_ascii.any():
+            return _tokenize_each(self.build_analyzer(), documents)
+        if is_ascii.all():  # accent stripping leaves ASCII text unchanged
             return _factorize_ascii_words(documents, self.lowercase)
-        vectorizer = CountVectorizer(
-            token_pattern=DEFAULT_TOKEN_PATTERN,
-            lowercase=self.lowercase,
-            strip_accents=self.strip_accents,
+        codes, uniques, lengths = _factorize_ascii_words(
+            list(compress(documents, is_ascii)), self.lowercase
         )
-        preprocess = vectorizer.build_preprocessor()
-        tokenize = _WORD_RUN.findall
-        sentinel = "zqxjsentinel"
-        while True:
-            found = tokenize(preprocess(f"\n{sentinel}\n".join(documents)))
-            tokens = np.empty(len(found), dtype=object)
-            tokens[:] = found
-            codes, uniques = _factorize_objects(tokens)
-            # The sentinel is lower-case ASCII, untouched by preprocessing: if it
-            # is found more often than it was inserted, a document holds it.
-            where = np.flatnonzero(uniques == sentinel)
-            is_separator = codes == where[0] if len(where) else np.zeros(len(codes), dtype=bool)
-            if int(is_separator.sum()) == len(documents) - 1:
-                break
-            sentinel += "x"
-        bounds = np.concatenate([[-1], np.flatnonzero(is_separator), [len(codes)]])
-        lengths = np.diff(bounds).astype(np.int64) - 1
-        codes = codes[~is_separator]
-        if len(where):
-            # Drop the sentinel from the distinct tokens, renumbering the codes.
-            keep = np.ones(len(uniques), dtype=bool)
-            keep[where[0]] = False
-            codes = (np.cumsum(keep) - 1)[codes]
-            uniques = uniques[keep]
-        return codes, uniques, lengths
+        others = np.flatnonzero(~is_ascii)
+        other_codes, other_uniques, other_lengths = _tokenize_each(
+            self.build_analyzer(), [documents[i] for i in others]
+        )
+        merged, all_uniques = _factorize_objects(np.concatenate([uniques, other_uniques]))
+        codes = np.concatenate([merged[codes], merged[len(uniques) + other_codes]])
+        all_lengths = np.empty(len(documents), dtype=np.int64)
+        all_lengths[is_ascii], all_lengths[others] = lengths, other_lengths
+        document_of_token = np.concatenate(
+            [np.repeat(np.flatnonzero(is_ascii), lengths), np.repeat(others, other_lengths)]
+        )
+        return codes[np.argsort(document_of_token, kind="stable")], all_uniques, all_lengths
 
     def _check_feature_names(self, X, reset):
         if hasattr(X, "columns"):
@@ -439,6 +416,16 @@ def _split(values, lengths, empty_id=OOV_TOKEN_ID):
         values, lengths = out, out_lengths
     ends = np.cumsum(lengths)
     return [values[start:end] for start, end in zip((ends - lengths).tolist(), ends.tolist())]
+
+
+def _tokenize_each(analyzer, documents):
+    """``(codes, uniques, lengths)`` of ``documents``, ``analyzer`` called on each."""
+    tokenized = list(map(analyzer, documents))
+    lengths = np.fromiter(map(len, tokenized), dtype=np.int64, count=len(tokenized))
+    flat = np.empty(int(lengths.sum()), dtype=object)
+    flat[:] = list(chain.from_iterable(tokenized))
+    codes, uniques = _factorize_objects(flat)
+    return codes, uniques, lengths
 
 
 def _factorize_objects(values):
