@@ -28,7 +28,13 @@ from skorch.utils import to_tensor
 from tqdm.auto import tqdm
 
 from ._data import BucketIterator, SequenceDataset
-from ._params import OPTIMIZERS, auto_frontend_stride, auto_max_epochs, block_strides
+from ._params import (
+    OPTIMIZERS,
+    auto_frontend,
+    auto_frontend_stride,
+    auto_max_epochs,
+    block_strides,
+)
 from ._validation import OOV_TOKEN_ID, Sequences, check_sample_weight_array, check_sequences
 
 #: Below this many samples ``early_stopping="auto"`` trains on all the data.
@@ -190,7 +196,7 @@ class BaseSequenceEstimator(BaseEstimator):
         """
         kwargs = dict(kwargs)
         if kwargs["frontend"] == "auto":
-            kwargs["frontend"] = None if sequences.is_tokens else "conv"
+            kwargs["frontend"] = auto_frontend(sequences)
         stride = kwargs.pop("frontend_stride")
         if stride == "auto":
             stride = auto_frontend_stride(-(-sequences.lengths // self.subsample))

@@ -149,10 +149,13 @@ BACKBONE = {
         "(Conv1d, batch normalisation over real steps, ReLU) that summarise the\n"
         "input and, on long sequences, shorten it (``frontend_stride``). None\n"
         'feeds the input to the recurrent layers directly. "auto" uses it for\n'
-        "numeric sequences and not for token sequences, on which it overfits\n"
-        "small corpora (``benchmarks/README.md``, quality section).",
+        "numeric sequences whose median training length is at least 64 steps\n"
+        "or that have more than 4 features per step; short, narrow sequences\n"
+        "and token sequences go to the recurrent layers directly (there the\n"
+        "front end blurred the order an LSTM reads, and overfit small text\n"
+        "corpora: ``docs/user_guide/choosing.md``).",
         "module",
-        probes=(None,),
+        probes=("conv",),
     ),
     "frontend_stride": Param(
         "auto",
@@ -165,6 +168,7 @@ BACKBONE = {
         "the strides exactly; padding never reaches a real step.",
         "module",
         probes=(4,),
+        probe_context={"frontend": "conv"},
     ),
     "frontend_channels": Param(
         64,
@@ -173,6 +177,7 @@ BACKBONE = {
         "Channels of the front end's convolution blocks.",
         "module",
         probes=(16,),
+        probe_context={"frontend": "conv"},
     ),
 }
 
@@ -375,6 +380,17 @@ RUNTIME = {
 AUTO_STEPS, AUTO_MIN_EPOCHS, AUTO_MAX_EPOCHS = 1000, 20, 300
 #: ``frontend_stride="auto"`` keeps the median length at or above this many steps.
 AUTO_STRIDE_MIN_LENGTH, AUTO_STRIDE_MAX = 64, 64
+#: ``frontend="auto"`` uses the front end from this median length, or above
+#: this many features per step.
+AUTO_FRONTEND_MIN_LENGTH, AUTO_FRONTEND_MAX_NARROW_FEATURES = 64, 4
+
+
+def auto_frontend(sequences):
+    """The front end of ``frontend="auto"`` for the training sequences: "conv" or None."""
+    if sequences.is_tokens:
+        return None
+    long = np.median(sequences.lengths) >= AUTO_FRONTEND_MIN_LENGTH
+    return "conv" if long or sequences.n_features > AUTO_FRONTEND_MAX_NARROW_FEATURES else None
 
 
 def auto_max_epochs(n_samples, batch_size):

@@ -134,6 +134,8 @@ class CTCTranscriber(BaseSequenceEstimator):
         RUNTIME,
         # A frame's label depends on what follows it; see Notes for lr.
         bidirectional={"default": True},
+        # Digit lines have 8 features per frame: "auto" already uses the front end.
+        frontend={"probes": (None,)},
         lr={"default": 1e-2},
     )
     _module_class = RNNFrameModel
