@@ -83,7 +83,15 @@ def encode_labels(y, classes):
 
 def as_real_targets(y):
     """y as a float64 array of shape (n_samples,) or (n_samples, n_outputs)."""
-    y = check_array(y, ensure_2d=False, allow_nd=True, dtype=np.float64, input_name="y")
+    try:
+        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=np.float64, input_name="y")
+    except ValueError as exc:
+        if "could not convert" not in str(exc):
+            raise
+        raise ValueError(
+            f"y holds values that are not numbers ({exc}); a regressor needs real "
+            "targets (for class labels use RNNClassifier)."
+        ) from None
     if y.ndim > 2:
         raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
     return y

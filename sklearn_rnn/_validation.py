@@ -180,17 +180,25 @@ def _float_dtype_of(X):
 
 def _is_list_of_rows(X, allow_tokens):
     """A list of equal-length 1-D rows: read as a 2-D array, as sklearn requires."""
-    return (
-        isinstance(X, (list, tuple))
-        and len(X) > 0
-        and all(np.ndim(row) == 1 for row in X)
-        and len({len(row) for row in X}) == 1
-        and not (allow_tokens and _all_integer_rows(X))
-    )
+    if not isinstance(X, (list, tuple)) or len(X) == 0:
+        return False
+    try:
+        if not all(np.ndim(row) == 1 for row in X):
+            return False
+    except ValueError:  # nested lists of different lengths: ragged samples say which
+        return False
+    return len({len(row) for row in X}) == 1 and not (allow_tokens and _all_integer_rows(X))
 
 
-def describe_input(X, *, allow_tokens=True):
-    """Return ``(X, form)``: X with array-likes made arrays, and its :class:`InputForm`."""
+def describe_input(X, *, allow_tokens=True, univariate_fit=False):
+    """Return ``(X, form)``: X with array-likes made arrays, and its :class:`InputForm`.
+
+    A list of equal-length 1-D rows of numbers is read as a 2-D array (one row
+    per sample, as sklearn requires), unless ``univariate_fit``: the estimator
+    was fitted on one feature per step and not on a DataFrame, so rows longer
+    than one step are univariate samples (a 2-D reading could only refuse
+    them as having too many features).
+    """
     X = _as_array_like(X)
     index = X.index if hasattr(X, "index") and hasattr(X, "iloc") else None
     if isinstance(X, Sequences):
@@ -206,12 +214,14 @@ def describe_input(X, *, allow_tokens=True):
         )
     if (hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2) or sp.issparse(X):
         return X, InputForm("2d", True, _float_dtype_of(X), index=index, shape=X.shape)
-    if isinstance(X, np.ndarray) and (X.ndim == 2 or (X.ndim == 3 and X.dtype != object)):
+    if isinstance(X, np.ndarray) and X.ndim in (2, 3):
         return X, InputForm(f"{X.ndim}d", X.ndim == 2, _float_dtype_of(X), shape=X.shape)
-    if _is_list_of_rows(X, allow_tokens):
+    if _is_list_of_rows(X, allow_tokens) and not (univariate_fit and len(X[0]) > 1):
         return X, InputForm("2d", True, _float_dtype_of(X), shape=(len(X), len(X[0])))
     samples = X.tolist() if hasattr(X, "iloc") else X
     try:
+        if isinstance(X, (str, bytes, dict, set, frozenset)):
+            raise TypeError  # iterable, but not a sequence of samples
         ndims = np.fromiter((np.ndim(s) for s in samples), dtype=np.int64, count=len(samples))
     except (TypeError, ValueError):
         ndims = None  # not a sequence of samples: check_sequences says why
@@ -306,6 +316,8 @@ def _as_sample_array(sample, index):
 
 def _ragged_to_sequences(samples, allow_tokens, dtype):
     arrays = [_as_sample_array(s, i) for i, s in enumerate(samples)]
+    if not arrays:
+        raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
     integer = [a.ndim == 1 and a.dtype.kind in "iub" and a.dtype.kind != "b" for a in arrays]
     if allow_tokens and all(integer):
         bad = [i for i, a in enumerate(arrays) if a.min() < 0]
@@ -313,9 +325,22 @@ def _ragged_to_sequences(samples, allow_tokens, dtype):
             raise ValueError(
                 f"Token ids must be non-negative; sample {bad[0]} has {int(arrays[bad[0]].min())}."
             )
-        return Sequences.from_list(arrays, dtype=np.int64)
+        # uint64 ids past the int64 range would wrap around to negative ids.
+        too_large = [i for i, a in enumerate(arrays) if int(a.max()) > np.iinfo(np.int64).max]
+        if too_large:
+            raise ValueError(
+                f"Token id {int(arrays[too_large[0]].max())} of sample {too_large[0]} does "
+                "not fit in int64; number the tokens from 0, for example with "
+                "sklearn_rnn.preprocessing.SequenceTokenizer."
+            )
+        return Sequences.from_list([a.astype(np.int64, copy=False) for a in arrays])
     arrays = [a.reshape(-1, 1) if a.ndim == 1 else a for a in arrays]
     n_features = arrays[0].shape[1]
+    if n_features == 0:
+        raise ValueError(
+            f"Sample 0 has 0 features per time step (shape {arrays[0].shape}); at least 1 "
+            "is required."
+        )
     for i, a in enumerate(arrays):
         if a.shape[1] != n_features:
             raise ValueError(
@@ -379,7 +404,13 @@ def check_sequences(X, *, estimator=None, reset=True, allow_tokens=True, dtype=n
         Ragged storage of the validated samples; its ``form`` attribute is the
         :class:`InputForm` that :func:`rebuild` turns it back into.
     """
-    X, form = describe_input(X, allow_tokens=allow_tokens)
+    univariate_fit = (
+        estimator is not None
+        and not reset
+        and getattr(estimator, "n_features_in_", None) == 1
+        and not hasattr(estimator, "feature_names_in_")
+    )
+    X, form = describe_input(X, allow_tokens=allow_tokens, univariate_fit=univariate_fit)
     dtype = form.float_dtype if dtype is None else dtype
     if form.kind == "sequences":
         seqs = X
@@ -389,16 +420,35 @@ def check_sequences(X, *, estimator=None, reset=True, allow_tokens=True, dtype=n
         # 2-D: univariate sequences. sklearn's own validation gives the standard
         # errors (sparse, NaN, complex, object, empty) and feature names.
         # NaN/inf are left to _check_finite, whose message names the sample.
-        if estimator is not None:
-            array = validate_data(estimator, X, reset=reset, dtype=dtype, ensure_all_finite=False)
-        else:
-            array = check_array(X, dtype=dtype, ensure_all_finite=False)
+        if len(form.shape) == 2 and form.shape[1] == 0:
+            raise ValueError(
+                f"Found array with 0 feature(s) (shape={tuple(form.shape)}) while a minimum "
+                "of 1 is required: 2-D X has 0 time steps; every sequence needs at least one."
+            )
+        try:
+            if estimator is not None:
+                array = validate_data(
+                    estimator, X, reset=reset, dtype=dtype, ensure_all_finite=False
+                )
+            else:
+                array = check_array(X, dtype=dtype, ensure_all_finite=False)
+        except ValueError as exc:
+            if "sequence" not in str(exc):
+                raise
+            # numpy's "setting an array element with a sequence": cells hold arrays.
+            raise ValueError(
+                "X is 2-D (a DataFrame or an array of rows) but some of its cells hold "
+                "sequences; 2-D input is read as (n_samples, n_timesteps) numbers. Pass "
+                "per-sample arrays as a list or a pandas Series instead."
+            ) from None
         n, t = array.shape
         seqs = Sequences(
             np.ascontiguousarray(array, dtype=dtype).reshape(n * t, 1),
             np.arange(n + 1, dtype=np.int64) * t,
         )
         _check_finite(seqs)
+        if estimator is not None:
+            _check_step_features(estimator, seqs, reset)
         seqs.form = form
         return seqs
     elif form.kind == "3d":
@@ -419,7 +469,7 @@ def check_sequences(X, *, estimator=None, reset=True, allow_tokens=True, dtype=n
                 "(n_samples, n_timesteps), 3-D (n_samples, n_timesteps, n_features) "
                 "or a sequence of per-sample arrays."
             )
-        if not hasattr(X, "__len__") or isinstance(X, (str, bytes, dict)):
+        if not hasattr(X, "__len__") or isinstance(X, (str, bytes, dict, set, frozenset)):
             raise ValueError(
                 f"X must be an array or a sequence of samples; got {type(X).__name__}."
             )
@@ -438,12 +488,20 @@ def check_sequences(X, *, estimator=None, reset=True, allow_tokens=True, dtype=n
     _check_finite(seqs)
     if estimator is not None:
         _check_n_features(estimator, seqs, reset)
+        _check_step_features(estimator, seqs, reset)
     if seqs.form is None:
         seqs = Sequences(seqs.data, seqs.offsets, form)
     return seqs
 
 
 def _array_3d_to_sequences(X, dtype):
+    if X.dtype == object:  # numbers held as Python objects
+        try:
+            X = X.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                "X has dtype object and holds non-numeric values; expected numbers."
+            ) from None
     if X.dtype.kind not in "biuf":
         raise ValueError(f"X has dtype {X.dtype}; expected numbers.")
     if X.shape[0] == 0:
@@ -466,6 +524,27 @@ def _all_integer_rows(rows):
         return all(np.asarray(r).dtype.kind in "iu" for r in rows)
     except ValueError:
         return False
+
+
+def _check_step_features(estimator, seqs, reset):
+    """Features per time step: recorded in fit, compared afterwards.
+
+    ``n_features_in_`` alone cannot tell them apart: for 2-D input it counts
+    the columns (time steps), as sklearn requires, while each step holds one
+    feature. Token sequences have none (``_base`` tells tokens from floats).
+    """
+    n_step = seqs.n_features
+    if reset:
+        estimator._n_step_features_in = n_step
+        return
+    expected = getattr(estimator, "_n_step_features_in", None)
+    if expected is not None and n_step is not None and n_step != expected:
+        raise ValueError(
+            f"X has {n_step} feature(s) per time step, but {type(estimator).__name__} "
+            f"was fitted on sequences of {expected}. A 2-D array or DataFrame holds "
+            "univariate sequences (n_samples, n_timesteps); pass a 3-D array "
+            "(n_samples, n_timesteps, n_features) or a list of (T_i, n_features) arrays."
+        )
 
 
 def _check_n_features(estimator, seqs, reset):
