@@ -509,6 +509,8 @@ class RNNTagger(BaseSequenceEstimator):
         frontend_stride=_FRONTEND_STRIDE,
     )
     _module_class = RNNTaggerModel
+    #: y holds one label per step of each sample (read by the package's sequence checks).
+    _labels_per_step = True
 
     def __init__(
         self,
