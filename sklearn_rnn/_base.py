@@ -37,6 +37,9 @@ from ._params import (
 )
 from ._validation import OOV_TOKEN_ID, Sequences, check_sample_weight_array, check_sequences
 
+#: Largest embedding (vocab_size x embedding_dim) fit accepts: 1 GiB of float32.
+MAX_EMBEDDING_WEIGHTS = 2**28
+
 #: Below this many samples ``early_stopping="auto"`` trains on all the data.
 EARLY_STOPPING_AUTO_MIN_SAMPLES = 2000
 
@@ -270,6 +273,16 @@ class BaseSequenceEstimator(BaseEstimator):
             self.vocab_size_ = (
                 max(int(sequences.data.max()) + 1, 2) if sequences.is_tokens else None
             )
+            if (
+                self.vocab_size_ is not None
+                and self.vocab_size_ * self.embedding_dim > MAX_EMBEDDING_WEIGHTS
+            ):
+                raise ValueError(
+                    f"The largest token id in X is {self.vocab_size_ - 1}: the embedding "
+                    f"would need {self.vocab_size_} x embedding_dim={self.embedding_dim} "
+                    "weights. Number the tokens densely from 2 (0 is padding, 1 out of "
+                    "vocabulary), for example with sklearn_rnn.preprocessing.SequenceTokenizer."
+                )
             return sequences
         if sequences.is_tokens != (self.vocab_size_ is not None):
             expected = (

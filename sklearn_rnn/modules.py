@@ -49,6 +49,22 @@ def _make_rnn(cell, input_size, hidden_size, num_layers=1, dropout=0.0):
     raise ValueError(f"cell must be one of {CELLS}; got {cell!r}.")
 
 
+#: cuDNN refuses sequences of 65,536 steps or more (CUDNN_STATUS_NOT_SUPPORTED).
+CUDNN_MAX_STEPS = 65535
+
+
+def _run_rnn(rnn, x):
+    """``rnn(x)[0]``; on CUDA, longer sequences run in chunks, each starting from
+    the state the previous one ended in (exact: every layer's state is carried)."""
+    if not x.is_cuda or x.shape[1] <= CUDNN_MAX_STEPS:
+        return rnn(x)[0]
+    outputs, state = [], None
+    for start in range(0, x.shape[1], CUDNN_MAX_STEPS):
+        out, state = rnn(x[:, start : start + CUDNN_MAX_STEPS], state)
+        outputs.append(out)
+    return torch.cat(outputs, dim=1)
+
+
 def reverse_within_length(x, lengths):
     """Reverse each sequence of a padded batch within its true length.
 
@@ -309,12 +325,14 @@ class RNNBackbone(nn.Module):
         if self.frontend is not None:
             x, lengths = self.frontend(x, lengths)
         if not self.bidirectional:
-            return self.dropout(self.rnn(x)[0]), lengths
+            return self.dropout(_run_rnn(self.rnn, x)), lengths
         for layer, (fwd, bwd) in enumerate(zip(self.forward_layers, self.backward_layers)):
             if layer > 0:
                 x = self.dropout(x)
-            out_forward = fwd(x)[0]
-            out_backward = reverse_within_length(bwd(reverse_within_length(x, lengths))[0], lengths)
+            out_forward = _run_rnn(fwd, x)
+            out_backward = reverse_within_length(
+                _run_rnn(bwd, reverse_within_length(x, lengths)), lengths
+            )
             x = torch.cat([out_forward, out_backward], dim=2)
         return self.dropout(x), lengths
 

@@ -302,12 +302,6 @@ def test_one_sequence_of_100_000_steps_predicts(data, estimator, frontend):
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available")
-@pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeError,
-    reason="not implemented: cuDNN refuses sequences of 65,536 steps or more "
-    "(CUDNN_STATUS_NOT_SUPPORTED); the backbone must run longer ones in chunks",
-)
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_one_sequence_of_100_000_steps_predicts_on_cuda(data, bidirectional):
     X, y = data

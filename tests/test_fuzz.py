@@ -662,12 +662,6 @@ def test_fit_predict_fuzz_default_frontend(name, data):
     fit_and_check(estimator, case, y, y_valid, seed=data.draw(st.integers(0, 99)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeError,
-    reason="not implemented: _base sizes the embedding by the largest token id and "
-    "fails in torch's allocator (RuntimeError) on ids such as 2**40",
-)
 def test_huge_token_id_is_refused_up_front():
     with pytest.raises(ValueError, match="token id"):
         _tiny(RNNClassifier).fit([np.array([2, 3, 2**40]), np.array([4])], [0, 1])
