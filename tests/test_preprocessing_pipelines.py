@@ -128,7 +128,12 @@ def test_windows_direct_multi_step_forecast_with_scaler():
     series = pd.Series(10 + np.sin(np.arange(120) / 4.0), index=index)
     X, y, target_index = make_windows(series, window=12, horizon=3, stride=2)
     model = make_pipeline(
-        SequenceScaler(), RNNRegressor(hidden_size=16, max_epochs=30, random_state=0, device="cpu")
+        SequenceScaler(),
+        # A short fixed budget keeps the test fast (the default one-cycle
+        # schedule needs the default step budget).
+        RNNRegressor(
+            hidden_size=16, max_epochs=30, lr_schedule="constant", random_state=0, device="cpu"
+        ),
     )
     predictions = model.fit(X, y).predict(X)
     assert predictions.shape == y.shape
