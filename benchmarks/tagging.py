@@ -74,8 +74,20 @@ SECTION_INTRO = """## Sequence labelling (`benchmarks/tagging.py`)
 `RNNTagger` at its defaults next to per-step baselines on two real tasks: POS
 tagging of the PTB-tagged OANC lines and activity segmentation of BasicMotions
 streams (the script's docstring describes the data, splits and baselines).
-Per-step accuracy on held-out data; the tagger's mean over seeds with the
-min-max in brackets, and its fit time per seed.
+Per-step accuracy on held-out data, the mean over seeds with the min-max in
+brackets for rows fitted per seed (the tagger; the segment data are drawn per
+seed), and the fit time per seed.
+
+On POS the defaults miss the logistic regression: a one-id-per-word input
+carries no spelling, and the unknown words (7 % of the test tokens with the
+full training set) are where the tagger loses. In a development run (first
+8,000 lines, seed 0) the tagger on word ids scored 0.946 on words seen in
+training and 0.443 on unseen ones; with the rare words replaced by a
+shape-and-suffix signature, 0.961 and 0.712. Closing the gap needs the
+spelling inside the network (a character encoder per word), which the
+package's input forms (one token id per step) do not carry yet. On the
+segment task the defaults beat the sliding-window baseline, most at the
+segment boundaries.
 """
 POS_TEST_LINES = 4000
 POS_ALL_TRAIN_LINES = 16000
@@ -451,7 +463,7 @@ def main(argv=None):
         "torch": torch.__version__,
         "threads": args.threads,
         "seeds": ",".join(map(str, seeds)),
-        "command": "python benchmarks/tagging.py " + " ".join(argv or sys.argv[1:]),
+        "command": " ".join(["python benchmarks/tagging.py", *(argv or sys.argv[1:])]),
         "pos_note": (
             f"POS trains on the first {min(args.pos_train_lines, POS_ALL_TRAIN_LINES)} of the "
             f"16,000 training lines (a subsample, for time) and tests on the last "
