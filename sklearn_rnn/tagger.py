@@ -33,7 +33,7 @@ from ._data import SequenceDataset
 from ._params import BACKBONE, RUNTIME, TRAINING, Param, declare, fill_doc
 from ._validation import _gather_index, check_sample_weight_array
 from .metrics import _tag_row
-from .modules import RNNBackbone, reverse_within_length, step_mask, subsample_frames
+from .modules import RNNBackbone, step_mask
 
 __all__ = ["RNNTagger", "RNNTaggerModel", "StepCrossEntropy", "step_labels"]
 
@@ -277,27 +277,23 @@ class _TaggerBackbone(RNNBackbone):
     The padding id's embedding row is not zero, and frame stacking
     (``subsample > 1``) puts padded steps next to a sequence's last real
     steps; zeroing them makes a batch read what a sample alone reads (the
-    zeros that frame stacking pads with). Otherwise the same forward pass.
+    zeros that frame stacking pads with). The rest is the parent's forward
+    pass, run on the masked embeddings with the embedding set aside for the
+    call. (Two lines in ``RNNBackbone.forward`` would do the same for every
+    estimator; until then this keeps the tagger exact.)
     """
 
     def forward(self, x, lengths):
+        if self.embedding is None or self.subsample == 1:
+            return super().forward(x, lengths)
         lengths = lengths.to(x.device)
-        if self.embedding is not None:
-            x = self.embedding(x)
-            if self.subsample > 1:
-                x = x * step_mask(lengths, x.shape[1]).unsqueeze(-1).to(x.dtype)
-        x, lengths = subsample_frames(x, lengths, self.subsample)
-        if self.frontend is not None:
-            x, lengths = self.frontend(x, lengths)
-        if not self.bidirectional:
-            return self.dropout(self.rnn(x)[0]), lengths
-        for layer, (fwd, bwd) in enumerate(zip(self.forward_layers, self.backward_layers)):
-            if layer > 0:
-                x = self.dropout(x)
-            out_forward = fwd(x)[0]
-            out_backward = reverse_within_length(bwd(reverse_within_length(x, lengths))[0], lengths)
-            x = torch.cat([out_forward, out_backward], dim=2)
-        return self.dropout(x), lengths
+        embedding = self.embedding
+        x = embedding(x) * step_mask(lengths, x.shape[1]).unsqueeze(-1).to(embedding.weight.dtype)
+        self.embedding = None
+        try:
+            return super().forward(x, lengths)
+        finally:
+            self.embedding = embedding
 
 
 class RNNTaggerModel(nn.Module):
