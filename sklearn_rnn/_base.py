@@ -120,6 +120,11 @@ class _SequenceNet(NeuralNet):
         try:
             return super().fit_loop(X, y, **fit_params)
         except KeyboardInterrupt:
+            # skorch's EarlyStopping ends training by raising KeyboardInterrupt
+            # too: that is no interruption (it restores the best weights).
+            stopper = dict(self.callbacks_).get("early_stopping")
+            if stopper is not None and stopper.misses_ >= stopper.patience:
+                raise
             self.interrupted_epoch_ = len(self.history)
             self.module_.load_state_dict(self._finished_state)
             if self.history and "train_loss" not in self.history[-1]:

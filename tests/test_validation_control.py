@@ -79,3 +79,16 @@ def test_bad_validation_arguments(split):
         RNNClassifier(**FAST).fit(X, y, X_val=[x[:, :2] for x in X_val], y_val=y_val)
     with pytest.raises(ValueError, match="not among the classes"):
         RNNClassifier(**FAST).fit(X, y, X_val=X_val, y_val=np.full(len(X_val), "sideways"))
+
+
+def test_early_stopping_is_not_taken_for_an_interruption(split, recwarn):
+    """skorch's EarlyStopping ends training by raising KeyboardInterrupt; that
+    must not be reported as Ctrl-C (no warning, no 'interrupted' in history_)."""
+    X, y, _, _ = split
+    clf = RNNClassifier(
+        **{**FAST, "max_epochs": 30}, early_stopping=True, n_iter_no_change=1, tol=1.0
+    )
+    clf.fit(X, y)
+    assert len(clf.history_) < 30  # it did stop early
+    assert not any("interrupted" in row for row in clf.history_)
+    assert not [w for w in recwarn if "interrupted" in str(w.message)]
