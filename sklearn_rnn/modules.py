@@ -321,6 +321,10 @@ class RNNBackbone(nn.Module):
         lengths = lengths.to(x.device)
         if self.embedding is not None:
             x = self.embedding(x)
+            if self.subsample > 1:
+                # Padding ids embed to non-zero vectors: zero them before frames
+                # are stacked, or a last partial frame would read them.
+                x = x * step_mask(lengths, x.shape[1]).unsqueeze(-1).to(x.dtype)
         x, lengths = subsample_frames(x, lengths, self.subsample)
         if self.frontend is not None:
             x, lengths = self.frontend(x, lengths)
