@@ -425,3 +425,13 @@ def test_cuda_requested_without_cuda_is_clear(ragged_data):
     X, y = ragged_data
     with pytest.raises(ValueError, match="CUDA is not available"):
         RNNClassifier(**{**FAST, "device": "cuda"}).fit(X, y)
+
+
+def test_token_input_with_subsample_ignores_padding():
+    rng = np.random.RandomState(0)
+    X = [rng.randint(2, 20, size=rng.randint(3, 15)) for _ in range(40)]
+    y = np.array([int(x[-1] % 2) for x in X])
+    clf = RNNClassifier(**FAST, subsample=2).fit(X, y)
+    together = clf.predict_proba(X)
+    alone = np.concatenate([clf.predict_proba([x]) for x in X])
+    np.testing.assert_allclose(alone, together, rtol=1e-5, atol=1e-6)
