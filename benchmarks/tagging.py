@@ -175,7 +175,7 @@ def run_pos(seeds, train_lines, quick):
 
     from sklearn_rnn.metrics import tag_accuracy
     from sklearn_rnn.preprocessing import SequenceTokenizer
-    from sklearn_rnn.tagger import RNNTagger
+    from sklearn_rnn import RNNTagger
 
     X_train, y_train, X_test, y_test = _pos_data(train_lines, quick)
     n_tokens = sum(map(len, X_train))
@@ -293,7 +293,7 @@ def run_segments(seeds, quick):
 
     from sklearn_rnn.datasets import make_segment_labelling
     from sklearn_rnn.preprocessing import SequenceScaler
-    from sklearn_rnn.tagger import RNNTagger
+    from sklearn_rnn import RNNTagger
 
     n_samples = 20 if quick else SEGMENT_SAMPLES
     baseline = {"scores": [], "boundary": [], "interior": [], "times": []}

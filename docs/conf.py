@@ -95,7 +95,11 @@ API_SECTIONS = [
         "From raw data (text, long-format frames, series) to sequences. "
         "User guide: :doc:`user_guide/preprocessing`.",
     ),
-    ("sklearn_rnn.metrics", "Metrics", "Scores of label sequences (transcriptions)."),
+    (
+        "sklearn_rnn.metrics",
+        "Metrics",
+        "Scores of label sequences (transcriptions) and per-step tags.",
+    ),
     ("sklearn_rnn.datasets", "Datasets", "Generated tasks and real data sets."),
     (
         "sklearn_rnn.plotting",

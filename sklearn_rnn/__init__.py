@@ -7,6 +7,7 @@ from .ctc import CTCTranscriber
 from .export import to_onnx
 from .persistence import load
 from .regressor import RNNRegressor
+from .tagger import RNNTagger
 
 __version__ = "0.1.0"
 
@@ -16,6 +17,7 @@ __all__ = [
     "CTCTranscriber",
     "RNNClassifier",
     "RNNRegressor",
+    "RNNTagger",
     "Sequences",
     "TrainingDivergedError",
     "TrainingInterruptedWarning",

@@ -1,7 +1,7 @@
 """One common test module: sklearn's checks and the package's own, over every
 estimator and transformer.
 
-- ``parametrize_with_checks`` runs sklearn's checks over the three estimators
+- ``parametrize_with_checks`` runs sklearn's checks over the four estimators
   (default parameters but ``max_epochs=20``) and over the padder and scaler;
   the one table of expected failures, each with its reason, is
   :data:`EXPECTED_FAILED_CHECKS`. sklearn's checks that the estimators learn
@@ -28,7 +28,7 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor
+from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor, RNNTagger
 from sklearn_rnn.estimator_checks import SEQUENCE_CHECKS
 from sklearn_rnn.preprocessing import (
     LongToSequences,
@@ -51,6 +51,14 @@ _SHORT_BUDGET = (
 # sequence of labels") cannot apply; the tests of tests/test_ctc.py named in
 # each reason cover their intent instead.
 _CTC_Y = "fits on a numeric 1-D y"
+# y of a tagger holds one label per *step* of each sample (declared in
+# __sklearn_tags__: neither 1-D nor 2-D labels), so the checks that fit on a
+# numeric 1-D y, one label per sample, cannot apply: the tagger refuses that
+# y with a ValueError that says so ("a 1-D array of int64 values, one per
+# sample; RNNTagger needs one value per time step"). The tests of
+# tests/test_tagger.py, or the sequence checks below, named in each reason
+# cover their intent instead.
+_TAGGER_Y = "fits on a numeric 1-D y, one label per sample (y is not a 1-D label vector)"
 
 #: The one table of expected failures: estimator -> {check: reason}.
 EXPECTED_FAILED_CHECKS = {
@@ -98,6 +106,42 @@ EXPECTED_FAILED_CHECKS = {
         "check_n_features_in": _CTC_Y + " (test_fitted_attributes_and_not_fitted_errors)",
         "check_fit2d_predict1d": _CTC_Y,
     },
+    "RNNTagger": {
+        "check_fit_score_takes_y": _TAGGER_Y + " (test_predict_form_order_and_lengths)",
+        "check_estimators_overwrite_params": _TAGGER_Y + " (check_clone_and_pickle)",
+        "check_dont_overwrite_parameters": _TAGGER_Y + " (check_clone_and_pickle)",
+        "check_estimators_fit_returns_self": _TAGGER_Y
+        + " (every fit in test_tagger.py chains .fit(...).predict)",
+        "check_readonly_memmap_input": _TAGGER_Y,
+        "check_n_features_in_after_fitting": _TAGGER_Y,
+        "check_positive_only_tag_during_fit": _TAGGER_Y
+        + " (negative X is fine: every test's data)",
+        "check_estimators_dtypes": _TAGGER_Y,
+        "check_sample_weights_pandas_series": _TAGGER_Y,
+        "check_sample_weights_not_an_array": _TAGGER_Y,
+        "check_sample_weights_list": _TAGGER_Y,
+        "check_all_zero_sample_weights_error": _TAGGER_Y,
+        "check_sample_weights_shape": _TAGGER_Y,
+        "check_sample_weights_not_overwritten": _TAGGER_Y,
+        "check_sample_weight_equivalence_on_dense_data": _TAGGER_Y
+        + " (and minibatch training cannot equal repeated rows, as for the others)",
+        "check_dtype_object": _TAGGER_Y,
+        "check_pipeline_consistency": _TAGGER_Y
+        + " (test_pipeline_grid_search_and_cross_validation)",
+        "check_estimators_nan_inf": _TAGGER_Y
+        + " (NaN/inf in X are refused by the shared validation)",
+        "check_estimators_pickle": _TAGGER_Y + " (check_clone_and_pickle)",
+        "check_f_contiguous_array_estimator": _TAGGER_Y,
+        "check_methods_sample_order_invariance": _TAGGER_Y + " (check_order_restoration)",
+        "check_methods_subset_invariance": _TAGGER_Y + " (check_padding_invariance)",
+        "check_fit2d_1sample": _TAGGER_Y,
+        "check_fit2d_1feature": _TAGGER_Y,
+        "check_dict_unchanged": _TAGGER_Y,
+        "check_fit_idempotent": _TAGGER_Y + " (check_determinism)",
+        "check_fit_check_is_fitted": _TAGGER_Y,
+        "check_n_features_in": _TAGGER_Y,
+        "check_fit2d_predict1d": _TAGGER_Y,
+    },
     "SequencePadder": {},
     "SequenceScaler": {},
 }
@@ -109,6 +153,7 @@ ESTIMATORS = [
     RNNClassifier(**_CHECK_SETTINGS),
     RNNRegressor(**_CHECK_SETTINGS),
     CTCTranscriber(**_CHECK_SETTINGS),
+    RNNTagger(**_CHECK_SETTINGS),
 ]
 TRANSFORMERS = [
     SequencePadder(),
@@ -164,8 +209,9 @@ FAST = {"hidden_size": 8, "max_epochs": 2, "random_state": 0, "device": "cpu"}
 
 @pytest.mark.parametrize(
     "estimator",
-    [RNNClassifier(**FAST), RNNRegressor(**FAST), CTCTranscriber(**FAST)]
-    + [RNNClassifier(**FAST, bidirectional=True, num_layers=2, pooling=p) for p in ("mean", "max")],
+    [RNNClassifier(**FAST), RNNRegressor(**FAST), CTCTranscriber(**FAST), RNNTagger(**FAST)]
+    + [RNNClassifier(**FAST, bidirectional=True, num_layers=2, pooling=p) for p in ("mean", "max")]
+    + [RNNTagger(**FAST, bidirectional=False, frontend="conv", frontend_stride=2)],
     ids=repr,
 )
 @pytest.mark.parametrize("check", SEQUENCE_CHECKS, ids=lambda check: check.__name__)

@@ -13,11 +13,11 @@ import pytest
 import torch
 from sklearn.base import clone
 
-from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor
+from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor, RNNTagger
 from sklearn_rnn._params import ROUTES
 from sklearn_rnn.datasets import make_digit_lines
 
-ESTIMATORS = [RNNClassifier, RNNRegressor, CTCTranscriber]
+ESTIMATORS = [RNNClassifier, RNNRegressor, CTCTranscriber, RNNTagger]
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda cls: cls.__name__)
@@ -42,6 +42,9 @@ def test_each_estimator_declares_only_its_parameters():
     assert "class_weight" not in RNNRegressor._parameters
     assert "loss" not in RNNClassifier._parameters
     assert CTCTranscriber().bidirectional is True and RNNClassifier().bidirectional is False
+    assert "pooling" not in RNNTagger._parameters and "loss" not in RNNTagger._parameters
+    # A tagger needs one output per step: bidirectional, and no "auto" shortening.
+    assert RNNTagger().bidirectional is True and RNNTagger().frontend_stride == 1
 
 
 # --- every parameter changes the model, its training or its predictions ----------
@@ -58,6 +61,11 @@ def _data(cls, kind):
     """Data each estimator learns from in a few epochs (the target is in the
     last step), so that early stopping sees the validation loss improve."""
     X = _X_TOKENS if kind == "tokens" else _X_RAGGED
+    if cls is RNNTagger:
+        # One label per step, unbalanced (so that class weights act).
+        if kind == "tokens":
+            return X, [(x % 3 == 0).astype(int) for x in X]
+        return X, [(x[:, 0] > 0.5).astype(int) for x in X]
     if cls is CTCTranscriber:
         if kind != "tokens":
             return _X_LINES, _Y_LINES

@@ -2,28 +2,22 @@
 
 Tiny fits throughout (a few epochs, 8 hidden units): these tests check the
 contract (target forms, missing labels, output forms, exactness, the
-scikit-learn API, every parameter acting), not learning quality, which
+scikit-learn API), not learning quality, which
 ``benchmarks/tagging.py`` measures.
 """
 
-import inspect
 import io
-import pickle
 import tarfile
 import zipfile
-from contextlib import redirect_stdout
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
-from sklearn.base import clone
 from sklearn.metrics import accuracy_score, make_scorer
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_rnn._params import ROUTES
 from sklearn_rnn.metrics import bio_entities, entity_f1, flatten_tags, tag_accuracy
 from sklearn_rnn.preprocessing import SequencePadder, SequenceScaler, SequenceTokenizer
 from sklearn_rnn.tagger import MISSING, RNNTagger, StepCrossEntropy, _TaggerNet
@@ -350,19 +344,6 @@ def test_causal_tagger_reads_only_the_past():
         assert np.allclose(before[:-1], after[:-1]) == same_prefix
 
 
-def test_determinism_clone_and_pickle():
-    X, y = _data()
-    first = RNNTagger(**FAST).fit(X, y)
-    _assert_same(_proba(RNNTagger(**FAST).fit(X, y), X), _proba(first, X))
-    other = RNNTagger(**{**FAST, "random_state": 1}).fit(X, y)
-    assert any(not np.allclose(a, b) for a, b in zip(_proba(other, X), _proba(first, X)))
-    restored = pickle.loads(pickle.dumps(first))
-    _assert_same(_proba(restored, X), _proba(first, X))
-    cloned = clone(first)
-    assert not hasattr(cloned, "net_") and cloned.get_params() == first.get_params()
-    _assert_same(_proba(cloned.fit(X, y), X), _proba(first, X))
-
-
 def test_validation_set_and_early_stopping_with_masked_y():
     X, y = _data(n_samples=60)
     codes = SequencePadder(padding="pre").fit_transform([(lab == "up").astype(int) for lab in y])
@@ -406,134 +387,10 @@ def test_text_pipeline_keeps_words_and_tags_aligned():
     assert len(predicted) == 1 and predicted[0].shape == (4,)
 
 
-_Y = "fits on a numeric 1-D y, one label per sample (the tagger needs one per step)"
-#: sklearn's checks that cannot apply: they fit on a 1-D y and the tagger
-#: refuses it (with a ValueError that says so). Their intent is covered here:
-#: each reason names the tests that do.
-EXPECTED_FAILED_CHECKS = {
-    "check_fit_score_takes_y": _Y + " (test_predict_form_order_and_lengths)",
-    "check_estimators_overwrite_params": _Y + " (test_determinism_clone_and_pickle)",
-    "check_dont_overwrite_parameters": _Y + " (test_determinism_clone_and_pickle)",
-    "check_estimators_fit_returns_self": _Y + " (every fit here chains .fit(...).predict)",
-    "check_readonly_memmap_input": _Y,
-    "check_n_features_in_after_fitting": _Y,
-    "check_positive_only_tag_during_fit": _Y + " (negative X is fine: every test's data)",
-    "check_estimators_dtypes": _Y,
-    "check_sample_weights_pandas_series": _Y,
-    "check_sample_weights_not_an_array": _Y,
-    "check_sample_weights_list": _Y,
-    "check_all_zero_sample_weights_error": _Y,
-    "check_sample_weights_shape": _Y,
-    "check_sample_weights_not_overwritten": _Y,
-    "check_sample_weight_equivalence_on_dense_data": _Y
-    + " (and minibatch training cannot equal repeated rows, as in test_common.py)",
-    "check_dtype_object": _Y,
-    "check_pipeline_consistency": _Y + " (test_pipeline_grid_search_and_cross_validation)",
-    "check_estimators_nan_inf": _Y + " (NaN/inf in X are refused by the shared validation)",
-    "check_estimators_pickle": _Y + " (test_determinism_clone_and_pickle)",
-    "check_f_contiguous_array_estimator": _Y,
-    "check_methods_sample_order_invariance": _Y + " (test_predict_form_order_and_lengths)",
-    "check_methods_subset_invariance": _Y + " (test_padding_invariance)",
-    "check_fit2d_1sample": _Y,
-    "check_fit2d_1feature": _Y,
-    "check_dict_unchanged": _Y,
-    "check_fit_idempotent": _Y + " (test_determinism_clone_and_pickle)",
-    "check_fit_check_is_fitted": _Y,
-    "check_n_features_in": _Y,
-    "check_fit2d_predict1d": _Y,
-}
-
-
-@parametrize_with_checks(
-    [RNNTagger(max_epochs=5, random_state=0, device="cpu")],
-    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
-
-
-# --- every declared parameter acts (tests/test_params.py's approach) ------------------
-
-_rng = np.random.RandomState(0)
-_X_RAGGED = [_rng.randn(_rng.randint(3, 16), 3).astype(np.float32) for _ in range(64)]
-_X_TOKENS = [_rng.randint(2, 20, size=_rng.randint(3, 16)) for _ in range(64)]
-_BASE = {"hidden_size": 8, "max_epochs": 2, "batch_size": 16, "random_state": 0, "device": "cpu"}
-
-
-def _probe_data(kind):
-    """Labels learnable in a few epochs, unbalanced (so that class weights act)."""
-    X = _X_TOKENS if kind == "tokens" else _X_RAGGED
-    if kind == "tokens":
-        return X, [(x % 3 == 0).astype(int) for x in X]
-    return X, [(x[:, 0] > 0.5).astype(int) for x in X]
-
-
-def _fingerprint(estimator, X, y, fit_twice):
-    out = io.StringIO()
-    with redirect_stdout(out):
-        estimator.fit(X, y)
-        if fit_twice:
-            estimator.fit(X, y)
-    weights = [
-        t.detach().cpu().numpy().copy() for t in estimator.net_.module_.state_dict().values()
-    ]
-    history = [
-        (row["epoch"], round(row["train_loss"], 10), row.get("valid_loss"), row.get("valid_score"))
-        for row in estimator.history_
-    ]
-    predictions = [p.tolist() for p in estimator.predict(X[:16])]
-    return weights, history, predictions, out.getvalue()
-
-
-def _differs(a, b):
-    weights_a, *rest_a = a
-    weights_b, *rest_b = b
-    if len(weights_a) != len(weights_b) or any(
-        wa.shape != wb.shape or not np.array_equal(wa, wb) for wa, wb in zip(weights_a, weights_b)
-    ):
-        return True
-    return rest_a != rest_b
-
-
-def test_signature_constraints_and_docstring_match_the_declaration():
-    params = [
-        p for p in inspect.signature(RNNTagger.__init__).parameters.values() if p.name != "self"
-    ]
-    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params)
-    assert [p.name for p in params] == list(RNNTagger._parameters)
-    for p in params:
-        declared = RNNTagger._parameters[p.name]
-        assert p.default == declared.default, p.name
-        assert declared.route in ROUTES and declared.probes, p.name
-        assert RNNTagger._parameter_constraints[p.name] == declared.constraints
-        assert f"{p.name} : {declared.type}, default=" in RNNTagger.__doc__
-    assert "pooling" not in RNNTagger._parameters
-    assert RNNTagger().bidirectional is True and RNNTagger().frontend_stride == 1
-
-
-@pytest.mark.parametrize(
-    "name, probe",
-    [
-        pytest.param(name, probe, id=f"{name}-{index}")
-        for name, param in RNNTagger._parameters.items()
-        for index, probe in enumerate(param.probes)
-        if repr(probe) != repr(param.default)
-    ],
-)
-def test_every_parameter_changes_the_fitted_model(name, probe):
-    param = RNNTagger._parameters[name]
-    settings = {**_BASE, **param.probe_context}
-    value = probe() if callable(probe) else probe
-    assert repr(value) != repr(settings.get(name, param.default))
-    X, y = _probe_data(param.probe_data)
-    baseline = RNNTagger(**settings)
-    variant = clone(baseline).set_params(**{name: value})
-    if name == "device" and not torch.cuda.is_available():
-        with pytest.raises(ValueError, match="CUDA is not available"):
-            variant.fit(X, y)
-        return
-    fit_twice = name == "warm_start"
-    assert _differs(_fingerprint(baseline, X, y, fit_twice), _fingerprint(variant, X, y, fit_twice))
+# sklearn's checks (with the table of those that cannot apply), the package's
+# sequence invariants (padding, order, determinism, clone/pickle) and the
+# every-parameter test run over RNNTagger in tests/test_common.py and
+# tests/test_params.py, with the other estimators.
 
 
 def test_frontend_stride_has_no_auto():

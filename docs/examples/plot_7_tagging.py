@@ -7,7 +7,7 @@ Labelling every step: segmenting activity streams
 accelerometer and gyroscope recordings of the UEA *BasicMotions* set (people
 standing, walking, running, playing badminton; 6 channels at 10 Hz) into
 streams of 2 to 5 activities, and labels every step with its activity.
-:class:`~sklearn_rnn.tagger.RNNTagger` learns to label each step: a
+:class:`~sklearn_rnn.RNNTagger` learns to label each step: a
 bidirectional LSTM reads the whole stream, and a linear head at every step
 gives its label. The test streams are cut only from the archive's test
 recordings.
@@ -43,7 +43,7 @@ from sklearn.pipeline import make_pipeline
 
 from sklearn_rnn.metrics import flatten_tags, tag_accuracy
 from sklearn_rnn.preprocessing import SequenceScaler
-from sklearn_rnn.tagger import RNNTagger
+from sklearn_rnn import RNNTagger
 
 start = time.perf_counter()
 tagger = make_pipeline(
