@@ -26,8 +26,14 @@ class RecordThreads(Callback):
 
 @pytest.fixture(scope="module")
 def client():
+    # Each worker holds one "GPU" resource, as `dask worker --resources GPU=1`
+    # gives it (docs/user_guide/estimators.md); nothing here needs a real GPU.
     cluster = LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        resources={"GPU": 1},
     )
     with Client(cluster) as dask_client:
         yield dask_client
@@ -75,3 +81,30 @@ def test_dask_workers_do_not_oversubscribe_threads(client, data):
         counts = Parallel()(delayed(fit_and_count)(h) for h in (4, 8, 12, 16))
     workers = len(client.scheduler_info()["workers"])
     assert all(workers * count <= max(os.cpu_count(), workers) for count in counts), counts
+
+
+class RecordFreeGPUs(Callback):
+    def on_train_begin(self, net, **kwargs):
+        from distributed import get_worker
+
+        net.free_gpus_ = get_worker().state.available_resources["GPU"]
+
+
+def test_dask_search_holds_one_gpu_resource_per_fit(client, data):
+    """The documented recipe for one GPU per fit: workers started with the
+    resource GPU=1, and the search run under
+    ``joblib.parallel_backend("dask", resources={"GPU": 1})``, which joblib
+    passes to ``Client.submit``. While a fit runs, its worker has no GPU left
+    for another; without the argument, the resource is not taken."""
+    X, y = data
+    est = RNNClassifier(**FAST, callbacks=[("gpus", RecordFreeGPUs())])
+
+    def fit_and_count(hidden_size):
+        return clone(est).set_params(hidden_size=hidden_size).fit(X, y).net_.free_gpus_
+
+    with joblib.parallel_backend("dask", resources={"GPU": 1}):
+        held = Parallel()(delayed(fit_and_count)(h) for h in (4, 8, 12))
+    with joblib.parallel_backend("dask"):
+        not_held = Parallel()(delayed(fit_and_count)(h) for h in (4, 8))
+    assert held == [0, 0, 0]
+    assert not_held == [1, 1]
