@@ -1,10 +1,10 @@
 """Export a fitted estimator's network to ONNX.
 
 :func:`to_onnx` writes the network of a fitted
-:class:`~sklearn_rnn.RNNClassifier`, :class:`~sklearn_rnn.RNNRegressor` or
-:class:`~sklearn_rnn.CTCTranscriber` as an ONNX graph, to run without
-Python, PyTorch or this package (ONNX Runtime, or any ONNX runtime that has
-the ``LSTM``/``GRU``/``RNN`` operators)::
+:class:`~sklearn_rnn.RNNClassifier`, :class:`~sklearn_rnn.RNNRegressor`,
+:class:`~sklearn_rnn.CTCTranscriber` or :class:`~sklearn_rnn.RNNTagger` as an
+ONNX graph, to run without Python, PyTorch or this package (ONNX Runtime, or
+any ONNX runtime that has the ``LSTM``/``GRU``/``RNN`` operators)::
 
     import onnxruntime
     to_onnx(clf, "model.onnx")
@@ -36,7 +36,10 @@ stays with the caller:
   n_labels + 1)``, column 0 the CTC blank, column ``k + 1`` ``classes_[k]``)
   and ``frame_lengths`` (int64 ``(batch,)``, the real frames of each
   sequence); decoding them to label sequences (greedy or beam search) is
-  the caller's.
+  the caller's. Tagger: ``probabilities`` (float32 ``(batch, time,
+  n_classes)``, the softmax at every step, columns in ``classes_`` order)
+  and ``logits``; each sequence's first ``lengths[i]`` rows are its steps,
+  and the rows past its length are zeros.
 
 The model's ``metadata_props`` record the estimator, the package version,
 the input kind and the labels (``classes`` as JSON), so that a runtime can
@@ -68,7 +71,7 @@ are handled:
   already, so the example batch has a length that is not, which keeps the
   (dynamic) padding in the graph for every length.
 
-The float64 head of the classifier and regressor at inference (see
+The float64 head of the classifier, regressor and tagger at inference (see
 ``sklearn_rnn.modules.RNNSequenceModel``) is exported as is (``Cast`` and
 a float64 matrix product), so ONNX Runtime's outputs match ``predict_proba``
 and ``predict`` to about 1e-7 (relative, for the regressor).
@@ -139,11 +142,24 @@ class _TranscriberGraph(_Graph):
         return self.network(x, lengths)
 
 
+class _TaggerGraph(_Graph):
+    def forward(self, x, lengths):
+        logits, _ = self.network(x, lengths)
+        # Padded rows are zeros. (This also keeps ``lengths`` an input of a
+        # causal tagger's graph, whose real steps never read it.)
+        real = torch.arange(logits.shape[1], device=x.device)[None, :] < lengths[:, None]
+        logits = logits * real.unsqueeze(2).to(logits.dtype)
+        # Per step, the softmax in float64, as predict_proba computes it.
+        proba = torch.softmax(logits.double(), dim=2) * real.unsqueeze(2).double()
+        return proba.float(), logits
+
+
 def _graph(estimator, module):
     """The graph module and its output names and dynamic axes."""
     from .classifier import RNNClassifier
     from .ctc import CTCTranscriber
     from .regressor import RNNRegressor
+    from .tagger import RNNTagger
 
     vocab_size = estimator.vocab_size_
     if isinstance(estimator, RNNClassifier):
@@ -158,9 +174,13 @@ def _graph(estimator, module):
     elif isinstance(estimator, CTCTranscriber):
         graph = _TranscriberGraph(module, vocab_size)
         outputs = {"log_probs": {0: "batch", 1: "frames"}, "frame_lengths": {0: "batch"}}
+    elif isinstance(estimator, RNNTagger):
+        graph = _TaggerGraph(module, vocab_size)
+        steps = {0: "batch", 1: "time"}
+        outputs = {"probabilities": steps, "logits": steps}
     else:
         raise TypeError(
-            "to_onnx exports RNNClassifier, RNNRegressor and CTCTranscriber; got "
+            "to_onnx exports RNNClassifier, RNNRegressor, CTCTranscriber and RNNTagger; got "
             f"{type(estimator).__name__}."
         )
     return graph.eval(), outputs
@@ -225,14 +245,15 @@ def to_onnx(estimator, path=None, *, opset=None):
 
     The graph takes a zero-padded batch ``x`` and the true ``lengths``, with
     dynamic batch and time axes, and gives the network's outputs: class
-    probabilities and logits, de-standardised regression values, or CTC
-    log-probabilities and frame lengths. Tokenizing, scaling and padding the
+    probabilities and logits (per sequence, or per step for a tagger),
+    de-standardised regression values, or CTC log-probabilities and frame
+    lengths. Tokenizing, scaling and padding the
     input, and decoding labels from the outputs, stay in Python (see the
     module docstring for the inputs' and outputs' exact form).
 
     Parameters
     ----------
-    estimator : RNNClassifier, RNNRegressor or CTCTranscriber
+    estimator : RNNClassifier, RNNRegressor, CTCTranscriber or RNNTagger
         A fitted estimator, on any device (the export runs on a CPU copy of
         its network).
     path : str or os.PathLike, default=None

@@ -1,8 +1,9 @@
 """Save a fitted estimator to one file, and load it back, without pickle.
 
 :func:`save` writes a fitted :class:`~sklearn_rnn.RNNClassifier`,
-:class:`~sklearn_rnn.RNNRegressor` or :class:`~sklearn_rnn.CTCTranscriber`
-to a single `safetensors <https://huggingface.co/docs/safetensors>`_ file;
+:class:`~sklearn_rnn.RNNRegressor`, :class:`~sklearn_rnn.CTCTranscriber` or
+:class:`~sklearn_rnn.RNNTagger` to a single `safetensors
+<https://huggingface.co/docs/safetensors>`_ file;
 :func:`load` rebuilds it, on the CPU by default, with bit-identical
 predictions::
 
@@ -54,7 +55,7 @@ Security
 --------
 :func:`load` runs no code from the file: no pickle, no ``eval``, no import
 of a name the file gives. The estimator class comes from a fixed registry of
-the package's own three classes; parameters and attributes are plain JSON
+the package's own four classes; parameters and attributes are plain JSON
 values rebuilt by the decoder above, which refuses anything else; the
 network is rebuilt from the package's own module classes and must have
 exactly the saved weight names, shapes and dtypes (checked on the ``meta``
@@ -117,6 +118,7 @@ _CLASS_ATTRIBUTES = {
         "_y_ndim": int,
     },
     "CTCTranscriber": {"classes_": np.ndarray, "strings_": bool, "_label_index": dict},
+    "RNNTagger": {"classes_": np.ndarray},
 }
 
 
@@ -125,8 +127,9 @@ def _registry():
     from .classifier import RNNClassifier
     from .ctc import CTCTranscriber
     from .regressor import RNNRegressor
+    from .tagger import RNNTagger
 
-    return {cls.__name__: cls for cls in (RNNClassifier, RNNRegressor, CTCTranscriber)}
+    return {cls.__name__: cls for cls in (RNNClassifier, RNNRegressor, CTCTranscriber, RNNTagger)}
 
 
 def _package_version():
@@ -287,7 +290,7 @@ def save(estimator, path, *, include_optimizer=True):
 
     Parameters
     ----------
-    estimator : RNNClassifier, RNNRegressor or CTCTranscriber
+    estimator : RNNClassifier, RNNRegressor, CTCTranscriber or RNNTagger
         A fitted estimator whose parameters are plain values (strings,
         numbers, booleans, None, and dicts or lists of them): an optimizer
         class, callbacks or a ``RandomState`` instance cannot be written
@@ -432,7 +435,7 @@ def load(path, *, device="cpu"):
 
     Returns
     -------
-    estimator : RNNClassifier, RNNRegressor or CTCTranscriber
+    estimator : RNNClassifier, RNNRegressor, CTCTranscriber or RNNTagger
         Fitted, with the saved parameters, fitted attributes, history and
         weights: its predictions are bit-identical to the saved estimator's
         on the same device.

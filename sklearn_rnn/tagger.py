@@ -339,10 +339,16 @@ class RNNTaggerModel(nn.Module):
             True lengths.
         """
         steps = x.shape[1]
-        outputs, _ = self.backbone(x, lengths)
+        outputs, frame_lengths = self.backbone(x, lengths)
         if self.training:
             logits = self.head(outputs)
         else:
+            # Padded frames are zeroed: their rows are padding either way, and
+            # this step between the recurrent layer and the float64 head keeps
+            # ONNX Runtime's full graph optimisation from crashing on a causal
+            # tagger's exported graph (LSTM, Transpose, Cast, MatMul).
+            real = step_mask(frame_lengths.to(outputs.device), outputs.shape[1])
+            outputs = outputs * real.unsqueeze(-1).to(outputs.dtype)
             # float64 at inference, as RNNSequenceModel's head: a float32 GEMM's
             # result depends on its size, and a step's output must not depend
             # on the batch or its padding.

@@ -10,7 +10,7 @@ import pytest
 import torch
 from sklearn.exceptions import NotFittedError
 
-from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor
+from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor, RNNTagger
 from sklearn_rnn.datasets import make_digit_lines
 from sklearn_rnn.export import DEFAULT_OPSET, to_onnx
 
@@ -79,10 +79,27 @@ CONFIGS = {
         lambda: CTCTranscriber(**FAST, bidirectional=False, frontend=None, subsample=2),
         "lines",
     ),
+    "tagger-bidirectional-nofrontend": (lambda: RNNTagger(**FAST, frontend=None), "ragged-steps"),
+    "tagger-conv-strided-subsample-gru": (
+        lambda: RNNTagger(
+            **FAST, cell="gru", frontend="conv", frontend_stride=2, subsample=2, num_layers=2
+        ),
+        "ragged-steps",
+    ),
+    "tagger-tokens-causal": (
+        lambda: RNNTagger(**FAST, bidirectional=False, embedding_dim=8),
+        "tokens-steps",
+    ),
 }
 
 
 def _data(kind):
+    if kind == "tokens-steps":
+        X = _tokens()
+        return X, [(x % 3).astype(int) for x in X]
+    if kind == "ragged-steps":
+        X = _ragged()
+        return X, [np.where(x[:, 0] > x[:, 1], "up", "down") for x in X]
     if kind == "tokens":
         X = _tokens()
         return X, np.array([int(5 in x) for x in X])
@@ -115,7 +132,7 @@ def exported(request):
 
 def _expected(est, X):
     """What the graph's first output must reproduce, per sample."""
-    if isinstance(est, RNNClassifier):
+    if isinstance(est, (RNNClassifier, RNNTagger)):
         return list(est.predict_proba(X))
     if isinstance(est, RNNRegressor):
         return list(est.predict(X))
@@ -130,6 +147,8 @@ def _run(est, session, X, extra=0):
         log_probs, frame_lengths = outputs
         np.testing.assert_array_equal(frame_lengths, est._output_lengths(lengths))
         return [log_probs[i, :n] for i, n in enumerate(frame_lengths)]
+    if isinstance(est, RNNTagger):  # per step: each sample's real steps
+        return [proba[:n] for proba, n in zip(outputs[0], lengths)]
     return list(outputs[0])
 
 
@@ -182,6 +201,14 @@ def test_inputs_outputs_and_metadata(exported):
         assert outputs == ["values"]
         assert results["values"].dtype == np.float64
         assert results["values"].shape == est.predict(X[:4]).shape
+    elif isinstance(est, RNNTagger):
+        assert outputs == ["probabilities", "logits"]
+        proba = results["probabilities"]
+        assert proba.shape == batch.shape[:2] + (len(est.classes_),)
+        real = np.arange(batch.shape[1])[None, :] < lengths[:, None]
+        assert not real.all()  # padded rows are zeros, real ones sum to 1
+        np.testing.assert_allclose(proba.sum(axis=2), real.astype(np.float32), rtol=1e-6)
+        assert json.loads(metadata["sklearn_rnn.classes"]) == est.classes_.tolist()
     else:
         assert outputs == ["log_probs", "frame_lengths"]
         assert results["log_probs"].shape[2] == len(est.classes_) + 1

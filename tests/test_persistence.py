@@ -14,7 +14,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from sklearn.exceptions import NotFittedError
 
-from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor
+from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor, RNNTagger
 from sklearn_rnn.datasets import make_digit_lines
 from sklearn_rnn.persistence import FORMAT_VERSION, METADATA_KEY, _decode, _encode, load, save
 
@@ -56,6 +56,16 @@ def _fit(case):
     if case == "ctc-ragged":
         X, y = make_digit_lines(n_samples=20, max_digits=3, random_state=0)
         return CTCTranscriber(**FAST, decoder="beam", beam_width=2).fit(X, y), X, y
+    if case == "tagger-ragged-strided":
+        X = _ragged()
+        y = [np.where(x[:, 0] > x[:, 1], "up", "down") for x in X]
+        # A strided front end: the head unstacks each frame into its steps.
+        return RNNTagger(**FAST, frontend="conv", frontend_stride=2).fit(X, y), X, y
+    if case == "tagger-tokens-missing-labels":
+        X = _tokens()
+        y = [[None if t == 7 else int(t % 3) for t in x] for x in X]
+        est = RNNTagger(**FAST, embedding_dim=8, subsample=2, class_weight="balanced")
+        return est.fit(X, y), X, y
     raise AssertionError(case)
 
 
@@ -65,6 +75,8 @@ CASES = [
     "regressor-fixed-length",
     "regressor-dataframe",
     "ctc-ragged",
+    "tagger-ragged-strided",
+    "tagger-tokens-missing-labels",
 ]
 
 
@@ -108,6 +120,13 @@ def _assert_same_predictions(est, loaded, X):
         for a, b in zip(est.predict_log_proba(X), loaded.predict_log_proba(X)):
             assert np.array_equal(a, b)
         assert loaded.predict(X) == est.predict(X)
+        return
+    if isinstance(est, RNNTagger):  # one array per sample
+        for method in ("predict", "predict_proba", "predict_log_proba"):
+            expected, got = getattr(est, method)(X), getattr(loaded, method)(X)
+            assert len(got) == len(expected) == len(X)
+            for a, b in zip(got, expected):
+                assert a.dtype == b.dtype and np.array_equal(a, b), method
         return
     assert np.array_equal(loaded.predict(X), est.predict(X))
     if isinstance(est, RNNClassifier):
