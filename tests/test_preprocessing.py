@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from sklearn.feature_extraction.text import CountVectorizer
 
 from sklearn_rnn import OOV_TOKEN_ID, PAD_TOKEN_ID, RNNClassifier
 from sklearn_rnn._validation import check_sequences
@@ -174,6 +175,70 @@ def test_tokenizer_mixed_ascii_and_other_documents_keep_document_order():
     restored = fast.inverse_transform(fast.transform(docs[::-1]))
     expected = [["été", "a"], ["b"], ["été"], ["a", "a", "b"], ["<oov>"], ["café", "b"], ["b", "a"]]
     assert [t.tolist() for t in restored] == expected
+
+
+_TOKENS = st.lists(
+    st.lists(st.sampled_from(["The", "the", "Café", "cafe", "'s", "--", ".", "", "a b", "x1"])),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(documents=_TOKENS, lowercase=st.booleans(), strip_accents=st.sampled_from([None, "ascii"]))
+def test_tokenizer_already_split_documents_give_one_id_per_token_property(
+    documents, lowercase, strip_accents
+):
+    """A word is one id, whatever it holds (punctuation, spaces, nothing): tags
+    stay aligned. Tokens are only lower-cased and accent-stripped, as asked."""
+    tokenizer = SequenceTokenizer(lowercase=lowercase, strip_accents=strip_accents)
+    ids = tokenizer.fit_transform(documents)
+    assert [len(i) for i in ids] == [max(len(d), 1) for d in documents]
+    clean = CountVectorizer(lowercase=lowercase, strip_accents=strip_accents).build_preprocessor()
+    for tokens, restored in zip(documents, tokenizer.inverse_transform(ids)):
+        assert restored.tolist() == ([clean(t) for t in tokens] or ["<oov>"])
+    assert _ids(tokenizer.transform(documents)) == _ids(ids)
+
+
+def test_tokenizer_already_split_documents_in_every_container():
+    words = [["The", "cat", "'s", "."], ["A", "dog", "--", "!"]]
+    tokenizer = SequenceTokenizer(lowercase=False)
+    reference = _ids(tokenizer.fit_transform(words))
+    assert [len(r) for r in reference] == [4, 4] and len(tokenizer.vocabulary_) == 8
+    for form in (
+        [tuple(w) for w in words],
+        [np.array(w, dtype=object) for w in words],
+        pd.Series(words),
+        pd.DataFrame({"words": words}),
+    ):
+        assert _ids(SequenceTokenizer(lowercase=False).fit_transform(form)) == reference
+    # Joining with spaces and splitting with the default pattern would lose the
+    # punctuation and misalign the tags; split documents keep every token.
+    joined = SequenceTokenizer().fit_transform([" ".join(w) for w in words])
+    assert [len(r) for r in joined] == [3, 2]
+    assert _ids(tokenizer.transform([["dog", "unseen"], []])) == [
+        [tokenizer.vocabulary_["dog"], OOV_TOKEN_ID],
+        [OOV_TOKEN_ID],
+    ]
+    with pytest.raises(ValueError, match=r"Document 1 \(\[\]\) has no token"):
+        SequenceTokenizer(empty_document="error").fit([["a"], []])
+
+
+@pytest.mark.parametrize(
+    "documents, params, match",
+    [
+        ([["a"], "b c"], {}, r"Document 0 is a list of tokens but document 1 is 'b c'"),
+        (["b c", ["a"]], {}, r"Document 1 is \['a'\] of type list; every document must be a"),
+        ([["a", "b"], ["c", 3]], {}, r"Document 1 is a list of tokens, and its token 1 is 3"),
+        ([["a", None]], {}, r"its token 1 is None of type NoneType"),
+        ([["a"]], {"level": "char"}, r"level='char' splits raw text, but the documents are"),
+        ([["a"]], {"token_pattern": r"\w+"}, r"token_pattern=.* splits raw text"),
+        ([["a"]], {"analyzer": str.split}, r"analyzer=.* splits raw text"),
+    ],
+)
+def test_tokenizer_already_split_documents_errors(documents, params, match):
+    with pytest.raises(ValueError, match=match):
+        SequenceTokenizer(**params).fit(documents)
 
 
 # --- SequencePadder ----------------------------------------------------------
@@ -517,7 +582,10 @@ def test_make_windows_multivariate_and_several_series():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"window": 0}, r"'window' parameter of make_windows must be an int in the range \[1, inf\)"),
+        (
+            {"window": 0},
+            r"'window' parameter of make_windows must be an int in the range \[1, inf\)",
+        ),
         ({"window": 2, "horizon": 0}, r"'horizon' parameter of make_windows must be an int"),
         ({"window": 9}, "fewer than window"),
     ],

@@ -373,18 +373,16 @@ def test_pipeline_grid_search_and_cross_validation():
 
 
 def test_text_pipeline_keeps_words_and_tags_aligned():
-    """Already split words: join them with spaces and split on spaces
-    (``analyzer=str.split``), so that each word is exactly one token."""
+    """Already split words go into SequenceTokenizer as they are: each word is
+    exactly one token, punctuation included, so the tags stay aligned."""
     sentences = [["The", "cat", "sat", "."], ["A", "dog", "'s", "bone", "--", "gone", "!"]] * 12
     tags = [["DT", "NN", "VBD", "."], ["DT", "NN", "POS", "NN", ":", "VBN", "."]] * 12
-    documents = [" ".join(words) for words in sentences]
-    tokenizer = SequenceTokenizer(analyzer=str.split)
-    ids = tokenizer.fit_transform(documents)
+    ids = SequenceTokenizer().fit_transform(sentences)
     assert [len(i) for i in ids] == [len(words) for words in sentences]
-    tagger = make_pipeline(SequenceTokenizer(analyzer=str.split), RNNTagger(**FAST))
-    tagger.fit(documents, tags)
-    predicted = tagger.predict(["The dog sat ."])
-    assert len(predicted) == 1 and predicted[0].shape == (4,)
+    tagger = make_pipeline(SequenceTokenizer(), RNNTagger(**FAST))
+    tagger.fit(sentences, tags)
+    predicted = tagger.predict([["The", "dog", "sat", "."], ["A", "cat", "'s", "gone", "!"]])
+    assert [p.shape for p in predicted] == [(4,), (5,)]
 
 
 # sklearn's checks (with the table of those that cannot apply), the package's

@@ -26,16 +26,29 @@ _ASCII_WORD_TABLE = bytes(
 _ASCII_LOWER_WORD_TABLE = bytes(_ASCII_WORD_TABLE).lower()
 
 
-def check_documents(X):
+def _is_token_list(document):
+    """A document given as its tokens: a list, tuple, 1-D array or Series."""
+    if isinstance(document, np.ndarray):
+        return document.ndim == 1
+    return isinstance(document, (list, tuple, pd.Series))
+
+
+def check_documents(X, *, allow_split=False):
     """Validate raw text input and return it as a list of str.
 
     Parameters
     ----------
     X : iterable of str, pandas Series, or one-column DataFrame or 2-D array
+        With ``allow_split=True``, also an iterable of already-split
+        documents (lists, tuples or 1-D arrays of str tokens).
+    allow_split : bool, default=False
+        Accept already-split documents.
 
     Returns
     -------
-    documents : list of str
+    documents : list of str, or list of lists of str
+        The latter only for already-split documents (every document then is
+        a list of tokens; mixing both forms raises ValueError).
     """
     if isinstance(X, (str, bytes)):
         raise ValueError(
@@ -69,14 +82,39 @@ def check_documents(X):
             ) from None
     if len(documents) == 0:
         raise ValueError("Found 0 documents while a minimum of 1 is required.")
+    if allow_split and _is_token_list(documents[0]):
+        return _check_split_documents(documents)
     for index, document in enumerate(documents):
         if not isinstance(document, str):
+            split = " (or, when already split, a list of str tokens)" if allow_split else ""
             raise ValueError(
-                f"Document {index} is {document!r} of type {type(document).__name__}; "
-                "every document must be a string. Fill or drop missing text first, "
+                f"Document {index} is {document!r:.60} of type {type(document).__name__}; "
+                f"every document must be a string{split}. Fill or drop missing text first, "
                 "e.g. X.fillna('')."
             )
     return documents
+
+
+def _check_split_documents(documents):
+    """Already-split documents as lists of str, naming the first bad one."""
+    split = []
+    for index, document in enumerate(documents):
+        if not _is_token_list(document):
+            raise ValueError(
+                f"Document 0 is a list of tokens but document {index} is "
+                f"{document!r:.60} of type {type(document).__name__}; give every document "
+                "in one form: all strings (raw text) or all lists of str tokens."
+            )
+        tokens = list(document)
+        for position, token in enumerate(tokens):
+            if not isinstance(token, str):
+                raise ValueError(
+                    f"Document {index} is a list of tokens, and its token {position} is "
+                    f"{token!r:.60} of type {type(token).__name__}; every token must be a "
+                    "string."
+                )
+        split.append(tokens)
+    return split
 
 
 class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
@@ -85,7 +123,10 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
     Documents are split by scikit-learn's own analyzer (that of
     :class:`~sklearn.feature_extraction.text.CountVectorizer`), a vocabulary
     is learnt from the training text, and each document becomes a 1-D int64
-    array of ids. Id 0 (:data:`~sklearn_rnn.PAD_TOKEN_ID`) is reserved for
+    array of ids. Documents already split into tokens (a list of words per
+    sample, as tagged corpora come) are taken as they are: each token becomes
+    exactly one id, so per-token labels stay aligned with the ids (only
+    ``lowercase`` and ``strip_accents`` apply to them). Id 0 (:data:`~sklearn_rnn.PAD_TOKEN_ID`) is reserved for
     padding and id 1 (:data:`~sklearn_rnn.OOV_TOKEN_ID`) for tokens outside
     the vocabulary; real tokens get ids from 2 on, most frequent first.
 
@@ -145,6 +186,12 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
     [[4, 2, 1], [1]]
     >>> [tokens.tolist() for tokens in tokenizer.inverse_transform([[4, 2, 1]])]
     [['i', 'am', '<oov>']]
+
+    Already-split documents: one id per token, punctuation included.
+
+    >>> words = SequenceTokenizer(lowercase=False).fit([["Hi", "!"], ["Hi", ",", "you"]])
+    >>> [ids.tolist() for ids in words.transform([["you", "?", "Hi"]])]
+    [[5, 1, 2]]
     """
 
     _parameter_constraints = {
@@ -219,8 +266,10 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         ``uniques`` is an object array of the distinct tokens and ``codes``
         (one per token, documents one after the other) index it.
         """
-        documents = check_documents(X)
-        if self.analyzer is None and self.level == "word" and self.token_pattern is None:
+        documents = check_documents(X, allow_split=True)
+        if documents and not isinstance(documents[0], str):
+            codes, uniques, lengths = self._tokenize_split(documents)
+        elif self.analyzer is None and self.level == "word" and self.token_pattern is None:
             codes, uniques, lengths = self._tokenize_default_words(documents)
         else:
             codes, uniques, lengths = _tokenize_each(self.build_analyzer(), documents)
@@ -231,6 +280,40 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
                 "empty_document='oov' to make it a one-token out-of-vocabulary sequence, "
                 "or drop it."
             )
+        return codes, uniques, lengths
+
+    def _tokenize_split(self, documents):
+        """Already-split documents: each token as it is (lower-cased and
+        accent-stripped when asked), never split further or dropped."""
+        unused = [
+            (name, value)
+            for name, value, default in [
+                ("analyzer", self.analyzer, None),
+                ("token_pattern", self.token_pattern, None),
+                ("level", self.level, "word"),
+            ]
+            if value is not default and value != default
+        ]
+        if unused:
+            name, value = unused[0]
+            raise ValueError(
+                f"{name}={value!r} splits raw text, but the documents are already split "
+                f"into tokens (lists of str); leave {name} at its default, or pass the "
+                "documents as strings."
+            )
+        lengths = np.fromiter(map(len, documents), dtype=np.int64, count=len(documents))
+        flat = np.empty(int(lengths.sum()), dtype=object)
+        flat[:] = list(chain.from_iterable(documents))
+        codes, uniques = _factorize_objects(flat)
+        if self.lowercase or self.strip_accents is not None:
+            # Once per distinct token; tokens that become equal share a code.
+            preprocess = CountVectorizer(
+                lowercase=self.lowercase, strip_accents=self.strip_accents
+            ).build_preprocessor()
+            cleaned = np.empty(len(uniques), dtype=object)
+            cleaned[:] = [preprocess(token) for token in uniques.tolist()]
+            merged, uniques = _factorize_objects(cleaned)
+            codes = merged[codes]
         return codes, uniques, lengths
 
     def _tokenize_default_words(self, documents):
@@ -280,7 +363,8 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         Parameters
         ----------
         X : iterable of str, pandas Series or one-column DataFrame
-            The documents.
+            The documents, or the documents already split into tokens
+            (an iterable of lists of str).
         y : None
             Ignored.
 
@@ -297,7 +381,8 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         Parameters
         ----------
         X : iterable of str, pandas Series or one-column DataFrame
-            The documents.
+            The documents, or the documents already split into tokens
+            (an iterable of lists of str).
         y : None
             Ignored.
 
@@ -336,7 +421,8 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         Parameters
         ----------
         X : iterable of str, pandas Series or one-column DataFrame
-            The documents.
+            The documents, or the documents already split into tokens
+            (an iterable of lists of str).
 
         Returns
         -------
