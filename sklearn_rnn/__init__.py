@@ -1,6 +1,6 @@
 """Scikit-learn compatible recurrent neural networks on PyTorch, through skorch."""
 
-from ._base import TrainingDivergedError, TrainingInterruptedWarning
+from ._base import TrainingDivergedError, TrainingDivergedWarning, TrainingInterruptedWarning
 from ._validation import OOV_TOKEN_ID, PAD_TOKEN_ID, Sequences
 from .classifier import RNNClassifier
 from .ctc import CTCTranscriber
@@ -20,6 +20,7 @@ __all__ = [
     "RNNTagger",
     "Sequences",
     "TrainingDivergedError",
+    "TrainingDivergedWarning",
     "TrainingInterruptedWarning",
     "__version__",
     "load",

@@ -6,11 +6,14 @@ Composition, not inheritance from skorch: sklearn's contract holds on our
 class, and skorch's training loop, callbacks and history stay reachable.
 """
 
+import contextlib
 import math
+import os
 import warnings
 
 import numpy as np
 import torch
+from joblib import hash as joblib_hash
 from sklearn.base import BaseEstimator
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ShuffleSplit
@@ -24,6 +27,7 @@ from skorch.callbacks import (
     LRScheduler,
 )
 from skorch.helper import predefined_split
+from skorch.history import History
 from skorch.utils import to_tensor
 from tqdm.auto import tqdm
 
@@ -40,6 +44,11 @@ from ._validation import OOV_TOKEN_ID, Sequences, check_sample_weight_array, che
 #: Largest embedding (vocab_size x embedding_dim) fit accepts: 1 GiB of float32.
 MAX_EMBEDDING_WEIGHTS = 2**28
 
+#: Features of this magnitude or more are refused: the network computes in
+#: float32, and normalising them (squares, sums of squares over a batch)
+#: would overflow float32's range (3.4e38) into inf and NaN.
+MAX_FEATURE_MAGNITUDE = 1e15
+
 #: Below this many samples ``early_stopping="auto"`` trains on all the data.
 EARLY_STOPPING_AUTO_MIN_SAMPLES = 2000
 
@@ -48,13 +57,25 @@ class TrainingDivergedError(ValueError):
     """Raised when the training loss becomes NaN or infinite."""
 
 
+class TrainingDivergedWarning(UserWarning):
+    """Warned when the training loss became NaN or infinite and
+    ``on_divergence="keep_best"`` kept the best weights so far."""
+
+
 class TrainingInterruptedWarning(UserWarning):
     """Warned when ``fit`` was interrupted (Ctrl-C): the estimator keeps the
     weights of the last finished epoch."""
 
 
 class _StopOnNonFiniteLoss(Callback):
-    """Stop training with a clear error as soon as a batch loss is not finite."""
+    """Stop training with a clear error as soon as a batch loss is not finite.
+
+    With ``keep_best``, :meth:`_SequenceNet.fit_loop` catches the error and
+    keeps the best weights so far instead.
+    """
+
+    def __init__(self, keep_best=False):
+        self.keep_best = keep_best
 
     def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
         if training and loss is not None and not math.isfinite(loss.item()):
@@ -108,6 +129,7 @@ class _SequenceNet(NeuralNet):
 
     def on_train_begin(self, net, **kwargs):
         self.interrupted_epoch_ = None
+        self.diverged_ = None
         self._finished_state = _copy_state(self.module_)
 
     def on_epoch_end(self, net, **kwargs):
@@ -132,6 +154,17 @@ class _SequenceNet(NeuralNet):
             if self.history:
                 self.history.record("interrupted", True)
             raise
+        except TrainingDivergedError as exc:
+            # on_divergence="keep_best": end training at the last finished
+            # epoch; skorch's on_train_end then lets early stopping restore
+            # its best weights. Nothing finished yet: nothing to keep.
+            if not dict(self.callbacks_)["stop_on_nan"].keep_best or len(self.history) < 2:
+                raise
+            self.diverged_ = str(exc)
+            self.module_.load_state_dict(self._finished_state)
+            del self.history[-1]
+            self.history.record("diverged", True)
+            return self
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = to_tensor(y_true, device=self.device)
@@ -141,6 +174,93 @@ class _SequenceNet(NeuralNet):
         if isinstance(X, dict) and "sample_weight" in X:
             loss = loss * X["sample_weight"].to(loss.device)
         return loss.mean()
+
+
+class _Checkpoint(Callback):
+    """Save the training state to ``path`` at the end of every epoch (the
+    ``checkpoint`` parameter), and restore it when a fit resumes.
+
+    Saved: the weights, the optimizer, the learning-rate schedule, early
+    stopping's state and best weights, the torch and batch-order random
+    generators, and the history. It runs after every other callback of an
+    epoch, so that the saved generators are those the next epoch starts from.
+    """
+
+    def __init__(self, path, seed, resume=None):
+        self.path = path
+        self.seed = seed
+        self.resume = resume
+
+    def on_train_begin(self, net, **kwargs):
+        from .persistence import restore_optimizer
+
+        if self.resume is None:
+            return
+        state, parts = self.resume
+        self.resume = None
+        callbacks = dict(net.callbacks_)
+        # After the scheduler's creation (which sets the learning rates).
+        restore_optimizer(
+            net.optimizer_, parts["optimizer_settings"], parts["optimizer"], self.path
+        )
+        if "lr_schedule" in callbacks:
+            callbacks["lr_schedule"].lr_scheduler_.load_state_dict(state["lr_schedule"])
+        if "early_stopping" in callbacks:
+            stopper = callbacks["early_stopping"]
+            stopper.misses_, stopper.dynamic_threshold_, stopper.best_epoch_ = state[
+                "early_stopping"
+            ]
+            best = {
+                key[len("best.") :]: value.to(net.device)
+                for key, value in parts["state"].items()
+                if key.startswith("best.")
+            }
+            stopper.best_model_weights_ = best or None
+        torch.set_rng_state(parts["state"]["torch_rng"])
+        if "cuda_rng" in parts["state"] and str(net.device).startswith("cuda"):
+            torch.cuda.set_rng_state(parts["state"]["cuda_rng"], device=net.device)
+        net.iterator_train__random_state.bit_generator.state = state["batch_rng"]
+
+    def on_epoch_end(self, net, **kwargs):
+        from .persistence import write_checkpoint
+
+        callbacks = dict(net.callbacks_)
+        state = {
+            "seed": self.seed,
+            "batch_rng": net.iterator_train__random_state.bit_generator.state,
+        }
+        tensors = {"torch_rng": torch.get_rng_state()}
+        if str(net.device).startswith("cuda"):
+            tensors["cuda_rng"] = torch.cuda.get_rng_state(device=net.device)
+        if "lr_schedule" in callbacks:
+            state["lr_schedule"] = callbacks["lr_schedule"].lr_scheduler_.state_dict()
+        if "early_stopping" in callbacks:
+            stopper = callbacks["early_stopping"]
+            state["early_stopping"] = (
+                stopper.misses_,
+                float(stopper.dynamic_threshold_),
+                stopper.best_epoch_,
+            )
+            for key, value in (stopper.best_model_weights_ or {}).items():
+                tensors[f"best.{key}"] = value
+        write_checkpoint(self.path, net, state, tensors)
+
+
+def _check_magnitude(sequences):
+    """Refuse features too large for the network's float32 arithmetic."""
+    data = sequences.data.reshape(len(sequences.data), -1)
+    huge = np.abs(data) >= np.asarray(MAX_FEATURE_MAGNITUDE, dtype=data.dtype)
+    if len(data) and huge.any():
+        step, feature = (int(i[0]) for i in np.nonzero(huge))
+        sample = int(np.searchsorted(sequences.offsets, step, side="right") - 1)
+        raise ValueError(
+            f"X[{sample}] holds {float(data[step, feature]):.3g} at time step "
+            f"{step - int(sequences.offsets[sample])} (feature {feature}): features of "
+            f"magnitude {MAX_FEATURE_MAGNITUDE:.0e} or more overflow the network's float32 "
+            "arithmetic (its normalisation squares them, beyond float32's 3.4e38). Scale X "
+            "first, e.g. with sklearn_rnn.preprocessing.SequenceScaler, or divide it by a "
+            "constant."
+        )
 
 
 def _copy_state(module):
@@ -273,6 +393,8 @@ class BaseSequenceEstimator(BaseEstimator):
 
     def _validate_X(self, X, reset):
         sequences = check_sequences(X, estimator=self, reset=reset)
+        if not sequences.is_tokens:
+            _check_magnitude(sequences)
         if reset:
             # Room for the reserved ids even when the data never uses them.
             self.vocab_size_ = (
@@ -334,7 +456,7 @@ class BaseSequenceEstimator(BaseEstimator):
         )
 
     def _callbacks(self, early_stopping, total_steps, score_data=None):
-        callbacks = [("stop_on_nan", _StopOnNonFiniteLoss())]
+        callbacks = [("stop_on_nan", _StopOnNonFiniteLoss(self.on_divergence == "keep_best"))]
         scoring = self.scoring != "loss" and score_data is not None
         if scoring:
             callbacks.append(("valid_score", _ValidationScore(self, *score_data)))
@@ -396,6 +518,12 @@ class BaseSequenceEstimator(BaseEstimator):
             self._seed = int(rng.randint(np.iinfo(np.int32).max))
             self.device_ = _resolve_device(self.device)
         weights = self._sample_weights(sample_weight, targets, n_samples)
+        checkpoint = resume = None
+        if self.checkpoint is not None and not partial and not continuing:
+            checkpoint = self._checkpoint_path(sequences, targets, weights, X_val, y_val)
+            resume = self._read_checkpoint(checkpoint)
+            if resume is not None:
+                self._seed = resume[1]["seed"]
         train_dataset, valid_dataset, score_data = self._validation_data(
             X, y, sequences, targets, weights, X_val, y_val, partial
         )
@@ -414,6 +542,13 @@ class BaseSequenceEstimator(BaseEstimator):
             ),
             train_split=None if valid_dataset is None else predefined_split(valid_dataset),
         )
+        if checkpoint is not None:
+            net_kwargs["callbacks"].append(
+                (
+                    "checkpoint",
+                    _Checkpoint(checkpoint, self._seed, None if resume is None else resume[1:]),
+                )
+            )
         devices = [torch.device(self.device_).index or 0] if self.device_.startswith("cuda") else []
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(self._seed)
@@ -429,9 +564,26 @@ class BaseSequenceEstimator(BaseEstimator):
                     **module_kwargs,
                 }
                 self.net_ = self._make_net(net_kwargs)
-            self.net_.partial_fit(train_dataset, None, epochs=epochs)
+            done = 0
+            if resume is not None:
+                done = self._resume(checkpoint, resume)
+            self.net_.partial_fit(train_dataset, None, epochs=epochs - done)
         self.history_ = self.net_.history
         self.n_epochs_ = len(self.history_)
+        if checkpoint is not None and self.net_.interrupted_epoch_ is None:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(checkpoint)  # the fit is complete
+        if self.net_.diverged_ is not None:
+            stopper = dict(self.net_.callbacks_).get("early_stopping")
+            kept = stopper.best_epoch_ if stopper is not None else self.n_epochs_
+            warnings.warn(
+                f"{self.net_.diverged_.split(':')[0]}. on_divergence='keep_best' kept the "
+                f"weights of epoch {kept} "
+                f"({'the best validation score' if stopper is not None else 'the last finished one'}); "
+                "history_ records 'diverged'. Use a lower learning rate or set clip_grad_norm.",
+                TrainingDivergedWarning,
+                stacklevel=3,
+            )
         if self.net_.interrupted_epoch_ is not None:
             warnings.warn(
                 f"Training was interrupted (KeyboardInterrupt) in epoch "
@@ -442,6 +594,56 @@ class BaseSequenceEstimator(BaseEstimator):
                 stacklevel=3,
             )
         return self
+
+    # --- checkpoints ----------------------------------------------------------
+
+    def _checkpoint_path(self, sequences, targets, weights, X_val, y_val):
+        """The checkpoint file of this fit: named after the estimator, its
+        parameters and its data, so that only the same fit resumes from it."""
+        params = {
+            key: value
+            for key, value in self.get_params(deep=False).items()
+            if key not in ("checkpoint", "verbose", "callbacks", "device")
+        }
+        digest = joblib_hash(
+            (type(self).__name__, params, sequences.data, sequences.offsets, targets, weights)
+            + ((X_val, y_val) if X_val is not None else ())
+        )
+        try:
+            os.makedirs(self.checkpoint, exist_ok=True)
+        except OSError as exc:
+            raise ValueError(
+                f"checkpoint={self.checkpoint!r} must be a directory that can be created "
+                f"and written ({exc})."
+            ) from None
+        return os.path.join(self.checkpoint, f"{type(self).__name__}-{digest[:20]}.safetensors")
+
+    def _read_checkpoint(self, path):
+        """``(history, state, parts)`` of the checkpoint at ``path``, or None."""
+        from .persistence import read_checkpoint
+
+        if not os.path.exists(path):
+            return None
+        return read_checkpoint(path)
+
+    def _resume(self, path, resume):
+        """Load a checkpoint's weights and history into the new ``net_``;
+        returns the number of epochs it had finished. The rest of the state
+        is restored by the ``_Checkpoint`` callback when training begins."""
+        history, state, parts = resume
+        try:
+            self.net_.module_.load_state_dict(parts["module"], strict=True)
+        except RuntimeError as exc:
+            raise ValueError(
+                f"The checkpoint {path!r} does not match the network ({exc}); delete it to "
+                "train from the start."
+            ) from None
+        if not isinstance(history, list) or not all(isinstance(row, dict) for row in history):
+            raise ValueError(f"The checkpoint {path!r} is damaged (its history).")
+        self.net_.history = History(history)
+        if self.verbose:
+            print(f"Resuming from {path} after epoch {len(history)}.")
+        return len(history)
 
     def save(self, path, *, include_optimizer=True):
         """Save the fitted estimator to one safetensors file, without pickle.

@@ -10,6 +10,8 @@ checks that each signature matches its declaration, and another that every
 declared parameter changes the fitted model, its training or its predictions.
 """
 
+import os
+import tempfile
 from dataclasses import dataclass, field, replace
 from numbers import Integral, Real
 
@@ -328,6 +330,20 @@ TRAINING = {
         "iterator",
         probes=(False,),
     ),
+    "on_divergence": Param(
+        "raise",
+        [StrOptions({"raise", "keep_best"})],
+        '{"raise", "keep_best"}',
+        "What to do when a training batch's loss becomes NaN or infinite.\n"
+        '"raise" stops with ``TrainingDivergedError``, naming the epoch and the\n'
+        'remedy. "keep_best" stops training there, keeps the weights of the best\n'
+        "epoch so far (by the validation loss or ``scoring`` when early stopping\n"
+        "is on, else the last finished epoch), records ``diverged`` in\n"
+        "``history_`` and warns ``TrainingDivergedWarning``; a divergence in\n"
+        "the first epoch still raises, as no epoch has finished.",
+        "training",
+        probes=("keep_best",),
+    ),
 }
 
 RUNTIME = {
@@ -372,6 +388,21 @@ RUNTIME = {
         "training",
         # A factory, so that each fit gets its own callback instance.
         probes=(lambda: [("freeze_backbone", Freezer("backbone.*"))],),
+    ),
+    "checkpoint": Param(
+        None,
+        [str, os.PathLike, None],
+        "str, path-like or None",
+        "A directory where ``fit`` saves the training state (weights, optimizer,\n"
+        "random generators, history) at the end of every epoch, in the\n"
+        "safetensors format of :func:`sklearn_rnn.save`. A fit that is killed\n"
+        "loses at most the epoch in progress: the same ``fit`` (same parameters\n"
+        "and data) with the same ``checkpoint`` resumes from the last saved epoch\n"
+        "and ends with the weights an uninterrupted fit gives. The file, named\n"
+        "after the estimator, its parameters and its data, is deleted when the fit\n"
+        "completes. ``partial_fit`` and warm-started fits do not use it.",
+        "training",
+        probes=(lambda: tempfile.mkdtemp(prefix="sklearn_rnn-checkpoint-"),),
     ),
 }
 

@@ -21,6 +21,7 @@ storage with an :class:`InputForm` describing what it was given, and
 pair and keep no detection code of their own.
 """
 
+import functools
 import numbers
 from dataclasses import dataclass
 
@@ -375,11 +376,25 @@ def _check_finite(seqs):
         step = int(np.flatnonzero(~finite.reshape(len(finite), -1).all(axis=1))[0])
         sample = int(np.searchsorted(seqs.offsets, step, side="right") - 1)
         raise ValueError(
-            f"Input X contains NaN or infinity (sample {sample}, time step "
-            f"{step - int(seqs.offsets[sample])}). Impute or drop it first."
+            f"Input X contains NaN, infinity or a value too large for {seqs.data.dtype} "
+            f"(sample {sample}, time step {step - int(seqs.offsets[sample])}). Impute or "
+            "drop NaN and infinity; scale values too large for the dtype first."
         )
 
 
+def _quiet_overflow(function):
+    """Casts that overflow (1e39 to float32) give inf, which ``_check_finite``
+    reports naming the sample; numpy's RuntimeWarning would only repeat it."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with np.errstate(over="ignore"):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+@_quiet_overflow
 def check_sequences(X, *, estimator=None, reset=True, allow_tokens=True, dtype=np.float32):
     """Validate any accepted form of ``X`` and return it as :class:`Sequences`.
 

@@ -167,6 +167,7 @@ class CTCTranscriber(BaseSequenceEstimator):
         tol=0.0001,
         scoring="loss",
         bucketing=True,
+        on_divergence="raise",
         decoder="greedy",
         beam_width=10,
         random_state=None,
@@ -174,6 +175,7 @@ class CTCTranscriber(BaseSequenceEstimator):
         verbose=0,
         warm_start=False,
         callbacks=None,
+        checkpoint=None,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -199,6 +201,7 @@ class CTCTranscriber(BaseSequenceEstimator):
         self.tol = tol
         self.scoring = scoring
         self.bucketing = bucketing
+        self.on_divergence = on_divergence
         self.decoder = decoder
         self.beam_width = beam_width
         self.random_state = random_state
@@ -206,6 +209,7 @@ class CTCTranscriber(BaseSequenceEstimator):
         self.verbose = verbose
         self.warm_start = warm_start
         self.callbacks = callbacks
+        self.checkpoint = checkpoint
 
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None):
         """Fit the network with the CTC loss.

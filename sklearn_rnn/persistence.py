@@ -738,3 +738,104 @@ def _load_optimizer(optimizer, encoded, tensors, path):
         optimizer.load_state_dict({"state": state, "param_groups": param_groups})
     except (ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise _fail(path, f"the optimizer state does not load ({exc}).") from None
+
+
+# --- training checkpoints ---------------------------------------------------------
+#
+# The ``checkpoint`` parameter's files (see ``sklearn_rnn._base._Checkpoint``):
+# the same safetensors container, parser and JSON encoding as :func:`save`,
+# holding what resuming a fit needs rather than a fitted estimator. Tensors:
+# the network's weights (``module.*``), the optimizer's state (``optimizer.*``)
+# and extra tensors such as random-generator states and early stopping's best
+# weights (``state.*``); metadata: the training history, the optimizer
+# settings and a JSON ``state`` document (epoch, seeds, scheduler state...).
+
+CHECKPOINT_FORMAT = "sklearn_rnn-checkpoint"
+_STATE_PREFIX = "state."
+
+
+def write_checkpoint(path, net, state, state_tensors):
+    """Write ``net``'s training state to ``path`` atomically.
+
+    The file is written next to ``path`` and renamed over it, so that a
+    process killed while writing leaves the previous checkpoint intact.
+    """
+    from safetensors.torch import save_file
+
+    tensors = {_MODULE_PREFIX + key: _cpu_copy(t) for key, t in net.module_.state_dict().items()}
+    optimizer, optimizer_tensors = _optimizer_state(net.optimizer_, "the checkpoint")
+    tensors.update(optimizer_tensors)
+    tensors.update({_STATE_PREFIX + key: _cpu_copy(t) for key, t in state_tensors.items()})
+    try:
+        document = {
+            "format": CHECKPOINT_FORMAT,
+            "format_version": FORMAT_VERSION,
+            "package_version": _package_version(),
+            "history": _encode(list(net.history.to_list()), "the training history"),
+            "optimizer": optimizer,
+            "state": _encode(state, "the training state"),
+        }
+    except _Unencodable as exc:
+        raise ValueError(
+            f"Cannot write the checkpoint: {exc.args[0]} is not representable (a callback "
+            "recorded a value that is not a number, string or boolean)."
+        ) from None
+    path = os.fspath(path)
+    partial = f"{path}.{os.getpid()}.partial"
+    save_file(
+        tensors,
+        partial,
+        metadata={"format": "pt", METADATA_KEY: json.dumps(document, allow_nan=False)},
+    )
+    os.replace(partial, path)
+
+
+def read_checkpoint(path):
+    """``(history, state, tensors)`` of a file written by :func:`write_checkpoint`,
+    where ``tensors`` maps ``"module"``, ``"optimizer"`` (the optimizer's
+    encoded settings and its tensors) and ``"state"`` to what was saved.
+
+    Runs no code from the file; a damaged file raises ValueError.
+    """
+    from safetensors import safe_open
+
+    path = os.fspath(path)
+    try:
+        with safe_open(path, framework="pt", device="cpu") as reader:
+            metadata = reader.metadata() or {}
+            tensors = {key: reader.get_tensor(key) for key in reader.keys()}
+        document = json.loads(metadata[METADATA_KEY])
+    except Exception as exc:  # safetensors' own error, a missing key, bad JSON
+        raise ValueError(
+            f"The checkpoint {path!r} is damaged or was not written by sklearn_rnn "
+            f"({type(exc).__name__}: {exc}); delete it to train from the start."
+        ) from None
+    if not isinstance(document, dict) or document.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{path!r} is not a sklearn_rnn training checkpoint.")
+    if document.get("package_version") != _package_version():
+        raise ValueError(
+            f"The checkpoint {path!r} was written by sklearn_rnn "
+            f"{document.get('package_version')!r}; this is {_package_version()}. Resume with "
+            "that version, or delete the checkpoint to train from the start."
+        )
+    try:
+        history = _decode(document["history"], "the training history")
+        state = _decode(document["state"], "the training state")
+    except (_Invalid, KeyError) as exc:
+        raise ValueError(f"The checkpoint {path!r} is damaged ({exc}).") from None
+    parts = {"module": {}, "optimizer": {}, "state": {}}
+    for key, tensor in tensors.items():
+        for part, prefix in [
+            ("module", _MODULE_PREFIX),
+            ("optimizer", _OPTIMIZER_PREFIX),
+            ("state", _STATE_PREFIX),
+        ]:
+            if key.startswith(prefix):
+                parts[part][key[len(prefix) :]] = tensor
+    parts["optimizer_settings"] = document.get("optimizer")
+    return history, state, parts
+
+
+def restore_optimizer(optimizer, settings, tensors, path):
+    """Load a checkpoint's optimizer state (checked as :func:`load` checks it)."""
+    _load_optimizer(optimizer, settings, tensors, os.fspath(path))

@@ -101,12 +101,14 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
         tol=0.0001,
         scoring="loss",
         bucketing=True,
+        on_divergence="raise",
         loss="mse",
         random_state=None,
         device="auto",
         verbose=0,
         warm_start=False,
         callbacks=None,
+        checkpoint=None,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -133,12 +135,14 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
         self.tol = tol
         self.scoring = scoring
         self.bucketing = bucketing
+        self.on_divergence = on_divergence
         self.loss = loss
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
         self.warm_start = warm_start
         self.callbacks = callbacks
+        self.checkpoint = checkpoint
 
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None):
         """Fit the network.

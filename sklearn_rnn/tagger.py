@@ -541,12 +541,14 @@ class RNNTagger(BaseSequenceEstimator):
         tol=0.0001,
         scoring="loss",
         bucketing=True,
+        on_divergence="raise",
         class_weight=None,
         random_state=None,
         device="auto",
         verbose=0,
         warm_start=False,
         callbacks=None,
+        checkpoint=None,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -572,12 +574,14 @@ class RNNTagger(BaseSequenceEstimator):
         self.tol = tol
         self.scoring = scoring
         self.bucketing = bucketing
+        self.on_divergence = on_divergence
         self.class_weight = class_weight
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
         self.warm_start = warm_start
         self.callbacks = callbacks
+        self.checkpoint = checkpoint
 
     def fit(self, X, y, sample_weight=None, *, step_weight=None, X_val=None, y_val=None):
         """Fit the network.

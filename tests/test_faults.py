@@ -2,9 +2,14 @@
 
 - a non-finite training loss stops ``fit`` with ``TrainingDivergedError`` (a
   ``ValueError``) that names the epoch and the remedy;
+- with ``on_divergence="keep_best"`` it keeps the best weights so far and
+  warns instead;
 - Ctrl-C (``KeyboardInterrupt``) during ``fit`` keeps the weights of the last
   finished epoch, warns, records it in ``history_``, and ``warm_start=True``
   continues from there;
+- with ``checkpoint``, a fit killed with SIGKILL (in a subprocess) or
+  interrupted loses at most the epoch in progress, and the same fit resumes
+  to the weights an uninterrupted fit gives;
 - concurrent ``predict`` calls on one fitted model, from 8 threads, give the
   sequential results and change no global torch state;
 - an out-of-memory error in a prediction batch is retried on smaller batches;
@@ -14,6 +19,8 @@
 - importing, fitting and predicting never open a socket.
 """
 
+import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -24,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from skorch.callbacks import Callback
 
 from sklearn_rnn import (
@@ -31,8 +39,10 @@ from sklearn_rnn import (
     RNNClassifier,
     RNNRegressor,
     TrainingDivergedError,
+    TrainingDivergedWarning,
     TrainingInterruptedWarning,
 )
+from sklearn_rnn.datasets import make_order_task
 
 TINY = dict(hidden_size=4, batch_size=8, device="cpu", frontend=None, random_state=0)
 
@@ -97,6 +107,41 @@ def test_nan_weights_stop_training_naming_the_epoch(data, estimator):
     # The weights break at the end of a batch of epoch 2; the next batch's loss is NaN.
     with pytest.raises(TrainingDivergedError, match=r"became nan in epoch 2: training diverged"):
         model.fit(X, y)
+
+
+@pytest.mark.parametrize("early_stopping", [True, False])
+def test_keep_best_on_divergence_keeps_the_best_epoch_and_warns(data, early_stopping):
+    X, y = data
+    snapshots = _Snapshots()
+    clf = RNNClassifier(
+        max_epochs=6,
+        on_divergence="keep_best",
+        early_stopping=early_stopping,
+        validation_fraction=0.25,
+        callbacks=[("snap", snapshots), ("break", _BreakWeights(epoch=4))],
+        **TINY,
+    )
+    with pytest.warns(TrainingDivergedWarning, match=r"became nan in epoch 4") as record:
+        assert clf.fit(X, y) is clf
+    assert len(record) == 1
+    # Epoch 4 diverged: three finished epochs, the last marked.
+    assert clf.n_epochs_ == 3 and clf.history_[-1, "diverged"] is True
+    if early_stopping:
+        best = [row["epoch"] for row in clf.history_ if row["valid_loss_best"]][-1]
+    else:
+        best = 3
+    assert f"kept the weights of epoch {best}" in str(record[0].message)
+    assert _same_state(_state(clf.net_.module_), snapshots.states[best])
+    assert np.isfinite(clf.predict_proba(X)).all()
+
+
+def test_keep_best_still_raises_when_no_epoch_finished(data):
+    X, y = data
+    clf = RNNClassifier(
+        max_epochs=3, on_divergence="keep_best", callbacks=[("break", _BreakWeights(1))], **TINY
+    )
+    with pytest.raises(TrainingDivergedError, match="in epoch 1"):
+        clf.fit(X, y)
 
 
 # --- Ctrl-C during fit --------------------------------------------------------
@@ -170,6 +215,158 @@ def test_keyboard_interrupt_in_the_first_epoch_keeps_the_initial_weights(data):
     assert reg.n_epochs_ == 0 and len(reg.history_) == 0
     assert _same_state(_state(reg.net_.module_), snapshots.states["begin"])
     assert np.isfinite(reg.predict(X)).all()
+
+
+# --- checkpoints: killed or interrupted fits resume --------------------------
+
+#: Dropout, two layers, early stopping with the best weights kept and the
+#: one-cycle schedule: every random generator and callback state matters.
+CHECKPOINTED = dict(
+    hidden_size=8,
+    num_layers=2,
+    dropout=0.2,
+    max_epochs=6,
+    batch_size=16,
+    early_stopping=True,
+    validation_fraction=0.2,
+    n_iter_no_change=10,
+    frontend=None,
+    device="cpu",
+    random_state=0,
+)
+
+_KILLED_FIT = """
+import os, signal, sys
+import torch
+from skorch.callbacks import Callback
+from sklearn_rnn import RNNClassifier
+from sklearn_rnn.datasets import make_order_task
+
+torch.set_num_threads(1)
+
+
+class Kill(Callback):
+    def on_batch_end(self, net, training=False, **kwargs):
+        if training and len(net.history) == 4:  # the second batch of epoch 4
+            self.seen = getattr(self, "seen", 0) + 1
+            if self.seen == 2:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+
+X, y = make_order_task(n_samples=80, random_state=0)
+RNNClassifier(**{params}, checkpoint=sys.argv[1], callbacks=[("kill", Kill())]).fit(X, y)
+print("not killed")
+"""
+
+
+class _CountEpochs(Callback):
+    def __init__(self):
+        self.epochs = 0
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs += 1
+
+
+def test_a_killed_fit_resumes_from_its_checkpoint_to_the_same_weights(tmp_path):
+    X, y = make_order_task(n_samples=80, random_state=0)
+    script = textwrap.dedent(_KILLED_FIT).replace("{params}", repr(CHECKPOINTED))
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == -signal.SIGKILL, result.stderr[-3000:]
+    files = os.listdir(tmp_path)
+    assert len(files) == 1 and files[0].startswith("RNNClassifier-"), files
+
+    counter = _CountEpochs()
+    resumed = RNNClassifier(
+        **CHECKPOINTED, checkpoint=tmp_path, callbacks=[("count", counter)]
+    ).fit(X, y)
+    # Killed in epoch 4: epochs 1-3 were saved, 4-6 trained again.
+    assert counter.epochs == 3 and resumed.n_epochs_ == 6
+    assert os.listdir(tmp_path) == []  # removed once the fit completed
+    uninterrupted = RNNClassifier(**CHECKPOINTED).fit(X, y)
+    assert _same_state(_state(resumed.net_.module_), _state(uninterrupted.net_.module_))
+    assert [row["train_loss"] for row in resumed.history_] == [
+        row["train_loss"] for row in uninterrupted.history_
+    ]
+    np.testing.assert_array_equal(resumed.predict_proba(X), uninterrupted.predict_proba(X))
+
+
+@pytest.mark.parametrize("estimator", [RNNClassifier, RNNRegressor, CTCTranscriber])
+def test_an_interrupted_fit_resumes_from_its_checkpoint(data, estimator, tmp_path):
+    X, y = data
+    if estimator is CTCTranscriber:
+        y = ["ab"[label] + "ba"[label] for label in y]
+    params = dict(TINY, max_epochs=5, dropout=0.2, num_layers=2)
+    with pytest.warns(TrainingInterruptedWarning):
+        estimator(**params, checkpoint=tmp_path, callbacks=[("stop", _Interrupt(3))]).fit(X, y)
+    assert len(os.listdir(tmp_path)) == 1
+    resumed = estimator(**params, checkpoint=str(tmp_path)).fit(X, y)
+    uninterrupted = estimator(**params).fit(X, y)
+    assert _same_state(_state(resumed.net_.module_), _state(uninterrupted.net_.module_))
+    assert os.listdir(tmp_path) == []
+
+
+def test_only_the_same_fit_resumes_from_a_checkpoint(data, tmp_path):
+    X, y = data
+    params = dict(TINY, max_epochs=4)
+    for changed in [{}, {"lr": 1e-2}]:
+        with pytest.warns(TrainingInterruptedWarning):
+            RNNClassifier(**params, **changed, checkpoint=tmp_path).set_params(
+                callbacks=[("stop", _Interrupt(3))]
+            ).fit(X, y)
+    with pytest.warns(TrainingInterruptedWarning):
+        RNNClassifier(**params, checkpoint=tmp_path, callbacks=[("stop", _Interrupt(3))]).fit(
+            X[:-1], y[:-1]
+        )
+    # Other parameters or other data: other files, never mixed up.
+    assert len(os.listdir(tmp_path)) == 3
+    counter = _CountEpochs()
+    RNNClassifier(**params, checkpoint=tmp_path, callbacks=[("count", counter)]).fit(X, y)
+    assert counter.epochs == 2 and len(os.listdir(tmp_path)) == 2
+
+
+def test_a_damaged_checkpoint_is_refused_naming_the_file(data, tmp_path):
+    X, y = data
+    params = dict(TINY, max_epochs=4)
+    with pytest.warns(TrainingInterruptedWarning):
+        RNNClassifier(**params, checkpoint=tmp_path, callbacks=[("stop", _Interrupt(3))]).fit(X, y)
+    (path,) = tmp_path.iterdir()
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ValueError, match=rf"checkpoint '.*{path.name}' is damaged.*delete it"):
+        RNNClassifier(**params, checkpoint=tmp_path).fit(X, y)
+
+
+def test_checkpoint_must_be_a_directory(data, tmp_path):
+    X, y = data
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError, match="checkpoint=.*must be a directory"):
+        RNNClassifier(**TINY, max_epochs=1, checkpoint=tmp_path / "file").fit(X, y)
+
+
+def test_grid_search_gives_the_same_results_whatever_its_n_jobs(data):
+    """Two loky workers against the sequential search, all on one torch
+    thread (threads change how sums are split, hence the last bits)."""
+    from joblib import parallel_config
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = data
+    grid = {"hidden_size": [4, 6], "cell": ["lstm", "gru"]}
+    search = GridSearchCV(RNNClassifier(**dict(TINY, max_epochs=3)), grid, cv=2)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        sequential = clone(search).set_params(n_jobs=1).fit(X, y)
+    finally:
+        torch.set_num_threads(threads)
+    with parallel_config(backend="loky", inner_max_num_threads=1):
+        parallel = clone(search).set_params(n_jobs=2).fit(X, y)
+    for key in ("split0_test_score", "split1_test_score", "rank_test_score"):
+        np.testing.assert_array_equal(parallel.cv_results_[key], sequential.cv_results_[key])
+    assert _same_state(
+        _state(parallel.best_estimator_.net_.module_),
+        _state(sequential.best_estimator_.net_.module_),
+    )
 
 
 # --- concurrent predict -------------------------------------------------------
@@ -351,13 +548,20 @@ RNNClassifier(**kw).fit(X, y).predict_proba(SequencePadder().fit_transform(X))
 RNNRegressor(**kw).fit(X, y.astype(float)).predict(X)
 CTCTranscriber(**kw).fit(X, ["ab"[label] for label in y]).predict(X)
 tokens = SequenceTokenizer().fit_transform(["a b c", "b c", "c"] * 4)
-RNNClassifier(**kw).fit(tokens, [0, 1, 1] * 4).predict(tokens)
+clf = RNNClassifier(**kw).fit(tokens, [0, 1, 1] * 4)
+clf.predict(tokens)
+import os, tempfile
+folder = tempfile.mkdtemp()
+clf.save(os.path.join(folder, "model.safetensors"))
+sklearn_rnn.load(os.path.join(folder, "model.safetensors")).predict(tokens)
+RNNRegressor(**kw, checkpoint=folder).fit(X, y.astype(float))
 print("no socket opened")
 """
 
 
-def test_no_network_access_at_import_fit_and_predict():
-    """In a fresh interpreter whose sockets all raise: import, fit, predict."""
+def test_no_network_access_at_import_fit_predict_save_and_load():
+    """In a fresh interpreter whose sockets all raise: import, fit, predict,
+    save, load and checkpointed fits."""
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(_NO_NETWORK)],
         capture_output=True,

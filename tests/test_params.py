@@ -6,14 +6,24 @@ estimator's ``_parameters`` is covered without anyone editing this file.
 
 import inspect
 import io
+import os
 from contextlib import redirect_stdout
 
 import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
+from skorch.callbacks import Callback
 
-from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor, RNNTagger
+from sklearn_rnn import (
+    CTCTranscriber,
+    RNNClassifier,
+    RNNRegressor,
+    RNNTagger,
+    TrainingDivergedError,
+    TrainingDivergedWarning,
+    TrainingInterruptedWarning,
+)
 from sklearn_rnn._params import ROUTES
 from sklearn_rnn.datasets import make_digit_lines
 
@@ -129,8 +139,59 @@ def test_every_parameter_changes_the_fitted_model(cls, name, probe):
         with pytest.raises(ValueError, match="CUDA is not available"):
             variant.fit(X, y)
         return
+    if name == "on_divergence":
+        # Consumed when the loss diverges (NaN weights in epoch 2): "raise"
+        # raises, "keep_best" keeps epoch 1's weights and warns.
+        with pytest.raises(TrainingDivergedError):
+            baseline.set_params(callbacks=[("nan", _NaNWeights(2))]).fit(X, y)
+        with pytest.warns(TrainingDivergedWarning):
+            variant.set_params(callbacks=[("nan", _NaNWeights(2))]).fit(X, y)
+        return
+    if name == "checkpoint":
+        # Consumed by a fit interrupted in epoch 2: it leaves epoch 1's state,
+        # which the same fit then resumes from (training one epoch less).
+        for model in (baseline, variant):
+            with pytest.warns(TrainingInterruptedWarning):
+                model.set_params(callbacks=[("stop", _Interrupt(2))]).fit(X, y)
+        assert len(os.listdir(value)) == 1
+        resumed, fresh = _EpochCount(), _EpochCount()
+        variant.set_params(callbacks=[("count", resumed)]).fit(X, y)
+        baseline.set_params(callbacks=[("count", fresh)]).fit(X, y)
+        assert (resumed.epochs, fresh.epochs) == (
+            settings["max_epochs"] - 1,
+            settings["max_epochs"],
+        )
+        return
     fit_twice = name == "warm_start"
     assert _differs(_fingerprint(baseline, X, y, fit_twice), _fingerprint(variant, X, y, fit_twice))
+
+
+class _NaNWeights(Callback):
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if training and len(net.history) == self.epoch:
+            with torch.no_grad():
+                for parameter in net.module_.parameters():
+                    parameter.fill_(float("nan"))
+
+
+class _Interrupt(Callback):
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_begin(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            raise KeyboardInterrupt
+
+
+class _EpochCount(Callback):
+    def __init__(self):
+        self.epochs = 0
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs += 1
 
 
 def test_every_declared_parameter_has_a_probe():
