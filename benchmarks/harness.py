@@ -396,7 +396,10 @@ def wait_for_quiet_machine(max_load, max_wait_s=600):
         time.sleep(5)
 
 
-def machine_info(threads, device):
+def machine_info(threads, device=None, *, packages=("torch", "skorch", "scikit-learn")):
+    """The machine and software a result was measured on: CPU, cores, Python,
+    the versions of ``packages``, the torch threads, the device (left out
+    when None), the load average at the start and the date."""
     cpu_model = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as cpuinfo:
@@ -413,18 +416,19 @@ def machine_info(threads, device):
         except importlib.metadata.PackageNotFoundError:
             return "not installed"
 
-    return {
+    info = {
         "cpu": cpu_model,
         "cores": os.cpu_count(),
         "python": platform.python_version(),
-        "torch": version("torch"),
-        "skorch": version("skorch"),
-        "scikit-learn": version("scikit-learn"),
+        **{package: version(package) for package in packages},
         "torch_threads": threads,
         "device": device,
         "load_average_at_start": load_average(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
+    if device is None:
+        del info["device"]
+    return info
 
 
 def _error_records(rows, reason):

@@ -27,7 +27,6 @@ import datetime
 import importlib.metadata
 import json
 import os
-import platform
 import sys
 import time
 import traceback
@@ -803,42 +802,14 @@ def _cell(entry_or_metric, value):
 
 
 def machine_info(threads):
-    cpu_model = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    cpu_model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    """The benchmarks' machine record (``harness.machine_info``), with the
+    versions of the data packages too."""
+    if str(BENCHMARKS_DIR) not in sys.path:  # when loaded by path (the tests)
+        sys.path.insert(0, str(BENCHMARKS_DIR))
+    import harness
 
-    def version(package):
-        try:
-            return importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            return "not installed"
-
-    return {
-        "cpu": cpu_model,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        **{
-            package: version(package)
-            for package in (
-                "torch",
-                "skorch",
-                "scikit-learn",
-                "numpy",
-                "pandas",
-                "sktime",
-                "statsmodels",
-            )
-        },
-        "torch_threads": threads,
-        "load_average_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-    }
+    packages = ("torch", "skorch", "scikit-learn", "numpy", "pandas", "sktime", "statsmodels")
+    return harness.machine_info(threads, packages=packages)
 
 
 def _defaults_cell(entry, result):

@@ -59,8 +59,9 @@ class Param:
     probe_context : dict
         Other parameters set in both fits of that test, where the parameter
         only acts under them (``momentum`` with ``optimizer="sgd"``).
-    probe_data : {"ragged", "tokens"}
-        The data that test fits on.
+    probe_data : {"ragged", "tokens", "words"}
+        The data that test fits on ("words": already split words, which only
+        RNNTagger takes).
     check : callable or None
         A further check of the value, beyond ``constraints`` (which sklearn's
         constraint types cannot express); ``check_doc`` says what it requires.

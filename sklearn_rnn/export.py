@@ -175,6 +175,13 @@ def _graph(estimator, module):
         graph = _TranscriberGraph(module, vocab_size)
         outputs = {"log_probs": {0: "batch", 1: "frames"}, "frame_lengths": {0: "batch"}}
     elif isinstance(estimator, RNNTagger):
+        if estimator.word_vocabulary_ is not None:
+            raise ValueError(
+                "to_onnx exports an RNNTagger fitted on numeric or token-id sequences; this "
+                "one was fitted on words, whose vocabulary and spelling features are looked "
+                "up in Python before the network. Fit it on token ids (SequenceTokenizer) "
+                "to export it."
+            )
         graph = _TaggerGraph(module, vocab_size)
         steps = {0: "batch", 1: "time"}
         outputs = {"probabilities": steps, "logits": steps}

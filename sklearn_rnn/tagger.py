@@ -12,7 +12,9 @@ this module:
   linear head applied at every step (logits);
 - the loss :class:`StepCrossEntropy`: per-step cross-entropy that skips
   unlabelled steps, reduced by the net over the labelled steps of a batch;
-- the estimator :class:`RNNTagger`.
+- the estimator :class:`RNNTagger`, which also takes already split words
+  (``X[i]`` a list of str), embedded from a word vocabulary and spelling
+  features learnt in ``fit`` (:mod:`sklearn_rnn._words`).
 """
 
 import math
@@ -31,7 +33,8 @@ from torch import nn
 from ._base import BaseSequenceEstimator, _SequenceNet
 from ._data import SequenceDataset
 from ._params import BACKBONE, RUNTIME, TRAINING, Param, declare, fill_doc
-from ._validation import _gather_index, check_sample_weight_array
+from ._validation import Sequences, _gather_index, check_sample_weight_array
+from ._words import as_words, fit_vocabularies, word_ids
 from .metrics import _tag_row
 from .modules import RNNBackbone, step_mask
 
@@ -309,6 +312,14 @@ class RNNTaggerModel(nn.Module):
     ----------
     n_outputs : int
         Classes per step.
+    word_features : {"spelling", "id"} or None, default=None
+        For word input: the resolved ``word_features`` of the tagger (None
+        for numeric and token-id input, where the next two are None).
+    word_vocab_size : int or None, default=None
+        Ids of the word vocabulary (column 0 of the input holds them).
+    spelling_vocab_size : int or None, default=None
+        Ids of the spelling features (the other columns), or None for word
+        ids only.
     **backbone_kwargs
         Passed to :class:`~sklearn_rnn.modules.RNNBackbone` (``input_size``
         included).
@@ -320,8 +331,25 @@ class RNNTaggerModel(nn.Module):
         length; rows past a sample's length are meaningless.
     """
 
-    def __init__(self, n_outputs, **backbone_kwargs):
+    def __init__(
+        self,
+        n_outputs,
+        word_features=None,
+        word_vocab_size=None,
+        spelling_vocab_size=None,
+        **backbone_kwargs,
+    ):
         super().__init__()
+        self.words = self.spelling = None
+        if word_vocab_size is not None:
+            # Word input: ids per step (as floats), embedded here; the backbone
+            # reads the embeddings as float steps.
+            dim = backbone_kwargs.get("embedding_dim", 64)
+            self.words = nn.Embedding(word_vocab_size, dim, padding_idx=0)
+            if spelling_vocab_size is not None:
+                self.spelling = nn.Embedding(spelling_vocab_size, dim, padding_idx=0)
+            width = dim * (1 if self.spelling is None else 2)
+            backbone_kwargs = {**backbone_kwargs, "input_size": width, "vocab_size": None}
         self.backbone = _TaggerBackbone(**backbone_kwargs)
         strides = self.backbone.frontend.strides if self.backbone.frontend is not None else ()
         self.n_outputs = n_outputs
@@ -339,6 +367,15 @@ class RNNTaggerModel(nn.Module):
             True lengths.
         """
         steps = x.shape[1]
+        if self.words is not None:
+            ids = x.long()
+            embedded = self.words(ids[..., 0])
+            if self.spelling is not None:
+                # The features' sum, scaled to keep a unit variance (ids of
+                # padded steps are 0, whose embeddings are zero).
+                features = self.spelling(ids[..., 1:]).sum(dim=2) / math.sqrt(ids.shape[2] - 1)
+                embedded = torch.cat([embedded, features], dim=2)
+            x = embedded
         outputs, frame_lengths = self.backbone(x, lengths)
         if self.training:
             logits = self.head(outputs)
@@ -405,6 +442,24 @@ class _TaggerNet(_SequenceNet):
 
 # --- the estimator ----------------------------------------------------------------
 
+_WORD_FEATURES = Param(
+    "auto",
+    [StrOptions({"auto", "spelling", "id"})],
+    '{"auto", "spelling", "id"}',
+    "How a word is embedded when X holds already split words (``X[i]`` a\n"
+    'list of str, one per step). "id": its lower-cased form\'s id in the\n'
+    "vocabulary learnt in fit (words seen once there are out of vocabulary,\n"
+    'so that the network learns the unknown word). "spelling": also its\n'
+    "prefixes of 1-3 letters, suffixes of 1-4 letters and shape (case,\n"
+    "digits, punctuation), each embedded, so that an unknown word is read\n"
+    'from its spelling. "auto" is "spelling" (on POS tagging it beats "id",\n'
+    "most on unknown words: benchmarks/README.md). Unused for numeric and\n"
+    "token-id X.",
+    "module",
+    probes=("id",),
+    probe_data="words",
+)
+
 _FRONTEND_STRIDE = Param(
     1,
     [Interval(Integral, 1, None, closed="left")],
@@ -441,6 +496,13 @@ class RNNTagger(BaseSequenceEstimator):
     classes_ : ndarray of shape (n_classes,)
         The labels, sorted: the union of the labels in y. Column ``k`` of
         :meth:`predict_proba` is ``classes_[k]``.
+    word_vocabulary_ : dict of str to int or None
+        For word input: the lower-cased words seen at least twice in fit,
+        with their ids (from 2; 1 is out of vocabulary). None otherwise.
+    spelling_vocabulary_ : dict of str to int or None
+        For word input with ``word_features="spelling"``: the spelling
+        features (``"s3:ing"``, ``"shape:Xx"``...) seen at least twice in
+        fit, with their ids. None otherwise.
     {shared_attributes}
 
     See Also
@@ -473,6 +535,13 @@ class RNNTagger(BaseSequenceEstimator):
     X's mask for masked X. They are exact: a step's prediction never depends
     on padding or on the other samples of its batch.
 
+    **Words.** X may hold already split words (a list of str per sample, as
+    tagged corpora come): the tagger learns a word vocabulary in fit and,
+    with ``word_features="spelling"`` (the default), each word's prefixes,
+    suffixes and shape, which tell it about words it never saw. Each step is
+    then a row of ids (``n_features_in_`` counts them). Token ids from
+    ``SequenceTokenizer`` carry no spelling: the network sees only the id.
+
     **Resolution.** Tagging needs one output per input step.
     ``frontend_stride`` defaults to 1 (no ``"auto"`` shortening), and when a
     front-end stride or ``subsample`` shortens the sequence, the head
@@ -503,7 +572,8 @@ class RNNTagger(BaseSequenceEstimator):
                 "(n_classes * its steps).",
                 "criterion",
                 probes=("balanced",),
-            )
+            ),
+            "word_features": _WORD_FEATURES,
         },
         RUNTIME,
         # A step's label depends on what follows it as much as on what precedes it.
@@ -543,6 +613,7 @@ class RNNTagger(BaseSequenceEstimator):
         bucketing=True,
         on_divergence="raise",
         class_weight=None,
+        word_features="auto",
         random_state=None,
         device="auto",
         verbose=0,
@@ -576,6 +647,7 @@ class RNNTagger(BaseSequenceEstimator):
         self.bucketing = bucketing
         self.on_divergence = on_divergence
         self.class_weight = class_weight
+        self.word_features = word_features
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -646,6 +718,42 @@ class RNNTagger(BaseSequenceEstimator):
 
     def _criterion(self):
         return StepCrossEntropy, {}
+
+    def _validate_X(self, X, reset):
+        """X as the base validates it; words become rows of ids first."""
+        words = None if isinstance(X, Sequences) else as_words(X)
+        if reset:
+            self.word_vocabulary_ = self.spelling_vocabulary_ = None
+            if words is not None:
+                self.word_vocabulary_, self.spelling_vocabulary_ = fit_vocabularies(
+                    words, with_spelling=self.word_features in ("auto", "spelling")
+                )
+        elif words is not None and getattr(self, "word_vocabulary_", None) is None:
+            raise ValueError(
+                f"{type(self).__name__} was fitted on numeric or token-id sequences; X holds "
+                "words (lists of str). Fit on words to tag words."
+            )
+        elif words is None and not isinstance(X, Sequences) and self.word_vocabulary_ is not None:
+            raise ValueError(
+                f"{type(self).__name__} was fitted on words (lists of str); X holds something "
+                "else. Give each sample as its list of words."
+            )
+        if words is not None:
+            X = word_ids(words, self.word_vocabulary_, self.spelling_vocabulary_)
+        return super()._validate_X(X, reset)
+
+    def _resolve_module_kwargs(self, kwargs, sequences):
+        kwargs = dict(kwargs)
+        if self.word_vocabulary_ is None:
+            kwargs["word_features"] = None
+        else:
+            spelling = self.spelling_vocabulary_
+            kwargs["word_features"] = "id" if spelling is None else "spelling"
+            kwargs["word_vocab_size"] = len(self.word_vocabulary_) + 2
+            kwargs["spelling_vocab_size"] = None if spelling is None else len(spelling) + 2
+            if kwargs["frontend"] == "auto":
+                kwargs["frontend"] = None  # as for token ids: the steps are embeddings
+        return super()._resolve_module_kwargs(kwargs, sequences)
 
     def _n_outputs(self):
         return len(self.classes_)

@@ -216,6 +216,13 @@ def test_inputs_outputs_and_metadata(exported):
     assert model.opset_import[0].version == DEFAULT_OPSET
 
 
+def test_a_tagger_fitted_on_words_is_refused_with_the_reason():
+    words = [["The", "cat", "sat"], ["A", "dog", "ran"]] * 10
+    tags = [["D", "N", "V"]] * 20
+    with pytest.raises(ValueError, match="fitted on words, whose vocabulary and spelling"):
+        to_onnx(RNNTagger(**FAST).fit(words, tags))
+
+
 def test_unseen_token_ids_are_out_of_vocabulary_as_in_predict():
     X, y = _data("tokens")
     est = RNNClassifier(**FAST, embedding_dim=8).fit(X, y)

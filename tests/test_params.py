@@ -73,6 +73,9 @@ def _data(cls, kind):
     X = _X_TOKENS if kind == "tokens" else _X_RAGGED
     if cls is RNNTagger:
         # One label per step, unbalanced (so that class weights act).
+        if kind == "words":  # already split words, spelled from the token ids
+            words = [[f"{'Ab'[t % 2]}w{t}{'s' * (t % 3)}" for t in x] for x in _X_TOKENS]
+            return words, [(x % 3 == 0).astype(int) for x in _X_TOKENS]
         if kind == "tokens":
             return X, [(x % 3 == 0).astype(int) for x in X]
         return X, [(x[:, 0] > 0.5).astype(int) for x in X]

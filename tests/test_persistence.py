@@ -66,6 +66,10 @@ def _fit(case):
         y = [[None if t == 7 else int(t % 3) for t in x] for x in X]
         est = RNNTagger(**FAST, embedding_dim=8, subsample=2, class_weight="balanced")
         return est.fit(X, y), X, y
+    if case == "tagger-words":
+        X = [[f"w{t}" if t % 4 else f"W{t}ing" for t in x] for x in _tokens()]
+        y = [[word[0] for word in words] for words in X]
+        return RNNTagger(**FAST, embedding_dim=8).fit(X, y), X, y
     raise AssertionError(case)
 
 
@@ -77,6 +81,7 @@ CASES = [
     "ctc-ragged",
     "tagger-ragged-strided",
     "tagger-tokens-missing-labels",
+    "tagger-words",
 ]
 
 

@@ -391,6 +391,88 @@ def test_text_pipeline_keeps_words_and_tags_aligned():
 # tests/test_params.py, with the other estimators.
 
 
+# --- words as input: vocabulary and spelling features --------------------------------
+
+
+def _spelled(n_samples=120, seed=0):
+    """Sentences of words never repeated, whose tag is their suffix's: only
+    the spelling can tell an unseen word's tag."""
+    rng = np.random.RandomState(seed)
+    suffixes = {"ing": "VBG", "ed": "VBD", "ly": "RB", "s": "NNS"}
+    X, y = [], []
+    for i in range(n_samples):
+        words, tags = [], []
+        for j in range(rng.randint(3, 9)):
+            suffix = list(suffixes)[rng.randint(4)]
+            words.append(f"{'Qz'[j % 2]}{i}x{j}{suffix}")
+            tags.append(suffixes[suffix])
+        X.append(words)
+        y.append(tags)
+    return X, y
+
+
+def test_words_are_read_by_their_spelling():
+    X, y = _spelled()
+    settings = {**FAST, "hidden_size": 16, "max_epochs": 15}
+    spelling = RNNTagger(**settings).fit(X[:80], y[:80])
+    ids_only = RNNTagger(**settings, word_features="id").fit(X[:80], y[:80])
+    # Every word is new: word ids say nothing, suffixes say everything.
+    assert spelling.word_vocabulary_ == {} == ids_only.word_vocabulary_
+    assert spelling.spelling_vocabulary_["s2:ly"] >= 2 and ids_only.spelling_vocabulary_ is None
+    assert spelling._module_init["word_features"] == "spelling"
+    assert spelling.n_features_in_ == 9 and ids_only.n_features_in_ == 1
+    assert spelling.score(X[80:], y[80:]) > 0.9
+    assert ids_only.score(X[80:], y[80:]) < 0.6
+    predicted = spelling.predict(X[80:83])
+    assert [p.shape for p in predicted] == [(len(words),) for words in X[80:83]]
+
+
+def test_word_vocabulary_and_ids():
+    from sklearn_rnn._words import N_SPELLING, spelling, word_ids
+
+    X = [["The", "cat", "sat"], ["the", "Cat", "ran", "."], ("a", "cat", np.str_("."))]
+    y = [["D", "N", "V"], ["D", "N", "V", "P"], ["D", "N", "P"]]
+    tagger = RNNTagger(**FAST).fit(X, y)
+    # Lower-cased, seen at least twice, most frequent first.
+    assert tagger.word_vocabulary_ == {"cat": 2, ".": 3, "the": 4}
+    rows = word_ids([["CAT", "dog"]], tagger.word_vocabulary_, tagger.spelling_vocabulary_)[0]
+    assert rows.shape == (2, 1 + N_SPELLING) and rows.dtype == np.float32
+    assert rows[:, 0].tolist() == [2, 1]  # "dog" is out of vocabulary
+    expected = [tagger.spelling_vocabulary_.get(f, 1) for f in spelling("dog")]
+    assert rows[1, 1:].tolist() == expected and expected[:2] == [1, 1]
+    assert tagger.spelling_vocabulary_["shape:x"] == rows[1, -1]
+    # A sample alone, in a batch, next to long sentences: the same outputs.
+    together = _proba(tagger, X)
+    _assert_same([_proba(tagger, [x])[0] for x in X], together, atol=1e-7)
+    _assert_same(_proba(tagger, [*X, ["cat"] * 200])[:3], together, atol=1e-7)
+    # Words in a Series, as lists of str or arrays: the same.
+    _assert_same(_proba(tagger, pd.Series([list(x) for x in X])), together)
+
+
+@pytest.mark.parametrize(
+    "fit_X, predict_X, message",
+    [
+        (None, [["a", "b"], "c d"], r"X\[0\] is a list of words but X\[1\] is str"),
+        (None, [["a", 3]], r"X\[0\]\[1\] is 3 of type int"),
+        (None, [["a"], []], r"X\[1\] has no word"),
+        ("words", [np.array([2, 3, 4])], "fitted on words .* X holds something else"),
+        ("tokens", [["a", "b", "c"]], "fitted on numeric or token-id sequences; X holds words"),
+    ],
+    ids=["mixed", "not-str", "empty", "words-then-tokens", "tokens-then-words"],
+)
+def test_word_input_errors_name_the_sample(fit_X, predict_X, message):
+    words = [["a", "b", "c"], ["b", "c"]] * 5
+    tags = [[0, 1, 0], [1, 0]] * 5
+    with pytest.raises(ValueError, match=message):
+        if fit_X is None:
+            RNNTagger(**FAST).fit(predict_X, [[0] * len(x) for x in predict_X])
+        elif fit_X == "words":
+            RNNTagger(**FAST).fit(words, tags).predict(predict_X)
+        else:
+            tokens = [np.array([2, 3, 4]), np.array([3, 4])] * 5
+            RNNTagger(**FAST).fit(tokens, tags).predict(predict_X)
+
+
 def test_frontend_stride_has_no_auto():
     X, y = _data()
     with pytest.raises(ValueError, match="frontend_stride"):
