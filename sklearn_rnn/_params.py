@@ -485,7 +485,8 @@ def fill_doc(cls):
     """Derive ``_parameter_constraints`` and the Parameters docstring from ``_parameters``.
 
     The class docstring holds ``{parameters}`` (and optionally
-    ``{shared_attributes}``) where the generated text goes.
+    ``{shared_attributes}``) where the generated text goes; the docstring of
+    the class's own ``fit`` may hold ``{validation_set}``, the ``X_val`` entry.
     """
     cls._parameter_constraints = {
         name: list(param.constraints) for name, param in cls._parameters.items()
@@ -493,7 +494,24 @@ def fill_doc(cls):
     cls.__doc__ = cls.__doc__.replace("{parameters}", parameters_doc(cls._parameters)).replace(
         "{shared_attributes}", SHARED_ATTRIBUTES
     )
+    fit = vars(cls).get("fit")
+    if fit is not None and fit.__doc__:
+        fit.__doc__ = fit.__doc__.replace("{validation_set}", VALIDATION_SET)
     return cls
+
+
+# The X_val entry of the estimators' fit docstrings (indented for a method).
+VALIDATION_SET = """X_val : sequences, default=None
+            A validation set, in any form X takes (as
+            ``HistGradientBoostingClassifier.fit``'s): its loss, and its score
+            when ``scoring`` is not "loss", are recorded per epoch in
+            ``history_``, and early stopping ("auto" turns it on) monitors it
+            instead of holding out ``validation_fraction`` of X. In a
+            ``Pipeline``, route it with sklearn's metadata routing
+            (``set_config(enable_metadata_routing=True)``, then
+            ``set_fit_request(X_val=True, y_val=True)``); it reaches this
+            estimator as given, not transformed by the earlier steps, so pass it
+            in the form the final step reads (``docs/user_guide``)."""
 
 
 SHARED_ATTRIBUTES = """n_features_in_ : int

@@ -158,17 +158,7 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
             Real targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights of the loss.
-        X_val : sequences, default=None
-            A validation set, in any form X takes (as
-            ``HistGradientBoostingClassifier.fit``'s): its loss, and its score
-            when ``scoring`` is not "loss", are recorded per epoch in
-            ``history_``, and early stopping ("auto" turns it on) monitors it
-            instead of holding out ``validation_fraction`` of X. In a
-            ``Pipeline``, route it with sklearn's metadata routing
-            (``set_config(enable_metadata_routing=True)``, then
-            ``set_fit_request(X_val=True, y_val=True)``); it reaches this
-            estimator as given, not transformed by the earlier steps, so pass it
-            in the form the final step reads (``docs/user_guide``).
+        {validation_set}
         y_val : array-like, default=None
             Targets of ``X_val``, as y.
 
