@@ -25,6 +25,7 @@ from workloads import W1, W2, W3, W4, W4_TOKENIZERS, WORKLOADS
 
 RNN_CLASSIFIER = "sklearn_rnn:RNNClassifier"
 RNN_REGRESSOR = "sklearn_rnn:RNNRegressor"
+RNN_TAGGER = "sklearn_rnn:RNNTagger"
 TOKENIZER = "sklearn_rnn.preprocessing:SequenceTokenizer"
 # The package counts as importable once this exists (an empty directory
 # imports as a namespace package).
@@ -105,6 +106,8 @@ CLASSIFIER_BASE = dict(
     random_state=0,
     **REFERENCE_TRAINING,
 )
+# The tagger rows of W1: the classifier's backbone and training, a head at every step.
+TAGGER_BASE = {key: value for key, value in CLASSIFIER_BASE.items() if key != "pooling"}
 # What every RNNRegressor row shares (W2).
 REGRESSOR_BASE = dict(
     loss="mse",
@@ -127,6 +130,52 @@ def rnn_regressor(device, epochs, **options):
     """``sklearn_rnn.RNNRegressor``."""
     params = {**REGRESSOR_BASE, "max_epochs": epochs, "device": device, **options}
     return resolve(RNN_REGRESSOR)(**params)
+
+
+class PerStepLabels:
+    """W1 as sequence labelling: each sequence's label at every one of its steps.
+
+    Wraps an ``RNNTagger``: ``fit``/``score`` repeat each sequence's label
+    along its steps, so that the tagger trains the classifier's backbone on
+    the same data with one output (and one loss term) per step.
+    ``get_params(deep=True)`` and ``net_`` are the tagger's, for the
+    harness's checks of the row's options.
+    """
+
+    def __init__(self, tagger):
+        self.tagger = tagger
+
+    def get_params(self, deep=True):
+        params = {"tagger": self.tagger}
+        if deep:
+            params.update({f"tagger__{k}": v for k, v in self.tagger.get_params().items()})
+        return params
+
+    @property
+    def net_(self):
+        return self.tagger.net_
+
+    @staticmethod
+    def _steps(X, y):
+        import numpy as np
+
+        return [np.full(len(x), label) for x, label in zip(X, y, strict=True)]
+
+    def fit(self, X, y):
+        self.tagger.fit(X, self._steps(X, y))
+        return self
+
+    def predict(self, X):
+        return self.tagger.predict(X)
+
+    def score(self, X, y):
+        return self.tagger.score(X, self._steps(X, y))
+
+
+def rnn_tagger_per_step(device, epochs, **options):
+    """``sklearn_rnn.RNNTagger`` on W1, the sequence's label at every step."""
+    params = {**TAGGER_BASE, "max_epochs": epochs, "device": device, **options}
+    return PerStepLabels(resolve(RNN_TAGGER)(**params))
 
 
 def sequence_tokenizer(device, epochs, **options):
@@ -248,6 +297,26 @@ TABLE = (
         {"cell": "lstm", "pooling": "mean"},
         reference="w1_padded",
         requires=(RNN_CLASSIFIER,),
+    ),
+    # W1 as tagging: the same backbone with a head at every step, against one
+    # label per sequence (the row above with the same cell and directions).
+    Row(
+        "w1_tagger",
+        W1,
+        rnn_tagger_per_step,
+        "sklearn_rnn RNNTagger, the label at every step",
+        {"cell": "lstm", "bidirectional": False},
+        reference="w1_lstm",
+        requires=(RNN_TAGGER,),
+    ),
+    Row(
+        "w1_tagger_bi",
+        W1,
+        rnn_tagger_per_step,
+        "sklearn_rnn RNNTagger, the label at every step",
+        {"cell": "lstm", "bidirectional": True},
+        reference="w1_lstm_bi",
+        requires=(RNN_TAGGER,),
     ),
     # W2: fixed-length regression.
     Row("w2_gru", W2, gru_loop, "hand-written GRU loop on the 3-D array", {"hidden_size": 32}),

@@ -261,6 +261,20 @@ TARGETS = (
         False,
     ),
     Target(
+        "W1 per-step outputs (RNNTagger) time ≤ 1.2× one label per sequence",
+        Quantity(("w1_lstm",), "train_seq_per_s"),
+        Quantity(("w1_tagger",), "train_seq_per_s"),
+        1.2,
+        False,
+    ),
+    Target(
+        "W1 per-step outputs time ≤ 1.2× one label per sequence, bidirectional",
+        Quantity(("w1_lstm_bi",), "train_seq_per_s"),
+        Quantity(("w1_tagger_bi",), "train_seq_per_s"),
+        1.2,
+        False,
+    ),
+    Target(
         "W1 fit peak RSS ≤ 1.15× best hand-written",
         Quantity(("w1_lstm",), "peak_rss_fit_mb"),
         Quantity(BEST_HAND_WRITTEN, "peak_rss_fit_mb", min),
