@@ -200,5 +200,3 @@ def test_pytest_keeps_examples_out_of_the_test_run():
     ).stdout
     assert ".md" in collected
     assert "conf.py" not in collected and "plot_" not in collected
-
-

@@ -41,9 +41,9 @@ print(f"first stream: {len(X_train[0])} steps, activities {list(dict.fromkeys(y_
 from sklearn.metrics import classification_report
 from sklearn.pipeline import make_pipeline
 
+from sklearn_rnn import RNNTagger
 from sklearn_rnn.metrics import flatten_tags, tag_accuracy
 from sklearn_rnn.preprocessing import SequenceScaler
-from sklearn_rnn import RNNTagger
 
 start = time.perf_counter()
 tagger = make_pipeline(
