@@ -34,6 +34,7 @@ from tqdm.auto import tqdm
 from ._data import BucketIterator, SequenceDataset
 from ._params import (
     OPTIMIZERS,
+    auto_bag,
     auto_frontend,
     auto_frontend_stride,
     auto_max_epochs,
@@ -325,6 +326,8 @@ class BaseSequenceEstimator(BaseEstimator):
         kwargs = dict(kwargs)
         if kwargs["frontend"] == "auto":
             kwargs["frontend"] = auto_frontend(sequences)
+        if kwargs.get("bag") == "auto":
+            kwargs["bag"] = auto_bag(sequences)
         stride = kwargs.pop("frontend_stride")
         if stride == "auto":
             stride = auto_frontend_stride(-(-sequences.lengths // self.subsample))
@@ -400,6 +403,9 @@ class BaseSequenceEstimator(BaseEstimator):
             self.vocab_size_ = (
                 max(int(sequences.data.max()) + 1, 2) if sequences.is_tokens else None
             )
+            weights = getattr(self, "embedding_weights", None)
+            if weights is not None:
+                self.vocab_size_ = len(_check_embedding_weights(weights, self, sequences))
             if (
                 self.vocab_size_ is not None
                 and self.vocab_size_ * self.embedding_dim > MAX_EMBEDDING_WEIGHTS
@@ -564,6 +570,12 @@ class BaseSequenceEstimator(BaseEstimator):
                     **module_kwargs,
                 }
                 self.net_ = self._make_net(net_kwargs)
+                weights = getattr(self, "embedding_weights", None)
+                if weights is not None:
+                    with torch.no_grad():
+                        self.net_.module_.backbone.embedding.weight.copy_(
+                            torch.as_tensor(_check_embedding_weights(weights, self, sequences))
+                        )
             done = 0
             if resume is not None:
                 done = self._resume(checkpoint, resume)
@@ -776,6 +788,33 @@ def _update_net(net, kwargs):
 
 
 _MISSING = object()
+
+
+def _check_embedding_weights(weights, estimator, sequences):
+    """``embedding_weights`` as a float32 array of shape (vocabulary, embedding_dim),
+    checked against the estimator's ``embedding_dim`` and the training tokens."""
+    if not sequences.is_tokens:
+        raise ValueError(
+            "embedding_weights gives the rows of a token embedding, but X holds float "
+            "sequences. Set embedding_weights=None, or pass integer token sequences."
+        )
+    array = np.asarray(weights, dtype=np.float32)
+    if array.ndim != 2 or array.shape[1] != estimator.embedding_dim:
+        raise ValueError(
+            "embedding_weights must have shape (vocabulary size, embedding_dim="
+            f"{estimator.embedding_dim}); got shape {array.shape}. Set embedding_dim to "
+            "the vectors' size."
+        )
+    largest = int(sequences.data.max())
+    if len(array) <= largest:
+        raise ValueError(
+            f"embedding_weights has {len(array)} rows, but the largest token id in X is "
+            f"{largest}: it needs one row per id, row i for id i (0 padding, 1 out of "
+            "vocabulary; SequenceTokenizer's get_feature_names_out() names them)."
+        )
+    if not np.isfinite(array).all():
+        raise ValueError("embedding_weights holds NaN or infinite values.")
+    return array
 
 
 def _same(a, b):

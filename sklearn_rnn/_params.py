@@ -21,7 +21,7 @@ from sklearn.metrics import get_scorer_names
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Freezer
 
-from .modules import CELLS, check_pooling
+from .modules import BAGS, CELLS, check_pooling
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -198,6 +198,85 @@ POOLING = {
         probes=("last", "mean", "max", "attention"),
         check=check_pooling,
         check_doc='one of "last", "mean", "max", "attention", or several of them joined by "+"',
+    ),
+}
+
+# Token input: a bag of words beside, or instead of, the recurrent layers.
+TEXT = {
+    "bag": Param(
+        "auto",
+        [StrOptions({"auto", *BAGS}), None],
+        '"auto", "only", "join" or None',
+        "For token input: a bag of the sequence's words (and word n-grams,\n"
+        "``bag_ngrams``), the mean of their embeddings, as in fastText and deep\n"
+        'averaging networks. "only": the head reads the bag alone and the\n'
+        'recurrent layers are not run; "join": the bag is concatenated to the\n'
+        "pooled recurrent features (a wide-and-deep skip); None: the recurrent\n"
+        'layers alone. "auto" uses "only" for token sequences with more\n'
+        "distinct tokens than training sequences (most words then occur in a\n"
+        "handful of sequences: the recurrent layers memorise them, a mean of\n"
+        "embeddings generalises), else None. Float input never has a bag.\n"
+        "See ``docs/user_guide/choosing.md``.",
+        "module",
+        probes=("only", "join"),
+        probe_data="tokens",
+    ),
+    "bag_ngrams": Param(
+        1,
+        _positive_int(),
+        "int",
+        "Longest word n-gram in the bag: n-grams of 2 to ``bag_ngrams``\n"
+        "consecutive tokens are hashed into ``bag_buckets`` shared embedding\n"
+        "rows (fastText's hashing trick). 1 keeps the words alone.",
+        "module",
+        probes=(2,),
+        probe_context={"bag": "only"},
+        probe_data="tokens",
+    ),
+    "bag_buckets": Param(
+        2**14,
+        _positive_int(),
+        "int",
+        "Hash buckets (embedding rows) of the bag's n-grams (``bag_ngrams > 1``).",
+        "module",
+        probes=(16,),
+        probe_context={"bag": "only", "bag_ngrams": 2},
+        probe_data="tokens",
+    ),
+    "bag_dropout": Param(
+        0.3,
+        [Interval(Real, 0, 1, closed="left")],
+        "float",
+        "Word dropout of the bag: in training, each word and n-gram is left out\n"
+        "of a sequence's mean with this probability (Iyyer et al., 2015).",
+        "module",
+        probes=(0.0,),
+        probe_context={"bag": "only"},
+        probe_data="tokens",
+    ),
+    "embedding_weights": Param(
+        None,
+        ["array-like", None],
+        "array-like of shape (n_tokens, embedding_dim) or None",
+        "Initial rows of the token embedding, e.g. pretrained word vectors:\n"
+        "row i for token id i (0 padding, 1 out of vocabulary; the order of\n"
+        "``SequenceTokenizer().get_feature_names_out()``). It needs a row for\n"
+        "every id in the training data; ids it has no row for are out of\n"
+        "vocabulary at prediction. None: random rows.",
+        "training",
+        # A factory: one row per id of the test's tokens (2..19), embedding_dim 64.
+        probes=(lambda: np.random.RandomState(0).randn(20, 64).astype(np.float32),),
+        probe_data="tokens",
+    ),
+    "freeze_embedding": Param(
+        False,
+        ["boolean"],
+        "bool",
+        "Keep the token embedding fixed in training (e.g. ``embedding_weights``\n"
+        "that should stay as they are).",
+        "module",
+        probes=(True,),
+        probe_data="tokens",
     ),
 }
 
@@ -423,6 +502,13 @@ def auto_frontend(sequences):
         return None
     long = np.median(sequences.lengths) >= AUTO_FRONTEND_MIN_LENGTH
     return "conv" if long or sequences.n_features > AUTO_FRONTEND_MAX_NARROW_FEATURES else None
+
+
+def auto_bag(sequences):
+    """The bag of ``bag="auto"`` for the training sequences: "only" or None."""
+    if not sequences.is_tokens:
+        return None
+    return "only" if len(np.unique(sequences.data)) > len(sequences) else None
 
 
 def auto_max_epochs(n_samples, batch_size):

@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 
 from ._base import BaseSequenceEstimator
-from ._params import BACKBONE, POOLING, RUNTIME, TRAINING, Param, declare, fill_doc
+from ._params import BACKBONE, POOLING, RUNTIME, TEXT, TRAINING, Param, declare, fill_doc
 from ._targets import as_labels, check_targets, encode_labels, learn_classes
 from .modules import RNNSequenceModel
 
@@ -50,6 +50,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
     _parameters = declare(
         BACKBONE,
         POOLING,
+        TEXT,
         TRAINING,
         {
             "class_weight": Param(
@@ -79,6 +80,12 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         frontend_stride="auto",
         frontend_channels=64,
         pooling="mean+max+last",
+        bag="auto",
+        bag_ngrams=1,
+        bag_buckets=16384,
+        bag_dropout=0.3,
+        embedding_weights=None,
+        freeze_embedding=False,
         optimizer="adamw",
         lr=0.003,
         momentum=0.9,
@@ -113,6 +120,12 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         self.frontend_stride = frontend_stride
         self.frontend_channels = frontend_channels
         self.pooling = pooling
+        self.bag = bag
+        self.bag_ngrams = bag_ngrams
+        self.bag_buckets = bag_buckets
+        self.bag_dropout = bag_dropout
+        self.embedding_weights = embedding_weights
+        self.freeze_embedding = freeze_embedding
         self.optimizer = optimizer
         self.lr = lr
         self.momentum = momentum

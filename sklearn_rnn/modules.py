@@ -16,6 +16,7 @@ from torch import nn
 
 __all__ = [
     "ConvFrontEnd",
+    "HashedNgramBag",
     "MaskedBatchNorm1d",
     "RNNBackbone",
     "RNNFrameModel",
@@ -23,6 +24,7 @@ __all__ = [
     "pool_sequences",
     "reverse_within_length",
     "check_pooling",
+    "hash_ngrams",
     "step_mask",
     "subsample_frames",
 ]
@@ -227,6 +229,98 @@ class ConvFrontEnd(nn.Module):
         return x.transpose(1, 2), lengths
 
 
+#: Multiplier and modulus of the n-gram hash: a polynomial hash of the ids,
+#: reduced after every word so that it never overflows int64.
+_NGRAM_HASH_MULTIPLIER, _NGRAM_HASH_MODULUS = 1_000_003, 2_147_483_647
+#: Bags (``RNNSequenceModel(bag=...)``): the features alone, or joined to the pooled ones.
+BAGS = ("only", "join")
+#: Standard deviation of the word rows' initial values when a bag reads them.
+BAG_INIT_STD = 0.1
+
+
+def hash_ngrams(x, n, n_buckets):
+    """Bucket of each ``n``-gram of consecutive ids: ``(batch, T - n + 1)`` int64.
+
+    Parameters
+    ----------
+    x : Tensor of int64 of shape (batch, T)
+        Token ids; ``T >= n``.
+    n : int
+        Words per n-gram.
+    n_buckets : int
+    """
+    steps = x.shape[1] - n + 1
+    hashed = x[:, :steps]
+    for offset in range(1, n):
+        hashed = (hashed * _NGRAM_HASH_MULTIPLIER + x[:, offset : offset + steps]) % (
+            _NGRAM_HASH_MODULUS
+        )
+    # Mix in n, so that n-grams of different orders rarely share a bucket.
+    return (hashed * n) % n_buckets
+
+
+class HashedNgramBag(nn.Module):
+    """Mean embedding of each sequence's words and word n-grams (fastText).
+
+    Words take their rows from a word embedding passed to :meth:`forward`
+    (the backbone's, so that pretrained vectors serve both); each n-gram of
+    2 to ``ngrams`` consecutive words is hashed into one of ``n_buckets``
+    rows of this module's own table (Joulin et al., 2017). A sequence becomes
+    the mean of the rows of its words and n-grams. Only words and n-grams
+    within a sequence's true length enter the mean: padding never does.
+
+    In training, each word and n-gram is left out of the mean with
+    probability ``dropout`` (word dropout, as in the deep averaging networks
+    of Iyyer et al., 2015).
+
+    Parameters
+    ----------
+    embedding_dim : int
+    ngrams : int, default=1
+        Longest n-gram; 1 keeps the words alone (no table).
+    n_buckets : int, default=2**14
+        Rows of the n-gram table, shared by hashing.
+    dropout : float, default=0.0
+        Word dropout.
+
+    Shapes
+    ------
+    forward(x, lengths, words) -> Tensor of shape (batch, embedding_dim)
+        ``x`` is ``(batch, T)`` int64, zero-padded; ``words`` is its word
+        embedding, ``(batch, T, embedding_dim)``.
+    """
+
+    def __init__(self, embedding_dim, ngrams=1, n_buckets=2**14, dropout=0.0):
+        super().__init__()
+        self.ngrams = int(ngrams)
+        self.n_buckets = int(n_buckets)
+        self.dropout = float(dropout)
+        self.embedding = nn.Embedding(n_buckets, embedding_dim) if self.ngrams > 1 else None
+        self.output_size = embedding_dim
+
+    def forward(self, x, lengths, words):
+        """The mean embedding of each sequence.
+
+        Parameters
+        ----------
+        x : Tensor of int64 of shape (batch, T)
+        lengths : Tensor of shape (batch,)
+        words : Tensor of shape (batch, T, embedding_dim)
+        """
+        lengths = lengths.to(x.device)
+        total, count = 0, 0
+        for n in range(1, min(self.ngrams, x.shape[1]) + 1):
+            rows = words if n == 1 else self.embedding(hash_ngrams(x, n, self.n_buckets))
+            # An n-gram is real when its last word is: it starts before length - n + 1.
+            mask = step_mask((lengths - n + 1).clamp(min=0), rows.shape[1])
+            if self.training and self.dropout > 0:
+                mask = mask & (torch.rand(mask.shape, device=mask.device) >= self.dropout)
+            total = total + (rows * mask.unsqueeze(-1).to(rows.dtype)).sum(1)
+            count = count + mask.sum(1)
+        # A sequence whose every word was dropped gets the zero vector.
+        return total / count.clamp(min=1).unsqueeze(1).to(total.dtype)
+
+
 class RNNBackbone(nn.Module):
     """Configurable recurrent encoder, exact on zero-padded batches.
 
@@ -243,6 +337,9 @@ class RNNBackbone(nn.Module):
     vocab_size : int or None, default=None
         When given, inputs are integer tokens fed to an ``nn.Embedding``.
     embedding_dim : int, default=64
+    freeze_embedding : bool, default=False
+        Keep the embedding's weights as they are (e.g. pretrained vectors
+        copied in after construction): no gradient reaches them.
     subsample : int, default=1
         Frame-stacking factor applied before the front end.
     frontend : {"conv"} or None, default=None
@@ -272,6 +369,7 @@ class RNNBackbone(nn.Module):
         dropout=0.0,
         vocab_size=None,
         embedding_dim=64,
+        freeze_embedding=False,
         subsample=1,
         frontend=None,
         frontend_channels=64,
@@ -284,6 +382,7 @@ class RNNBackbone(nn.Module):
         self.embedding = None
         if vocab_size is not None:
             self.embedding = nn.Embedding(vocab_size, embedding_dim)
+            self.embedding.weight.requires_grad_(not freeze_embedding)
             input_size = embedding_dim
         input_size = input_size * subsample
         self.frontend = None
@@ -400,6 +499,19 @@ class RNNSequenceModel(nn.Module):
         Size of the head (classes or regression targets).
     pooling : str, default="last"
         One of :data:`POOLINGS`, or several joined by "+" (concatenated).
+    bag : {"only", "join"} or None, default=None
+        For token input (``vocab_size`` given): a :class:`HashedNgramBag` over
+        the backbone's word embedding. "only": the head reads the bag alone
+        and the recurrent layers are not run (fastText, a deep averaging
+        network); "join": the bag is concatenated to the pooled recurrent
+        features (a wide-and-deep skip). Ignored for float input. With a bag,
+        the word embedding starts from N(0, 0.1²) rather than N(0, 1).
+    bag_ngrams : int, default=1
+        Longest word n-gram of the bag.
+    bag_buckets : int, default=2**14
+        Hash buckets of the bag's n-grams.
+    bag_dropout : float, default=0.0
+        Word dropout of the bag.
     **backbone_kwargs
         Passed to :class:`RNNBackbone` (``input_size`` included).
 
@@ -408,23 +520,58 @@ class RNNSequenceModel(nn.Module):
     forward(x, lengths) -> Tensor of shape (batch, n_outputs): logits or values.
     """
 
-    def __init__(self, n_outputs, *, pooling="last", **backbone_kwargs):
+    def __init__(
+        self,
+        n_outputs,
+        *,
+        pooling="last",
+        bag=None,
+        bag_ngrams=1,
+        bag_buckets=2**14,
+        bag_dropout=0.0,
+        **backbone_kwargs,
+    ):
         super().__init__()
         if not check_pooling(pooling):
             raise ValueError(
                 f"pooling must be one of {POOLINGS} or several joined by '+'; got {pooling!r}."
             )
+        if bag is not None and bag not in BAGS:
+            raise ValueError(f"bag must be one of {BAGS} or None; got {bag!r}.")
         self.pooling = pooling
         self.backbone = RNNBackbone(**backbone_kwargs)
         size = self.backbone.output_size
         self.attention = nn.Linear(size, 1) if "attention" in pooling.split("+") else None
-        self.head = nn.Linear(size * len(pooling.split("+")), n_outputs)
+        features = size * len(pooling.split("+"))
+        self.bag = self.ngram_bag = None
+        if bag is not None and self.backbone.embedding is not None:
+            self.bag = bag
+            embedding = self.backbone.embedding
+            self.ngram_bag = HashedNgramBag(
+                embedding.embedding_dim, bag_ngrams, bag_buckets, bag_dropout
+            )
+            # Small rows, as fastText's: a mean over many words starts near zero
+            # and learns the words that matter (measured: benchmarks/README.md).
+            for table in (embedding, self.ngram_bag.embedding):
+                if table is not None:
+                    with torch.no_grad():
+                        table.weight.normal_(0.0, BAG_INIT_STD)
+            features = self.ngram_bag.output_size + (features if bag == "join" else 0)
+        self.head = nn.Linear(features, n_outputs)
 
     def forward(self, x, lengths):
-        outputs, lengths = self.backbone(x, lengths)
-        pooled = pool_sequences(
-            outputs, lengths, self.pooling, self.backbone.bidirectional, self.attention
-        )
+        parts = []
+        if self.bag != "only":
+            outputs, frames = self.backbone(x, lengths)
+            parts.append(
+                pool_sequences(
+                    outputs, frames, self.pooling, self.backbone.bidirectional, self.attention
+                )
+            )
+        if self.bag is not None:
+            words = self.backbone.embedding(x)
+            parts.append(self.ngram_bag(x, lengths, words))
+        pooled = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
         if self.training:
             return self.head(pooled)
         # At inference the (tiny) head runs in float64 and rounds back: a float32

@@ -5,7 +5,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils._param_validation import StrOptions
 
 from ._base import BaseSequenceEstimator
-from ._params import BACKBONE, POOLING, RUNTIME, TRAINING, Param, declare, fill_doc
+from ._params import BACKBONE, POOLING, RUNTIME, TEXT, TRAINING, Param, declare, fill_doc
 from ._targets import TargetStandardizer, as_real_targets, check_targets
 from .modules import RNNSequenceModel
 
@@ -58,6 +58,7 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
     _parameters = declare(
         BACKBONE,
         POOLING,
+        TEXT,
         TRAINING,
         {
             "loss": Param(
@@ -87,6 +88,12 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
         frontend_stride="auto",
         frontend_channels=64,
         pooling="mean+max+last",
+        bag="auto",
+        bag_ngrams=1,
+        bag_buckets=16384,
+        bag_dropout=0.3,
+        embedding_weights=None,
+        freeze_embedding=False,
         optimizer="adamw",
         lr=0.003,
         momentum=0.9,
@@ -121,6 +128,12 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
         self.frontend_stride = frontend_stride
         self.frontend_channels = frontend_channels
         self.pooling = pooling
+        self.bag = bag
+        self.bag_ngrams = bag_ngrams
+        self.bag_buckets = bag_buckets
+        self.bag_dropout = bag_dropout
+        self.embedding_weights = embedding_weights
+        self.freeze_embedding = freeze_embedding
         self.optimizer = optimizer
         self.lr = lr
         self.momentum = momentum

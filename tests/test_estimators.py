@@ -455,3 +455,50 @@ def test_token_input_with_subsample_ignores_padding():
     together = clf.predict_proba(X)
     alone = np.concatenate([clf.predict_proba([x]) for x in X])
     np.testing.assert_allclose(alone, together, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("cls", [RNNClassifier, RNNRegressor])
+def test_bag_auto_reads_the_vocabulary_against_the_number_of_sequences(cls):
+    rng = np.random.RandomState(0)
+    y = np.arange(40) % 2
+    # 40 sequences over 18 distinct tokens: the recurrent layers alone.
+    few_words = [rng.randint(2, 20, size=rng.randint(3, 9)) for _ in range(40)]
+    # 40 sequences over about 200 distinct tokens: the bag alone.
+    many_words = [rng.randint(2, 400, size=rng.randint(3, 9)) for _ in range(40)]
+    floats = [rng.randn(rng.randint(3, 9), 2) for _ in range(40)]
+    for X, expected in [(few_words, None), (many_words, "only"), (floats, None)]:
+        est = cls(**FAST).fit(X, y)
+        assert est._module_init["bag"] == expected
+        assert (est.net_.module_.bag is None) == (expected is None)
+    # The bag's mean is order-blind: a permuted sequence predicts the same.
+    est = cls(**FAST, bag="only").fit(many_words, y)
+    np.testing.assert_allclose(
+        est.predict(many_words[:5]), est.predict([x[::-1] for x in many_words[:5]])
+    )
+
+
+def test_embedding_weights_load_pretrained_rows_and_freeze_keeps_them():
+    rng = np.random.RandomState(0)
+    X = [rng.randint(2, 20, size=rng.randint(3, 9)) for _ in range(40)]
+    y = np.arange(40) % 2
+    vectors = rng.randn(25, 8).astype(np.float32)  # more rows than the data use
+    frozen = RNNClassifier(
+        **FAST, embedding_dim=8, embedding_weights=vectors, freeze_embedding=True
+    ).fit(X, y)
+    assert frozen.vocab_size_ == 25
+    weight = frozen.net_.module_.backbone.embedding.weight
+    np.testing.assert_array_equal(weight.detach().numpy(), vectors)
+    assert not weight.requires_grad
+    trained = RNNClassifier(**FAST, embedding_dim=8, embedding_weights=vectors).fit(X, y)
+    moved = trained.net_.module_.backbone.embedding.weight.detach().numpy()
+    # Trained from the vectors: the rows of ids never seen stay near them (weight decay only).
+    assert not np.array_equal(moved, vectors)
+    np.testing.assert_allclose(moved[20:], vectors[20:], rtol=0.05)
+    with pytest.raises(ValueError, match=r"shape \(vocabulary size, embedding_dim=64\)"):
+        RNNClassifier(**FAST, embedding_weights=vectors).fit(X, y)
+    with pytest.raises(ValueError, match="has 10 rows, but the largest token id in X is 19"):
+        RNNClassifier(**FAST, embedding_dim=8, embedding_weights=vectors[:10]).fit(X, y)
+    with pytest.raises(ValueError, match="X holds float sequences"):
+        RNNRegressor(**FAST, embedding_dim=8, embedding_weights=vectors).fit(
+            [rng.randn(4, 2) for _ in range(8)], np.arange(8.0)
+        )

@@ -6,9 +6,11 @@ import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from sklearn_rnn.modules import (
+    HashedNgramBag,
     RNNBackbone,
     RNNFrameModel,
     RNNSequenceModel,
+    hash_ngrams,
     pool_sequences,
     reverse_within_length,
     subsample_frames,
@@ -126,3 +128,114 @@ def test_unknown_cell_and_pooling_are_named():
         RNNBackbone(3, cell="transformer")
     with pytest.raises(ValueError, match="pooling must be one of"):
         pool_sequences(torch.zeros(1, 2, 2), torch.tensor([1]), "median", False)
+
+
+# --- the bag of words and n-grams (token input) ----------------------------------------
+
+TOKENS = torch.tensor([[5, 6, 7, 5, 9], [8, 6, 0, 0, 0], [7, 0, 0, 0, 0]])
+TOKEN_LENGTHS = torch.tensor([5, 2, 1])
+
+
+def test_bag_is_the_mean_of_word_and_hashed_ngram_rows():
+    torch.manual_seed(0)
+    words = torch.nn.Embedding(10, 4)
+    bag = HashedNgramBag(4, ngrams=3, n_buckets=11).eval()
+    out = bag(TOKENS, TOKEN_LENGTHS, words(TOKENS))
+    # By hand for the first sequence: 5 words, 4 bigrams, 3 trigrams.
+    sequence = TOKENS[0].tolist()
+    rows = [words.weight[token] for token in sequence]
+    for n in (2, 3):
+        for start in range(len(sequence) - n + 1):
+            hashed = sequence[start]
+            for token in sequence[start + 1 : start + n]:
+                hashed = (hashed * 1_000_003 + token) % 2_147_483_647
+            rows.append(bag.embedding.weight[(hashed * n) % 11])
+    torch.testing.assert_close(out[0], torch.stack(rows).mean(0))
+    # The one-word sequence has no n-gram: its bag is its word's row.
+    torch.testing.assert_close(out[2], words.weight[7])
+    assert hash_ngrams(TOKENS, 2, 11).shape == (3, 4)
+    assert 0 <= int(hash_ngrams(TOKENS, 3, 11).min()) and int(hash_ngrams(TOKENS, 3, 11).max()) < 11
+
+
+@pytest.mark.parametrize("bag", ["only", "join"])
+def test_bag_model_ignores_padding_ids_and_neighbours(bag):
+    torch.manual_seed(0)
+    model = RNNSequenceModel(
+        3,
+        input_size=1,
+        vocab_size=10,
+        embedding_dim=4,
+        hidden_size=3,
+        bag=bag,
+        bag_ngrams=2,
+        bag_buckets=7,
+    ).eval()
+    reference = model(TOKENS, TOKEN_LENGTHS)
+    # Any ids in the padding: n-grams reaching into it are never read.
+    noisy = TOKENS.clone()
+    noisy[torch.arange(5)[None, :] >= TOKEN_LENGTHS[:, None]] = 9
+    torch.testing.assert_close(model(noisy, TOKEN_LENGTHS), reference)
+    for i, length in enumerate(TOKEN_LENGTHS.tolist()):
+        alone = model(TOKENS[i : i + 1, :length], TOKEN_LENGTHS[i : i + 1])
+        torch.testing.assert_close(alone, reference[i : i + 1], rtol=1e-5, atol=1e-6)
+
+
+def test_bag_only_skips_the_recurrent_layers_and_join_reads_both():
+    torch.manual_seed(0)
+    only = RNNSequenceModel(
+        3, input_size=1, vocab_size=10, embedding_dim=4, hidden_size=3, bag="only"
+    ).eval()
+    assert only.head.in_features == 4
+    before = only(TOKENS, TOKEN_LENGTHS)
+    with torch.no_grad():
+        for weight in only.backbone.rnn.parameters():
+            weight.add_(1.0)
+    torch.testing.assert_close(only(TOKENS, TOKEN_LENGTHS), before)
+    join = RNNSequenceModel(
+        3,
+        input_size=1,
+        vocab_size=10,
+        embedding_dim=4,
+        hidden_size=3,
+        pooling="mean+max",
+        bag="join",
+    )
+    assert join.head.in_features == 4 + 2 * 3
+    # Float input has no words: the bag is ignored.
+    floats = RNNSequenceModel(3, input_size=2, hidden_size=3, bag="only")
+    assert floats.bag is None and floats.head.in_features == 3
+    with pytest.raises(ValueError, match="bag must be one of"):
+        RNNSequenceModel(3, input_size=1, vocab_size=10, bag="sum")
+
+
+def test_bag_word_dropout_acts_in_training_only():
+    torch.manual_seed(0)
+    words = torch.nn.Embedding(10, 4)
+    bag = HashedNgramBag(4, dropout=0.5)
+    embedded = words(TOKENS)
+    torch.manual_seed(1)
+    trained = bag.train()(TOKENS, TOKEN_LENGTHS, embedded)
+    evaluated = bag.eval()(TOKENS, TOKEN_LENGTHS, embedded)
+    assert not torch.allclose(trained[0], evaluated[0])
+    torch.testing.assert_close(evaluated, bag.eval()(TOKENS, TOKEN_LENGTHS, embedded))
+    # A dropped word is left out of the mean, not counted as a zero row: the
+    # two-word sequence's bag is one of its words' rows, their mean, or zero.
+    w8, w6 = words.weight[8], words.weight[6]
+    allowed = [w8, w6, (w8 + w6) / 2, torch.zeros(4)]
+    seen = set()
+    for seed in range(20):
+        torch.manual_seed(seed)
+        row = bag.train()(TOKENS, TOKEN_LENGTHS, embedded)[1]
+        matches = [i for i, a in enumerate(allowed) if torch.allclose(row, a)]
+        assert len(matches) == 1, row
+        seen.add(matches[0])
+    assert {0, 1} & seen  # a single kept word happened
+
+
+def test_frozen_embedding_gets_no_gradient():
+    model = RNNSequenceModel(
+        2, input_size=1, vocab_size=10, embedding_dim=4, hidden_size=3, freeze_embedding=True
+    )
+    model(TOKENS, TOKEN_LENGTHS).sum().backward()
+    assert model.backbone.embedding.weight.grad is None
+    assert model.head.weight.grad is not None

@@ -78,6 +78,9 @@ tfidf = evaluate(
 # scikit-learn transformer, so the whole pipeline fits on the raw strings.
 #
 # Shortened for the documentation build: 32 hidden units, 30 epochs.
+# ``bag=None`` asks for the LSTM: on this corpus (more distinct words than
+# reviews) the default, ``bag="auto"``, would read a bag of words instead;
+# see the end of this example.
 from sklearn_rnn import RNNClassifier
 from sklearn_rnn.preprocessing import SequencePadder, SequenceTokenizer
 
@@ -87,7 +90,12 @@ rnn = evaluate(
         SequenceTokenizer(min_freq=2),
         SequencePadder(maxlen=200),
         RNNClassifier(
-            hidden_size=32, embedding_dim=32, pooling="max", max_epochs=30, random_state=0
+            hidden_size=32,
+            embedding_dim=32,
+            pooling="max",
+            bag=None,
+            max_epochs=30,
+            random_state=0,
         ),
     ),
 )
@@ -100,7 +108,11 @@ print(
 # With 600 training reviews the linear model on tf-idf features is the
 # stronger one: a recurrent network learns its word embeddings from these
 # reviews alone, and that takes more data. Its advantage, word order, shows
-# on larger corpora.
+# on larger corpora. That is why ``RNNClassifier``'s default, ``bag="auto"``,
+# gives token input with more distinct tokens than training sequences a bag
+# of words (the mean of the words' embeddings, as fastText does) in place of
+# the LSTM: with default parameters it scores 0.730 (0.720-0.736 over three
+# seeds) on these reviews against tf-idf's 0.718 (``benchmarks/README.md``).
 #
 # Both pipelines take raw strings at predict time:
 new_reviews = [
