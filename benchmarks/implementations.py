@@ -183,6 +183,21 @@ def sequence_tokenizer(device, epochs, **options):
     return resolve(TOKENIZER)(**options)
 
 
+def rnn_classifier_defaults(device, epochs, **options):
+    """``sklearn_rnn.RNNClassifier`` at its defaults (the issue's speed bar for
+    them), only ``max_epochs``, ``device``, ``random_state`` and, as its
+    reference has no validation split, ``early_stopping=False`` set."""
+    params = {"max_epochs": epochs, "device": device, "random_state": 0, "early_stopping": False}
+    return resolve(RNN_CLASSIFIER)(**params, **options)
+
+
+def defaults_loop(device, epochs, **options):
+    """Hand-written loop of the defaults' recipe around the package's module."""
+    import references
+
+    return references.DefaultsLoop(max_epochs=epochs, device=device, **options)
+
+
 def padded_loop(device, epochs, **options):
     """Hand-written LSTM loop: bucketing, per-batch padding (``packed=True``: packing)."""
     import references
@@ -254,6 +269,20 @@ TABLE = (
         "hand-written loop + length bucketing",
         {"packed": True},
         reference="w1_padded",
+    ),
+    Row(
+        "w1_defaults_loop",
+        W1,
+        defaults_loop,
+        "hand-written loop of the default recipe (conv front end, mean+max+last, AdamW, one-cycle)",
+    ),
+    Row(
+        "w1_defaults",
+        W1,
+        rnn_classifier_defaults,
+        "sklearn_rnn RNNClassifier at its defaults (early_stopping=False)",
+        reference="w1_defaults_loop",
+        requires=(RNN_CLASSIFIER,),
     ),
     Row(
         "w1_skorch",

@@ -11,6 +11,9 @@ to be as fast as a careful PyTorch user would write them, not straw men.
 - :class:`PlainSkorchClassifier` (W1 "plain skorch"): what a user writes
   today with skorch: the whole dataset padded once to the longest sequence, and
   a module that packs each batch.
+- :class:`DefaultsLoop` (W1 "hand-written, defaults"): the training recipe of
+  ``RNNClassifier``'s defaults written as a plain loop around the package's
+  module, the reference of the default configuration's speed bar.
 - :class:`GRURegressor` (W2 "hand-written"): a GRU on fixed-length windows with
   an MSE loss.
 - :class:`PythonTokenizer` (W4 "pure Python"): the tokenization loop a user
@@ -357,3 +360,61 @@ class PythonTokenizer(BaseEstimator):
 
     def fit_transform(self, documents, y=None):
         return self.fit(documents).transform(documents)
+
+
+class DefaultsLoop(PaddedLSTMClassifier):
+    """The hand-written loop of ``RNNClassifier``'s default configuration.
+
+    The training recipe of the defaults written out by hand: the package's own
+    torch module (``sklearn_rnn.modules.RNNSequenceModel``) with the
+    arguments the defaults resolve to on this data (on W1's 16 features: the
+    convolutional front end with stride 1, an LSTM of 64 units, "mean+max+last"
+    pooling), AdamW (lr 3e-3, weight decay 1e-2) under a one-cycle schedule
+    stepped every batch, gradient clipping at norm 1, batches of 32 with
+    length bucketing and per-batch padding. What it leaves out is exactly what
+    the estimator adds: input validation, skorch's loop and callbacks, the
+    history. Defaults are read from the estimator, so the two stay equal.
+    """
+
+    def __init__(self, *, max_epochs=2, random_state=0, device="cpu"):
+        self.max_epochs = max_epochs
+        self.random_state = random_state
+        self.device = device
+
+    def fit(self, X, y):
+        from sklearn_rnn import RNNClassifier
+        from sklearn_rnn._validation import check_sequences
+
+        defaults = RNNClassifier()
+        rng = _seed_everything(self.random_state)
+        X = list(X)
+        lengths = np.array([len(x) for x in X], dtype=np.int64)
+        self.classes_, y_encoded = np.unique(np.asarray(y), return_inverse=True)
+        y_tensor = torch.from_numpy(y_encoded.astype(np.int64))
+        kwargs = defaults._resolve_module_kwargs(defaults._module_kwargs(), check_sequences(X))
+        self.module_ = defaults._module_class(
+            n_outputs=len(self.classes_), input_size=X[0].shape[1], vocab_size=None, **kwargs
+        ).to(self.device)
+        optimizer = torch.optim.AdamW(
+            self.module_.parameters(), lr=defaults.lr, weight_decay=defaults.weight_decay
+        )
+        batch_size = defaults.batch_size
+        steps = self.max_epochs * -(-len(X) // batch_size)
+        schedule = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=defaults.lr, total_steps=steps, cycle_momentum=False
+        )
+        criterion = nn.CrossEntropyLoss()
+        self.module_.train()
+        for _ in range(self.max_epochs):
+            for indices in bucketed_batches(lengths, batch_size, rng):
+                X_batch, lengths_batch = pad_batch(X, lengths, indices)
+                X_batch = X_batch.to(self.device, non_blocking=True)
+                y_batch = y_tensor[indices].to(self.device, non_blocking=True)
+                optimizer.zero_grad(set_to_none=True)
+                loss = criterion(self.module_(X_batch, lengths_batch), y_batch)
+                loss.backward()
+                nn.utils.clip_grad_norm_(self.module_.parameters(), defaults.clip_grad_norm)
+                optimizer.step()
+                schedule.step()
+        self.batch_size = 256  # prediction batches, as the estimator's
+        return self

@@ -225,6 +225,20 @@ TARGETS = (
         True,
     ),
     Target(
+        "W1 defaults: train ≥ 0.9× the same recipe hand-written",
+        Quantity(("w1_defaults",), "train_seq_per_s"),
+        Quantity(("w1_defaults_loop",), "train_seq_per_s"),
+        0.9,
+        True,
+    ),
+    Target(
+        "W1 defaults: predict ≥ 0.9× the same recipe hand-written",
+        Quantity(("w1_defaults",), "predict_seq_per_s"),
+        Quantity(("w1_defaults_loop",), "predict_seq_per_s"),
+        0.9,
+        True,
+    ),
+    Target(
         "W1 train ≥ 5× plain skorch",
         Quantity(("w1_lstm",), "train_seq_per_s"),
         Quantity(("w1_skorch",), "train_seq_per_s"),
