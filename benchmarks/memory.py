@@ -38,6 +38,7 @@ into the table between the markers of ``benchmarks/README.md``.
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -186,7 +187,10 @@ def _table(records, info):
     by = {r["method"]: r for r in records}
     loop = by.get("torch_loop")
     lines = [
-        f"Command: `python benchmarks/memory.py --n {records[0]['n']}`. Machine: {info['cpu']}, "
+        f"Command: `python benchmarks/memory.py --n {records[0]['n']} --threads "
+        f"{info['torch_threads']}`"
+        + (" with `OMP_WAIT_POLICY=PASSIVE`" if os.environ.get("OMP_WAIT_POLICY") else "")
+        + f". Machine: {info['cpu']}, "
         f"{info['cores']} cores, torch {info['torch']} ({info['torch_threads']} threads), "
         f"{info['date'][:10]}. Data: {records[0]['n']:,} sequences, "
         f"{records[0]['data_mb']:.0f} MiB of float32 values; output "

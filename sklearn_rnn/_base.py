@@ -250,8 +250,12 @@ class _Checkpoint(Callback):
 def _check_magnitude(sequences):
     """Refuse features too large for the network's float32 arithmetic."""
     data = sequences.data.reshape(len(sequences.data), -1)
-    huge = np.abs(data) >= np.asarray(MAX_FEATURE_MAGNITUDE, dtype=data.dtype)
-    if len(data) and huge.any():
+    limit = np.asarray(MAX_FEATURE_MAGNITUDE, dtype=data.dtype)
+    # Reductions, not np.abs(data): no temporary of the data's size.
+    if not data.size or (data.max() < limit and data.min() > -limit):
+        return
+    huge = np.abs(data) >= limit
+    if huge.any():
         step, feature = (int(i[0]) for i in np.nonzero(huge))
         sample = int(np.searchsorted(sequences.offsets, step, side="right") - 1)
         raise ValueError(

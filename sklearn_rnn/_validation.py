@@ -369,7 +369,11 @@ def _masked_to_sequences(X, allow_tokens, dtype):
 
 
 def _check_finite(seqs):
-    if seqs.is_tokens:
+    if seqs.is_tokens or not seqs.data.size:
+        return
+    # min and max propagate NaN and hold any inf: no temporary of the data's
+    # size (predicting on a million sequences must not copy them).
+    if np.isfinite(seqs.data.min()) and np.isfinite(seqs.data.max()):
         return
     finite = np.isfinite(seqs.data)
     if not finite.all():

@@ -369,6 +369,33 @@ def test_grid_search_gives_the_same_results_whatever_its_n_jobs(data):
     )
 
 
+# --- bounded memory ---------------------------------------------------------
+
+
+def test_predicting_on_sequences_allocates_far_less_than_the_data():
+    """Validation and prediction of a ``Sequences`` input allocate no array of
+    the data's size (numpy allocations are traced; benchmarks/memory.py
+    measures the whole process on 1,000,000 sequences)."""
+    import tracemalloc
+
+    from sklearn_rnn import Sequences
+
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(5, 21, size=50_000)
+    flat = rng.normal(size=(int(lengths.sum()), 4)).astype(np.float32)
+    X = Sequences(flat, np.concatenate([[0], np.cumsum(lengths)]))
+    clf = RNNClassifier(max_epochs=1, **TINY).fit(X.take(np.arange(64)), np.arange(64) % 2)
+    tracemalloc.start()
+    try:
+        proba = clf.predict_proba(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert proba.shape == (50_000, 2)
+    # Per-sample index arrays (lengths, batch order) remain: about 0.2x here.
+    assert peak - proba.nbytes < 0.5 * flat.nbytes, (peak, flat.nbytes)
+
+
 # --- concurrent predict -------------------------------------------------------
 
 
