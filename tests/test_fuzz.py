@@ -22,7 +22,15 @@ with 0 to a few dozen samples, lengths from 0 to a few hundred (most small),
 1 to 4 features, dtypes float16/32/64, ints, bool and object, and the special
 values NaN, inf, 1e30 and -0.0. Labels are ints, strings, floats, bools, a
 single class or pandas categoricals; CTC targets are strings or label lists,
-empty ones included.
+empty ones included; the tagger's per-step labels (from the sign of each step's
+first feature) are lists of arrays or lists, Series or 2-D arrays, with missing
+labels, a length that differs from the sample's, a single class...; the tagger
+also fits on lists of words.
+
+The tagger's output follows X's form: one label array per sample, of the
+sample's length (a list for ragged X, ``(n_samples, T)`` for fixed-length X,
+a masked array with X's mask), and ``predict_proba`` one ``(T_i, n_classes)``
+row of probabilities per step.
 
 Each estimator fits with a tiny configuration (``hidden_size=4``,
 ``max_epochs=1``, ``batch_size=8``, ``frontend=None``; the default
@@ -35,7 +43,7 @@ The long run, before a release or after touching ``_validation.py``::
 
     SKLEARN_RNN_FUZZ_EXAMPLES=5000 python -m pytest tests/test_fuzz.py
 
-About 8 minutes on one core (the CI run of 300: about 35 seconds).
+About 10 minutes on one core (the CI run of 300: about 35 seconds).
 
 A failure prints the smallest input that hypothesis found and the
 ``@reproduce_failure`` decorator that replays it.
@@ -58,7 +66,7 @@ import torch
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor
+from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor, RNNTagger
 from sklearn_rnn._base import MAX_FEATURE_MAGNITUDE
 from sklearn_rnn.preprocessing import (
     LongToSequences,
@@ -82,7 +90,12 @@ FUZZ = settings(
 FUZZ_FEW = settings(FUZZ, max_examples=max(10, EXAMPLES // 10))
 
 TINY = dict(hidden_size=4, max_epochs=1, batch_size=8, device="cpu", random_state=0)
-ESTIMATORS = {"classifier": RNNClassifier, "regressor": RNNRegressor, "ctc": CTCTranscriber}
+ESTIMATORS = {
+    "classifier": RNNClassifier,
+    "regressor": RNNRegressor,
+    "ctc": CTCTranscriber,
+    "tagger": RNNTagger,
+}
 
 FLOAT_DTYPES = (np.float16, np.float32, np.float64)
 INT_DTYPES = (np.int8, np.int32, np.int64, np.uint8)
@@ -514,6 +527,132 @@ def label_sequences(draw, lengths, clean=False):
     return y, valid
 
 
+@st.composite
+def step_targets(draw, case, clean=False):
+    """``(y, valid)`` for the tagger: one label per step of each sample.
+
+    A step's label is the sign of its first feature (the first step flipped
+    where that gives a single class), as ints, strings or with missing labels,
+    in a list of arrays or of lists, a Series, or a 2-D array for equal lengths.
+    """
+    lengths = case.lengths
+    n, total = len(lengths), int(lengths.sum())
+    equal = n >= 1 and len(set(lengths.tolist())) == 1
+    kinds = ["int", "str", "lists", "series", "missing", "nan", "categorical", "padded_masked"]
+    kinds += ["2d", "frame"] * equal
+    if not clean:
+        kinds += ["short", "padded", "single", "per_sample", "none", "fewer", "mixed", "unlabelled"]
+        kinds += ["nested"]
+    kind = draw(st.sampled_from(kinds))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    flat = np.concatenate([s[:, 0] > 0 for s in case.samples]).astype(np.int64) if n else []
+    if total >= 2 and len(set(flat[:total].tolist())) == 1:
+        flat[0] = 1 - flat[0]
+    codes = np.split(np.asarray(flat, dtype=np.int64), np.cumsum(lengths)[:-1]) if n else []
+    valid = total >= 2  # both classes
+    names = np.array(["NOUN", "VERB"])
+    if kind == "int":
+        y = [c * 5 - 2 for c in codes]
+    elif kind == "str":
+        y = [names[c] for c in codes]
+    elif kind == "lists":
+        y = [names[c].tolist() for c in codes]
+    elif kind == "series":
+        y = pd.Series([names[c] for c in codes] + [None], dtype=object)[:n]
+    elif kind == "missing":  # None at some steps: those steps do not count
+        y = [names[c].astype(object) for c in codes]
+        for row in y:
+            row[rng.random(len(row)) < 0.3] = None
+        labelled = [label for row in y for label in row if label is not None]
+        valid = len(set(labelled)) == 2
+    elif kind == "nan":  # float labels, NaN where missing
+        y = [c.astype(np.float64) for c in codes]
+        for row in y:
+            row[rng.random(len(row)) < 0.3] = np.nan
+        labelled = [label for row in y for label in row.tolist() if label == label]
+        valid = len(set(labelled)) == 2
+    elif kind == "categorical":
+        y = [pd.Categorical(names[c], categories=names) for c in codes]
+    elif kind == "padded_masked":  # SequencePadder's output on the codes
+        if n and lengths.min() >= 1:
+            y = SequencePadder().fit_transform([c.tolist() for c in codes])
+            # Next to a masked X padded before its steps, the labels do not align.
+            valid = valid and not np.ma.isMaskedArray(case.X)
+        else:
+            y = codes
+    elif kind == "2d":
+        y = np.stack(codes)
+    elif kind == "frame":
+        y = pd.DataFrame(np.stack([names[c] for c in codes]))
+    elif kind == "short":  # a sample's labels one longer or shorter than it
+        y = [c.copy() for c in codes]
+        if n:
+            i = int(rng.integers(n))
+            y[i] = y[i][:-1] if len(y[i]) else np.array([0])
+        valid = False
+    elif kind == "padded":  # a 2-D array for samples of different lengths
+        width = int(lengths.max(initial=0)) + int(equal)
+        y = np.zeros((n, width), dtype=np.int64)
+        for i, c in enumerate(codes):
+            y[i, : len(c)] = c
+        valid = False
+    elif kind == "single":
+        y, valid = [np.zeros(t, dtype=np.int64) for t in lengths.tolist()], False
+    elif kind == "per_sample":  # one label per sample: a classifier's y
+        y, valid = np.arange(n) % 2, False
+    elif kind == "none":
+        y, valid = None, False
+    elif kind == "fewer":
+        y, valid = [names[c] for c in codes][1:], False
+    elif kind == "mixed":
+        y = [np.array([str(v) if v else v for v in c.tolist()], dtype=object) for c in codes]
+        valid = valid and len({type(v) for row in y for v in row}) == 1
+    elif kind == "unlabelled":
+        y, valid = [np.full(t, None) for t in lengths.tolist()], False
+    else:  # labels that are lists
+        y, valid = [[[v] for v in c.tolist()] for c in codes], False
+    return y, valid
+
+
+WORDS = ("The", "cat", "sat", ".", "a", "dog", "'s", "Kowalski", "émû", "東京", "--", "1990s", "")
+
+
+@st.composite
+def word_inputs(draw, clean=False):
+    """A Case of sentences: lists (or tuples, arrays, a Series) of str words."""
+    n = draw(st.integers(int(clean), 12))
+    lengths = draw(lengths_strategy(n, False, min_length=1))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    sentences = [[str(w) for w in rng.choice(WORDS, size=t)] for t in lengths]
+    valid = n >= 1
+    if not clean and n and draw(st.integers(0, 4)) == 0:
+        i = int(rng.integers(n))
+        trouble = draw(st.sampled_from(["empty", "number", "none"]))
+        if trouble == "empty":
+            sentences[i] = []
+            lengths[i] = 0
+        elif trouble == "number":
+            sentences[i][-1] = 3
+        else:
+            sentences[i][-1] = None
+        valid = False
+    container = draw(st.sampled_from(["lists", "tuples", "arrays", "series"]))
+    if container == "tuples":
+        X = [tuple(s) for s in sentences]
+    elif container == "arrays":
+        X = [np.array(s, dtype=object) for s in sentences]
+    elif container == "series":
+        X = pd.Series(sentences + [None], dtype=object)[:n]
+    else:
+        X = sentences
+    # The step labels follow the words' capitals (the sign of the first "feature").
+    samples = [
+        np.array([[1.0 if str(w)[:1].isupper() else -1.0] for w in s]).reshape(-1, 1)
+        for s in sentences
+    ]
+    return Case(X, "words", samples, object, valid, False, False, True)
+
+
 # --- checks of a successful call -------------------------------------------
 
 
@@ -553,6 +692,47 @@ def check_ctc_output(ctc, case, log_proba, pred):
         assert all(label in ctc.classes_ for label in p)
 
 
+def _tagger_rows(out, case, n_classes=None):
+    """The tagger's output (in X's form) as one array per sample: each of its
+    sample's length, in X's order."""
+    n, lengths = case.n_samples, case.lengths
+    tail = () if n_classes is None else (n_classes,)
+    X = case.X
+    if np.ma.isMaskedArray(X):
+        assert np.ma.isMaskedArray(out) and out.shape == X.shape[:2] + tail, (out.shape, X.shape)
+        steps = np.ma.getmaskarray(X)
+        steps = steps if steps.ndim == 2 else steps.all(axis=2)
+        mask = np.ma.getmaskarray(out)
+        np.testing.assert_array_equal(
+            mask, np.broadcast_to(steps.reshape(steps.shape + (1,) * len(tail)), mask.shape)
+        )
+        rows = [np.asarray(out.data[i][~steps[i]]) for i in range(n)]
+    elif case.form in EQUAL_LENGTH_FORMS or (
+        case.form in ("ragged_1d", "tokens") and isinstance(out, np.ndarray)
+    ):
+        # Fixed-length X (a list of equal-length 1-D rows of numbers is 2-D).
+        assert len(set(lengths.tolist())) == 1 and not np.ma.isMaskedArray(out)
+        assert isinstance(out, np.ndarray) and out.shape == (n, lengths[0]) + tail, out.shape
+        rows = list(out)
+    else:
+        assert isinstance(out, list) and len(out) == n, type(out)
+        rows = out
+    for row, t in zip(rows, lengths.tolist()):
+        assert isinstance(row, np.ndarray) and row.shape == (t,) + tail, (row.shape, t)
+    return rows
+
+
+def check_tagger_output(tagger, case, proba, labels):
+    classes = tagger.classes_
+    proba_rows = _tagger_rows(proba, case, len(classes))
+    label_rows = _tagger_rows(labels, case)
+    for p, labels_i in zip(proba_rows, label_rows):
+        assert p.dtype == np.float64 and _finite(p), p
+        np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-6)
+        assert np.isin(labels_i, classes).all(), labels_i
+        np.testing.assert_array_equal(labels_i, classes[np.argmax(p, axis=1)])
+
+
 def _subset(case, seed):
     """A permuted subset of up to 5 samples (order is checked cheaply on it)."""
     rng = np.random.default_rng(seed)
@@ -568,7 +748,20 @@ def predict_all(estimator, X):
         return proba, estimator.predict(X)
     if isinstance(estimator, RNNRegressor):
         return estimator.predict(X), None
+    if isinstance(estimator, RNNTagger):
+        proba = estimator.predict_proba(X)
+        log_proba = estimator.predict_log_proba(X)
+        for p, log_p in zip(_flat_rows(proba), _flat_rows(log_proba)):
+            np.testing.assert_allclose(np.exp(log_p), p, rtol=1e-6, atol=1e-12)
+        return proba, estimator.predict(X)
     return estimator.predict_log_proba(X), estimator.predict(X)
+
+
+def _flat_rows(out):
+    """Per-sample values of a list, an array or (the real steps of) a masked array."""
+    if np.ma.isMaskedArray(out):
+        return [out.compressed()]
+    return out if isinstance(out, list) else [out]
 
 
 def check_output(estimator, case, first, second, y=None):
@@ -576,17 +769,29 @@ def check_output(estimator, case, first, second, y=None):
         check_classifier_output(estimator, case, first, second)
     elif isinstance(estimator, RNNRegressor):
         check_regressor_output(estimator, case, y, first)
+    elif isinstance(estimator, RNNTagger):
+        check_tagger_output(estimator, case, first, second)
     else:
         check_ctc_output(estimator, case, first, second)
 
 
-def check_order(estimator, case, first, seed):
+def check_order(estimator, case, first, seed, second=None):
     """Predicting a permuted subset gives the permuted predictions."""
     subset = _subset(case, seed)
     if len(subset) == 0:
         return
-    sub_first, _ = predict_all(estimator, take(case.X, subset))
-    if isinstance(first, list):  # CTC: per-frame log-probabilities
+    sub_first, sub_second = predict_all(estimator, take(case.X, subset))
+    if isinstance(estimator, RNNTagger):  # per-step probabilities and labels
+        subcase = _subcase(case, subset)
+        full = _tagger_rows(first, case, len(estimator.classes_))
+        full_labels = _tagger_rows(second, case)
+        sub_labels = _tagger_rows(sub_second, subcase)
+        for row, p in enumerate(_tagger_rows(sub_first, subcase, len(estimator.classes_))):
+            index = int(subset[row])
+            np.testing.assert_allclose(p, full[index], rtol=1e-4, atol=1e-4)
+            confident = np.abs(np.diff(np.sort(full[index], axis=1)[:, -2:], axis=1))[:, 0] > 1e-3
+            np.testing.assert_array_equal(sub_labels[row][confident], full_labels[index][confident])
+    elif isinstance(first, list):  # CTC: per-frame log-probabilities
         for row, index in enumerate(subset.tolist()):
             np.testing.assert_allclose(sub_first[row], first[index], rtol=1e-4, atol=1e-4)
     else:
@@ -608,7 +813,7 @@ def fit_and_check(estimator, case, y, y_valid, sample_weight=None, weight_valid=
     assert estimator.n_epochs_ >= 1
     first, second = predict_all(estimator, case.X)
     check_output(estimator, case, first, second, y)
-    check_order(estimator, case, first, seed)
+    check_order(estimator, case, first, seed, second)
 
 
 # --- estimators: fit on fuzzed data ------------------------------------------
@@ -645,6 +850,8 @@ def _targets_for(name, draw, case, clean=False):
         return draw(class_labels(case.n_samples, clean=clean))
     if name == "regressor":
         return draw(real_targets(case.n_samples, clean=clean))
+    if name == "tagger":
+        return draw(step_targets(case, clean=clean))
     return draw(label_sequences(case.lengths, clean=clean))
 
 
@@ -654,6 +861,8 @@ def _targets_for(name, draw, case, clean=False):
 def test_fit_predict_fuzz(name, data):
     """Fit on any input and targets (tiny network, no front end), then predict."""
     case = data.draw(sequence_inputs(clean=not _dirty(data.draw)), label="X")
+    if name == "tagger" and data.draw(st.integers(0, 4), label="words") == 0:
+        case = data.draw(word_inputs(clean=not _dirty(data.draw)), label="X (words)")
     y, y_valid = _targets_for(name, data.draw, case, clean=not _dirty(data.draw))
     weights, weights_valid = data.draw(sample_weights(case.n_samples), label="sample_weight")
     estimator = ESTIMATORS[name](frontend=None, **TINY)
@@ -698,6 +907,8 @@ def _training_data(kind, name, rng):
         y = np.array(["no", "yes"])[np.arange(n) % 2]
     elif name == "regressor":
         y = rng.normal(size=(n, 2))
+    elif name == "tagger":
+        y = [np.array(["no", "yes"])[(np.reshape(x, (len(x), -1))[:, 0] % 2 > 0.5) * 1] for x in X]
     else:
         y = ["ab"[i % 2] + "ba"[i % 3 % 2] for i in range(n)]
     return X, y
@@ -755,7 +966,7 @@ def test_predict_fuzz(fitted, name, data):
     assert case.tokens or not case.huge, "predicted on values beyond 1e15 without a word"
     first, second = result
     check_output(estimator, case, first, second, y=np.zeros((1, 2)))
-    check_order(estimator, case, first, data.draw(st.integers(0, 99)))
+    check_order(estimator, case, first, data.draw(st.integers(0, 99)), second)
 
 
 # --- transformers ----------------------------------------------------------------
@@ -1087,6 +1298,9 @@ def _long_frame(**columns):
     return pd.DataFrame({"id": [1, 1, 2], "t": [0, 1, 0], "x": [0.1, 0.2, 0.3], **columns})
 
 
+#: Per-step labels of the tagger for :func:`_X`'s six samples of four steps.
+_TAGS = [[0, 1, 0, 1]] * 6
+
 #: ``(call, input, thunk)``: every rejected input of the docs' table. The thunk
 #: must raise; the table shows the exception it raises and its message.
 REJECTED_INPUTS = [
@@ -1368,6 +1582,104 @@ REJECTED_INPUTS = [
         "CTCTranscriber.partial_fit",
         "a label not seen in the first call",
         lambda: _fitted_tiny(CTCTranscriber).partial_fit(_X(2), ["ab", "z"]),
+    ),
+    # y of the tagger (one label per step)
+    ("RNNTagger.fit", "y is None", lambda: _tiny(RNNTagger).fit(_X(), None)),
+    ("RNNTagger.fit", 'y is one string, `"abcd"`', lambda: _tiny(RNNTagger).fit(_X(), "abcd")),
+    (
+        "RNNTagger.fit",
+        "a y sample whose length differs from its X sample",
+        lambda: _tiny(RNNTagger).fit(_X(), _TAGS[:5] + [[0, 1, 0]]),
+    ),
+    (
+        "RNNTagger.fit",
+        "y for fewer samples than X",
+        lambda: _tiny(RNNTagger).fit(_X(), _TAGS[:5]),
+    ),
+    (
+        "RNNTagger.fit",
+        "a 2-D y for samples of different lengths",
+        lambda: _tiny(RNNTagger).fit([np.ones((4, 2)), np.ones((3, 2))], np.zeros((2, 4))),
+    ),
+    (
+        "RNNTagger.fit",
+        "a 2-D masked y whose labels do not fit X's steps",
+        lambda: _tiny(RNNTagger).fit(
+            [np.ones((2, 2)), np.ones((4, 2))],
+            np.ma.MaskedArray([[0, 1, 0, 1]] * 2, mask=[[0, 1, 1, 0], [0, 0, 0, 0]]),
+        ),
+    ),
+    (
+        "RNNTagger.fit",
+        "one label per sample (a list of scalars)",
+        lambda: _tiny(RNNTagger).fit(_X(), [0, 1] * 3),
+    ),
+    (
+        "RNNTagger.fit",
+        "one label per sample (a 1-D array)",
+        lambda: _tiny(RNNTagger).fit(_X(), np.array([0, 1] * 3)),
+    ),
+    ("RNNTagger.fit", "3-D y", lambda: _tiny(RNNTagger).fit(_X(), np.zeros((6, 4, 1)))),
+    ("RNNTagger.fit", "a single class", lambda: _tiny(RNNTagger).fit(_X(), [["a"] * 4] * 6)),
+    (
+        "RNNTagger.fit",
+        "every label missing",
+        lambda: _tiny(RNNTagger).fit(_X(), [[None] * 4] * 6),
+    ),
+    (
+        "RNNTagger.fit",
+        "labels of mixed types (str and int)",
+        lambda: _tiny(RNNTagger).fit(_X(), [["a", 1, "a", 1]] * 6),
+    ),
+    (
+        "RNNTagger.fit",
+        "a label that is a list",
+        lambda: _tiny(RNNTagger).fit(_X(), [[[0], [1], [0], [1]]] * 6),
+    ),
+    (
+        "RNNTagger.fit",
+        "continuous labels",
+        lambda: _tiny(RNNTagger).fit(_X(), [np.linspace(0, 1, 4)] * 6),
+    ),
+    (
+        "RNNTagger.fit",
+        "a negative step_weight",
+        lambda: _tiny(RNNTagger).fit(_X(), _TAGS, step_weight=[[1.0, -1.0, 1.0, 1.0]] * 6),
+    ),
+    (
+        "RNNTagger.fit",
+        "a step_weight sample whose length differs from its X sample",
+        lambda: _tiny(RNNTagger).fit(_X(), _TAGS, step_weight=[[1.0] * 3] * 6),
+    ),
+    (
+        "RNNTagger.fit",
+        "a sample of words holding a number",
+        lambda: _tiny(RNNTagger).fit([["a", "b"], ["c", 3]], [["x", "y"]] * 2),
+    ),
+    (
+        "RNNTagger.fit",
+        "a sample of no word",
+        lambda: _tiny(RNNTagger).fit([["a", "b"], []], [["x", "y"], []]),
+    ),
+    (
+        "RNNTagger.partial_fit",
+        "a label not seen in the first call",
+        lambda: _fitted_tiny(RNNTagger, y=_TAGS).partial_fit(_X(), [[0, 1, 2, 1]] * 6),
+    ),
+    (
+        "RNNTagger.predict",
+        "words, fitted on numbers",
+        lambda: _fitted_tiny(RNNTagger, y=_TAGS).predict([["a", "b"]]),
+    ),
+    (
+        "RNNTagger.predict",
+        "numbers, fitted on words",
+        lambda: _fitted_tiny(RNNTagger, [["a", "b"]] * 2, [["x", "y"]] * 2).predict(_X(1)),
+    ),
+    (
+        "RNNTagger.score",
+        "every label missing",
+        lambda: _fitted_tiny(RNNTagger, y=_TAGS).score(_X(), [[None] * 4] * 6),
     ),
     # parameters and training
     ("fit", "`hidden_size=0`", lambda: _tiny(RNNClassifier, hidden_size=0).fit(_X(), [0, 1] * 3)),
