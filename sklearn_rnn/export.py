@@ -25,7 +25,9 @@ stays with the caller:
   batch, padded to any length (to float32 rounding, about 1e-6). Turning
   raw data into this batch (tokenizing text, scaling, padding, a pipeline's
   transformers) is the caller's: ``sklearn_rnn.preprocessing`` and
-  ``SequencePadder`` do it in Python.
+  ``SequencePadder`` do it in Python. A tagger fitted on words takes, per
+  step, float32 rows of its word's ids (the word and its spelling
+  features), which :func:`word_inputs` looks up in Python.
 - **Outputs.** Classifier: ``probabilities`` (float32 ``(batch,
   n_classes)``, the softmax, columns in ``classes_`` order) and
   ``logits``; mapping a column to its label (``classes_[argmax]``) is the
@@ -91,7 +93,7 @@ from torch import nn
 
 from ._validation import OOV_TOKEN_ID
 
-__all__ = ["DEFAULT_OPSET", "to_onnx"]
+__all__ = ["DEFAULT_OPSET", "to_onnx", "word_inputs"]
 
 #: The ONNX opset :func:`to_onnx` targets by default (ONNX Runtime 1.12 and
 #: later, TensorRT 8.5 and later run it).
@@ -175,13 +177,6 @@ def _graph(estimator, module):
         graph = _TranscriberGraph(module, vocab_size)
         outputs = {"log_probs": {0: "batch", 1: "frames"}, "frame_lengths": {0: "batch"}}
     elif isinstance(estimator, RNNTagger):
-        if estimator.word_vocabulary_ is not None:
-            raise ValueError(
-                "to_onnx exports an RNNTagger fitted on numeric or token-id sequences; this "
-                "one was fitted on words, whose vocabulary and spelling features are looked "
-                "up in Python before the network. Fit it on token ids (SequenceTokenizer) "
-                "to export it."
-            )
         graph = _TaggerGraph(module, vocab_size)
         steps = {0: "batch", 1: "time"}
         outputs = {"probabilities": steps, "logits": steps}
@@ -205,10 +200,53 @@ def _example_inputs(estimator):
     if estimator.vocab_size_ is not None:
         high = max(estimator.vocab_size_, 3)
         x = torch.randint(2, high, (3, steps), generator=generator) * mask
+    elif getattr(estimator, "word_vocabulary_", None) is not None:
+        # A tagger fitted on words: rows of ids (word, spelling features); the
+        # out-of-vocabulary id 1 is valid in every one of its lookups.
+        size = int(estimator._module_init["input_size"])
+        x = torch.ones(3, steps, size) * mask[:, :, None]
     else:
         size = int(estimator._module_init["input_size"])
         x = torch.randn(3, steps, size, generator=generator) * mask[:, :, None]
     return x, lengths
+
+
+def word_inputs(tagger, X):
+    """The rows of ``x`` that an exported :class:`~sklearn_rnn.RNNTagger`
+    fitted on words takes, for each sample of words in ``X``.
+
+    Such a tagger looks up each word's id and spelling features (prefixes,
+    suffixes, shape) in its fitted vocabularies in Python before its
+    network; the exported graph is that network, so this lookup stays with
+    the caller, as tokenizing does for the other estimators. Pad the arrays
+    into ``x`` (float32 ``(batch, time, n_features_in_)``) as for numeric
+    input.
+
+    Parameters
+    ----------
+    tagger : RNNTagger
+        Fitted on words (lists of str).
+    X : sequence of lists of str
+        The samples' words.
+
+    Returns
+    -------
+    rows : list of ndarray of shape (T_i, n_features_in_), float32
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    from ._words import as_words, word_ids
+
+    check_is_fitted(tagger, "word_vocabulary_")
+    if tagger.word_vocabulary_ is None:
+        raise ValueError(
+            "word_inputs needs an RNNTagger fitted on words (lists of str); this one was "
+            "fitted on numeric or token-id sequences, which the graph takes as they are."
+        )
+    words = as_words(X)
+    if words is None:
+        raise ValueError("X must hold each sample as its list of words (str).")
+    return word_ids(words, tagger.word_vocabulary_, tagger.spelling_vocabulary_)
 
 
 @contextlib.contextmanager

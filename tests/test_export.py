@@ -12,7 +12,7 @@ from sklearn.exceptions import NotFittedError
 
 from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor, RNNTagger
 from sklearn_rnn.datasets import make_digit_lines
-from sklearn_rnn.export import DEFAULT_OPSET, to_onnx
+from sklearn_rnn.export import DEFAULT_OPSET, to_onnx, word_inputs
 
 FAST = dict(hidden_size=8, max_epochs=2, device="cpu", random_state=0)
 
@@ -216,11 +216,34 @@ def test_inputs_outputs_and_metadata(exported):
     assert model.opset_import[0].version == DEFAULT_OPSET
 
 
-def test_a_tagger_fitted_on_words_is_refused_with_the_reason():
-    words = [["The", "cat", "sat"], ["A", "dog", "ran"]] * 10
-    tags = [["D", "N", "V"]] * 20
-    with pytest.raises(ValueError, match="fitted on words, whose vocabulary and spelling"):
-        to_onnx(RNNTagger(**FAST).fit(words, tags))
+@pytest.mark.parametrize("word_features", ["spelling", "id"])
+def test_a_tagger_fitted_on_words_exports_with_its_word_inputs(word_features):
+    rng = np.random.default_rng(0)
+    vocabulary = ["The", "cat", "sat", "A", "dog", "ran", "on", "mat", "Big", "quickly", "x-ray"]
+    words = [
+        [vocabulary[i] for i in rng.integers(0, len(vocabulary), size=rng.integers(1, 9))]
+        for _ in range(60)
+    ]
+    tags = [["N" if word[0].isupper() else "V" for word in sample] for sample in words]
+    est = RNNTagger(**FAST, word_features=word_features).fit(words, tags)
+    session = onnxruntime.InferenceSession(to_onnx(est).SerializeToString())
+    # Unseen words too: the lookup maps them to out-of-vocabulary ids, as predict does.
+    samples = words[:6] + [["Zebras", "grazed", "quietly"]]
+    rows = word_inputs(est, samples)
+    assert [r.shape for r in rows] == [(len(s), est.n_features_in_) for s in samples]
+    lengths = np.array([len(s) for s in samples])
+    x = np.zeros((len(samples), lengths.max(), est.n_features_in_), dtype=np.float32)
+    for i, r in enumerate(rows):
+        x[i, : len(r)] = r
+    proba = session.run(["probabilities"], {"x": x, "lengths": lengths})[0]
+    for i, expected in enumerate(est.predict_proba(samples)):
+        np.testing.assert_allclose(proba[i, : lengths[i]], expected, atol=1e-4)
+
+
+def test_word_inputs_needs_a_tagger_fitted_on_words():
+    X, y = _data("ragged-steps")
+    with pytest.raises(ValueError, match="fitted on words"):
+        word_inputs(RNNTagger(**FAST).fit(X, y), [["a", "b"]])
 
 
 def test_unseen_token_ids_are_out_of_vocabulary_as_in_predict():
