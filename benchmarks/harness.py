@@ -611,3 +611,17 @@ if __name__ == "__main__":
         child_args.threads,
         child_args.result_file,
     )
+
+
+def replace_section(readme, start, end, markdown, intro):
+    """Write ``markdown`` between the markers ``start`` and ``end`` of
+    ``readme``; where they are missing, append ``intro`` and the marked block.
+    Every benchmark script writes its table into ``benchmarks/README.md`` so."""
+    readme = Path(readme)
+    text = readme.read_text() if readme.exists() else ""
+    block = f"{start}\n{markdown}\n{end}"
+    if start in text and end in text:
+        text = text.split(start, 1)[0] + block + text.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + intro + "\n" + block + "\n"
+    readme.write_text(text)

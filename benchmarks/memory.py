@@ -256,13 +256,10 @@ def main(argv=None):
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"machine": info, "records": records}, indent=1))
     if not args.no_readme:
-        text = README.read_text()
-        if BEGIN in text:
-            head, rest = text.split(BEGIN, 1)
-            text = head + BEGIN + "\n" + table + "\n" + END + rest.split(END, 1)[1]
-            README.write_text(text)
-        else:
-            print(f"no {BEGIN} marker in {README}; table not written", file=sys.stderr)
+        from harness import replace_section
+
+        intro = "## Memory: predicting on 1,000,000 sequences (`benchmarks/memory.py`)\n"
+        replace_section(README, BEGIN, END, table, intro)
 
 
 if __name__ == "__main__":

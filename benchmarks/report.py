@@ -415,15 +415,9 @@ def render_markdown(summary, records, import_result, machine, args, rows):
 
 def update_readme(markdown, readme=README):
     """Replace the section between the result markers (append one if missing)."""
-    text = readme.read_text() if readme.exists() else ""
-    block = f"{MARK_START}\n{markdown}\n{MARK_END}"
-    if MARK_START in text and MARK_END in text:
-        before = text.split(MARK_START, 1)[0]
-        after = text.split(MARK_END, 1)[1]
-        text = before + block + after
-    else:
-        text = text.rstrip() + "\n\n## Results\n\n" + block + "\n"
-    readme.write_text(text)
+    from harness import replace_section
+
+    replace_section(readme, MARK_START, MARK_END, markdown, "## Results\n")
 
 
 def write_results(output_dir, quick, machine, args, import_result, records, summary):

@@ -403,15 +403,10 @@ def markdown(rows, meta):
 
 
 def write_readme(table):
-    text = README.read_text() if README.exists() else "# Benchmarks\n"
-    block = f"{MARK_START}\n{table}\n{MARK_END}"
-    if MARK_START in text and MARK_END in text:
-        before = text.split(MARK_START, 1)[0]
-        after = text.split(MARK_END, 1)[1]
-        text = before + block + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + SECTION_INTRO + "\n" + block + "\n"
-    README.write_text(text)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from harness import replace_section
+
+    replace_section(README, MARK_START, MARK_END, table, SECTION_INTRO)
 
 
 def _load():
