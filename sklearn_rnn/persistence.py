@@ -23,17 +23,21 @@ predictions::
 The file format
 ---------------
 One safetensors file. Its tensors are the network's ``state_dict``, named
-``module.<name>``, and, unless ``include_optimizer=False``, the optimizer's
+``module.<name>``; unless ``include_optimizer=False``, the optimizer's
 per-parameter state, named ``optimizer.<index>.<name>`` (so that a
 ``warm_start`` fit after loading continues exactly where the saved estimator
-would have). Its header's string-to-string metadata holds ``"format": "pt"``
-and, under the key ``"sklearn_rnn"``, one JSON document::
+would have); and each parameter whose value is a numeric numpy array (such
+as ``embedding_weights``, pretrained vectors that can be large), named
+``param.<name>``, with its dtype and shape. Its header's string-to-string
+metadata holds ``"format": "pt"`` and, under the key ``"sklearn_rnn"``, one
+JSON document::
 
-    {"format": "sklearn_rnn", "format_version": 1, "package_version": "0.1.0",
+    {"format": "sklearn_rnn", "format_version": 2, "package_version": "0.1.0",
      "torch_version": "...", "estimator": "RNNClassifier",
      "params": {...}, "attributes": {...}, "history": [...], "optimizer": {...}}
 
-``params`` is ``get_params(deep=False)``; ``attributes`` every fitted
+``params`` is ``get_params(deep=False)``, where a parameter stored as a
+tensor reads ``{"__tensor__": "param.<name>"}``; ``attributes`` every fitted
 attribute (``classes_``, ``n_features_in_``, ``_module_init``, ...);
 ``history`` the skorch history as a list of dicts. JSON has no tuples,
 arrays or non-string keys, so such values are tagged objects:
@@ -85,8 +89,11 @@ import torch
 
 __all__ = ["FORMAT_VERSION", "load", "save"]
 
-#: The version of the file layout this module writes and reads.
-FORMAT_VERSION = 1
+#: The version of the file layout this module writes.
+FORMAT_VERSION = 2
+#: The versions it reads: 1 held every parameter in the JSON document (arrays
+#: as nested lists); 2 holds array parameters as ``param.<name>`` tensors.
+READABLE_FORMAT_VERSIONS = (1, 2)
 #: The oldest package release whose files this one can read (major, minor).
 MIN_PACKAGE_VERSION = (0, 1)
 #: The metadata key holding the JSON document.
@@ -94,6 +101,13 @@ METADATA_KEY = "sklearn_rnn"
 
 _MODULE_PREFIX = "module."
 _OPTIMIZER_PREFIX = "optimizer."
+_PARAM_PREFIX = "param."
+#: Array dtypes a parameter is stored with as a tensor: those safetensors and
+#: torch both hold, so the array comes back with the same dtype. Others
+#: (strings, objects, non-native byte order) stay in the JSON document.
+_TENSOR_DTYPES = frozenset(
+    np.dtype(name) for name in "bool int8 int16 int32 int64 uint8 float16 float32 float64".split()
+)
 
 _NOT_SAVED = ("net_", "history_")
 
@@ -329,8 +343,19 @@ def save(estimator, path, *, include_optimizer=True):
             f"{'callbacks=None' if param == 'callbacks' else 'optimizer to a string'} before "
             "saving, or pickle the estimator (for trusted storage only)."
         )
+    tensors = {
+        _MODULE_PREFIX + key: _cpu_copy(tensor)
+        for key, tensor in estimator.net_.module_.state_dict().items()
+    }
     encoded_params = {}
     for param, value in params.items():
+        if type(value) is np.ndarray and value.dtype in _TENSOR_DTYPES:
+            # Weights, not settings: kept out of the JSON header, where a
+            # (vocabulary, embedding_dim) matrix would be megabytes of text.
+            key = _PARAM_PREFIX + param
+            tensors[key] = torch.from_numpy(value.copy(order="C"))
+            encoded_params[param] = {"__tensor__": key}
+            continue
         try:
             encoded_params[param] = _encode(value, f"parameter {param!r}")
         except _Unencodable as exc:
@@ -358,10 +383,6 @@ def save(estimator, path, *, include_optimizer=True):
             "recorded a value that is not a number, string or boolean)."
         ) from None
 
-    tensors = {
-        _MODULE_PREFIX + key: _cpu_copy(tensor)
-        for key, tensor in estimator.net_.module_.state_dict().items()
-    }
     optimizer = None
     if include_optimizer:
         optimizer, optimizer_tensors = _optimizer_state(estimator.net_.optimizer_, name)
@@ -463,8 +484,8 @@ def load(path, *, device="cpu"):
         ) from None
     with handle as reader:
         document = _read_document(reader.metadata(), path)
-        estimator = _build_estimator(document, path)
         tensors = {key: reader.get_tensor(key) for key in reader.keys()}
+    estimator = _build_estimator(document, tensors, path)
     _build_net(estimator, document, tensors, device, path)
     return estimator
 
@@ -488,11 +509,12 @@ def _read_document(metadata, path):
     if document.get("format") != "sklearn_rnn":
         raise _fail(path, f"its format is {_short(document.get('format'))}, not 'sklearn_rnn'.")
     version = document.get("format_version")
-    if type(version) is not int or version != FORMAT_VERSION:
+    if type(version) is not int or version not in READABLE_FORMAT_VERSIONS:
         raise _fail(
             path,
             f"it has format version {_short(version)}; this sklearn_rnn "
-            f"({_package_version()}) reads format version {FORMAT_VERSION}.",
+            f"({_package_version()}) reads format versions "
+            f"{', '.join(map(str, READABLE_FORMAT_VERSIONS))}.",
         )
     written_by, installed = document.get("package_version"), _package_version()
     release = _release(written_by)
@@ -523,7 +545,7 @@ def _read_document(metadata, path):
     return document
 
 
-def _build_estimator(document, path):
+def _build_estimator(document, tensors, path):
     """The estimator with its parameters and fitted attributes (no net yet)."""
     registry = _registry()
     name = document["estimator"]
@@ -545,10 +567,23 @@ def _build_estimator(document, path):
             + (f"; unknown: {sorted(unknown)}" if unknown else "")
             + ".",
         )
-    try:
-        params = {key: _decode(value, f"parameter {key!r}") for key, value in saved.items()}
-    except _Invalid as exc:
-        raise _fail(path, f"{exc.args[0]}.") from None
+    params = {}
+    for key, value in saved.items():
+        if isinstance(value, dict) and set(value) == {"__tensor__"}:
+            params[key] = _tensor_parameter(key, value["__tensor__"], document, tensors, path)
+            continue
+        try:
+            params[key] = _decode(value, f"parameter {key!r}")
+        except _Invalid as exc:
+            raise _fail(path, f"{exc.args[0]}.") from None
+    stray = sorted(
+        key
+        for key in tensors
+        if key.startswith(_PARAM_PREFIX)
+        and saved.get(key[len(_PARAM_PREFIX) :]) != {"__tensor__": key}
+    )
+    if stray:
+        raise _fail(path, f"no parameter refers to the tensors {stray[:5]}.")
     if params["callbacks"] is not None or not isinstance(params["optimizer"], str):
         raise _fail(path, "the callbacks and optimizer parameters must be None and a string.")
     estimator = cls(**params)
@@ -589,6 +624,25 @@ def _build_estimator(document, path):
     return estimator
 
 
+def _tensor_parameter(name, key, document, tensors, path):
+    """The numpy array a parameter saved as the tensor ``key`` holds."""
+    if document["format_version"] < 2:
+        raise _fail(path, f"parameter {name!r}: format version 1 stores no tensor parameters.")
+    if key != _PARAM_PREFIX + name:
+        raise _fail(
+            path, f"parameter {name!r} refers to {_short(key)}, not to {_PARAM_PREFIX + name!r}."
+        )
+    if key not in tensors:
+        raise _fail(path, f"parameter {name!r} refers to {key!r}, which the file lacks.")
+    try:
+        array = tensors[key].numpy()
+    except TypeError:  # a dtype numpy has not (bfloat16, ...)
+        array = None
+    if array is None or array.dtype not in _TENSOR_DTYPES:
+        raise _fail(path, f"parameter {name!r}: unsupported tensor dtype {tensors[key].dtype}.")
+    return array
+
+
 def _is_instance(value, kind):
     kinds = kind if isinstance(kind, tuple) else (kind,)
     if isinstance(value, bool) and bool not in kinds:
@@ -622,7 +676,7 @@ def _build_net(estimator, document, tensors, device, path):
     stray = sorted(
         key
         for key in tensors
-        if not key.startswith(_MODULE_PREFIX) and not key.startswith(_OPTIMIZER_PREFIX)
+        if not key.startswith((_MODULE_PREFIX, _OPTIMIZER_PREFIX, _PARAM_PREFIX))
     )
     if stray:
         raise _fail(path, f"unexpected tensors in the file: {stray[:5]}.")

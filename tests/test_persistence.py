@@ -12,6 +12,7 @@ import pytest
 import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor, RNNTagger
@@ -371,7 +372,7 @@ def _module_init(key, value):
 @pytest.mark.parametrize(
     "edit, match",
     [
-        (_set("format_version", value=2), "format version 2"),
+        (_set("format_version", value=3), "format version 3"),
         (_set("format_version", value="1"), "format version '1'"),
         (_delete("format_version"), "format version None"),
         (_set("format", value="pickle"), "format is 'pickle'"),
@@ -537,6 +538,115 @@ def test_pickle_payloads_are_never_executed(classifier, tmp_path):
     with pytest.raises(ValueError, match="unexpected tensors"):
         load(path)
     assert not marker.exists()
+
+
+# --- array parameters ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def with_embedding_weights():
+    """A classifier given pretrained vectors: float64, 500 rows (more than its tokens)."""
+    X = _tokens()
+    y = np.array([int(5 in x) for x in X])
+    vectors = np.random.RandomState(1).randn(500, 8)
+    est = RNNClassifier(**FAST, embedding_dim=8, embedding_weights=vectors).fit(X, y)
+    return est, X, y
+
+
+def _assert_same_params(a, b):
+    assert list(a) == list(b)
+    for name in a:
+        _assert_same_value(a[name], b[name], name)
+
+
+def test_array_parameters_are_tensors_not_json(with_embedding_weights, tmp_path):
+    est, X, _ = with_embedding_weights
+    vectors = est.embedding_weights
+    path = _saved(est, tmp_path)
+    with safe_open(str(path), framework="pt") as reader:
+        header = reader.metadata()[METADATA_KEY]
+        stored = reader.get_tensor("param.embedding_weights")
+    document = json.loads(header)
+    assert document["params"]["embedding_weights"] == {"__tensor__": "param.embedding_weights"}
+    # 4000 float64 values as JSON text would be about 80 kB of header.
+    assert len(header) < 20_000
+    assert stored.dtype == torch.float64 and np.array_equal(stored.numpy(), vectors)
+
+    loaded = load(path)
+    restored = loaded.get_params()["embedding_weights"]
+    assert type(restored) is np.ndarray and restored.dtype == np.float64
+    assert np.array_equal(restored, vectors)
+    _assert_same_params(loaded.get_params(), est.get_params())
+    _assert_same_predictions(est, loaded, X)
+    # clone and set_params see the same parameter as on the saved estimator.
+    _assert_same_params(clone(loaded).get_params(), est.get_params())
+    assert np.array_equal(
+        load(_saved(loaded, tmp_path, "again.safetensors")).embedding_weights, vectors
+    )
+
+
+def test_array_parameters_keep_their_form(tmp_path):
+    # Lists stay lists (in the JSON); C or Fortran order and float32 come back as saved.
+    X = _tokens()
+    y = np.array([int(5 in x) for x in X])
+    vectors = np.random.RandomState(2).randn(20, 4).astype(np.float32)
+    for weights in (vectors.tolist(), np.asfortranarray(vectors), vectors):
+        est = RNNClassifier(**FAST, embedding_dim=4, embedding_weights=weights).fit(X, y)
+        loaded = load(_saved(est, tmp_path))
+        _assert_same_value(est.embedding_weights, loaded.embedding_weights, "embedding_weights")
+        assert np.array_equal(loaded.predict_proba(X), est.predict_proba(X))
+
+
+def _as_format_version_1(document, tensors):
+    """Rewrite a file as format version 1 wrote it: array parameters in the JSON."""
+    document["format_version"] = 1
+    for name, value in document["params"].items():
+        if isinstance(value, dict) and "__tensor__" in value:
+            array = tensors.pop(value["__tensor__"]).numpy()
+            document["params"][name] = _encode(array, name)
+
+
+def test_files_of_format_version_1_still_load(with_embedding_weights, tmp_path):
+    est, X, _ = with_embedding_weights
+    path = _saved(est, tmp_path)
+    with safe_open(str(path), framework="pt") as reader:
+        metadata = reader.metadata()
+        tensors = {key: reader.get_tensor(key) for key in reader.keys()}
+    document = json.loads(metadata[METADATA_KEY])
+    _as_format_version_1(document, tensors)
+    assert not any(key.startswith("param.") for key in tensors)
+    save_file(tensors, str(path), metadata={**metadata, METADATA_KEY: json.dumps(document)})
+    loaded = load(path)
+    _assert_same_params(loaded.get_params(), est.get_params())
+    _assert_same_predictions(est, loaded, X)
+
+
+@pytest.mark.parametrize(
+    "edit, edit_tensors, match",
+    [
+        (_set("format_version", value=1), None, "format version 1 stores no tensor parameters"),
+        (None, "drop", "which the file lacks"),
+        (
+            _set("params", "embedding_weights", value={"__tensor__": "module.head.bias"}),
+            None,
+            "refers to 'module.head.bias', not to 'param.embedding_weights'",
+        ),
+        (_set("params", "embedding_weights", value=None), None, "no parameter refers"),
+        (None, "bfloat16", "unsupported tensor dtype torch.bfloat16"),
+    ],
+)
+def test_altered_array_parameters_are_refused(
+    with_embedding_weights, tmp_path, edit, edit_tensors, match
+):
+    def tensors_edit(tensors):
+        if edit_tensors == "bfloat16":
+            tensors["param.embedding_weights"] = tensors["param.embedding_weights"].bfloat16()
+        elif edit_tensors == "drop":
+            del tensors["param.embedding_weights"]
+
+    path = _rewrite(_saved(with_embedding_weights[0], tmp_path), edit, tensors_edit)
+    with pytest.raises(ValueError, match=match):
+        load(path)
 
 
 # --- pickle and joblib still work -------------------------------------------------------
