@@ -238,6 +238,12 @@ BAGS = ("only", "join")
 BAG_INIT_STD = 0.1
 
 
+def _reads_bag_only(bag, vocab_size):
+    """Whether an :class:`RNNSequenceModel` with these arguments reads its bag
+    alone, and so builds no recurrent layers (float input never has a bag)."""
+    return bag == "only" and vocab_size is not None
+
+
 def hash_ngrams(x, n, n_buckets):
     """Bucket of each ``n``-gram of consecutive ids: ``(batch, T - n + 1)`` int64.
 
@@ -348,6 +354,11 @@ class RNNBackbone(nn.Module):
         Channels of the front end's blocks.
     frontend_strides : tuple of int, default=(1, 1, 1)
         One front-end block per entry, with that stride.
+    recurrent : bool, default=True
+        False builds the token embedding alone, without front end and
+        recurrent layers, for a model that reads only the embedded words
+        (:class:`RNNSequenceModel` with ``bag="only"``); it needs
+        ``vocab_size``, and :meth:`forward` is then unavailable.
 
     Shapes
     ------
@@ -374,24 +385,33 @@ class RNNBackbone(nn.Module):
         frontend=None,
         frontend_channels=64,
         frontend_strides=(1, 1, 1),
+        recurrent=True,
     ):
         super().__init__()
         self.cell = cell
         self.bidirectional = bidirectional
         self.subsample = subsample
+        self.recurrent = recurrent
         self.embedding = None
         if vocab_size is not None:
             self.embedding = nn.Embedding(vocab_size, embedding_dim)
             self.embedding.weight.requires_grad_(not freeze_embedding)
             input_size = embedding_dim
-        input_size = input_size * subsample
         self.frontend = None
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+        if not recurrent:
+            if self.embedding is None:
+                raise ValueError("recurrent=False keeps the token embedding alone: set vocab_size.")
+            # No unused weights: they would cost memory, file size and
+            # DistributedDataParallel's unused-parameter search.
+            self.output_size = None
+            return
+        input_size = input_size * subsample
         if frontend == "conv":
             self.frontend = ConvFrontEnd(input_size, frontend_channels, frontend_strides)
             input_size = self.frontend.output_size
         elif frontend is not None:
             raise ValueError(f"frontend must be 'conv' or None; got {frontend!r}.")
-        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         if bidirectional:
             self.forward_layers = nn.ModuleList()
             self.backward_layers = nn.ModuleList()
@@ -417,6 +437,11 @@ class RNNBackbone(nn.Module):
         return lengths
 
     def forward(self, x, lengths):
+        if not self.recurrent:
+            raise RuntimeError(
+                "This RNNBackbone was built with recurrent=False: it has no recurrent "
+                "layers to run; read its embedding instead."
+            )
         lengths = lengths.to(x.device)
         if self.embedding is not None:
             x = self.embedding(x)
@@ -505,7 +530,10 @@ class RNNSequenceModel(nn.Module):
         and the recurrent layers are not run (fastText, a deep averaging
         network); "join": the bag is concatenated to the pooled recurrent
         features (a wide-and-deep skip). Ignored for float input. With a bag,
-        the word embedding starts from N(0, 0.1²) rather than N(0, 1).
+        the word embedding starts from N(0, 0.1²) rather than N(0, 1). With
+        "only", the backbone is built with ``recurrent=False`` (its word
+        embedding alone) and no attention layer is built: the model holds
+        no weight that its forward pass does not read.
     bag_ngrams : int, default=1
         Longest word n-gram of the bag.
     bag_buckets : int, default=2**14
@@ -539,12 +567,16 @@ class RNNSequenceModel(nn.Module):
         if bag is not None and bag not in BAGS:
             raise ValueError(f"bag must be one of {BAGS} or None; got {bag!r}.")
         self.pooling = pooling
-        self.backbone = RNNBackbone(**backbone_kwargs)
-        size = self.backbone.output_size
-        self.attention = nn.Linear(size, 1) if "attention" in pooling.split("+") else None
-        features = size * len(pooling.split("+"))
+        words = backbone_kwargs.get("vocab_size") is not None
+        bag_only = _reads_bag_only(bag, backbone_kwargs.get("vocab_size"))
+        self.backbone = RNNBackbone(**backbone_kwargs, recurrent=not bag_only)
+        self.attention, features = None, 0
+        if not bag_only:
+            size = self.backbone.output_size
+            self.attention = nn.Linear(size, 1) if "attention" in pooling.split("+") else None
+            features = size * len(pooling.split("+"))
         self.bag = self.ngram_bag = None
-        if bag is not None and self.backbone.embedding is not None:
+        if bag is not None and words:
             self.bag = bag
             embedding = self.backbone.embedding
             self.ngram_bag = HashedNgramBag(
@@ -556,7 +588,7 @@ class RNNSequenceModel(nn.Module):
                 if table is not None:
                     with torch.no_grad():
                         table.weight.normal_(0.0, BAG_INIT_STD)
-            features = self.ngram_bag.output_size + (features if bag == "join" else 0)
+            features += self.ngram_bag.output_size
         self.head = nn.Linear(features, n_outputs)
 
     def forward(self, x, lengths):

@@ -685,12 +685,16 @@ def _build_net(estimator, document, tensors, device, path):
     # meta device: nothing is allocated, whatever sizes the metadata names
     # (and the counts of layers and blocks, which cost time even there, are
     # bounded by the weights in the file).
+    from .modules import _reads_bag_only
+
     module_init = estimator._module_init
+    # A model that reads its bag alone builds no layers, whatever their count.
+    builds_layers = not _reads_bag_only(module_init.get("bag"), module_init.get("vocab_size"))
     for key, count in [
         ("num_layers", module_init.get("num_layers", 1)),
         ("frontend_strides", len(module_init.get("frontend_strides") or ())),
     ]:
-        if type(count) is not int or count > len(module_tensors):
+        if type(count) is not int or (builds_layers and count > len(module_tensors)):
             raise _fail(
                 path,
                 f"the module argument {key!r} does not match the {len(module_tensors)} weights.",

@@ -23,9 +23,9 @@ def _ragged(n=40, features=3, seed=0):
     return [rng.randn(rng.randint(1, 30), features).astype(np.float32) for _ in range(n)]
 
 
-def _tokens(n=40, seed=0):
+def _tokens(n=40, seed=0, vocabulary=20):
     rng = np.random.RandomState(seed)
-    return [rng.randint(2, 20, size=rng.randint(1, 15)) for _ in range(n)]
+    return [rng.randint(2, vocabulary, size=rng.randint(1, 15)) for _ in range(n)]
 
 
 def _pad(X, extra=0):
@@ -69,6 +69,19 @@ CONFIGS = {
         lambda: RNNClassifier(**FAST, frontend="conv", embedding_dim=8, cell="rnn_tanh"),
         "tokens",
     ),
+    # More distinct tokens than sequences: "auto" reads the bag alone (no recurrent layers).
+    "classifier-tokens-bag-auto": (
+        lambda: RNNClassifier(**FAST, embedding_dim=8, bag_ngrams=2),
+        "many-tokens",
+    ),
+    "classifier-tokens-bag-only": (
+        lambda: RNNClassifier(**FAST, embedding_dim=8, bag="only", pooling="attention"),
+        "tokens",
+    ),
+    "regressor-tokens-bag-join": (
+        lambda: RNNRegressor(**FAST, embedding_dim=8, bag="join", bag_ngrams=3),
+        "tokens-values",
+    ),
     "regressor-conv-1d": (lambda: RNNRegressor(**FAST, frontend_stride=4), "ragged-1d"),
     "regressor-bidirectional-nofrontend-2d": (
         lambda: RNNRegressor(**FAST, bidirectional=True, frontend=None),
@@ -103,6 +116,12 @@ def _data(kind):
     if kind == "tokens":
         X = _tokens()
         return X, np.array([int(5 in x) for x in X])
+    if kind == "many-tokens":
+        X = _tokens(vocabulary=200)
+        return X, np.array([int(x[0] > 100) for x in X])
+    if kind == "tokens-values":
+        X = _tokens()
+        return X, np.array([100.0 * x.mean() + 7.0 for x in X])
     if kind == "lines":
         X, y = make_digit_lines(n_samples=20, max_digits=2, random_state=0)
         return list(X), y
@@ -214,6 +233,12 @@ def test_inputs_outputs_and_metadata(exported):
         assert results["log_probs"].shape[2] == len(est.classes_) + 1
         assert json.loads(metadata["sklearn_rnn.classes"]) == est.classes_.tolist()
     assert model.opset_import[0].version == DEFAULT_OPSET
+
+
+def test_only_networks_with_recurrent_layers_export_recurrent_operators(exported):
+    est, model, _, _ = exported
+    recurrent = {node.op_type for node in model.graph.node} & {"LSTM", "GRU", "RNN"}
+    assert bool(recurrent) == (est._module_init.get("bag") != "only")
 
 
 @pytest.mark.parametrize("word_features", ["spelling", "id"])

@@ -180,17 +180,39 @@ def test_bag_model_ignores_padding_ids_and_neighbours(bag):
         torch.testing.assert_close(alone, reference[i : i + 1], rtol=1e-5, atol=1e-6)
 
 
-def test_bag_only_skips_the_recurrent_layers_and_join_reads_both():
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_bag_only_builds_no_recurrent_layers_and_join_reads_both(bidirectional):
     torch.manual_seed(0)
     only = RNNSequenceModel(
-        3, input_size=1, vocab_size=10, embedding_dim=4, hidden_size=3, bag="only"
-    ).eval()
+        3,
+        input_size=1,
+        vocab_size=10,
+        embedding_dim=4,
+        hidden_size=3,
+        bidirectional=bidirectional,
+        num_layers=2,
+        pooling="attention+last",
+        frontend="conv",
+        bag="only",
+        bag_ngrams=2,
+        bag_buckets=7,
+    )
     assert only.head.in_features == 4
-    before = only(TOKENS, TOKEN_LENGTHS)
-    with torch.no_grad():
-        for weight in only.backbone.rnn.parameters():
-            weight.add_(1.0)
-    torch.testing.assert_close(only(TOKENS, TOKEN_LENGTHS), before)
+    # Every weight is read by forward: the word rows, the n-gram rows and the head.
+    assert [name for name, _ in only.named_parameters()] == [
+        "backbone.embedding.weight",
+        "ngram_bag.embedding.weight",
+        "head.weight",
+        "head.bias",
+    ]
+    assert not any(isinstance(m, torch.nn.RNNBase) for m in only.modules())
+    assert only.backbone.frontend is None and only.attention is None
+    only(TOKENS, TOKEN_LENGTHS).sum().backward()
+    assert all(weight.grad is not None for weight in only.parameters())
+    with pytest.raises(RuntimeError, match="recurrent=False"):
+        only.backbone(TOKENS, TOKEN_LENGTHS)
+    with pytest.raises(ValueError, match="set vocab_size"):
+        RNNBackbone(2, recurrent=False)
     join = RNNSequenceModel(
         3,
         input_size=1,

@@ -27,9 +27,9 @@ def _ragged(n=40, features=3, seed=0):
     return [rng.randn(rng.randint(3, 12), features).astype(np.float32) for _ in range(n)]
 
 
-def _tokens(n=40, seed=0):
+def _tokens(n=40, seed=0, vocabulary=20):
     rng = np.random.RandomState(seed)
-    return [rng.randint(2, 20, size=rng.randint(3, 9)) for _ in range(n)]
+    return [rng.randint(2, vocabulary, size=rng.randint(3, 9)) for _ in range(n)]
 
 
 def _fit(case):
@@ -43,6 +43,16 @@ def _fit(case):
         X = _tokens()
         y = np.array([int(5 in x) for x in X])
         est = RNNClassifier(**FAST, bidirectional=True, embedding_dim=8, class_weight={0: 2.0})
+        return est.fit(X, y), X, y
+    if case == "classifier-tokens-bag-auto":
+        # More distinct tokens than sequences: "auto" reads the bag alone.
+        X = _tokens(vocabulary=200)
+        y = np.array([int(x[0] > 100) for x in X])
+        return RNNClassifier(**FAST, embedding_dim=8, bag_ngrams=2).fit(X, y), X, y
+    if case == "regressor-tokens-bag-join":
+        X = _tokens(vocabulary=200)
+        y = np.array([float(x.mean()) for x in X])
+        est = RNNRegressor(**FAST, embedding_dim=8, bag="join", bidirectional=True)
         return est.fit(X, y), X, y
     if case == "regressor-fixed-length":
         rng = np.random.RandomState(0)
@@ -77,6 +87,8 @@ def _fit(case):
 CASES = [
     "classifier-ragged",
     "classifier-tokens-bidirectional",
+    "classifier-tokens-bag-auto",
+    "regressor-tokens-bag-join",
     "regressor-fixed-length",
     "regressor-dataframe",
     "ctc-ragged",
@@ -190,6 +202,35 @@ def test_loading_does_not_touch_the_global_random_state(classifier, tmp_path):
     torch.manual_seed(123)
     load(path)
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_a_bag_alone_saves_no_recurrent_weights(tmp_path):
+    X = _tokens(vocabulary=200)
+    y = np.array([int(x[0] > 100) for x in X])
+    # Layers (more than the weights) and a front end named: with the bag alone they
+    # are never built, and load() does not expect their weights.
+    params = dict(FAST, embedding_dim=8, num_layers=4, frontend="conv", pooling="attention")
+    auto = RNNClassifier(**params).fit(X, y)
+    only = RNNClassifier(**params, bag="only").fit(X, y)
+    assert auto._module_init["bag"] == "only"
+    # "auto" resolved to the bag is the same model as bag="only".
+    assert np.array_equal(auto.predict_proba(X), only.predict_proba(X))
+    for est in (auto, only):
+        path = _saved(est, tmp_path)
+        with safe_open(str(path), framework="pt") as reader:
+            modules = sorted(key for key in reader.keys() if key.startswith("module."))
+        assert modules == [
+            "module.backbone.embedding.weight",
+            "module.head.bias",
+            "module.head.weight",
+        ]
+        loaded = load(path)
+        assert [name for name, _ in loaded.net_.module_.named_parameters()] == [
+            "backbone.embedding.weight",
+            "head.weight",
+            "head.bias",
+        ]
+        assert np.array_equal(loaded.predict_proba(X), est.predict_proba(X))
 
 
 # --- training after loading -----------------------------------------------------------
