@@ -497,12 +497,14 @@ class RNNTagger(BaseSequenceEstimator):
         The labels, sorted: the union of the labels in y. Column ``k`` of
         :meth:`predict_proba` is ``classes_[k]``.
     word_vocabulary_ : dict of str to int or None
-        For word input: the lower-cased words seen at least twice in fit,
-        with their ids (from 2; 1 is out of vocabulary). None otherwise.
+        For word input: the lower-cased words seen at least twice in fit
+        (in the first call of :meth:`partial_fit`), with their ids (from 2;
+        1 is out of vocabulary). None otherwise.
     spelling_vocabulary_ : dict of str to int or None
         For word input with ``word_features="spelling"``: the spelling
         features (``"s3:ing"``, ``"shape:Xx"``...) seen at least twice in
-        fit, with their ids. None otherwise.
+        fit (in the first call of :meth:`partial_fit`), with their ids.
+        None otherwise.
     {shared_attributes}
 
     See Also
@@ -692,10 +694,29 @@ class RNNTagger(BaseSequenceEstimator):
     def partial_fit(self, X, y, classes=None, sample_weight=None, step_weight=None):
         """Train for one epoch on (X, y), initialising on the first call.
 
+        As with scikit-learn's incremental estimators, the first call fixes
+        what the model reads: the labels (``classes``), the number of
+        features and, for word input, the vocabularies. Later calls, and a
+        ``warm_start`` fit, keep them.
+
+        **Words.** The first call learns ``word_vocabulary_`` and
+        ``spelling_vocabulary_`` from its X alone, by :meth:`fit`'s rule (the
+        lower-cased words, and the spelling features, seen at least twice in
+        that X); the network's embedding tables are sized by them. A word
+        that the first call's X did not hold twice is out of vocabulary in
+        every later call, in training as in :meth:`predict`: its word id is
+        the out-of-vocabulary id, so the tagger reads it from its spelling
+        features (those seen twice in the first call; with
+        ``word_features="id"``, from nothing but that id). Make the first
+        call's X a large, representative sample of the corpus (it may be
+        larger than the later batches), or use :meth:`fit` when the corpus
+        fits in memory. Token-id input is alike: ids above the largest one
+        in the first call's X are out of vocabulary.
+
         Parameters
         ----------
         X : sequences
-            As in :meth:`fit`.
+            As in :meth:`fit`, or samples of words (lists of str).
         y : list of 1-D array-likes, 2-D array or masked array
             As in :meth:`fit`.
         classes : array-like of shape (n_classes,), default=None

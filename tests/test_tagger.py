@@ -450,6 +450,35 @@ def test_word_vocabulary_and_ids():
     _assert_same(_proba(tagger, pd.Series([list(x) for x in X])), together)
 
 
+@pytest.mark.parametrize("word_features", ["spelling", "id"])
+def test_partial_fit_keeps_the_vocabularies_of_its_first_call(word_features):
+    """As documented in RNNTagger.partial_fit: a word first seen in a later
+    batch stays out of vocabulary, in training as in predict."""
+    from sklearn_rnn._words import word_ids
+
+    first = [["the", "cat", "sat"], ["a", "cat", "ran", "."]] * 5
+    second = [["the", "zebra", "sat"], ["a", "zebra", "ran", "."]] * 5  # zebra: 10 times
+    tags = [["D", "N", "V"], ["D", "N", "V", "P"]] * 5
+    tagger = RNNTagger(**FAST, word_features=word_features).partial_fit(first, tags)
+    words, spellings = dict(tagger.word_vocabulary_), tagger.spelling_vocabulary_
+    spellings = None if spellings is None else dict(spellings)
+    n_features = tagger.n_features_in_
+    tagger.partial_fit(second, tags)
+    tagger.partial_fit(first + second, tags + tags)
+    assert tagger.n_epochs_ == 3
+    assert tagger.word_vocabulary_ == words and "zebra" not in words
+    assert tagger.spelling_vocabulary_ == spellings and tagger.n_features_in_ == n_features
+    rows = word_ids([["zebra"]], tagger.word_vocabulary_, tagger.spelling_vocabulary_)[0]
+    assert rows[0, 0] == 1  # the out-of-vocabulary id
+    if word_features == "spelling":
+        assert "p1:z" not in spellings and rows[0, 1] == 1  # its new prefix too
+    else:
+        # Its id alone: "zebra" reads as a word never seen in any call.
+        _assert_same(
+            _proba(tagger, [["the", "zebra", "sat"]]), _proba(tagger, [["the", "unicorn", "sat"]])
+        )
+
+
 @pytest.mark.parametrize(
     "fit_X, predict_X, message",
     [
