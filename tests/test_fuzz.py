@@ -1033,6 +1033,27 @@ def test_sequence_padder_fuzz(data):
         np.testing.assert_array_equal(sub.filled(0), out.filled(0)[subset])
 
 
+def _widened_form(out, case, n_out):
+    """A scaler's output when it added per-sequence channels: every sample
+    gains a feature axis of width ``n_out`` (2-D input gives a 3-D array),
+    with the input's steps and mask."""
+    X = case.X
+    if np.ma.isMaskedArray(X):
+        step_mask = np.ma.getmaskarray(X)
+        step_mask = step_mask.all(axis=2) if step_mask.ndim == 3 else step_mask
+        assert np.ma.isMaskedArray(out) and out.shape == step_mask.shape + (n_out,)
+        np.testing.assert_array_equal(np.ma.getmaskarray(out).all(axis=2), step_mask)
+        np.testing.assert_array_equal(np.ma.getmaskarray(out).any(axis=2), step_mask)
+        return [np.asarray(out.data[i][~step_mask[i]]) for i in range(len(X))]
+    if isinstance(out, np.ndarray):
+        assert out.shape == (len(X), case.lengths[0], n_out)
+        return list(out)
+    assert isinstance(out, list) and len(out) == len(X)
+    for length, scaled in zip(case.lengths, out):
+        assert np.shape(scaled) == (length, n_out), "sample reshaped"
+    return out
+
+
 def _same_form(out, case):
     """The scaler's output has the input's form, shapes and mask."""
     X = case.X
@@ -1059,7 +1080,10 @@ def test_sequence_scaler_fuzz(data):
     """Scaling keeps the form, every shape and the mask; it is finite and
     ``inverse_transform`` undoes it."""
     case = data.draw(sequence_inputs(clean=not _dirty(data.draw)), label="X")
-    scaler = SequenceScaler(method=data.draw(st.sampled_from(["standard", "minmax", "robust"])))
+    scaler = SequenceScaler(
+        method=data.draw(st.sampled_from(["standard", "minmax", "robust"])),
+        per_sequence=data.draw(st.sampled_from(["auto", False, True])),
+    )
     status, out = outcome(lambda: scaler.fit_transform(case.X), scaler)
     event(f"scaler {status}")
     if status == "refused":
@@ -1069,15 +1093,22 @@ def test_sequence_scaler_fuzz(data):
         )
         return
     assert not case.nonfinite
-    scaled = _same_form(out, case)
+    n_extra = 2 * int(scaler.per_sequence_.sum())
+    if n_extra:
+        n_out = len(scaler.per_sequence_) + n_extra
+        assert len(scaler.get_feature_names_out()) == n_out
+        scaled = _widened_form(out, case, n_out)
+    else:
+        scaled = _same_form(out, case)
     float32 = case.dtype is np.float32 and case.form != "lists"
     expected_dtype = np.float32 if float32 else np.float64
     for sample, values in zip(case.samples, scaled):
         values = np.asarray(values)
         assert values.dtype == expected_dtype, (values.dtype, expected_dtype)
         assert np.isfinite(values).all()
-        assert values.size == sample.size
-    back = _same_form(scaler.inverse_transform(out), case)
+        assert values.size == sample.size + (n_extra * len(sample) if n_extra else 0)
+    back = scaler.inverse_transform(out)
+    back = _widened_form(back, case, n_out - n_extra) if n_extra else _same_form(back, case)
     # Relative to the largest value: next to 1e30, -0.4 is lost to rounding.
     scale = max(max(np.abs(sample).max(initial=0.0) for sample in case.samples), 1.0)
     tolerance = 1e-5 if float32 else 1e-9
@@ -1086,7 +1117,14 @@ def test_sequence_scaler_fuzz(data):
         np.testing.assert_allclose(restored / scale, sample / scale, rtol=0, atol=tolerance)
     subset = _subset(case, data.draw(st.integers(0, 99)))
     if len(subset):
-        sub = _same_form(scaler.transform(take(case.X, subset)), _subcase(case, subset))
+        subcase = _subcase(case, subset)
+        sub = scaler.transform(take(case.X, subset))
+        if case.form in ("ragged_1d", "tokens") and isinstance(sub, list):
+            # Equal-length rows picked from ragged 1-D samples stay sequences
+            # of the one fitted feature (not a table of len(row) features).
+            assert all(len(row) == case.lengths[i] for row, i in zip(sub, subset.tolist()))
+        else:
+            sub = _widened_form(sub, subcase, n_out) if n_extra else _same_form(sub, subcase)
         for row, index in enumerate(subset.tolist()):
             np.testing.assert_allclose(np.asarray(sub[row]), np.asarray(scaled[index]))
 

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.pipeline import make_pipeline
 
 from sklearn_rnn import OOV_TOKEN_ID, PAD_TOKEN_ID, RNNClassifier
 from sklearn_rnn._validation import check_sequences
@@ -446,17 +447,155 @@ def test_scaler_rejects_nan_naming_sample():
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    X=_RAGGED_FLOATS, method=st.sampled_from(["standard", "minmax", "robust"]), padded=st.booleans()
+    X=_RAGGED_FLOATS,
+    method=st.sampled_from(["standard", "minmax", "robust"]),
+    padded=st.booleans(),
+    per_sequence=st.sampled_from(["auto", False, True]),
 )
-def test_scaler_round_trip_property(X, method, padded):
+def test_scaler_round_trip_property(X, method, padded, per_sequence):
     data = SequencePadder().fit_transform(X) if padded else X
-    scaler = SequenceScaler(method=method).fit(data)
+    scaler = SequenceScaler(method=method, per_sequence=per_sequence).fit(data)
     restored = scaler.inverse_transform(scaler.transform(data))
+    widened = scaler.per_sequence_.any()
     if padded:
-        np.testing.assert_array_equal(restored.mask, data.mask)
+        if widened:
+            step_mask = restored.mask.all(axis=-1)
+            expected = data.mask.all(axis=-1) if data.mask.ndim == 3 else data.mask
+            np.testing.assert_array_equal(step_mask, expected)
+        else:
+            np.testing.assert_array_equal(restored.mask, data.mask)
         restored = SequencePadder().fit(X).inverse_transform(restored)
     for original, back in zip(X, restored):
+        back = back.reshape(np.shape(original)) if widened else back
         np.testing.assert_allclose(back, original, rtol=1e-9, atol=1e-9 * 1e3)
+
+
+def _wide_amplitudes(n=40, length=30, seed=0):
+    """Univariate sequences whose amplitudes span seven orders of magnitude."""
+    rng = np.random.default_rng(seed)
+    amplitudes = np.logspace(-4, 3, n)
+    return [
+        a * rng.normal(size=(length + i % 5, 1)) + a * 3 for i, a in enumerate(amplitudes)
+    ], amplitudes
+
+
+def test_scaler_auto_scales_per_sequence_when_scales_span_orders_of_magnitude():
+    X, _ = _wide_amplitudes()
+    scaler = SequenceScaler().fit(X)
+    own = np.array([x.std() for x in X])
+    q05, q95 = np.percentile(own, [5, 95])
+    np.testing.assert_allclose(scaler.scale_spread_, [np.log10(q95 / q05)])
+    assert scaler.per_sequence_.tolist() == [True]
+    # Data already normalised per series keeps one global scale and its form.
+    rng = np.random.default_rng(1)
+    normalised = [(x - x.mean()) / x.std() for x in (rng.normal(size=(30, 1)) for _ in range(20))]
+    plain = SequenceScaler().fit(normalised)
+    assert plain.per_sequence_.tolist() == [False] and plain.scale_spread_[0] < 0.5
+    assert plain.transform(normalised)[0].shape == (30, 1)
+    # per_sequence=False is the global scaling whatever the spread.
+    off = SequenceScaler(per_sequence=False).fit(X)
+    out = off.transform(X)
+    assert out[0].shape == X[0].shape
+    np.testing.assert_allclose(out[3], (X[3] - off.center_) / off.scale_)
+
+
+def test_scaler_per_sequence_channels_hold_each_sequence_own_level_and_scale():
+    X, _ = _wide_amplitudes()
+    scaler = SequenceScaler().fit(X)
+    out = scaler.transform(X)
+    means = np.array([x.mean() for x in X])
+    log_stds = np.log10([x.std() for x in X])
+    for i, (x, z) in enumerate(zip(X, out)):
+        assert z.shape == (len(x), 3)
+        np.testing.assert_allclose(z[:, 0], (x[:, 0] - x.mean()) / x.std(), atol=1e-9)
+        np.testing.assert_allclose(z[:, 1], (means[i] - means.mean()) / means.std())
+        np.testing.assert_allclose(z[:, 2], (log_stds[i] - log_stds.mean()) / log_stds.std())
+    # The smallest and largest amplitudes are equally readable after scaling.
+    assert np.std(out[0][:, 0]) == pytest.approx(np.std(out[-1][:, 0]))
+    # A sequence is scaled by its own statistics only: transforming it alone
+    # gives the same rows as transforming it among the others.
+    np.testing.assert_allclose(scaler.transform([X[5]])[0], out[5])
+
+
+@pytest.mark.parametrize("method", ["standard", "minmax", "robust"])
+def test_scaler_per_sequence_is_exact_on_every_form(method):
+    X, _ = _wide_amplitudes(n=12, length=8)
+    scaler = SequenceScaler(method=method, per_sequence=True).fit(X)
+    ragged = scaler.transform(X)
+    padded = scaler.transform(SequencePadder().fit_transform(X))
+    assert padded.shape == (12, max(len(x) for x in X), 3)
+    for i, z in enumerate(ragged):
+        real = ~padded.mask[i].all(axis=1)
+        np.testing.assert_array_equal(padded.data[i][real], z)
+    same_length = np.stack([x[:8] for x in X])  # 3-D input
+    out3 = scaler.transform(same_length)
+    assert out3.shape == (12, 8, 3)
+    two_d = same_length[:, :, 0]  # 2-D input: columns are steps of one feature
+    scaler2 = SequenceScaler(method=method, per_sequence=True).fit(two_d)
+    out2 = scaler2.transform(two_d)
+    assert out2.shape == (12, 8, 3)
+    scaler3 = SequenceScaler(method=method, per_sequence=True).fit(same_length)
+    np.testing.assert_allclose(out2, scaler3.transform(same_length), atol=1e-12)
+    assert scaler2.get_feature_names_out().tolist() == ["x0", "x0_level", "x0_log10_scale"]
+    np.testing.assert_allclose(scaler2.inverse_transform(out2)[:, :, 0], two_d, rtol=1e-9)
+
+
+def test_scaler_auto_decides_per_feature_and_names_the_channels():
+    X, _ = _wide_amplitudes(length=30)
+    rng = np.random.default_rng(2)
+    X = np.stack([np.column_stack([x[:30, 0], 20 + rng.normal(size=30)]) for x in X])
+    scaler = SequenceScaler().fit(X)
+    assert scaler.per_sequence_.tolist() == [True, False]
+    assert scaler.get_feature_names_out(["load", "temp"]).tolist() == [
+        "load",
+        "load_level",
+        "load_log10_scale",
+        "temp",
+    ]
+    out = scaler.transform(X)
+    assert out.shape == (len(X), 30, 4)
+    np.testing.assert_allclose(out[0, :, 3], (X[0, :, 1] - scaler.center_[1]) / scaler.scale_[1])
+    np.testing.assert_allclose(scaler.inverse_transform(out), X, rtol=1e-9)
+    with pytest.raises(ValueError, match="has 2 features per step, but this SequenceScaler"):
+        scaler.inverse_transform(X)
+
+
+def test_scaler_per_sequence_keeps_constant_sequences_finite():
+    X, _ = _wide_amplitudes(n=10)
+    X = X + [np.full((6, 1), 2.5)]
+    scaler = SequenceScaler(per_sequence=True).fit(X)
+    out = scaler.transform(X)[-1]
+    assert np.isfinite(out).all()
+    np.testing.assert_array_equal(out[:, 0], 0.0)
+    np.testing.assert_allclose(scaler.inverse_transform([out])[0], X[-1], rtol=1e-9)
+
+
+def test_pipeline_learns_shapes_hidden_under_wide_amplitudes():
+    # The class is the waveform (sine or square), each series has its own
+    # amplitude from 1e-4 to 1e3. Global scaling leaves most series at zero;
+    # per-sequence scaling with the scale channel lets the network read them.
+    rng = np.random.default_rng(0)
+    t = np.linspace(0, 4 * np.pi, 40)
+
+    def make(n):
+        y = rng.integers(0, 2, n)
+        amplitudes = 10 ** rng.uniform(-4, 3, n)
+        waves = np.where(y[:, None] == 1, np.sign(np.sin(t)), np.sin(t))
+        X = amplitudes[:, None] * (waves + 0.1 * rng.normal(size=(n, 40)))
+        return X[:, :, None], y
+
+    X, y = make(200)
+    X_test, y_test = make(200)
+
+    def score(per_sequence):
+        model = make_pipeline(
+            SequenceScaler(per_sequence=per_sequence),
+            RNNClassifier(hidden_size=16, max_epochs=30, random_state=0),
+        )
+        return model.fit(X, y).score(X_test, y_test)
+
+    assert score("auto") >= 0.9
+    assert score(False) <= 0.75
 
 
 # --- pandas: long format -----------------------------------------------------

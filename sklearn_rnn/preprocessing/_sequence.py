@@ -223,6 +223,67 @@ def pad_sequences(
 
 _METHODS = ("standard", "minmax", "robust")
 
+#: ``per_sequence="auto"`` scales a feature per sequence when its training
+#: sequences' own scales span more than this many orders of magnitude
+#: (log10 of the 95th over the 5th percentile).
+AUTO_SCALE_SPREAD = 2.0
+
+
+def _statistics(data, method):
+    """Centre and scale of each column of ``data`` for ``method``."""
+    if method == "standard":
+        return data.mean(axis=0), data.std(axis=0)
+    if method == "minmax":
+        center = data.min(axis=0)
+        return center, data.max(axis=0) - center
+    center = np.median(data, axis=0)
+    q25, q75 = np.percentile(data, [25, 75], axis=0)
+    return center, q75 - q25
+
+
+def _sequence_statistics(sequences, method, floor):
+    """Each sequence's own centre and scale per feature, ``(n_samples, n_features)``
+    each; scales are floored at ``floor``."""
+    data, starts, lengths = sequences.data, sequences.offsets[:-1], sequences.lengths
+    if method == "standard":
+        centers = np.add.reduceat(data, starts, axis=0) / lengths[:, None]
+        deviations = data - np.repeat(centers, lengths, axis=0)
+        scales = np.sqrt(np.add.reduceat(deviations**2, starts, axis=0) / lengths[:, None])
+    elif method == "minmax":
+        centers = np.minimum.reduceat(data, starts, axis=0)
+        scales = np.maximum.reduceat(data, starts, axis=0) - centers
+    else:
+        pairs = [_statistics(sample, method) for sample in sequences.to_list()]
+        centers = np.array([c for c, _ in pairs]).reshape(len(pairs), -1)
+        scales = np.array([s for _, s in pairs]).reshape(len(pairs), -1)
+    return centers, np.maximum(scales, floor)
+
+
+def _mean_std(values):
+    """Column means and standard deviations (a zero deviation replaced by 1)."""
+    if values.shape[1] == 0:
+        return np.zeros(0), np.ones(0)
+    std = values.std(axis=0)
+    return values.mean(axis=0), np.where(std > 0, std, 1.0)
+
+
+def _rebuild_with_feature_axis(sequences, form):
+    """Like :func:`rebuild`, but every sample keeps a feature axis (its width
+    may differ from the input's): 2-D input gives a 3-D array, 1-D ragged
+    samples give 2-D ones, a 2-D masked array a 3-D one."""
+    n_samples, n_features = len(sequences), sequences.data.shape[1]
+    if form.kind == "sequences":
+        return sequences
+    if form.kind in ("2d", "3d"):
+        return sequences.data.reshape(n_samples, form.shape[1], n_features)
+    if form.kind == "masked":
+        step_mask = form.mask if len(form.shape) == 2 else form.mask.all(axis=2)
+        out = np.zeros(step_mask.shape + (n_features,), dtype=sequences.data.dtype)
+        out[~step_mask] = sequences.data
+        mask = np.repeat(step_mask[:, :, None], n_features, axis=2)
+        return np.ma.MaskedArray(out, mask=mask)
+    return sequences.to_list()
+
 
 class SequenceScaler(
     OneToOneFeatureMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
@@ -239,13 +300,36 @@ class SequenceScaler(
     2-D input is read as univariate sequences (each column a time step), so
     one statistic is shared by all its columns.
 
+    **Per-sequence scaling.** When the sequences' own scales differ by orders
+    of magnitude (electrical loads from 1e-4 to 500, case counts of small and
+    large countries), one dataset-wide scale leaves most sequences near zero
+    and a network cannot read their shapes. A feature scaled *per sequence*
+    is centred and divided by each sequence's own statistic, and two constant
+    channels keep what that removes: the sequence's level and the log10 of
+    its scale, each standardised over the training sequences. Nothing is
+    lost: :meth:`inverse_transform` rebuilds the input from them. Such a
+    feature becomes three features, in the order given by
+    :meth:`get_feature_names_out`; 2-D input then gives a 3-D array (its
+    steps can no longer be one column each) and ragged 1-D samples give 2-D
+    samples.
+
     Parameters
     ----------
     method : {"standard", "minmax", "robust"}, default="standard"
         "standard": remove the mean, divide by the standard deviation;
         "minmax": map ``[min, max]`` to ``[0, 1]``; "robust": remove the
         median, divide by the interquartile range. A zero scale is replaced
-        by 1.
+        by 1 (per sequence: by the floor below).
+    per_sequence : {"auto"} or bool, default="auto"
+        Which features are scaled per sequence (see above). False: none;
+        True: every feature; "auto": each feature whose per-sequence scales
+        (the standard deviation, range or IQR of each training sequence)
+        span more than two orders of magnitude between their 5th and 95th
+        percentiles (``scale_spread_ > 2``). A rule on the data's spread of
+        scales, not on which data it is; data already normalised per series
+        (most of the UCR archive) has a spread of 0 and keeps the global
+        scaling. A sequence's scale is floored at 1e-9 times the feature's
+        global scale, so a constant sequence gives finite values.
 
     Attributes
     ----------
@@ -255,6 +339,17 @@ class SequenceScaler(
         Per-feature divisor (standard deviation, range or IQR).
     n_steps_seen_ : int
         Real time steps the statistics were computed on.
+    per_sequence_ : ndarray of bool of shape (n_step_features,)
+        Which features are scaled per sequence.
+    scale_spread_ : ndarray of shape (n_step_features,)
+        log10 of the ratio of the 95th to the 5th percentile of the training
+        sequences' own scales: the statistic ``per_sequence="auto"`` reads.
+    level_center_, level_scale_ : ndarray of shape (n_per_sequence,)
+        Mean and standard deviation, over the training sequences, of each
+        per-sequence feature's level (the removed centre): they standardise
+        the level channel.
+    log_scale_center_, log_scale_scale_ : ndarray of shape (n_per_sequence,)
+        The same for the log10 of each sequence's scale.
     n_features_in_ : int
         Features per time step (the number of columns for 2-D input).
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -272,12 +367,32 @@ class SequenceScaler(
     >>> scaler = SequenceScaler(method="minmax").fit(X)
     >>> [x.ravel().tolist() for x in scaler.transform(X)]
     [[0.0, 0.5], [1.0]]
+
+    Sequences whose amplitudes span orders of magnitude are scaled one by one,
+    with their level and log-scale as two more channels:
+
+    >>> rng = np.random.default_rng(0)
+    >>> X = [a * rng.normal(size=(50, 1)) for a in np.logspace(-4, 3, 20)]
+    >>> scaler = SequenceScaler().fit(X)
+    >>> scaler.per_sequence_, round(float(scaler.scale_spread_[0]), 1)
+    (array([ True]), 6.3)
+    >>> scaler.get_feature_names_out().tolist()
+    ['x0', 'x0_level', 'x0_log10_scale']
+    >>> Xt = scaler.transform(X)
+    >>> Xt[0].shape, round(float(Xt[0][:, 0].std()), 6)
+    ((50, 3), 1.0)
+    >>> bool(np.allclose(scaler.inverse_transform(Xt)[0], X[0]))
+    True
     """
 
-    _parameter_constraints = {"method": [StrOptions(set(_METHODS))]}
+    _parameter_constraints = {
+        "method": [StrOptions(set(_METHODS))],
+        "per_sequence": [StrOptions({"auto"}), "boolean"],
+    }
 
-    def __init__(self, *, method="standard"):
+    def __init__(self, *, method="standard", per_sequence="auto"):
         self.method = method
+        self.per_sequence = per_sequence
 
     def fit(self, X, y=None):
         """Compute the per-feature statistics over the real time steps.
@@ -299,22 +414,30 @@ class SequenceScaler(
             X, estimator=self, reset=True, allow_tokens=False, dtype=np.float64
         )
         data = sequences.data
-        if self.method == "standard":
-            center, scale = data.mean(axis=0), data.std(axis=0)
-        elif self.method == "minmax":
-            center = data.min(axis=0)
-            scale = data.max(axis=0) - center
-        else:
-            center = np.median(data, axis=0)
-            q25, q75 = np.percentile(data, [25, 75], axis=0)
-            scale = q75 - q25
+        center, scale = _statistics(data, self.method)
         # A constant feature keeps its values centred rather than dividing by 0.
         self.center_ = center
         self.scale_ = np.where(
             scale > 10 * np.finfo(np.float64).eps * np.maximum(np.abs(center), 1), scale, 1.0
         )
         self.n_steps_seen_ = len(data)
+
+        levels, scales = _sequence_statistics(sequences, self.method, self._floor())
+        q05, q95 = np.percentile(scales, [5, 95], axis=0)
+        self.scale_spread_ = np.log10(q95 / q05)
+        if self.per_sequence == "auto":
+            self.per_sequence_ = self.scale_spread_ > AUTO_SCALE_SPREAD
+        else:
+            self.per_sequence_ = np.full(data.shape[1], bool(self.per_sequence))
+        chosen = self.per_sequence_
+        log_scales = np.log10(scales[:, chosen])
+        self.level_center_, self.level_scale_ = _mean_std(levels[:, chosen])
+        self.log_scale_center_, self.log_scale_scale_ = _mean_std(log_scales)
         return self
+
+    def _floor(self):
+        """Smallest per-sequence scale: 1e-9 of each feature's global scale."""
+        return 1e-9 * self.scale_
 
     def transform(self, X):
         """Scale the real time steps.
@@ -328,8 +451,39 @@ class SequenceScaler(
         -------
         X_scaled : same form as X
             List of arrays for ragged input, 2-D or 3-D array, or masked array.
+            With features scaled per sequence (``per_sequence_``), each of
+            them is followed by its level and log-scale channels, and 2-D
+            input gives a 3-D array.
         """
-        return self._apply(X, lambda data: (data - self.center_) / self.scale_)
+        check_is_fitted(self, "scale_")
+        sequences = check_sequences(
+            X, estimator=self, reset=False, allow_tokens=False, dtype=np.float64
+        )
+        data = (sequences.data - self.center_) / self.scale_
+        if not self.per_sequence_.any():
+            return self._rebuild(data, sequences, widened=False)
+        chosen = self.per_sequence_
+        levels, scales = _sequence_statistics(sequences, self.method, self._floor())
+        lengths = sequences.lengths
+        levels, scales = levels[:, chosen], scales[:, chosen]
+        own = (sequences.data[:, chosen] - np.repeat(levels, lengths, axis=0)) / np.repeat(
+            scales, lengths, axis=0
+        )
+        level_channel = (levels - self.level_center_) / self.level_scale_
+        log_channel = (np.log10(scales) - self.log_scale_center_) / self.log_scale_scale_
+        columns = []
+        k = 0
+        for j in range(len(chosen)):
+            if chosen[j]:
+                columns += [
+                    own[:, k],
+                    np.repeat(level_channel[:, k], lengths),
+                    np.repeat(log_channel[:, k], lengths),
+                ]
+                k += 1
+            else:
+                columns.append(data[:, j])
+        return self._rebuild(np.column_stack(columns), sequences, widened=True)
 
     def inverse_transform(self, X):
         """Undo the scaling.
@@ -337,25 +491,87 @@ class SequenceScaler(
         Parameters
         ----------
         X : sequences
-            Scaled sequences, in any form.
+            Scaled sequences, in any form, with the features that
+            :meth:`transform` returns (the level and log-scale channels of
+            per-sequence features included: the originals are rebuilt from
+            them).
 
         Returns
         -------
         X_original : same form as X
+            With ``n_features_in_`` features per step.
         """
-        return self._apply(X, lambda data: data * self.scale_ + self.center_)
-
-    def _apply(self, X, function):
         check_is_fitted(self, "scale_")
-        sequences = check_sequences(
-            X, estimator=self, reset=False, allow_tokens=False, dtype=np.float64
-        )
+        if not self.per_sequence_.any():
+            sequences = check_sequences(
+                X, estimator=self, reset=False, allow_tokens=False, dtype=np.float64
+            )
+            data = sequences.data * self.scale_ + self.center_
+            return self._rebuild(data, sequences, widened=False)
+        sequences = check_sequences(X, allow_tokens=False, dtype=np.float64)
+        n_out = len(self.per_sequence_) + 2 * int(self.per_sequence_.sum())
+        if sequences.n_features != n_out:
+            raise ValueError(
+                f"X has {sequences.n_features} features per step, but this SequenceScaler's "
+                f"transform returns {n_out} (features scaled per sequence carry their level "
+                "and log-scale channels); inverse_transform needs all of them."
+            )
+        scaled = sequences.data
+        columns = []
+        i = k = 0
+        for j, chosen in enumerate(self.per_sequence_):
+            if chosen:
+                level = scaled[:, i + 1] * self.level_scale_[k] + self.level_center_[k]
+                scale = 10.0 ** (
+                    scaled[:, i + 2] * self.log_scale_scale_[k] + self.log_scale_center_[k]
+                )
+                columns.append(scaled[:, i] * scale + level)
+                i, k = i + 3, k + 1
+            else:
+                columns.append(scaled[:, i] * self.scale_[j] + self.center_[j])
+                i += 1
+        return self._rebuild(np.column_stack(columns), sequences, widened=True)
+
+    def _rebuild(self, values, sequences, *, widened):
+        """Scaled values in the input's form (3-D for 2-D input when ``widened``)."""
         form = sequences.form
-        values = function(sequences.data).astype(form.float_dtype, copy=False)
+        values = values.astype(form.float_dtype, copy=False)
+        if widened:
+            return _rebuild_with_feature_axis(Sequences(values, sequences.offsets), form)
         out = rebuild(Sequences(values, sequences.offsets), form)
         if form.kind == "2d":
             out = self._wrap_tabular(out, form)
         return out
+
+    def get_feature_names_out(self, input_features=None):
+        """Output feature names: each per-sequence feature followed by its
+        ``<name>_level`` and ``<name>_log10_scale`` channels.
+
+        For 2-D input (columns are time steps) with per-sequence scaling, the
+        output is 3-D and these are the names of its last axis: ``x0``,
+        ``x0_level``, ``x0_log10_scale``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names; None uses ``feature_names_in_`` or
+            ``x0, x1, ...``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        names = super().get_feature_names_out(input_features)
+        if not self.per_sequence_.any():
+            return names
+        if len(names) != len(self.per_sequence_):
+            # 2-D input: its columns are time steps of one feature, and the
+            # output is 3-D; name that feature's channels.
+            names = np.array(["x0"], dtype=object)
+        out = []
+        for name, chosen in zip(names, self.per_sequence_):
+            out += [name, f"{name}_level", f"{name}_log10_scale"] if chosen else [name]
+        return np.asarray(out, dtype=object)
 
     def _wrap_tabular(self, out, form):
         """2-D output as a DataFrame when ``set_output`` (or sklearn's config) asks."""
