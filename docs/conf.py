@@ -100,7 +100,11 @@ API_SECTIONS = [
         "Metrics",
         "Scores of label sequences (transcriptions) and per-step tags.",
     ),
-    ("sklearn_rnn.datasets", "Datasets", "Generated tasks and real data sets."),
+    (
+        "sklearn_rnn.datasets",
+        "Datasets",
+        "Generated tasks and real data sets. User guide: :doc:`user_guide/datasets`.",
+    ),
     (
         "sklearn_rnn.plotting",
         "Plotting",

