@@ -732,7 +732,7 @@ def _per_sequence(model):
     return None
 
 
-def run_grid(entry, data, *, seed=0, params=None, max_epochs=None, log=print):
+def run_grid(entry, data, *, seed=0, params=None, max_epochs=None, n_jobs=1, log=print):
     """GridSearchCV (cv=3) of the default pipeline over ``entry.grid``."""
     from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
@@ -742,7 +742,7 @@ def run_grid(entry, data, *, seed=0, params=None, max_epochs=None, log=print):
     grid = {prefix + key: values for key, values in entry.grid.items()}
     scoring = "neg_root_mean_squared_error" if entry.metric == "RMSE" else None
     cv = TimeSeriesSplit(n_splits=3) if entry.task == "forecast" else 3
-    search = GridSearchCV(model, grid, cv=cv, scoring=scoring, refit=True, n_jobs=1)
+    search = GridSearchCV(model, grid, cv=cv, scoring=scoring, refit=True, n_jobs=n_jobs)
     start = time.perf_counter()
     search.fit(data["X_train"], data["y_train"])
     fit_s = time.perf_counter() - start
@@ -770,7 +770,7 @@ def _summarise_defaults(entry, runs):
     }
 
 
-def run_entry(entry, *, seeds, grid, params, quick, with_defaults, log=print):
+def run_entry(entry, *, seeds, grid, params, quick, with_defaults, grid_jobs=1, log=print):
     """Everything for one set; never raises (errors are recorded)."""
     result = {
         "name": entry.name,
@@ -827,7 +827,13 @@ def run_entry(entry, *, seeds, grid, params, quick, with_defaults, log=print):
     if grid and entry.grid:
         try:
             result["grid"] = run_grid(
-                entry, data, seed=seeds[0], params=params, max_epochs=max_epochs, log=log
+                entry,
+                data,
+                seed=seeds[0],
+                params=params,
+                max_epochs=max_epochs,
+                n_jobs=grid_jobs,
+                log=log,
             )
             log(
                 f"  grid: {_cell(entry, result['grid']['score'])} with "
@@ -1091,6 +1097,12 @@ def parse_args(argv=None):
     )
     parser.add_argument("--seeds", default=",".join(map(str, DEFAULT_SEEDS)))
     parser.add_argument("--grid", action="store_true", help="also run the small grid search")
+    parser.add_argument(
+        "--grid-jobs",
+        type=int,
+        default=1,
+        help="GridSearchCV n_jobs (its workers run --threads torch threads each; default 1)",
+    )
     parser.add_argument("--quick", action="store_true", help="tiny subsets and 2 epochs")
     parser.add_argument("--params", default="", help="JSON of estimator parameters to override")
     parser.add_argument("--no-defaults", action="store_true", help="baselines only")
@@ -1107,6 +1119,8 @@ def main(argv=None):
     import torch
 
     torch.set_num_threads(args.threads)
+    # The grid search's worker processes read it when they start torch.
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)
     entries = select_entries(args.sets)
     seeds = [int(seed) for seed in args.seeds.split(",") if seed.strip()]
     params = json.loads(args.params) if args.params else None
@@ -1139,6 +1153,7 @@ def main(argv=None):
             params=params,
             quick=args.quick,
             with_defaults=not args.no_defaults,
+            grid_jobs=args.grid_jobs,
             log=log,
         )
         for entry in entries
