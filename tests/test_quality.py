@@ -192,3 +192,48 @@ def test_defaults_reach_the_best_baseline(name, distribution):
         f"{name}: defaults {run['score']:.3f} < {baseline_name} {baseline_score:.3f} "
         f"(fit {run['fit_s']:.0f} s)"
     )
+
+
+# --- seed ensembles (benchmarks/seed_ensembles.py) ------------------------------------
+
+
+def test_seed_ensembles_score_what_voting_regressor_scores(monkeypatch):
+    """The script's ensemble rows are the soft-voting recipe of the user guide:
+    the RMSE of the averaged members equals VotingRegressor's, to the float."""
+    from sklearn.ensemble import VotingRegressor
+    from sklearn.pipeline import make_pipeline
+
+    from sklearn_rnn import RNNRegressor
+    from sklearn_rnn.datasets import make_order_regression
+    from sklearn_rnn.preprocessing import SequenceScaler
+
+    monkeypatch.syspath_prepend(str(QUALITY_PATH.parent))
+    import quality as script_quality
+    import seed_ensembles
+
+    X, y = make_order_regression(n_samples=60, min_len=5, max_len=8, random_state=0)
+    data = {"X_train": X[:40], "y_train": y[:40], "X_test": X[40:], "y_test": y[40:]}
+    entry = script_quality.Entry(
+        "tiny", lambda: data, "regression", "RMSE", ("mean", "ridge_raw"), script_quality.Target()
+    )
+
+    def small(task, seed):
+        return make_pipeline(
+            SequenceScaler(), RNNRegressor(hidden_size=8, max_epochs=3, random_state=seed)
+        )
+
+    monkeypatch.setattr(script_quality, "default_model", small)
+    result = seed_ensembles.run_set(entry, members=2, ensembles=2, log=lambda message: None)
+    rmse = script_quality.METRICS["RMSE"][0]
+    for block in range(2):
+        members = [(f"seed{i}", small("regression", i)) for i in (2 * block, 2 * block + 1)]
+        voting = VotingRegressor(members).fit(data["X_train"], data["y_train"])
+        expected = rmse(data["y_test"], voting.predict(data["X_test"]))
+        assert result["ensembles"][block] == pytest.approx(expected, rel=1e-6)
+    single = small("regression", 3).fit(data["X_train"], data["y_train"])
+    assert result["singles"][3] == pytest.approx(
+        rmse(data["y_test"], single.predict(data["X_test"])), rel=1e-6
+    )
+    assert len(result["singles"]) == 4 and result["best_baseline"][0] == "ridge_raw"
+    # The ensemble is not any one member.
+    assert all(abs(result["ensembles"][0] - s) > 1e-9 for s in result["singles"][:2])
