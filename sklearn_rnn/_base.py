@@ -34,6 +34,7 @@ from tqdm.auto import tqdm
 from ._data import BucketIterator, SequenceDataset
 from ._params import (
     OPTIMIZERS,
+    auto_augmentation,
     auto_bag,
     auto_frontend,
     auto_frontend_stride,
@@ -50,8 +51,12 @@ MAX_EMBEDDING_WEIGHTS = 2**28
 #: would overflow float32's range (3.4e38) into inf and NaN.
 MAX_FEATURE_MAGNITUDE = 1e15
 
-#: Below this many samples ``early_stopping="auto"`` trains on all the data.
+#: From this many samples ``early_stopping="auto"`` stops early on a held-out set.
 EARLY_STOPPING_AUTO_MIN_SAMPLES = 2000
+#: Estimators that select the best epoch (``_auto_selects_best_epoch``) do so
+#: under ``early_stopping="auto"`` from this many samples up to
+#: ``EARLY_STOPPING_AUTO_MIN_SAMPLES``: a held-out set of at least 5.
+BEST_EPOCH_AUTO_MIN_SAMPLES = 50
 
 
 class TrainingDivergedError(ValueError):
@@ -325,9 +330,20 @@ class BaseSequenceEstimator(BaseEstimator):
         """Replace the data-dependent values ("auto") of the module's arguments.
 
         Sets ``frontend_strides_``: the front end's block strides (None
-        without a front end).
+        without a front end), and ``augmentation_`` where the estimator has
+        augmentation parameters.
         """
         kwargs = dict(kwargs)
+        if "augment_jitter" in kwargs:
+            auto = auto_augmentation(sequences, self._auto_augments)
+            for name in ("jitter", "scaling"):
+                if kwargs[f"augment_{name}"] == "auto":
+                    kwargs[f"augment_{name}"] = auto[name]
+            self.augmentation_ = {
+                name: float(kwargs[f"augment_{name}"])
+                for name in ("jitter", "scaling", "time_mask")
+                if not sequences.is_tokens and kwargs[f"augment_{name}"] > 0
+            }
         if kwargs["frontend"] == "auto":
             kwargs["frontend"] = auto_frontend(sequences)
         if kwargs.get("bag") == "auto":
@@ -362,10 +378,28 @@ class BaseSequenceEstimator(BaseEstimator):
 
     # --- fitting --------------------------------------------------------------
 
-    def _early_stopping_on(self, n_samples, has_validation_set):
+    #: Whether ``augment_*="auto"`` augments small numeric training sets.
+    _auto_augments = False
+
+    #: Whether ``early_stopping="auto"`` selects the best epoch on small data
+    #: (see :meth:`_early_stopping_mode`).
+    _auto_selects_best_epoch = False
+
+    def _early_stopping_mode(self, n_samples, has_validation_set):
+        """How a (non-partial) fit uses a validation set: None (no validation
+        set, all the data trains), "stop" (stop after ``n_iter_no_change``
+        epochs without improvement; restore the best weights) or "select"
+        (run the whole budget; restore the best epoch's weights)."""
         if self.early_stopping == "auto":
-            return has_validation_set or n_samples >= EARLY_STOPPING_AUTO_MIN_SAMPLES
-        return bool(self.early_stopping)
+            if has_validation_set or n_samples >= EARLY_STOPPING_AUTO_MIN_SAMPLES:
+                return "stop"
+            if self._auto_selects_best_epoch and n_samples >= BEST_EPOCH_AUTO_MIN_SAMPLES:
+                return "select"
+            return None
+        return "stop" if self.early_stopping else None
+
+    def _early_stopping_on(self, n_samples, has_validation_set):
+        return self._early_stopping_mode(n_samples, has_validation_set) is not None
 
     def _validation_data(self, X, y, sequences, targets, weights, X_val, y_val, partial):
         """The training set, the validation set and the raw validation data to score.
@@ -392,6 +426,8 @@ class BaseSequenceEstimator(BaseEstimator):
         train_idx, valid_idx = self._split_indices(
             n_samples, targets, np.random.RandomState(self._seed)
         )
+        if not isinstance(y, (list, tuple, np.ndarray)) and not hasattr(y, "iloc"):
+            y = np.asarray(y)  # array-likes that only define __array__
         return (
             self._dataset(sequences, targets, weights, train_idx),
             self._dataset(sequences, targets, weights, valid_idx),
@@ -465,7 +501,7 @@ class BaseSequenceEstimator(BaseEstimator):
             callbacks__print_log__sink=tqdm.write if self.verbose else print,
         )
 
-    def _callbacks(self, early_stopping, total_steps, score_data=None):
+    def _callbacks(self, early_stopping, total_steps, score_data=None, patience=None):
         callbacks = [("stop_on_nan", _StopOnNonFiniteLoss(self.on_divergence == "keep_best"))]
         scoring = self.scoring != "loss" and score_data is not None
         if scoring:
@@ -494,7 +530,7 @@ class BaseSequenceEstimator(BaseEstimator):
                     EarlyStopping(
                         monitor="valid_score" if scoring else "valid_loss",
                         lower_is_better=not scoring,
-                        patience=self.n_iter_no_change,
+                        patience=self.n_iter_no_change if patience is None else patience,
                         threshold=self.tol,
                         threshold_mode="rel",
                         load_best=True,
@@ -537,7 +573,7 @@ class BaseSequenceEstimator(BaseEstimator):
         train_dataset, valid_dataset, score_data = self._validation_data(
             X, y, sequences, targets, weights, X_val, y_val, partial
         )
-        early_stopping = not partial and self._early_stopping_on(n_samples, X_val is not None)
+        mode = None if partial else self._early_stopping_mode(n_samples, X_val is not None)
         epochs = 1 if partial else self.max_epochs
         if epochs == "auto":
             epochs = auto_max_epochs(len(train_dataset), self.batch_size)
@@ -546,9 +582,10 @@ class BaseSequenceEstimator(BaseEstimator):
         net_kwargs.update(
             max_epochs=epochs,
             callbacks=self._callbacks(
-                early_stopping,
+                mode is not None,
                 None if partial else epochs * -(-len(train_dataset) // self.batch_size),
                 score_data,
+                patience=epochs if mode == "select" else self.n_iter_no_change,
             ),
             train_split=None if valid_dataset is None else predefined_split(valid_dataset),
         )

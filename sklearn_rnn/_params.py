@@ -199,6 +199,40 @@ POOLING = {
         check=check_pooling,
         check_doc='one of "last", "mean", "max", "attention", or several of them joined by "+"',
     ),
+    "augment_jitter": Param(
+        "auto",
+        [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
+        '"auto" or float',
+        "Training-time augmentation of numeric sequences (Um et al., 2017): the\n"
+        "standard deviation of Gaussian noise added to every real step of the\n"
+        '(scaled) input. 0: none. "auto": see ``augment_scaling``.',
+        "module",
+        probes=(0.5,),
+    ),
+    "augment_scaling": Param(
+        "auto",
+        [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
+        '"auto" or float',
+        "Training-time augmentation of numeric sequences: each sequence's\n"
+        "features are multiplied by factors drawn from N(1, augment_scaling²).\n"
+        '0: none. "auto", here and in ``augment_jitter``: jitter 0.1 and\n'
+        "scaling 0.2 when a classifier trains on fewer than 100 numeric\n"
+        "sequences, else none (regressors: none; scaling the input can change\n"
+        "what a regression target depends on). ``augmentation_`` holds the\n"
+        "values used. See ``docs/user_guide/choosing.md``.",
+        "module",
+        probes=(0.5,),
+    ),
+    "augment_time_mask": Param(
+        0.0,
+        [Interval(Real, 0, None, closed="left")],
+        "float",
+        "Training-time augmentation of numeric sequences: one span of up to this\n"
+        "fraction of each sequence's real steps is set to zero (SpecAugment's\n"
+        "time masking, Park et al., 2019). 0: none.",
+        "module",
+        probes=(0.5,),
+    ),
 }
 
 # Token input: a bag of words beside, or instead of, the recurrent layers.
@@ -509,6 +543,22 @@ def auto_bag(sequences):
     if not sequences.is_tokens:
         return None
     return "only" if len(np.unique(sequences.data)) > len(sequences) else None
+
+
+#: ``augment_*="auto"``: a classifier trained on fewer numeric sequences than
+#: this is augmented with this jitter and scaling.
+AUTO_AUGMENT_MAX_SAMPLES, AUTO_AUGMENT_JITTER, AUTO_AUGMENT_SCALING = 100, 0.1, 0.2
+
+
+def auto_augmentation(sequences, augments):
+    """Jitter and scaling of ``augment_*="auto"`` for the training sequences:
+    ``{"jitter": float, "scaling": float}``; ``augments`` is whether the
+    estimator augments at all (classifiers)."""
+    small = augments and not sequences.is_tokens and len(sequences) < AUTO_AUGMENT_MAX_SAMPLES
+    return {
+        "jitter": AUTO_AUGMENT_JITTER if small else 0.0,
+        "scaling": AUTO_AUGMENT_SCALING if small else 0.0,
+    }
 
 
 def auto_max_epochs(n_samples, batch_size):

@@ -29,6 +29,9 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels.
+    augmentation_ : dict
+        The training-time augmentation used (``augment_*`` with "auto"
+        resolved), e.g. ``{"jitter": 0.1, "scaling": 0.2}``; empty when none.
     {shared_attributes}
 
     See Also
@@ -63,8 +66,12 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
             )
         },
         RUNTIME,
+        # "auto" augments the small probe data: no augmentation differs too.
+        augment_jitter={"probes": (0.5, 0.0)},
+        augment_scaling={"probes": (0.5, 0.0)},
     )
     _module_class = RNNSequenceModel
+    _auto_augments = True
 
     def __init__(
         self,
@@ -80,6 +87,9 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         frontend_stride="auto",
         frontend_channels=64,
         pooling="mean+max+last",
+        augment_jitter="auto",
+        augment_scaling="auto",
+        augment_time_mask=0.0,
         bag="auto",
         bag_ngrams=1,
         bag_buckets=16384,
@@ -120,6 +130,9 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         self.frontend_stride = frontend_stride
         self.frontend_channels = frontend_channels
         self.pooling = pooling
+        self.augment_jitter = augment_jitter
+        self.augment_scaling = augment_scaling
+        self.augment_time_mask = augment_time_mask
         self.bag = bag
         self.bag_ngrams = bag_ngrams
         self.bag_buckets = bag_buckets

@@ -25,6 +25,7 @@ __all__ = [
     "reverse_within_length",
     "check_pooling",
     "hash_ngrams",
+    "augment_sequences",
     "step_mask",
     "subsample_frames",
 ]
@@ -111,6 +112,42 @@ def step_mask(lengths, steps):
         Padded length.
     """
     return torch.arange(steps, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
+
+
+def augment_sequences(x, lengths, *, jitter=0.0, scaling=0.0, time_mask=0.0):
+    """Randomly perturbed copy of a zero-padded float batch (training-time
+    augmentation for small data, Um et al., 2017; Park et al., 2019).
+
+    - ``jitter``: Gaussian noise of this standard deviation is added to every
+      real step;
+    - ``scaling``: each sequence's features are multiplied by factors drawn
+      from N(1, scaling²), one per sequence and feature;
+    - ``time_mask``: one span of up to this fraction of each sequence's real
+      steps, at a random place, is set to zero (the mean of standardised
+      input).
+
+    Padding stays zero, so exactness on padded batches is kept. Random draws
+    come from torch's generator (seeded by the estimator).
+
+    Parameters
+    ----------
+    x : Tensor of shape (batch, T, features)
+    lengths : Tensor of shape (batch,)
+    """
+    lengths = lengths.to(x.device)
+    batch, steps, features = x.shape
+    mask = step_mask(lengths, steps).unsqueeze(-1).to(x.dtype)
+    if scaling > 0:
+        x = x * (1.0 + scaling * torch.randn(batch, 1, features, device=x.device, dtype=x.dtype))
+    if jitter > 0:
+        x = x + jitter * torch.randn_like(x) * mask
+    if time_mask > 0:
+        span = torch.floor(torch.rand(batch, device=x.device) * time_mask * lengths).long()
+        start = torch.floor(torch.rand(batch, device=x.device) * (lengths - span + 1)).long()
+        step = torch.arange(steps, device=x.device).unsqueeze(0)
+        hidden = (step >= start.unsqueeze(1)) & (step < (start + span).unsqueeze(1))
+        x = x.masked_fill(hidden.unsqueeze(-1), 0.0)
+    return x * mask
 
 
 class MaskedBatchNorm1d(nn.BatchNorm1d):
@@ -557,6 +594,9 @@ class RNNSequenceModel(nn.Module):
         bag_ngrams=1,
         bag_buckets=2**14,
         bag_dropout=0.0,
+        augment_jitter=0.0,
+        augment_scaling=0.0,
+        augment_time_mask=0.0,
         **backbone_kwargs,
     ):
         super().__init__()
@@ -589,9 +629,22 @@ class RNNSequenceModel(nn.Module):
                     with torch.no_grad():
                         table.weight.normal_(0.0, BAG_INIT_STD)
             features += self.ngram_bag.output_size
+        self.augmentation = {}
+        if not words:
+            self.augmentation = {
+                name: float(value)
+                for name, value in (
+                    ("jitter", augment_jitter),
+                    ("scaling", augment_scaling),
+                    ("time_mask", augment_time_mask),
+                )
+                if value
+            }
         self.head = nn.Linear(features, n_outputs)
 
     def forward(self, x, lengths):
+        if self.training and self.augmentation:
+            x = augment_sequences(x, lengths, **self.augmentation)
         parts = []
         if self.bag != "only":
             outputs, frames = self.backbone(x, lengths)

@@ -37,6 +37,9 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
         Target means used to standardise y.
     y_scale_ : ndarray of shape (n_outputs_,)
         Target standard deviations used to standardise y.
+    augmentation_ : dict
+        The training-time augmentation used (``augment_*`` with "auto"
+        resolved: none for regressors); empty when none.
     {shared_attributes}
 
     See Also
@@ -71,8 +74,25 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
             )
         },
         RUNTIME,
+        early_stopping={
+            "doc": "Stop when the validation loss (or ``scoring``) has not improved by\n"
+            "``tol`` (relative) for ``n_iter_no_change`` epochs; the best weights\n"
+            "are restored. The validation set is ``X_val, y_val`` given to ``fit``,\n"
+            'else ``validation_fraction`` of the data held out. "auto" enables it\n'
+            "when ``X_val`` is given or there are at least 2000 training samples;\n"
+            "from 50 to 1999 samples it holds out ``validation_fraction``, trains\n"
+            "the whole budget and keeps the weights of the epoch with the lowest\n"
+            "validation loss (on small noisy sets the last epoch has fit the noise,\n"
+            "and the loss of a few held-out samples plateaus too early for\n"
+            "stopping; see ``docs/user_guide/choosing.md``).",
+            "probes": (True, False),
+            # True stops after n_iter_no_change epochs; "auto" (from 50
+            # samples) runs them all: they differ once a plateau stops it.
+            "probe_context": {"n_iter_no_change": 1, "tol": 0.5, "max_epochs": 6},
+        },
     )
     _module_class = RNNSequenceModel
+    _auto_selects_best_epoch = True
 
     def __init__(
         self,
@@ -88,6 +108,9 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
         frontend_stride="auto",
         frontend_channels=64,
         pooling="mean+max+last",
+        augment_jitter="auto",
+        augment_scaling="auto",
+        augment_time_mask=0.0,
         bag="auto",
         bag_ngrams=1,
         bag_buckets=16384,
@@ -128,6 +151,9 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
         self.frontend_stride = frontend_stride
         self.frontend_channels = frontend_channels
         self.pooling = pooling
+        self.augment_jitter = augment_jitter
+        self.augment_scaling = augment_scaling
+        self.augment_time_mask = augment_time_mask
         self.bag = bag
         self.bag_ngrams = bag_ngrams
         self.bag_buckets = bag_buckets

@@ -275,6 +275,61 @@ def test_early_stopping_auto_depends_on_size(ragged_data):
     assert clf.history_[-1]["valid_loss"] > 0
 
 
+class _EpochWeights(Callback):
+    """Keeps a copy of the module's weights at the end of every epoch."""
+
+    def initialize(self):
+        self.weights = []
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.weights.append({k: v.detach().clone() for k, v in net.module_.state_dict().items()})
+
+
+def test_regressor_auto_selects_the_best_epoch_of_the_whole_budget_on_small_data():
+    rng = np.random.RandomState(0)
+    X = [rng.randn(rng.randint(3, 10), 2).astype(np.float32) for _ in range(60)]
+    y = rng.randn(60)  # pure noise: the validation loss rises as training fits it
+    recorder = _EpochWeights()
+    settings = {**FAST, "max_epochs": 12, "lr": 0.03, "callbacks": [("weights", recorder)]}
+    reg = RNNRegressor(**settings).fit(X, y)
+    valid = [row["valid_loss"] for row in reg.history_]
+    # Every epoch ran (no stopping at a plateau), on 90 % of the data ...
+    assert reg.n_epochs_ == 12 and len(valid) == 12
+    assert sum(n for n in reg.history_[-1, "batches", :, "train_batch_size"]) == 54
+    best = int(np.argmin(valid))
+    assert best < 11  # ... and the last epoch is not the best one here
+    final = reg.net_.module_.state_dict()
+    assert all(torch.equal(final[k], recorder.weights[best][k]) for k in final)
+    # The same data with early stopping on stops at the plateau instead.
+    stopped = RNNRegressor(
+        **{**settings, "callbacks": None}, early_stopping=True, n_iter_no_change=1
+    )
+    assert stopped.fit(X, y).n_epochs_ < 12
+    # Below 50 samples, and for classifiers, "auto" trains on all the data.
+    assert "valid_loss" not in RNNRegressor(**FAST).fit(X[:49], y[:49]).history_[-1]
+    labels = (y > 0).astype(int)
+    assert "valid_loss" not in RNNClassifier(**FAST).fit(X, labels).history_[-1]
+
+
+def test_augmentation_auto_is_a_rule_on_the_number_of_numeric_sequences():
+    rng = np.random.RandomState(0)
+    X = [rng.randn(rng.randint(3, 8), 2).astype(np.float32) for _ in range(100)]
+    y = np.arange(100) % 2
+    settings = {**FAST, "max_epochs": 1}
+    small = RNNClassifier(**settings).fit(X[:99], y[:99])
+    assert small.augmentation_ == {"jitter": 0.1, "scaling": 0.2}
+    assert small.net_.module_.augmentation == small.augmentation_  # what training applies
+    assert RNNClassifier(**settings).fit(X, y).augmentation_ == {}
+    tokens = [rng.randint(2, 9, size=5) for _ in range(20)]
+    assert RNNClassifier(**settings).fit(tokens, y[:20]).augmentation_ == {}
+    assert RNNRegressor(**settings).fit(X[:60], rng.randn(60)).augmentation_ == {}
+    chosen = RNNClassifier(**settings, augment_jitter=0.3, augment_time_mask=0.2).fit(X, y)
+    assert chosen.augmentation_ == {"jitter": 0.3, "time_mask": 0.2}
+    none = RNNClassifier(**settings, augment_jitter=0.0, augment_scaling=0.0).fit(X[:50], y[:50])
+    assert none.augmentation_ == {} and none.net_.module_.augmentation == {}
+
+
 def test_partial_fit_and_warm_start(ragged_data):
     X, y = ragged_data
     clf = RNNClassifier(**FAST)

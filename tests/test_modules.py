@@ -10,6 +10,7 @@ from sklearn_rnn.modules import (
     RNNBackbone,
     RNNFrameModel,
     RNNSequenceModel,
+    augment_sequences,
     hash_ngrams,
     pool_sequences,
     reverse_within_length,
@@ -68,10 +69,18 @@ def test_unidirectional_matches_packed_reference(cell):
 
 @pytest.mark.parametrize("pooling", ["last", "mean", "max"])
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_sequence_model_ignores_padding_values_and_neighbours(pooling, bidirectional):
+@pytest.mark.parametrize("augment", [False, True])
+def test_sequence_model_ignores_padding_values_and_neighbours(pooling, bidirectional, augment):
     torch.manual_seed(0)
     model = RNNSequenceModel(
-        2, input_size=3, hidden_size=4, pooling=pooling, bidirectional=bidirectional, dropout=0.3
+        2,
+        input_size=3,
+        hidden_size=4,
+        pooling=pooling,
+        bidirectional=bidirectional,
+        dropout=0.3,
+        augment_jitter=0.5 * augment,
+        augment_scaling=0.5 * augment,
     ).eval()
     reference = model(_batch(), LENGTHS)
     # Other padding values do not matter.
@@ -81,6 +90,45 @@ def test_sequence_model_ignores_padding_values_and_neighbours(pooling, bidirecti
     for i, length in enumerate(LENGTHS.tolist()):
         alone = model(x[i : i + 1, :length], LENGTHS[i : i + 1])
         torch.testing.assert_close(alone, reference[i : i + 1], rtol=1e-5, atol=1e-6)
+
+
+def test_each_augmentation_perturbs_real_steps_only_and_as_documented():
+    x = _batch()
+    real = (torch.arange(x.shape[1])[None, :] < LENGTHS[:, None]).unsqueeze(-1)
+    torch.manual_seed(0)
+    jittered = augment_sequences(x, LENGTHS, jitter=0.1)
+    noise = (jittered - x)[real.expand_as(x)]
+    assert 0.07 < float(noise.std()) < 0.13 and torch.all(jittered[~real.expand_as(x)] == 0)
+    scaled = augment_sequences(x, LENGTHS, scaling=0.5)
+    factors = scaled / x  # one factor per sequence and feature, the same at every step
+    for i, length in enumerate(LENGTHS.tolist()):
+        torch.testing.assert_close(factors[i, :length], factors[i, :1].expand(length, -1))
+    assert factors[:, 0].std() > 0.1
+    masked = augment_sequences(x, LENGTHS, time_mask=0.5)
+    for i, length in enumerate(LENGTHS.tolist()):
+        zero = (masked[i, :length] == 0).all(-1).nonzero().flatten()
+        # one contiguous span, at most half the real steps; the rest untouched
+        assert len(zero) <= length // 2
+        if len(zero):
+            assert torch.equal(zero, torch.arange(int(zero[0]), int(zero[0]) + len(zero)))
+        keep = (masked[i, :length] != 0).all(-1)
+        assert torch.equal(masked[i, :length][keep], x[i, :length][keep])
+    assert torch.equal(augment_sequences(x, LENGTHS), x)
+
+
+def test_augmentation_acts_in_training_only_and_never_on_tokens():
+    torch.manual_seed(0)
+    kwargs = dict(input_size=3, hidden_size=4, pooling="mean")
+    plain = RNNSequenceModel(2, **kwargs)
+    augmented = RNNSequenceModel(2, **kwargs, augment_jitter=1.0, augment_scaling=0.5)
+    augmented.load_state_dict(plain.state_dict())
+    x = _batch()
+    torch.testing.assert_close(augmented.eval()(x, LENGTHS), plain.eval()(x, LENGTHS))
+    assert not torch.allclose(augmented.train()(x, LENGTHS), plain.train()(x, LENGTHS))
+    tokens = RNNSequenceModel(
+        2, input_size=1, vocab_size=10, embedding_dim=4, hidden_size=4, augment_jitter=1.0
+    )
+    assert tokens.augmentation == {}
 
 
 def test_reverse_within_length_is_an_involution_that_keeps_padding():
