@@ -326,7 +326,7 @@ class BaseSequenceEstimator(BaseEstimator):
                     f"{param.check_doc}. Got {value!r} instead."
                 )
 
-    def _resolve_module_kwargs(self, kwargs, sequences):
+    def _resolve_module_kwargs(self, kwargs, sequences, partial=False):
         """Replace the data-dependent values ("auto") of the module's arguments.
 
         Sets ``frontend_strides_``: the front end's block strides (None
@@ -335,7 +335,9 @@ class BaseSequenceEstimator(BaseEstimator):
         """
         kwargs = dict(kwargs)
         if "augment_jitter" in kwargs:
-            auto = auto_augmentation(sequences, self._auto_augments)
+            # partial_fit's first batch says nothing of the data's size: no
+            # augmentation there.
+            auto = auto_augmentation(sequences, self._auto_augments and not partial)
             for name in ("jitter", "scaling"):
                 if kwargs[f"augment_{name}"] == "auto":
                     kwargs[f"augment_{name}"] = auto[name]
@@ -558,7 +560,9 @@ class BaseSequenceEstimator(BaseEstimator):
             self._seed += 1  # a continued fit draws new batches and dropout
         else:
             self._fitted_module_kwargs = self._module_kwargs()
-            module_kwargs = self._resolve_module_kwargs(self._fitted_module_kwargs, sequences)
+            module_kwargs = self._resolve_module_kwargs(
+                self._fitted_module_kwargs, sequences, partial=partial
+            )
             targets = self._fit_targets(y, sequences, classes)
             rng = check_random_state(self.random_state)
             self._seed = int(rng.randint(np.iinfo(np.int32).max))

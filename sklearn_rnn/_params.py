@@ -216,10 +216,12 @@ POOLING = {
         "Training-time augmentation of numeric sequences: each sequence's\n"
         "features are multiplied by factors drawn from N(1, augment_scaling²).\n"
         '0: none. "auto", here and in ``augment_jitter``: jitter 0.1 and\n'
-        "scaling 0.2 when a classifier trains on fewer than 100 numeric\n"
-        "sequences, else none (regressors: none; scaling the input can change\n"
-        "what a regression target depends on). ``augmentation_`` holds the\n"
-        "values used. See ``docs/user_guide/choosing.md``.",
+        "scaling 0.2 when a classifier's ``fit`` trains on fewer than 100\n"
+        "numeric sequences, else none (``partial_fit``, whose first batch\n"
+        "says nothing of the data's size: none; regressors: none, as scaling\n"
+        "the input can change what a regression target depends on).\n"
+        "``augmentation_`` holds the values used. See\n"
+        "``docs/user_guide/choosing.md``.",
         "module",
         probes=(0.5,),
     ),

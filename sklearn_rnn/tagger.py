@@ -763,7 +763,7 @@ class RNNTagger(BaseSequenceEstimator):
             X = word_ids(words, self.word_vocabulary_, self.spelling_vocabulary_)
         return super()._validate_X(X, reset)
 
-    def _resolve_module_kwargs(self, kwargs, sequences):
+    def _resolve_module_kwargs(self, kwargs, sequences, partial=False):
         kwargs = dict(kwargs)
         if self.word_vocabulary_ is None:
             kwargs["word_features"] = None
@@ -774,7 +774,7 @@ class RNNTagger(BaseSequenceEstimator):
             kwargs["spelling_vocab_size"] = None if spelling is None else len(spelling) + 2
             if kwargs["frontend"] == "auto":
                 kwargs["frontend"] = None  # as for token ids: the steps are embeddings
-        return super()._resolve_module_kwargs(kwargs, sequences)
+        return super()._resolve_module_kwargs(kwargs, sequences, partial=partial)
 
     def _n_outputs(self):
         return len(self.classes_)
