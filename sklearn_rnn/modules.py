@@ -133,6 +133,12 @@ def augment_sequences(x, lengths, *, jitter=0.0, scaling=0.0, time_mask=0.0):
     ----------
     x : Tensor of shape (batch, T, features)
     lengths : Tensor of shape (batch,)
+    jitter : float, default=0.0
+        Standard deviation of the additive noise; 0: none.
+    scaling : float, default=0.0
+        Standard deviation of the multiplicative factors around 1; 0: none.
+    time_mask : float, default=0.0
+        Largest fraction of a sequence's real steps set to zero; 0: none.
     """
     lengths = lengths.to(x.device)
     batch, steps, features = x.shape
@@ -577,6 +583,9 @@ class RNNSequenceModel(nn.Module):
         Hash buckets of the bag's n-grams.
     bag_dropout : float, default=0.0
         Word dropout of the bag.
+    augment_jitter, augment_scaling, augment_time_mask : float, default=0.0
+        For float input, in training only: :func:`augment_sequences`'s
+        ``jitter``, ``scaling`` and ``time_mask``. Ignored for token input.
     **backbone_kwargs
         Passed to :class:`RNNBackbone` (``input_size`` included).
 

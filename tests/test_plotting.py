@@ -64,9 +64,19 @@ def _legend_texts(ax):
 # --- TrainingCurveDisplay ---------------------------------------------------------
 
 
+def test_training_curve_marks_the_best_epoch_a_small_regression_set_keeps():
+    X, y = make_order_regression(n_samples=60, max_len=10, random_state=0)
+    reg = RNNRegressor(**{**TINY, "max_epochs": 6}).fit(X, y)  # "auto": best-epoch selection
+    display = TrainingCurveDisplay.from_estimator(reg)
+    valid = _column(reg.history_, "valid_loss")
+    assert set(display.lines_) == {"train_loss", "valid_loss"} and len(valid) == 6
+    assert display.kept_epoch == int(np.argmin(valid)) + 1 < 6  # not the last epoch
+
+
 def test_training_curve_without_validation_shows_train_loss_and_last_epoch():
     X, y = make_order_regression(n_samples=60, max_len=10, random_state=0)
-    reg = RNNRegressor(**TINY).fit(X, y)
+    # (From 50 samples the regressor's "auto" holds out a validation set.)
+    reg = RNNRegressor(**TINY, early_stopping=False).fit(X, y)
     display = TrainingCurveDisplay.from_estimator(reg)
 
     assert isinstance(display, TrainingCurveDisplay)
