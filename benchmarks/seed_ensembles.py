@@ -2,8 +2,8 @@
 average of several.
 
 With tens of training series per class, a default fit depends on its seed
-(``benchmarks/quality.py``: ArrowHead 0.674-0.749 over 3 seeds, Coffee
-0.857-1.000), and the simple models that win there either fit nothing
+(ArrowHead: 0.629-0.834 over 15 seeds), and the simple models that win there
+either fit nothing
 (1-NN) or average many fits (random forests). This script measures the
 recipe the user guide gives for such data, a soft-voting ensemble of the
 default pipeline fitted with different seeds::
