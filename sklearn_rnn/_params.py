@@ -199,6 +199,10 @@ POOLING = {
         check=check_pooling,
         check_doc='one of "last", "mean", "max", "attention", or several of them joined by "+"',
     ),
+}
+
+# Training-time augmentation of numeric input (in the module's training mode).
+AUGMENTATION = {
     "augment_jitter": Param(
         "auto",
         [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],

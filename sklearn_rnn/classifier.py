@@ -8,7 +8,17 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 
 from ._base import BaseSequenceEstimator
-from ._params import BACKBONE, POOLING, RUNTIME, TEXT, TRAINING, Param, declare, fill_doc
+from ._params import (
+    AUGMENTATION,
+    BACKBONE,
+    POOLING,
+    RUNTIME,
+    TEXT,
+    TRAINING,
+    Param,
+    declare,
+    fill_doc,
+)
 from ._targets import as_labels, check_targets, encode_labels, learn_classes
 from .modules import RNNSequenceModel
 
@@ -53,6 +63,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
     _parameters = declare(
         BACKBONE,
         POOLING,
+        AUGMENTATION,
         TEXT,
         TRAINING,
         {

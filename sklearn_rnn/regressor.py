@@ -5,7 +5,17 @@ from sklearn.base import RegressorMixin
 from sklearn.utils._param_validation import StrOptions
 
 from ._base import BaseSequenceEstimator
-from ._params import BACKBONE, POOLING, RUNTIME, TEXT, TRAINING, Param, declare, fill_doc
+from ._params import (
+    AUGMENTATION,
+    BACKBONE,
+    POOLING,
+    RUNTIME,
+    TEXT,
+    TRAINING,
+    Param,
+    declare,
+    fill_doc,
+)
 from ._targets import TargetStandardizer, as_real_targets, check_targets
 from .modules import RNNSequenceModel
 
@@ -61,6 +71,7 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
     _parameters = declare(
         BACKBONE,
         POOLING,
+        AUGMENTATION,
         TEXT,
         TRAINING,
         {
