@@ -231,8 +231,8 @@ AUGMENTATION = {
     ),
     "augment_time_mask": Param(
         0.0,
-        [Interval(Real, 0, None, closed="left")],
-        "float",
+        [Interval(Real, 0, 1, closed="both")],
+        "float in [0, 1]",
         "Training-time augmentation of numeric sequences: one span of up to this\n"
         "fraction of each sequence's real steps is set to zero (SpecAugment's\n"
         "time masking, Park et al., 2019). 0: none.",

@@ -328,6 +328,8 @@ def test_augmentation_auto_is_a_rule_on_the_number_of_numeric_sequences():
     assert chosen.augmentation_ == {"jitter": 0.3, "time_mask": 0.2}
     none = RNNClassifier(**settings, augment_jitter=0.0, augment_scaling=0.0).fit(X[:50], y[:50])
     assert none.augmentation_ == {} and none.net_.module_.augmentation == {}
+    with pytest.raises(ValueError, match="augment_time_mask"):
+        RNNClassifier(**settings, augment_time_mask=1.5).fit(X, y)
     # partial_fit's first batch is small whatever the data: "auto" is none there.
     streamed = RNNClassifier(**settings).partial_fit(X[:32], y[:32], classes=[0, 1])
     assert streamed.augmentation_ == {} and streamed.net_.module_.augmentation == {}
