@@ -87,11 +87,17 @@ class Row:
 # --------------------------------------------------------------------------
 
 # The model and training of the hand-written references: no front end, a constant
-# learning rate, no weight decay. Pinned, since the estimators' defaults differ
-# (a convolutional front end for numeric input, a one-cycle schedule, AdamW
-# with weight decay 1e-2, "mean+max+last" pooling since commit 7b1820b).
+# learning rate, no weight decay, no gradient clipping. Pinned, since the
+# estimators' defaults differ (a convolutional front end for numeric input, a
+# one-cycle schedule, AdamW with weight decay 1e-2, "mean+max+last" pooling since
+# commit 7b1820b; gradient clipping at norm 1, which the loops never did and
+# which took 17 % of w1_lstm's fit on an H100: benchmarks/profile_fit.py).
 REFERENCE_TRAINING = dict(
-    frontend=None, lr_schedule="constant", weight_decay=0.0, early_stopping=False
+    frontend=None,
+    lr_schedule="constant",
+    weight_decay=0.0,
+    early_stopping=False,
+    clip_grad_norm=None,
 )
 # What every RNNClassifier row shares (W1, W3's inner estimator, W4).
 CLASSIFIER_BASE = dict(

@@ -237,3 +237,72 @@ def test_seed_ensembles_score_what_voting_regressor_scores(monkeypatch):
     assert len(result["singles"]) == 4 and result["best_baseline"][0] == "ridge_raw"
     # The ensemble is not any one member.
     assert all(abs(result["ensembles"][0] - s) > 1e-9 for s in result["singles"][:2])
+
+
+def test_grid_search_folds_follow_the_smallest_class(monkeypatch):
+    """Two training sequences per class (PigCVP) cannot make 3 stratified
+    folds: the grid runs with 2 instead of failing, and says so."""
+    from sklearn.pipeline import make_pipeline
+
+    from sklearn_rnn import RNNClassifier
+    from sklearn_rnn.preprocessing import SequenceScaler
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((24, 6, 1)).astype(np.float32)
+    y = np.repeat(np.arange(12), 2)
+    data = {"X_train": X, "y_train": y, "X_test": X, "y_test": y}
+    entry = quality.Entry(
+        "pairs",
+        lambda: data,
+        "classification",
+        "accuracy",
+        ("majority",),
+        quality.Target(),
+        grid={"lr": [1e-3, 1e-2]},
+    )
+
+    def small(task, seed):
+        return make_pipeline(
+            SequenceScaler(),
+            RNNClassifier(hidden_size=4, max_epochs=1, early_stopping=False, random_state=seed),
+        )
+
+    monkeypatch.setattr(quality, "default_model", small)
+    result = quality.run_grid(entry, data)
+    assert result["cv"] == 2 and result["n_configs"] == 2
+    data["y_train"] = y = np.repeat(np.arange(6), 4)
+    assert quality.run_grid(entry, data)["cv"] == 3
+
+
+# --- the profile of a fit (benchmarks/profile_fit.py) ---------------------------------
+
+
+def test_profile_fit_splits_a_fit_by_package(monkeypatch, tmp_path):
+    monkeypatch.syspath_prepend(str(QUALITY_PATH.parent))
+    import profile_fit
+
+    assert profile_fit._package("~", "<built-in method torch.lstm>") == "torch (C++)"
+    assert profile_fit._package("~", "<built-in method builtins.len>") == "builtins"
+    assert profile_fit._package("/x/site-packages/skorch/net.py", "fit") == "skorch"
+    report = tmp_path / "profile.txt"
+    assert (
+        profile_fit.main(
+            [
+                "--quick",
+                "--rows",
+                "w1_lstm",
+                "--threads",
+                "1",
+                "--top",
+                "5",
+                "--output",
+                str(report),
+            ]
+        )
+        == 0
+    )
+    text = report.read_text()
+    assert "=== w1_lstm" in text and "plain fit:" in text
+    # The estimator's own code shows up in the host profile of its fit.
+    line = next(line for line in text.splitlines() if line.startswith("cProfile self time"))
+    assert "sklearn_rnn" in line and "skorch" in line
