@@ -114,6 +114,15 @@ def step_mask(lengths, steps):
     return torch.arange(steps, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
 
 
+def _augmentation(words, jitter, scaling, time_mask):
+    """The keyword arguments of :func:`augment_sequences` a module applies in
+    training: the non-zero ones, none for token input."""
+    if words:
+        return {}
+    settings = (("jitter", jitter), ("scaling", scaling), ("time_mask", time_mask))
+    return {name: float(value) for name, value in settings if value}
+
+
 def augment_sequences(x, lengths, *, jitter=0.0, scaling=0.0, time_mask=0.0):
     """Randomly perturbed copy of a zero-padded float batch (training-time
     augmentation for small data, Um et al., 2017; Park et al., 2019).
@@ -638,17 +647,7 @@ class RNNSequenceModel(nn.Module):
                     with torch.no_grad():
                         table.weight.normal_(0.0, BAG_INIT_STD)
             features += self.ngram_bag.output_size
-        self.augmentation = {}
-        if not words:
-            self.augmentation = {
-                name: float(value)
-                for name, value in (
-                    ("jitter", augment_jitter),
-                    ("scaling", augment_scaling),
-                    ("time_mask", augment_time_mask),
-                )
-                if value
-            }
+        self.augmentation = _augmentation(words, augment_jitter, augment_scaling, augment_time_mask)
         self.head = nn.Linear(features, n_outputs)
 
     def forward(self, x, lengths):
@@ -681,17 +680,44 @@ class RNNFrameModel(nn.Module):
 
     Used for CTC: returns per-frame log-probabilities and the frame lengths.
 
+    Parameters
+    ----------
+    n_outputs : int
+        Size of the head (labels and the blank).
+    augment_jitter, augment_scaling, augment_time_mask : float, default=0.0
+        For float input, in training only: :func:`augment_sequences`'s
+        ``jitter``, ``scaling`` and ``time_mask`` (SpecAugment's time
+        masking for CTC). Ignored for token input.
+    **backbone_kwargs
+        Passed to :class:`RNNBackbone` (``input_size`` included).
+
     Shapes
     ------
     forward(x, lengths) -> (log_probs, lengths)
         ``log_probs`` is ``(batch, T', n_outputs)``.
     """
 
-    def __init__(self, n_outputs, **backbone_kwargs):
+    def __init__(
+        self,
+        n_outputs,
+        *,
+        augment_jitter=0.0,
+        augment_scaling=0.0,
+        augment_time_mask=0.0,
+        **backbone_kwargs,
+    ):
         super().__init__()
         self.backbone = RNNBackbone(**backbone_kwargs)
         self.head = nn.Linear(self.backbone.output_size, n_outputs)
+        self.augmentation = _augmentation(
+            backbone_kwargs.get("vocab_size") is not None,
+            augment_jitter,
+            augment_scaling,
+            augment_time_mask,
+        )
 
     def forward(self, x, lengths):
+        if self.training and self.augmentation:
+            x = augment_sequences(x, lengths, **self.augmentation)
         outputs, lengths = self.backbone(x, lengths)
         return torch.log_softmax(self.head(outputs), dim=-1), lengths

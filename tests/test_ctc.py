@@ -323,3 +323,49 @@ def test_invalid_parameters_are_named(small_lines, params, match):
     X, y = small_lines
     with pytest.raises(ValueError, match=match):
         CTCTranscriber(**{**FAST, **params}).fit(X, y)
+
+
+# --- augmentation -------------------------------------------------------------------
+
+
+def test_augmentation_acts_in_training_only(small_lines):
+    """SpecAugment-style time masking (and jitter, scaling) perturb the frames
+    the network trains on; predictions read the frames as they are."""
+    X, y = small_lines
+    plain = CTCTranscriber(**FAST).fit(X, y)
+    assert plain.augmentation_ == {}
+    ctc = CTCTranscriber(**FAST, augment_time_mask=0.5, augment_jitter=0.3).fit(X, y)
+    assert ctc.augmentation_ == {"jitter": 0.3, "time_mask": 0.5}
+    module = ctc.net_.module_
+    assert module.augmentation == ctc.augmentation_
+    # The option was not ignored: the same seed trains other weights.
+    assert not torch.equal(
+        module.head.weight.detach().cpu(), plain.net_.module_.head.weight.detach().cpu()
+    )
+    x = torch.zeros(2, 8, X[0].shape[1])  # every line has at least 8 frames
+    x[0] = torch.as_tensor(X[0][:8])
+    x[1, :6] = torch.as_tensor(X[1][:6])  # zero-padded, as batches are
+    lengths = torch.tensor([8, 6])
+    module.train()
+    torch.manual_seed(0)
+    first = module(x, lengths)[0]
+    second = module(x, lengths)[0]
+    assert not torch.allclose(first, second)  # each training pass draws anew
+    module.eval()
+    with torch.no_grad():
+        evaluated = module(x, lengths)[0]
+        module.augmentation = {}
+        assert torch.equal(module(x, lengths)[0], evaluated)
+        # Exact on padding: the second line alone gives its frames as in the batch.
+        alone = module(x[1:, :6], lengths[1:])[0]
+    assert torch.allclose(alone[0], evaluated[1, :6], atol=1e-6)
+    proba = ctc.predict_log_proba(X[:3])
+    assert all(np.array_equal(a, b) for a, b in zip(proba, ctc.predict_log_proba(X[:3])))
+
+
+def test_augmentation_parameters_are_validated(small_lines):
+    X, y = small_lines
+    with pytest.raises(ValueError, match="augment_time_mask"):
+        CTCTranscriber(**FAST, augment_time_mask=1.5).fit(X, y)
+    with pytest.raises(ValueError, match="augment_jitter"):
+        CTCTranscriber(**FAST, augment_jitter="auto").fit(X, y)

@@ -35,7 +35,6 @@ KNOWN_GAPS = {
     "sklearn_rnn.Sequences": {"form"},
     "sklearn_rnn.Sequences.take": {"indices"},
     "sklearn_rnn.modules.RNNBackbone.forward": {"x", "lengths"},
-    "sklearn_rnn.modules.RNNFrameModel": {"n_outputs"},
     "sklearn_rnn.modules.RNNFrameModel.forward": {"x", "lengths"},
     "sklearn_rnn.modules.RNNSequenceModel.forward": {"x", "lengths"},
     "sklearn_rnn.modules.pool_sequences": {
