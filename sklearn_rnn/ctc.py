@@ -52,6 +52,16 @@ def _collate_targets(rows):
     return {"targets": padded, "target_lengths": lengths}
 
 
+def _off_by_default(doc):
+    """Declaration fields of an ``augment_*`` parameter without the "auto" rule."""
+    return {
+        "default": 0.0,
+        "constraints": [Interval(Real, 0, None, closed="left")],
+        "type": "float",
+        "doc": doc,
+    }
+
+
 @fill_doc
 class CTCTranscriber(BaseSequenceEstimator):
     """Transcribe sequences of frames into label sequences, with the CTC loss.
@@ -142,23 +152,17 @@ class CTCTranscriber(BaseSequenceEstimator):
         frontend={"probes": (None,)},
         lr={"default": 1e-2},
         # No "auto" rule for CTC: off unless asked for (DigitLines meets its
-        # CER target without; see benchmarks/README.md for what it does).
-        augment_jitter={
-            "default": 0.0,
-            "constraints": [Interval(Real, 0, None, closed="left")],
-            "type": "float",
-            "doc": "Training-time augmentation of numeric frames (Um et al., 2017): the\n"
+        # CER target without; docs/user_guide/choosing.md says what it does).
+        augment_jitter=_off_by_default(
+            "Training-time augmentation of numeric frames (Um et al., 2017): the\n"
             "standard deviation of Gaussian noise added to every real frame of the\n"
-            "(scaled) input. 0: none.",
-        },
-        augment_scaling={
-            "default": 0.0,
-            "constraints": [Interval(Real, 0, None, closed="left")],
-            "type": "float",
-            "doc": "Training-time augmentation of numeric frames: each sequence's\n"
+            "(scaled) input. 0: none."
+        ),
+        augment_scaling=_off_by_default(
+            "Training-time augmentation of numeric frames: each sequence's\n"
             "features are multiplied by factors drawn from N(1, augment_scaling²).\n"
-            "0: none. ``augmentation_`` holds the values used.",
-        },
+            "0: none. ``augmentation_`` holds the values used."
+        ),
     )
     _module_class = RNNFrameModel
 
