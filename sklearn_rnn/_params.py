@@ -369,16 +369,7 @@ TRAINING = {
         "training",
         probes=("constant",),
     ),
-    "batch_size": Param(
-        32,
-        _positive_int(),
-        "int",
-        "Samples per batch, at most. Training shares the samples equally among\n"
-        "``ceil(n_samples / batch_size)`` batches (100 samples: 4 batches of 25,\n"
-        "not 32, 32, 32 and 4), so that no step reads a small remainder.",
-        "iterator",
-        probes=(8,),
-    ),
+    "batch_size": Param(32, _positive_int(), "int", "Samples per batch.", "iterator", probes=(8,)),
     "max_epochs": Param(
         "auto",
         [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],

@@ -56,25 +56,3 @@ def test_pad_batch_and_fixed_length_fast_path_agree():
     slow, _ = pad_batch(fixed, np.array([4, 0]))
     assert np.array_equal(fast["x"].numpy(), slow.numpy())
     assert fast["lengths"].tolist() == [3, 3]
-
-
-def test_training_batches_share_the_samples_equally():
-    """100 samples in batches of 32 train as 4 batches of 25, not 32, 32, 32 and 4;
-    prediction keeps full batches."""
-    lengths = _lengths()[:100]
-    rng = np.random.default_rng(0)
-    for bucket in (True, False):
-        batches = list(
-            BucketBatchSampler(lengths, 32, shuffle=True, bucket=bucket, random_state=rng)
-        )
-        assert sorted(len(b) for b in batches) == [25, 25, 25, 25]
-        assert np.array_equal(np.sort(np.concatenate(batches)), np.arange(100))
-    sizes = [
-        len(b)
-        for b in BucketBatchSampler(lengths[:67], 32, shuffle=True, bucket=True, random_state=rng)
-    ]
-    assert sorted(sizes) == [22, 22, 23]
-    ordered = BucketBatchSampler(lengths, 32, shuffle=False, bucket=True, random_state=None)
-    assert [len(b) for b in ordered] == [32, 32, 32, 4]
-    one = list(BucketBatchSampler(lengths[:5], 32, shuffle=True, bucket=True, random_state=rng))
-    assert [len(b) for b in one] == [5]
