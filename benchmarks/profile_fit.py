@@ -16,8 +16,8 @@ fit (CUDA context, cuDNN plans, allocator), then
    cumulative and self time, grouped by package (``sklearn_rnn``, ``skorch``,
    ``torch``, ``numpy``, the rest), which says what the host does per batch.
 
-Each fit is a fresh clone of the row's estimator with the row's
-``random_state``, so that the three fits do the same work. The hand-written
+Each fit is a new estimator of the row, with the row's ``random_state``,
+so that the three fits do the same work. The hand-written
 loops of ``references.py`` run the same way, which puts the estimators'
 overhead beside the loop's in one run. Nothing is written to
 ``benchmarks/README.md``; the report goes to stdout and, with
@@ -44,13 +44,8 @@ PACKAGES = ("sklearn_rnn", "skorch", "sklearn", "torch", "numpy")
 
 
 def _fresh(row, device):
-    from sklearn.base import clone
-
-    estimator = row.make(device)
-    try:
-        return clone(estimator)
-    except TypeError:  # a hand-written loop, not an sklearn estimator
-        return row.make(device)
+    """A new, unfitted estimator (or hand-written loop) of the row."""
+    return row.make(device)
 
 
 def _fit(estimator, X, y, device):
