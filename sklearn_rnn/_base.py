@@ -53,6 +53,9 @@ MAX_FEATURE_MAGNITUDE = 1e15
 
 #: From this many samples ``early_stopping="auto"`` stops early on a held-out set.
 EARLY_STOPPING_AUTO_MIN_SAMPLES = 2000
+#: From this many training sequences ``bucketing="auto"`` draws bucketed
+#: batches; below it, random ones.
+BUCKETING_AUTO_MIN_SAMPLES = 2000
 #: Estimators that select the best epoch (``_auto_selects_best_epoch``) do so
 #: under ``early_stopping="auto"`` from this many samples up to
 #: ``EARLY_STOPPING_AUTO_MIN_SAMPLES``: a held-out set of at least 5.
@@ -473,9 +476,10 @@ class BaseSequenceEstimator(BaseEstimator):
             sequences = Sequences(data, sequences.offsets, sequences.form)
         return sequences
 
-    def _net_kwargs(self, seed):
+    def _net_kwargs(self, seed, bucket):
         """skorch keyword arguments from the optimizer, criterion, iterator and
-        training parameters (the module's come from :meth:`_module_kwargs`)."""
+        training parameters (the module's come from :meth:`_module_kwargs`);
+        ``bucket``: the resolved ``bucketing``."""
         criterion, criterion_kwargs = self._criterion()
         optimizer = self.optimizer
         optimizer_kwargs = {"weight_decay": self.weight_decay}
@@ -492,7 +496,7 @@ class BaseSequenceEstimator(BaseEstimator):
             batch_size=self.batch_size,
             iterator_train=BucketIterator,
             iterator_train__shuffle=True,
-            iterator_train__bucket=self.bucketing,
+            iterator_train__bucket=bucket,
             iterator_train__random_state=np.random.default_rng(seed),
             # Validation and prediction: no shuffle, batches in length order.
             iterator_valid=BucketIterator,
@@ -582,7 +586,11 @@ class BaseSequenceEstimator(BaseEstimator):
         if epochs == "auto":
             epochs = auto_max_epochs(len(train_dataset), self.batch_size)
         self.max_epochs_ = epochs
-        net_kwargs = self._net_kwargs(self._seed)
+        self.bucketing_ = self.bucketing
+        if self.bucketing == "auto":
+            # Of this call's training set: a partial_fit's chunk, say.
+            self.bucketing_ = len(train_dataset) >= BUCKETING_AUTO_MIN_SAMPLES
+        net_kwargs = self._net_kwargs(self._seed, self.bucketing_)
         net_kwargs.update(
             max_epochs=epochs,
             callbacks=self._callbacks(

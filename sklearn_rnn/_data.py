@@ -111,7 +111,9 @@ class BucketBatchSampler(Sampler):
     shuffle : bool
         False gives batches in length order (used for prediction).
     bucket : bool
-        False gives plain (shuffled or sequential) batches.
+        False gives plain (shuffled or sequential) batches. Shuffled, they
+        are permuted as bucketed ones are, so that on data of one length both
+        settings draw the same batches.
     random_state : numpy Generator
     """
 
@@ -134,7 +136,7 @@ class BucketBatchSampler(Sampler):
         if self.bucket:
             order = order[np.argsort(self.lengths[order], kind="stable")]
         batches = [order[i : i + self.batch_size] for i in range(0, n, self.batch_size)]
-        if self.shuffle and self.bucket:
+        if self.shuffle:
             batches = [batches[i] for i in self.random_state.permutation(len(batches))]
         return iter(batches)
 

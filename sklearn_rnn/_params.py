@@ -116,7 +116,7 @@ BACKBONE = {
         "bool",
         "Add a backward direction (exact within each sequence's length).",
         "module",
-        probes=(True, False),
+        probes=(True,),
     ),
     "dropout": Param(
         0.0,
@@ -443,12 +443,19 @@ TRAINING = {
         probe_context={"early_stopping": True},
     ),
     "bucketing": Param(
-        True,
-        ["boolean"],
-        "bool",
-        "Draw batches of similar lengths, so that per-batch padding stays small.",
+        "auto",
+        [StrOptions({"auto"}), "boolean"],
+        '"auto" or bool',
+        "Draw training batches of similar lengths, so that per-batch padding\n"
+        'stays small; False draws them at random. "auto" draws them at random\n'
+        "when a fit trains on fewer than 2000 sequences and bucketed from 2000:\n"
+        "on a few hundred ragged sequences, bucketed batches repeat nearly the\n"
+        "same length groups every epoch, and random ones learned better\n"
+        "(``benchmarks/README.md``), while padding costs little at that size.\n"
+        "``bucketing_`` holds the choice. Sequences of one length are batched\n"
+        "identically either way.",
         "iterator",
-        probes=(False,),
+        probes=(True,),
     ),
     "on_divergence": Param(
         "raise",
@@ -465,6 +472,11 @@ TRAINING = {
         probes=("keep_best",),
     ),
 }
+
+#: The ``bucketing`` override of the frame-level estimators (CTCTranscriber,
+#: RNNTagger): bucketed batches by default. Random ones were measured better
+#: for sequence-level targets only; on digit lines they read worse.
+BUCKETED = {"default": True, "probes": (False,)}
 
 RUNTIME = {
     "random_state": Param(

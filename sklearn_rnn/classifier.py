@@ -120,7 +120,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         n_iter_no_change=5,
         tol=0.0001,
         scoring="loss",
-        bucketing=True,
+        bucketing="auto",
         on_divergence="raise",
         class_weight=None,
         random_state=None,

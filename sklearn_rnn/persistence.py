@@ -736,7 +736,10 @@ def _build_net(estimator, document, tensors, device, path):
         raise _fail(path, "the training history must be a list of dicts.")
 
     estimator.device_ = _resolve_device(estimator.device_ if device is None else str(device))
-    net_kwargs = estimator._net_kwargs(estimator._seed)
+    # Files of releases before bucketing="auto" lack bucketing_ (a later fit
+    # resolves it anew).
+    bucket = getattr(estimator, "bucketing_", estimator.bucketing)
+    net_kwargs = estimator._net_kwargs(estimator._seed, bucket)
     net_kwargs.update(
         max_epochs=estimator.max_epochs_,
         callbacks=estimator._callbacks(False, None),

@@ -141,7 +141,7 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
         n_iter_no_change=5,
         tol=0.0001,
         scoring="loss",
-        bucketing=True,
+        bucketing="auto",
         on_divergence="raise",
         loss="mse",
         random_state=None,

@@ -32,7 +32,7 @@ from torch import nn
 
 from ._base import BaseSequenceEstimator, _SequenceNet
 from ._data import SequenceDataset
-from ._params import BACKBONE, RUNTIME, TRAINING, Param, declare, fill_doc
+from ._params import BACKBONE, BUCKETED, RUNTIME, TRAINING, Param, declare, fill_doc
 from ._validation import Sequences, _gather_index, check_sample_weight_array
 from ._words import as_words, fit_vocabularies, word_ids
 from .metrics import _tag_row
@@ -581,6 +581,7 @@ class RNNTagger(BaseSequenceEstimator):
         # A step's label depends on what follows it as much as on what precedes it.
         bidirectional={"default": True},
         frontend_stride=_FRONTEND_STRIDE,
+        bucketing=BUCKETED,
     )
     _module_class = RNNTaggerModel
     #: y holds one label per step of each sample (read by the package's sequence checks).

@@ -33,6 +33,21 @@ def test_bucketing_covers_every_sample_once_with_little_padding():
     assert _padded_steps(list(unbucketed), lengths) / lengths.sum() - 1 > 2 * waste
 
 
+def test_on_one_length_bucketed_and_random_batches_are_the_same():
+    # bucketing="auto" switches on size alone, so data of one length must not
+    # see its training change when the rule flips.
+    def batches(bucket, lengths):
+        rng = np.random.default_rng(5)
+        sampler = BucketBatchSampler(lengths, 16, shuffle=True, bucket=bucket, random_state=rng)
+        return [list(b) for epoch in range(2) for b in sampler]
+
+    one_length = np.full(100, 7)
+    assert batches(True, one_length) == batches(False, one_length)
+    # Random batches are random in their order too, not in index order.
+    assert batches(False, one_length)[0] != list(range(16))
+    assert batches(True, _lengths()) != batches(False, _lengths())
+
+
 def test_same_seed_same_batches_and_prediction_order():
     lengths = _lengths()
 

@@ -118,10 +118,32 @@ def test_fixed_length_forms_agree():
     np.testing.assert_allclose(clf_df.predict_proba(frame), proba, rtol=1e-6)
 
 
-def test_bucketing_off_gives_same_kind_of_model(ragged_data):
+@pytest.mark.parametrize("cls", [RNNClassifier, RNNRegressor])
+def test_bucketing_auto_is_random_on_small_data_and_bucketed_on_large(
+    cls, ragged_data, monkeypatch
+):
     X, y = ragged_data
-    clf = RNNClassifier(**FAST, bucketing=False).fit(X, y)
-    assert clf.predict_proba(X).shape == (len(X), 2)
+
+    def fit(**params):
+        est = cls(**FAST, **params).fit(X, y)
+        return est, est.predict(X)
+
+    auto, auto_pred = fit()
+    assert auto.bucketing == "auto" and auto.bucketing_ is False
+    off, off_pred = fit(bucketing=False)
+    on, on_pred = fit(bucketing=True)
+    assert (off.bucketing_, on.bucketing_) == (False, True)
+    np.testing.assert_array_equal(auto_pred, off_pred)
+    assert not np.allclose(auto.history_[:, "train_loss"], on.history_[:, "train_loss"])
+    # From BUCKETING_AUTO_MIN_SAMPLES training sequences, "auto" buckets.
+    monkeypatch.setattr("sklearn_rnn._base.BUCKETING_AUTO_MIN_SAMPLES", len(X))
+    large, large_pred = fit()
+    assert large.bucketing_ is True
+    np.testing.assert_array_equal(large_pred, on_pred)
+    np.testing.assert_allclose(large.history_[:, "train_loss"], on.history_[:, "train_loss"])
+    # The rule counts a fit's training sequences, held-out ones excluded.
+    held_out = fit(early_stopping=True)[0]
+    assert held_out.bucketing_ is False
 
 
 # --- the sklearn contract -----------------------------------------------------
