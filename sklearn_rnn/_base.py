@@ -588,8 +588,9 @@ class BaseSequenceEstimator(BaseEstimator):
         self.max_epochs_ = epochs
         self.bucketing_ = self.bucketing
         if self.bucketing == "auto":
-            # Of this call's training set: a partial_fit's chunk, say.
-            self.bucketing_ = len(train_dataset) >= BUCKETING_AUTO_MIN_SAMPLES
+            # Counted as early_stopping="auto" counts: the sequences this
+            # call was given (a partial_fit's chunk, say).
+            self.bucketing_ = n_samples >= BUCKETING_AUTO_MIN_SAMPLES
         net_kwargs = self._net_kwargs(self._seed, self.bucketing_)
         net_kwargs.update(
             max_epochs=epochs,

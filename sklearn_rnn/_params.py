@@ -448,7 +448,7 @@ TRAINING = {
         '"auto" or bool',
         "Draw training batches of similar lengths, so that per-batch padding\n"
         'stays small; False draws them at random. "auto" draws them at random\n'
-        "when a fit trains on fewer than 2000 sequences and bucketed from 2000:\n"
+        "when fit is given fewer than 2000 sequences and bucketed from 2000:\n"
         "on a few hundred ragged sequences, bucketed batches repeat nearly the\n"
         "same length groups every epoch, and random ones learned better\n"
         "(``benchmarks/README.md``), while padding costs little at that size.\n"

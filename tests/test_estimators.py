@@ -141,9 +141,10 @@ def test_bucketing_auto_is_random_on_small_data_and_bucketed_on_large(
     assert large.bucketing_ is True
     np.testing.assert_array_equal(large_pred, on_pred)
     np.testing.assert_allclose(large.history_[:, "train_loss"], on.history_[:, "train_loss"])
-    # The rule counts a fit's training sequences, held-out ones excluded.
+    # The rule counts the sequences fit is given, held-out ones included (as
+    # early_stopping="auto" counts them).
     held_out = fit(early_stopping=True)[0]
-    assert held_out.bucketing_ is False
+    assert held_out.bucketing_ is True
 
 
 # --- the sklearn contract -----------------------------------------------------
