@@ -680,5 +680,8 @@ SHARED_ATTRIBUTES = """n_features_in_ : int
         Per-epoch ``train_loss`` (and ``valid_loss`` with early stopping).
     n_epochs_ : int
         Epochs trained.
+    bucketing_ : bool
+        Whether the last fit drew length-bucketed training batches
+        (``bucketing`` with "auto" resolved).
     device_ : str
         The device used."""

@@ -111,7 +111,7 @@ print(
 # on larger corpora. That is why ``RNNClassifier``'s default, ``bag="auto"``,
 # gives token input with more distinct tokens than training sequences a bag
 # of words (the mean of the words' embeddings, as fastText does) in place of
-# the LSTM: with default parameters it scores 0.730 (0.720-0.736 over three
+# the LSTM: with default parameters it scores 0.734 (0.728-0.739 over three
 # seeds) on these reviews against tf-idf's 0.718 (``benchmarks/README.md``).
 #
 # Both pipelines take raw strings at predict time:
