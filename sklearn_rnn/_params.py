@@ -116,7 +116,7 @@ BACKBONE = {
         "bool",
         "Add a backward direction (exact within each sequence's length).",
         "module",
-        probes=(True,),
+        probes=(True, False),
     ),
     "dropout": Param(
         0.0,
