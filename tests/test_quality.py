@@ -168,6 +168,69 @@ def test_quick_run_end_to_end(tmp_path):
     assert set(result["baselines"]) == set(quality.CLASSIFICATION_BASELINES)
 
 
+def test_m1_yearly_windows_never_reach_the_test_years():
+    """Every training window of a series lies in its years before the last 6;
+    the test history is everything before them, and nothing is lost."""
+    _skip_unless_installed("aeon")
+    data = quality._m1_yearly()
+    from sklearn_rnn.datasets import _package_dir
+
+    path = _package_dir("aeon", "M1Yearly") / "datasets/data/m1_yearly_dataset"
+    series = [np.log(values) for values in quality._read_tsf(path / "m1_yearly_dataset.tsf")]
+    assert len(series) == len(data["X_test"]) == 181
+    horizon, shortest = quality.M1_HORIZON, quality.M1_MIN_HISTORY
+    n_windows = 0
+    for values, history, future in zip(series, data["X_test"], data["y_test"]):
+        np.testing.assert_array_equal(np.concatenate([history, future]), values)
+        n_windows += max(0, len(values) - 2 * horizon - shortest + 1)
+    assert len(data["X_train"]) == n_windows == len(data["y_train"])
+    # Each training window is a prefix of some test history, and its targets
+    # follow it inside that history.
+    tests = [np.asarray(history) for history in data["X_test"]]
+    for window, target in zip(data["X_train"][:50], data["y_train"][:50]):
+        joined = np.concatenate([window, target])
+        assert len(window) >= shortest
+        assert any(
+            len(t) >= len(joined) and np.array_equal(t[: len(joined)], joined) for t in tests
+        )
+    lengths = {len(window) for window in data["X_train"]}
+    assert len(lengths) > 10  # ragged
+
+
+def test_smape_of_logs_is_the_m_competitions_smape():
+    y = np.log([[100.0, 200.0]])
+    assert quality._smape_of_logs(y, y) == 0.0
+    # |100 - 50| / (100 + 50) * 200 = 66.67; |200 - 200| = 0 -> mean 33.33
+    assert quality._smape_of_logs(y, np.log([[50.0, 200.0]])) == pytest.approx(100 / 3)
+
+
+def test_relative_to_last_value_takes_ragged_windows():
+    """The forecasting recipe on ragged windows: each is shifted by its own
+    last value, and the forecast shifted back."""
+    from sklearn.dummy import DummyRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    seen = {}
+
+    def record(X):
+        seen["X"] = X
+        return np.zeros((len(X), 1))
+
+    model = quality.RelativeToLastValue(
+        make_pipeline(FunctionTransformer(record), DummyRegressor())
+    )
+    X = [np.array([1.0, 3.0]), np.array([5.0, 2.0, 7.0])]
+    y = np.array([[4.0, 5.0], [9.0, 10.0]])
+    model.fit(X, y)
+    np.testing.assert_array_equal(seen["X"][1], [-2.0, -5.0, 0.0])
+    # The dummy learned the mean offset (1.5, 2.5) and adds it to each last value.
+    np.testing.assert_allclose(model.predict(X), [[4.5, 5.5], [8.5, 9.5]])
+    same = np.array([[1.0, 3.0], [2.0, 7.0]])  # windows of one length: the 2-D path
+    model.fit(same, y)
+    np.testing.assert_allclose(model.predict(same), [[4.5, 5.5], [8.5, 9.5]])
+
+
 # --- the quality bar -----------------------------------------------------------------
 
 
