@@ -350,7 +350,9 @@ class BaseSequenceEstimator(BaseEstimator):
                 if not sequences.is_tokens and kwargs[f"augment_{name}"] > 0
             }
         if kwargs["frontend"] == "auto":
-            kwargs["frontend"] = auto_frontend(sequences)
+            # Without recurrent layers (cell=None) the front end is the network.
+            no_cell = "cell" in kwargs and kwargs["cell"] is None
+            kwargs["frontend"] = "conv" if no_cell else auto_frontend(sequences)
         if kwargs.get("bag") == "auto":
             kwargs["bag"] = auto_bag(sequences)
         stride = kwargs.pop("frontend_stride")

@@ -91,13 +91,18 @@ def _positive_int():
 BACKBONE = {
     "cell": Param(
         "lstm",
-        [StrOptions(set(CELLS))],
-        '{"lstm", "gru", "rnn_tanh", "rnn_relu"}',
+        [StrOptions(set(CELLS)), None],
+        '{"lstm", "gru", "rnn_tanh", "rnn_relu"} or None',
         "Recurrent cell. LSTM is the default: on CPU it runs one fused oneDNN\n"
         "kernel and is several times faster per step than GRU or a vanilla RNN\n"
-        "(see ``benchmarks/README.md``).",
+        "(see ``benchmarks/README.md``). None: no recurrent layers; the front\n"
+        "end's outputs are pooled directly, a fully convolutional network\n"
+        '(FCN) whose ``frontend`` "auto" is then "conv" (``hidden_size``,\n'
+        "``num_layers`` and ``bidirectional`` are unused). Measured better on\n"
+        "one set of long series with two per class, worse elsewhere\n"
+        "(``benchmarks/README.md``).",
         "module",
-        probes=("gru", "rnn_tanh", "rnn_relu"),
+        probes=("gru", "rnn_tanh", "rnn_relu", None),
     ),
     "hidden_size": Param(
         64,
@@ -156,7 +161,8 @@ BACKBONE = {
         "or that have more than 4 features per step; short, narrow sequences\n"
         "and token sequences go to the recurrent layers directly (there the\n"
         "front end blurred the order an LSTM reads, and overfit small text\n"
-        "corpora: ``docs/user_guide/choosing.md``).",
+        'corpora: ``docs/user_guide/choosing.md``); with ``cell=None``, "auto"\n'
+        'is always "conv".',
         "module",
         probes=("conv",),
     ),

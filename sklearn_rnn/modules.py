@@ -386,7 +386,10 @@ class RNNBackbone(nn.Module):
     ----------
     input_size : int
         Features per time step (ignored when ``vocab_size`` is given).
-    cell : {"lstm", "gru", "rnn_tanh", "rnn_relu"}, default="lstm"
+    cell : {"lstm", "gru", "rnn_tanh", "rnn_relu"} or None, default="lstm"
+        None: no recurrent layers; the outputs are the front end's (a fully
+        convolutional network, FCN), which it then needs. ``hidden_size``,
+        ``num_layers`` and ``bidirectional`` are unused.
     hidden_size : int, default=64
     num_layers : int, default=1
     bidirectional : bool, default=False
@@ -441,7 +444,8 @@ class RNNBackbone(nn.Module):
     ):
         super().__init__()
         self.cell = cell
-        self.bidirectional = bidirectional
+        # Without recurrent layers there is no backward direction to pool.
+        self.bidirectional = bidirectional and cell is not None
         self.subsample = subsample
         self.recurrent = recurrent
         self.embedding = None
@@ -464,6 +468,14 @@ class RNNBackbone(nn.Module):
             input_size = self.frontend.output_size
         elif frontend is not None:
             raise ValueError(f"frontend must be 'conv' or None; got {frontend!r}.")
+        if cell is None:
+            if self.frontend is None:
+                raise ValueError(
+                    "cell=None (no recurrent layers) reads the front end's outputs; "
+                    "set frontend='conv' (or 'auto')."
+                )
+            self.output_size = input_size
+            return
         if bidirectional:
             self.forward_layers = nn.ModuleList()
             self.backward_layers = nn.ModuleList()
@@ -504,6 +516,8 @@ class RNNBackbone(nn.Module):
         x, lengths = subsample_frames(x, lengths, self.subsample)
         if self.frontend is not None:
             x, lengths = self.frontend(x, lengths)
+        if self.cell is None:
+            return self.dropout(x), lengths
         if not self.bidirectional:
             return self.dropout(_run_rnn(self.rnn, x)), lengths
         for layer, (fwd, bwd) in enumerate(zip(self.forward_layers, self.backward_layers)):

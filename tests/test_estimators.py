@@ -97,6 +97,37 @@ def test_prediction_ignores_padding_and_neighbours(fitted_bidirectional, ragged_
         np.testing.assert_allclose(method(padded), together, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("Estimator", [RNNClassifier, RNNRegressor])
+def test_cell_none_trains_the_front_end_alone(Estimator, ragged_data):
+    """cell=None: frontend="auto" becomes the conv front end even on short,
+    narrow sequences (where it is otherwise off), no recurrent weights are
+    built, and padding never reaches a prediction; frontend=None is refused."""
+    X, y = ragged_data
+    y = y if Estimator is RNNClassifier else y.astype(float)
+    est = Estimator(**FAST, cell=None, bidirectional=True).fit(X, y)
+    backbone = est.net_.module_.backbone
+    assert backbone.frontend is not None and est.frontend_strides_ == (1, 1, 1)
+    assert not any(isinstance(m, torch.nn.RNNBase) for m in est.net_.module_.modules())
+    assert not any(
+        "hidden" in name or "rnn" in name for name, _ in est.net_.module_.named_parameters()
+    )
+    method = est.predict_proba if hasattr(est, "predict_proba") else est.predict
+    together = method(X)
+    alone = np.concatenate([method([x]) for x in X[:5]])
+    np.testing.assert_allclose(alone, together[:5], rtol=1e-5, atol=1e-6)
+    with_recurrent = Estimator(**FAST, frontend="conv").fit(X, y)
+    assert not np.allclose(
+        method(X),
+        (
+            with_recurrent.predict_proba
+            if hasattr(with_recurrent, "predict_proba")
+            else with_recurrent.predict
+        )(X),
+    )
+    with pytest.raises(ValueError, match="cell=None"):
+        Estimator(**FAST, cell=None, frontend=None).fit(X, y)
+
+
 def test_fixed_length_forms_agree():
     rng = np.random.RandomState(0)
     X3 = rng.randn(30, 7, 1).astype(np.float32)

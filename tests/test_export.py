@@ -83,6 +83,12 @@ CONFIGS = {
         "tokens-values",
     ),
     "regressor-conv-1d": (lambda: RNNRegressor(**FAST, frontend_stride=4), "ragged-1d"),
+    # No recurrent layers: the front end's outputs are pooled (an FCN).
+    "classifier-fcn-strided": (
+        lambda: RNNClassifier(**FAST, cell=None, frontend_stride=2, pooling="mean+max+last"),
+        "ragged",
+    ),
+    "transcriber-fcn": (lambda: CTCTranscriber(**FAST, cell=None), "lines"),
     "regressor-bidirectional-nofrontend-2d": (
         lambda: RNNRegressor(**FAST, bidirectional=True, frontend=None),
         "ragged-2d",
@@ -238,7 +244,8 @@ def test_inputs_outputs_and_metadata(exported):
 def test_only_networks_with_recurrent_layers_export_recurrent_operators(exported):
     est, model, _, _ = exported
     recurrent = {node.op_type for node in model.graph.node} & {"LSTM", "GRU", "RNN"}
-    assert bool(recurrent) == (est._module_init.get("bag") != "only")
+    no_layers = est._module_init.get("bag") == "only" or est._module_init.get("cell") is None
+    assert bool(recurrent) != no_layers
 
 
 @pytest.mark.parametrize("word_features", ["spelling", "id"])

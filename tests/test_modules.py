@@ -92,6 +92,36 @@ def test_sequence_model_ignores_padding_values_and_neighbours(pooling, bidirecti
         torch.testing.assert_close(alone, reference[i : i + 1], rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("pooling", ["last", "mean+max"])
+def test_without_recurrent_layers_the_front_end_is_pooled_exactly(pooling):
+    """cell=None: no recurrent weights; the backbone's outputs are the front
+    end's, and padding still never reaches a prediction."""
+    torch.manual_seed(0)
+    backbone = RNNBackbone(
+        3, cell=None, frontend="conv", frontend_channels=5, frontend_strides=(2, 1, 1),
+        bidirectional=True,
+    )  # fmt: skip
+    assert backbone.output_size == 5 and not backbone.bidirectional
+    assert not any(isinstance(m, torch.nn.RNNBase) for m in backbone.modules())
+    backbone.eval()
+    x = _batch()
+    outputs, frames = backbone(x, LENGTHS)
+    expected, expected_frames = backbone.frontend(x, LENGTHS)
+    assert torch.equal(outputs, expected) and torch.equal(frames, expected_frames)
+    assert frames.tolist() == [4, 1, 3, 1, 4]
+    model = RNNSequenceModel(
+        2, input_size=3, cell=None, frontend="conv", frontend_strides=(2, 1, 1), pooling=pooling
+    ).eval()
+    assert model.head.in_features == 64 * len(pooling.split("+"))
+    reference = model(x, LENGTHS)
+    torch.testing.assert_close(model(_batch(pad_value=1e3), LENGTHS), reference)
+    for i, length in enumerate(LENGTHS.tolist()):
+        alone = model(x[i : i + 1, :length], LENGTHS[i : i + 1])
+        torch.testing.assert_close(alone, reference[i : i + 1], rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="cell=None .* set frontend='conv'"):
+        RNNBackbone(3, cell=None, frontend=None)
+
+
 def test_each_augmentation_perturbs_real_steps_only_and_as_documented():
     x = _batch()
     real = (torch.arange(x.shape[1])[None, :] < LENGTHS[:, None]).unsqueeze(-1)
