@@ -98,9 +98,11 @@ BACKBONE = {
         "(see ``benchmarks/README.md``). None: no recurrent layers; the front\n"
         "end's outputs are pooled directly, a fully convolutional network\n"
         '(FCN) whose ``frontend`` "auto" is then "conv" (``hidden_size``,\n'
-        "``num_layers`` and ``bidirectional`` are unused). Measured better on\n"
-        "one set of long series with two per class, worse elsewhere\n"
-        "(``benchmarks/README.md``).",
+        "``num_layers`` and ``bidirectional`` are unused). Pool it with\n"
+        '``pooling="mean+max"`` (an FCN\'s global pooling): the last frame of a\n'
+        "convolution sees only the sequence's end. Measured better on one set\n"
+        "of long series with two per class, worse on the others tried\n"
+        "(``docs/user_guide/choosing.md``).",
         "module",
         probes=("gru", "rnn_tanh", "rnn_relu", None),
     ),
