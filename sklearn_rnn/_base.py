@@ -351,7 +351,7 @@ class BaseSequenceEstimator(BaseEstimator):
             }
         if kwargs["frontend"] == "auto":
             # Without recurrent layers (cell=None) the front end is the network.
-            no_cell = "cell" in kwargs and kwargs["cell"] is None
+            no_cell = kwargs.get("cell", "lstm") is None
             kwargs["frontend"] = "conv" if no_cell else auto_frontend(sequences)
         if kwargs.get("bag") == "auto":
             kwargs["bag"] = auto_bag(sequences)

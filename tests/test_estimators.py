@@ -111,19 +111,15 @@ def test_cell_none_trains_the_front_end_alone(Estimator, ragged_data):
     assert not any(
         "hidden" in name or "rnn" in name for name, _ in est.net_.module_.named_parameters()
     )
-    method = est.predict_proba if hasattr(est, "predict_proba") else est.predict
-    together = method(X)
-    alone = np.concatenate([method([x]) for x in X[:5]])
+
+    def outputs(fitted, X):
+        return fitted.predict_proba(X) if hasattr(fitted, "predict_proba") else fitted.predict(X)
+
+    together = outputs(est, X)
+    alone = np.concatenate([outputs(est, [x]) for x in X[:5]])
     np.testing.assert_allclose(alone, together[:5], rtol=1e-5, atol=1e-6)
     with_recurrent = Estimator(**FAST, frontend="conv").fit(X, y)
-    assert not np.allclose(
-        method(X),
-        (
-            with_recurrent.predict_proba
-            if hasattr(with_recurrent, "predict_proba")
-            else with_recurrent.predict
-        )(X),
-    )
+    assert not np.allclose(together, outputs(with_recurrent, X))
     with pytest.raises(ValueError, match="cell=None"):
         Estimator(**FAST, cell=None, frontend=None).fit(X, y)
 
