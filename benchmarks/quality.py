@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.model_selection import KFold
 
 BENCHMARKS_DIR = Path(__file__).resolve().parent
@@ -517,51 +516,11 @@ TRIVIAL_BASELINES = {"majority", "mean"}
 # --- the package's defaults ------------------------------------------------------
 
 
-class RelativeToLastValue(RegressorMixin, BaseEstimator):
-    """The documented forecasting recipe (docs/examples/plot_3_forecasting.py):
-    each window and its targets are taken relative to the window's last value,
-    so that a network trained on past levels can forecast a trending series.
-    Exposes the wrapped pipeline's ``steps`` and forwards its step parameters,
-    so that the harness and the grid search address the estimator as usual."""
-
-    def __init__(self, model):
-        self.model = model
-
-    @property
-    def steps(self):
-        return self.model.steps
-
-    @staticmethod
-    def _relative(X):
-        """The windows minus their last values, and those values as a column
-        (windows of one length in a 2-D array, or ragged ones in a list)."""
-        if isinstance(X, np.ndarray) and X.ndim == 2:
-            last = X[:, -1:]
-            return X - last, last
-        last = _last_values(X)[:, None]
-        return [np.asarray(sequence) - value for sequence, value in zip(X, last[:, 0])], last
-
-    def fit(self, X, y):
-        relative, last = self._relative(X)
-        self.model.fit(relative, np.asarray(y) - last)
-        return self
-
-    def predict(self, X):
-        relative, last = self._relative(X)
-        return self.model.predict(relative) + last
-
-    def set_params(self, **params):
-        own = {k: v for k, v in params.items() if k == "model" or k.startswith("model__")}
-        super().set_params(**own)
-        self.model.set_params(**{k: v for k, v in params.items() if k not in own})
-        return self
-
-
 def default_model(task, seed):
     """The pipeline a user writes with the package's defaults."""
     from sklearn.pipeline import make_pipeline
 
-    from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor
+    from sklearn_rnn import CTCTranscriber, ResidualForecaster, RNNClassifier, RNNRegressor
     from sklearn_rnn.preprocessing import SequenceScaler, SequenceTokenizer
 
     if task == "classification":
@@ -571,7 +530,9 @@ def default_model(task, seed):
     if task == "regression":
         return make_pipeline(SequenceScaler(), RNNRegressor(random_state=seed))
     if task == "forecast":
-        return RelativeToLastValue(make_pipeline(SequenceScaler(), RNNRegressor(random_state=seed)))
+        # The documented forecasting recipe: windows and targets relative to
+        # each window's last value (docs/examples/plot_3_forecasting.py).
+        return ResidualForecaster(make_pipeline(SequenceScaler(), RNNRegressor(random_state=seed)))
     if task == "ctc":
         return CTCTranscriber(random_state=seed)
     raise ValueError(f"Unknown task {task!r}.")
@@ -598,15 +559,18 @@ def apply_params(model, task, params, *, log=print):
         return model
     if set(params) <= {"classifier", "regressor", "ctc"}:
         params = params.get(PARAM_GROUPS[task], {})
-    final = model.steps[-1][1] if hasattr(model, "steps") else model
-    prefix = f"{model.steps[-1][0]}__" if hasattr(model, "steps") else ""
+    final = _final_step(model)
+    prefix = _final_step_prefix(model)
     known = final.get_params(deep=False)
+    outer = model.get_params(deep=False)  # a ResidualForecaster's own ("baseline")
     settings = {}
     for key, value in params.items():
         if "__" in key:
             settings[key] = value
         elif key in known:
             settings[prefix + key] = value
+        elif key in outer and model is not final:
+            settings[key] = value
         else:
             log(f"  note: {type(final).__name__} has no parameter {key!r}; not set")
     return model.set_params(**settings)
@@ -621,8 +585,26 @@ def build_model(entry, seed, *, params=None, max_epochs=None, log=print):
     return model
 
 
+def _pipeline(model):
+    """The pipeline of a model and the prefix of its parameters: a
+    ResidualForecaster's (fitted: ``regressor_``; else ``regressor``), or the
+    model itself."""
+    if hasattr(model, "regressor_"):
+        return model.regressor_, "regressor__"
+    if hasattr(model, "regressor"):
+        return model.regressor, "regressor__"
+    return model, ""
+
+
+def _final_step(model):
+    """The RNN estimator of a (fitted) model."""
+    pipeline, _ = _pipeline(model)
+    return pipeline.steps[-1][1] if hasattr(pipeline, "steps") else pipeline
+
+
 def _final_step_prefix(model):
-    return f"{model.steps[-1][0]}__" if hasattr(model, "steps") else ""
+    pipeline, prefix = _pipeline(model)
+    return prefix + (f"{pipeline.steps[-1][0]}__" if hasattr(pipeline, "steps") else "")
 
 
 # --- the table of sets -----------------------------------------------------------
@@ -849,8 +831,7 @@ def fit_default(entry, data, seed, *, params=None, max_epochs=None, log=print):
     start = time.perf_counter()
     prediction = model.predict(data["X_test"])
     predict_s = time.perf_counter() - start
-    final = model.steps[-1][1] if hasattr(model, "steps") else model
-    history = getattr(final, "history_", None)
+    history = getattr(_final_step(model), "history_", None)
     return {
         "seed": seed,
         "score": metric(data["y_test"], prediction),
@@ -863,7 +844,7 @@ def fit_default(entry, data, seed, *, params=None, max_epochs=None, log=print):
 
 def _per_sequence(model):
     """Which features the pipeline's SequenceScaler scaled per sequence, or None."""
-    for _, step in getattr(model, "steps", []):  # RelativeToLastValue exposes its steps
+    for _, step in getattr(_pipeline(model)[0], "steps", []):
         if hasattr(step, "per_sequence_"):
             return step.per_sequence_.tolist()
     return None

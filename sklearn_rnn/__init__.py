@@ -5,6 +5,7 @@ from ._validation import OOV_TOKEN_ID, PAD_TOKEN_ID, Sequences
 from .classifier import RNNClassifier
 from .ctc import CTCTranscriber
 from .export import to_onnx
+from .forecasting import ResidualForecaster
 from .persistence import load
 from .regressor import RNNRegressor
 from .tagger import RNNTagger
@@ -18,6 +19,7 @@ __all__ = [
     "RNNClassifier",
     "RNNRegressor",
     "RNNTagger",
+    "ResidualForecaster",
     "Sequences",
     "TrainingDivergedError",
     "TrainingDivergedWarning",

@@ -16,6 +16,7 @@ estimator and transformer.
 """
 
 import pytest
+from sklearn.linear_model import Ridge
 from sklearn.utils.estimator_checks import (
     check_classifiers_train,
     check_do_not_raise_errors_in_init_or_set_params,
@@ -28,7 +29,13 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor, RNNTagger
+from sklearn_rnn import (
+    CTCTranscriber,
+    ResidualForecaster,
+    RNNClassifier,
+    RNNRegressor,
+    RNNTagger,
+)
 from sklearn_rnn.estimator_checks import SEQUENCE_CHECKS
 from sklearn_rnn.preprocessing import (
     LongToSequences,
@@ -144,6 +151,9 @@ EXPECTED_FAILED_CHECKS = {
     },
     "SequencePadder": {},
     "SequenceScaler": {},
+    # Its own contract, checked with a fast linear regressor inside (the
+    # default network is tested in tests/test_forecasting.py).
+    "ResidualForecaster": {},
 }
 
 # Short training keeps the ~100 fits of sklearn's checks fast; the checks of
@@ -154,6 +164,8 @@ ESTIMATORS = [
     RNNRegressor(**_CHECK_SETTINGS),
     CTCTranscriber(**_CHECK_SETTINGS),
     RNNTagger(**_CHECK_SETTINGS),
+    ResidualForecaster(Ridge()),
+    ResidualForecaster(Ridge(), baseline="drift"),
 ]
 TRANSFORMERS = [
     SequencePadder(),

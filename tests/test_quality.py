@@ -204,31 +204,20 @@ def test_smape_of_logs_is_the_m_competitions_smape():
     assert quality._smape_of_logs(y, np.log([[50.0, 200.0]])) == pytest.approx(100 / 3)
 
 
-def test_relative_to_last_value_takes_ragged_windows():
-    """The forecasting recipe on ragged windows: each is shifted by its own
-    last value, and the forecast shifted back."""
-    from sklearn.dummy import DummyRegressor
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import FunctionTransformer
-
-    seen = {}
-
-    def record(X):
-        seen["X"] = X
-        return np.zeros((len(X), 1))
-
-    model = quality.RelativeToLastValue(
-        make_pipeline(FunctionTransformer(record), DummyRegressor())
+def test_forecast_parameters_reach_the_network_inside_the_forecaster():
+    """Forecast sets run the package's ResidualForecaster: --params, --quick
+    and the grid address the RNNRegressor inside its pipeline."""
+    model = quality.apply_params(
+        quality.default_model("forecast", 0), "forecast", {"regressor": {"loss": "mae"}}
     )
-    X = [np.array([1.0, 3.0]), np.array([5.0, 2.0, 7.0])]
-    y = np.array([[4.0, 5.0], [9.0, 10.0]])
-    model.fit(X, y)
-    np.testing.assert_array_equal(seen["X"][1], [-2.0, -5.0, 0.0])
-    # The dummy learned the mean offset (1.5, 2.5) and adds it to each last value.
-    np.testing.assert_allclose(model.predict(X), [[4.5, 5.5], [8.5, 9.5]])
-    same = np.array([[1.0, 3.0], [2.0, 7.0]])  # windows of one length: the 2-D path
-    model.fit(same, y)
-    np.testing.assert_allclose(model.predict(same), [[4.5, 5.5], [8.5, 9.5]])
+    assert quality._final_step(model).loss == "mae"
+    model = quality.apply_params(
+        quality.default_model("forecast", 0), "forecast", {"regressor": {"baseline": "drift"}}
+    )
+    assert model.baseline == "drift"
+    assert quality._final_step_prefix(model) == "regressor__rnnregressor__"
+    model = quality.build_model(quality.ENTRIES_BY_NAME["co2"], 0, max_epochs=2)
+    assert model.get_params()["regressor__rnnregressor__max_epochs"] == 2
 
 
 # --- the quality bar -----------------------------------------------------------------

@@ -35,12 +35,12 @@ print(f"{len(series)} months, {series.index[0]:%Y-%m} to {series.index[-1]:%Y-%m
 # on levels cannot forecast values above those it has seen, and this trend
 # keeps rising, so each window is taken relative to its last value: the
 # network forecasts how much the series will change.
+# :class:`~sklearn_rnn.ResidualForecaster` does this around any regressor.
 from sklearn_rnn.preprocessing import make_windows, windows_to_frame
 
 WINDOW, HORIZON = 24, 12
 X, y, target_index = make_windows(series, window=WINDOW, horizon=HORIZON)
 print(f"X: {X.shape}, y: {y.shape}, target_index: {target_index.shape}")
-last = X[:, -1:]  # the last observed value of each window
 
 # Train on the windows whose targets all fall before 1996; test on those
 # whose targets all fall in 1996-2001.
@@ -52,21 +52,25 @@ print(f"{train.sum()} training windows, {test.sum()} test windows")
 # %%
 # The model
 # ---------
-# :class:`~sklearn_rnn.preprocessing.SequenceScaler` standardises the
-# inputs; the regressor standardises its 12 targets itself. Shortened for
-# the documentation build: 25 epochs.
+# :class:`~sklearn_rnn.ResidualForecaster` subtracts each window's last
+# value from the window and from its 12 targets (``baseline="last"``), fits
+# the pipeline on what remains, and adds the last value back to its
+# forecasts. :class:`~sklearn_rnn.preprocessing.SequenceScaler` standardises
+# the inputs; the regressor standardises its 12 targets itself. Shortened
+# for the documentation build: 25 epochs.
 from sklearn.pipeline import make_pipeline
 
-from sklearn_rnn import RNNRegressor
+from sklearn_rnn import ResidualForecaster, RNNRegressor
 from sklearn_rnn.preprocessing import SequenceScaler
 
-forecaster = make_pipeline(
-    SequenceScaler(), RNNRegressor(hidden_size=32, max_epochs=25, random_state=0)
+forecaster = ResidualForecaster(
+    make_pipeline(SequenceScaler(), RNNRegressor(hidden_size=32, max_epochs=25, random_state=0)),
+    baseline="last",
 )
 start = time.perf_counter()
-forecaster.fit(X[train] - last[train], y[train] - last[train])
+forecaster.fit(X[train], y[train])
 print(f"fitted in {time.perf_counter() - start:.1f} s")
-y_pred = forecaster.predict(X[test] - last[test]) + last[test]
+y_pred = forecaster.predict(X[test])
 
 # %%
 # Scores on the held-out years
@@ -101,7 +105,7 @@ print(test_forecasts[[1, 6, 12]].dropna().head())
 # practice, refit it on all the windows first.)
 last_window = series.to_numpy()[None, -WINDOW:]
 future_dates = pd.date_range(series.index[-1] + pd.offsets.MonthBegin(), periods=HORIZON, freq="MS")
-future_pred = forecaster.predict(last_window - last_window[:, -1:]) + last_window[:, -1:]
+future_pred = forecaster.predict(last_window)
 future_frame = windows_to_frame(future_pred, np.array([future_dates]))
 future_forecast = future_frame.bfill(axis=1)[1]  # one window: one forecast per date
 print(future_forecast.round(2).to_string())

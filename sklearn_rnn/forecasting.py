@@ -1,0 +1,202 @@
+"""ResidualForecaster: a regressor forecasts what a simple forecast misses."""
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
+from sklearn.pipeline import make_pipeline
+from sklearn.utils import check_array
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._validation import Sequences, check_sequences, rebuild
+
+BASELINES = ("last", "drift")
+
+
+class ResidualForecaster(RegressorMixin, BaseEstimator):
+    """Forecast windows of a series as a simple forecast plus what it misses.
+
+    Each input window is taken relative to its last value, and the targets
+    relative to a baseline forecast computed from the window itself; the
+    regressor learns the rest. A network trained on past levels cannot
+    forecast values outside those it has seen: relative to the window, a
+    trending series looks stationary. ``predict`` adds the baseline forecast
+    back. Pair it with :func:`~sklearn_rnn.preprocessing.make_windows`.
+
+    Parameters
+    ----------
+    regressor : estimator or None, default=None
+        Fitted (as a clone, ``regressor_``) on the relative windows and the
+        targets minus the baseline forecast. None:
+        ``make_pipeline(SequenceScaler(), RNNRegressor())`` with default
+        parameters. To tune it (in ``GridSearchCV``, say), pass that pipeline
+        and address its parameters as ``regressor__rnnregressor__<name>``.
+    baseline : {"last", "drift"} or callable, default="last"
+        The simple forecast, per window and per step ``h = 1..horizon``:
+
+        - ``"last"``: the window's last value (the naive forecast); the
+          regressor forecasts the change from it.
+        - ``"drift"``: the last value plus ``h`` times the window's mean step,
+          ``(last - first) / (length - 1)`` (a random walk with drift; 0 for a
+          window of one step). Which baseline suits which series (yearly
+          trends, seasonal months): ``docs/user_guide/choosing.md``.
+        - a callable ``baseline(windows, horizon)``: ``windows`` is a list of
+          1-D float arrays (each window's ``target`` feature); it returns an
+          array of shape ``(n_windows, horizon)``.
+    target : int, default=0
+        The feature (column) of multi-feature windows that is forecast; the
+        other features are passed unchanged. Univariate windows have only 0.
+
+    Attributes
+    ----------
+    regressor_ : estimator
+        The fitted clone of ``regressor``.
+    n_outputs_ : int
+        Forecast steps (the targets' columns; 1 for 1-D ``y``).
+    n_features_in_ : int
+        Number of features seen during fit (time steps of 2-D input).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, for DataFrame input.
+
+    See Also
+    --------
+    sklearn_rnn.preprocessing.make_windows : Cut series into (window, horizon) pairs.
+    sklearn.compose.TransformedTargetRegressor : A target transform that does
+        not depend on the input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn_rnn import ResidualForecaster
+    >>> from sklearn_rnn.preprocessing import make_windows
+    >>> series = np.arange(40.0) + np.sin(np.arange(40.0))
+    >>> X, y, _ = make_windows(series, window=8, horizon=3)
+    >>> model = ResidualForecaster(Ridge(), baseline="drift").fit(X[:-3], y[:-3])
+    >>> model.predict(X[-1:]).shape
+    (1, 3)
+    """
+
+    _parameter_constraints = {
+        "regressor": [HasMethods(["fit", "predict"]), None],
+        "baseline": [StrOptions(set(BASELINES)), callable],
+        "target": [Interval(numbers.Integral, 0, None, closed="left")],
+    }
+
+    def __init__(self, regressor=None, *, baseline="last", target=0):
+        self.regressor = regressor
+        self.baseline = baseline
+        self.target = target
+
+    def _relative(self, X, reset, horizon):
+        """The windows with their ``target`` feature minus its last value, in
+        X's form, and the baseline forecast of ``horizon`` steps."""
+        sequences = check_sequences(X, estimator=self, reset=reset, allow_tokens=False, dtype=None)
+        if len(sequences) == 0:
+            raise ValueError("X holds no windows; at least one is required.")
+        n_features = sequences.n_features
+        if self.target >= n_features:
+            raise ValueError(
+                f"target={self.target} but the windows have {n_features} feature(s) per step; "
+                f"choose a feature from 0 to {n_features - 1}."
+            )
+        offsets, lengths = sequences.offsets, sequences.lengths
+        values = sequences.data[:, self.target]
+        last = values[offsets[1:] - 1]
+        data = np.array(sequences.data, copy=True)
+        data[:, self.target] -= np.repeat(last, lengths)
+        relative = rebuild(Sequences(data, offsets), sequences.form)
+        return relative, self._baseline_forecast(values, offsets, lengths, last, horizon)
+
+    def _baseline_forecast(self, values, offsets, lengths, last, horizon):
+        if self.baseline == "last":
+            return np.repeat(last[:, None], horizon, axis=1)
+        if self.baseline == "drift":
+            first = values[offsets[:-1]]
+            slope = (last - first) / np.maximum(lengths - 1, 1)
+            return last[:, None] + slope[:, None] * np.arange(1, horizon + 1)
+        windows = [values[start:stop] for start, stop in zip(offsets[:-1], offsets[1:])]
+        forecast = self.baseline(windows, horizon)
+        name = getattr(self.baseline, "__name__", repr(self.baseline))
+        try:
+            forecast = check_array(forecast, ensure_2d=False, dtype=np.float64)
+        except ValueError as exc:
+            raise ValueError(f"baseline {name} returned an invalid forecast: {exc}") from None
+        expected = (len(windows), horizon)
+        if forecast.shape != expected:
+            raise ValueError(
+                f"baseline {name} returned a forecast of shape {forecast.shape}; expected "
+                f"(n_windows, horizon) = {expected}."
+            )
+        return forecast
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, **fit_params):
+        """Fit the regressor on the relative windows and the targets' residuals.
+
+        Parameters
+        ----------
+        X : sequences
+            The windows, in any form the package's estimators accept (2-D
+            array of univariate windows, 3-D array, list of arrays of any
+            lengths, DataFrame).
+        y : array-like of shape (n_windows,) or (n_windows, horizon)
+            The values that follow each window.
+        **fit_params : dict
+            Passed to ``regressor.fit`` unchanged (e.g.
+            ``rnnregressor__sample_weight`` for a pipeline). Inputs passed
+            this way are not made relative.
+
+        Returns
+        -------
+        self : ResidualForecaster
+            The fitted forecaster.
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=np.float64, input_name="y")
+        if y.ndim not in (1, 2):
+            raise ValueError(f"y must be 1-D or 2-D (n_windows, horizon); got shape {y.shape}.")
+        horizon = 1 if y.ndim == 1 else y.shape[1]
+        relative, forecast = self._relative(X, reset=True, horizon=horizon)
+        if len(y) != len(forecast):
+            raise ValueError(f"X holds {len(forecast)} windows but y has {len(y)} rows.")
+        residuals = y - (forecast[:, 0] if y.ndim == 1 else forecast)
+        regressor = self._default_regressor() if self.regressor is None else self.regressor
+        self.regressor_ = clone(regressor).fit(relative, residuals, **fit_params)
+        self.n_outputs_ = horizon
+        return self
+
+    @staticmethod
+    def _default_regressor():
+        from .preprocessing import SequenceScaler
+        from .regressor import RNNRegressor
+
+        return make_pipeline(SequenceScaler(), RNNRegressor())
+
+    def predict(self, X):
+        """Forecast: the baseline forecast plus the regressor's residual.
+
+        Parameters
+        ----------
+        X : sequences
+            Windows in the form ``fit`` accepts.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_windows,) or (n_windows, horizon)
+            1-D when ``fit`` was given 1-D ``y``.
+        """
+        check_is_fitted(self)
+        relative, forecast = self._relative(X, reset=False, horizon=self.n_outputs_)
+        residuals = np.asarray(self.regressor_.predict(relative), dtype=np.float64)
+        return residuals + (forecast[:, 0] if residuals.ndim == 1 else forecast)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags
