@@ -144,9 +144,10 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         y : array-like of shape (n_windows,) or (n_windows, horizon)
             The values that follow each window.
         **fit_params : dict
-            Passed to ``regressor.fit`` unchanged (e.g.
-            ``rnnregressor__sample_weight`` for a pipeline). Inputs passed
-            this way are not made relative.
+            Passed to ``regressor.fit`` (e.g. ``rnnregressor__sample_weight``
+            for a pipeline). A validation set (``X_val`` and ``y_val``, or
+            ``<step>__X_val`` and ``<step>__y_val``) is taken relative as the
+            training windows are; anything else is passed unchanged.
 
         Returns
         -------
@@ -162,13 +163,41 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
             raise ValueError(f"y must be 1-D or 2-D (n_windows, horizon); got shape {y.shape}.")
         horizon = 1 if y.ndim == 1 else y.shape[1]
         relative, forecast = self._relative(X, reset=True, horizon=horizon)
-        if len(y) != len(forecast):
-            raise ValueError(f"X holds {len(forecast)} windows but y has {len(y)} rows.")
-        residuals = y - (forecast[:, 0] if y.ndim == 1 else forecast)
+        residuals = self._residuals(y, forecast, "y")
+        fit_params = self._relative_validation_sets(fit_params, y, horizon)
         regressor = self._default_regressor() if self.regressor is None else self.regressor
         self.regressor_ = clone(regressor).fit(relative, residuals, **fit_params)
         self.n_outputs_ = horizon
         return self
+
+    @staticmethod
+    def _residuals(y, forecast, name):
+        if len(y) != len(forecast):
+            raise ValueError(f"X holds {len(forecast)} windows but {name} has {len(y)} rows.")
+        return y - (forecast[:, 0] if y.ndim == 1 else forecast)
+
+    def _relative_validation_sets(self, fit_params, y, horizon):
+        """``fit_params`` with each ``[<step>__]X_val, y_val`` pair made relative."""
+        fit_params = dict(fit_params)
+        for key in [k for k in fit_params if k == "X_val" or k.endswith("__X_val")]:
+            y_key = key[: -len("X_val")] + "y_val"
+            if y_key not in fit_params:
+                raise ValueError(f"{key} was passed without {y_key}; pass both or neither.")
+            y_val = check_array(
+                fit_params[y_key], ensure_2d=False, dtype=np.float64, input_name=y_key
+            )
+            if y_val.shape[1:] != y.shape[1:]:
+                raise ValueError(
+                    f"{y_key} has shape {y_val.shape}; y has {y.shape}: one row of the "
+                    "same width per window."
+                )
+            relative, forecast = self._relative(fit_params[key], reset=False, horizon=horizon)
+            fit_params[key] = relative
+            fit_params[y_key] = self._residuals(y_val, forecast, y_key)
+        for key in [k for k in fit_params if k == "y_val" or k.endswith("__y_val")]:
+            if key[: -len("y_val")] + "X_val" not in fit_params:
+                raise ValueError(f"{key} was passed without its X_val; pass both or neither.")
+        return fit_params
 
     @staticmethod
     def _default_regressor():

@@ -173,3 +173,24 @@ def test_padded_windows_forecast_as_their_real_steps_and_survive_pickling():
     np.testing.assert_allclose(padded_model.predict(padded), expected, rtol=1e-5, atol=1e-5)
     restored = pickle.loads(pickle.dumps(ragged_model))
     np.testing.assert_array_equal(restored.predict(windows), expected)
+
+
+def test_a_validation_set_is_taken_relative_as_the_training_windows():
+    class _Validated(_Recorder):
+        def fit(self, X, y, X_val=None, y_val=None):
+            self.val_seen_ = (X_val, y_val)
+            return super().fit(X, y)
+
+    X_val = [np.array([2.0, 6.0]), np.array([1.0])]
+    y_val = np.array([[8.0, 9.0], [3.0, 0.0]])
+    model = ResidualForecaster(_Validated(), baseline="drift")
+    model.fit(RAGGED, Y, X_val=X_val, y_val=y_val)
+    seen_X, seen_y = model.regressor_.val_seen_
+    np.testing.assert_array_equal(seen_X[0], [-4.0, 0.0])
+    np.testing.assert_allclose(seen_y, y_val - np.array([[10.0, 14.0], [1.0, 1.0]]))
+    with pytest.raises(ValueError, match="X_val was passed without y_val"):
+        ResidualForecaster(_Validated()).fit(RAGGED, Y, X_val=X_val)
+    with pytest.raises(ValueError, match="y_val has shape \\(2, 3\\); y has \\(3, 2\\)"):
+        ResidualForecaster(_Validated()).fit(RAGGED, Y, X_val=X_val, y_val=np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="X holds 2 windows but y_val has 1 rows"):
+        ResidualForecaster(_Validated()).fit(RAGGED, Y, X_val=X_val, y_val=y_val[:1])
