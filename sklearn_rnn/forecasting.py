@@ -42,8 +42,9 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
           window of one step). Which baseline suits which series (yearly
           trends, seasonal months): ``docs/user_guide/choosing.md``.
         - a callable ``baseline(windows, horizon)``: ``windows`` is a list of
-          1-D float arrays (each window's ``target`` feature); it returns an
-          array of shape ``(n_windows, horizon)``.
+          1-D float64 arrays (each window's ``target`` feature); it returns
+          an array of shape ``(n_windows, horizon)`` (or ``(n_windows,)``
+          when ``horizon`` is 1).
     target : int, default=0
         The feature (column) of multi-feature windows that is forecast; the
         other features are passed unchanged. Univariate windows have only 0.
@@ -102,7 +103,8 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
                 f"choose a feature from 0 to {n_features - 1}."
             )
         offsets, lengths = sequences.offsets, sequences.lengths
-        values = sequences.data[:, self.target]
+        # A copy: a baseline function may write into the windows it is given.
+        values = np.array(sequences.data[:, self.target], dtype=np.float64)
         last = values[offsets[1:] - 1]
         data = np.array(sequences.data, copy=True)
         data[:, self.target] -= np.repeat(last, lengths)
@@ -124,6 +126,8 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         except ValueError as exc:
             raise ValueError(f"baseline {name} returned an invalid forecast: {exc}") from None
         expected = (len(windows), horizon)
+        if forecast.ndim == 1 and horizon == 1:
+            forecast = forecast[:, None]
         if forecast.shape != expected:
             raise ValueError(
                 f"baseline {name} returned a forecast of shape {forecast.shape}; expected "

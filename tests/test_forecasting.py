@@ -65,6 +65,19 @@ def test_callable_baseline_and_its_shape_is_checked():
         ResidualForecaster(_Recorder(), baseline=wrong).fit(RAGGED, Y)
 
 
+def test_a_baseline_function_cannot_change_the_windows():
+    def scribble(windows, horizon):
+        for w in windows:
+            w[:] = 0.0
+        return np.zeros(len(windows))  # 1-D: accepted for a horizon of 1
+
+    X = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0]])
+    model = ResidualForecaster(_Recorder(), baseline=scribble).fit(X, np.array([4.0, 8.0]))
+    np.testing.assert_array_equal(X, [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0]])
+    np.testing.assert_allclose(model.regressor_.X_seen_, X - X[:, -1:])
+    np.testing.assert_allclose(model.regressor_.y_seen_, [4.0, 8.0])
+
+
 def test_one_dimensional_targets_give_one_dimensional_forecasts():
     X = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 0.0, 1.0]])
     y = np.array([4.0, 8.0, 1.5])
