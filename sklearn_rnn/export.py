@@ -313,6 +313,8 @@ def to_onnx(estimator, path=None, *, opset=None):
 
     Raises
     ------
+    TypeError
+        When ``estimator`` is not one of the four (a pipeline, say).
     ImportError
         When the ``onnx`` package is missing (``pip install
         "sklearn-rnn[onnx]"`` installs it and ONNX Runtime).
@@ -322,7 +324,15 @@ def to_onnx(estimator, path=None, *, opset=None):
     from sklearn.utils.validation import check_is_fitted
 
     from . import __version__
+    from ._base import BaseSequenceEstimator
 
+    if not isinstance(estimator, BaseSequenceEstimator):
+        raise TypeError(
+            "to_onnx exports the network of an RNNClassifier, RNNRegressor, "
+            f"CTCTranscriber or RNNTagger; got {type(estimator).__name__}. Export a "
+            "pipeline's last step (pipe[-1]) and keep its preprocessing in Python; for a "
+            "ResidualForecaster, export regressor_ and add the baseline forecast back."
+        )
     check_is_fitted(estimator, "net_")
     opset = DEFAULT_OPSET if opset is None else opset
     if not isinstance(opset, int) or isinstance(opset, bool) or opset not in SUPPORTED_OPSETS:

@@ -9,10 +9,12 @@ import onnxruntime
 import pytest
 import torch
 from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import make_pipeline
 
 from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor, RNNTagger
 from sklearn_rnn.datasets import make_digit_lines
 from sklearn_rnn.export import DEFAULT_OPSET, to_onnx, word_inputs
+from sklearn_rnn.preprocessing import SequenceScaler
 
 FAST = dict(hidden_size=8, max_epochs=2, device="cpu", random_state=0)
 
@@ -316,6 +318,11 @@ def test_the_estimators_network_is_left_as_it_was():
 def test_unfitted_and_missing_onnx_are_clear(monkeypatch):
     with pytest.raises(NotFittedError):
         to_onnx(RNNClassifier())
+    X = _ragged()
+    pipe = make_pipeline(SequenceScaler(), RNNRegressor(**FAST)).fit(X, [x[0, 0] for x in X])
+    with pytest.raises(TypeError, match=r"got Pipeline\. Export a pipeline's last step"):
+        to_onnx(pipe)  # fitted, but not a network estimator: not "not fitted"
+    assert to_onnx(pipe[-1]) is not None
     monkeypatch.setitem(sys.modules, "onnx", None)  # as if it were not installed
     with pytest.raises(ImportError, match=r'pip install "sklearn-rnn\[onnx\]"'):
         to_onnx(RNNClassifier())
