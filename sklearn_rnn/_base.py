@@ -26,6 +26,7 @@ from skorch.callbacks import (
     GradientNormClipping,
     LRScheduler,
 )
+from skorch.dataset import unpack_data
 from skorch.helper import predefined_split
 from skorch.history import History
 from skorch.utils import to_tensor
@@ -42,6 +43,7 @@ from ._params import (
     block_strides,
 )
 from ._validation import OOV_TOKEN_ID, Sequences, check_sample_weight_array, check_sequences
+from .modules import mixup_batch
 
 #: Largest embedding (vocab_size x embedding_dim) fit accepts: 1 GiB of float32.
 MAX_EMBEDDING_WEIGHTS = 2**28
@@ -132,9 +134,29 @@ class _SequenceNet(NeuralNet):
     sample weights apply per sample; ``sample_weight`` never reaches the module.
     """
 
+    def __init__(self, module, criterion, *, mixup=0.0, **kwargs):
+        super().__init__(module, criterion, **kwargs)
+        self.mixup = mixup
+
     def infer(self, x, **fit_params):
         x = {key: value for key, value in x.items() if key != "sample_weight"}
         return super().infer(x, **fit_params)
+
+    def train_step_single(self, batch, **fit_params):
+        # Mixup (RNNClassifier's augment_mixup) mixes float batches only.
+        Xi, yi = unpack_data(batch)
+        if not self.mixup or not torch.is_floating_point(Xi["x"]):
+            return super().train_step_single(batch, **fit_params)
+        self._set_training(True)
+        x, lengths, partner, lam = mixup_batch(Xi["x"], Xi["lengths"], self.mixup)
+        Xi = {**Xi, "x": x, "lengths": lengths}
+        y_pred = self.infer(Xi, **fit_params)
+        yi = to_tensor(yi, device=self.device)
+        own = self.get_loss(y_pred, yi, X=Xi, training=True)
+        partners = self.get_loss(y_pred, yi[partner.to(yi.device)], X=Xi, training=True)
+        loss = lam * own + (1.0 - lam) * partners
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
 
     def on_train_begin(self, net, **kwargs):
         self.interrupted_epoch_ = None
@@ -349,6 +371,10 @@ class BaseSequenceEstimator(BaseEstimator):
                 for name in ("jitter", "scaling", "time_mask")
                 if not sequences.is_tokens and kwargs[f"augment_{name}"] > 0
             }
+            mixup = getattr(self, "augment_mixup", 0.0)  # RNNClassifier's; a training parameter
+            mixup = auto["mixup"] if mixup == "auto" else mixup
+            if not sequences.is_tokens and mixup > 0:
+                self.augmentation_["mixup"] = float(mixup)
         if kwargs["frontend"] == "auto":
             # Without recurrent layers (cell=None) the front end is the network.
             no_cell = kwargs.get("cell", "lstm") is None
@@ -478,6 +504,14 @@ class BaseSequenceEstimator(BaseEstimator):
             sequences = Sequences(data, sequences.offsets, sequences.form)
         return sequences
 
+    def _mixup(self):
+        """Mixup's alpha for training (``augment_mixup``, "auto" as resolved at
+        the first fit, in ``augmentation_``); 0 for estimators without it."""
+        mixup = getattr(self, "augment_mixup", 0.0)
+        if mixup == "auto":
+            return getattr(self, "augmentation_", {}).get("mixup", 0.0)
+        return float(mixup)
+
     def _net_kwargs(self, seed, bucket):
         """skorch keyword arguments from the optimizer, criterion, iterator and
         training parameters (the module's come from :meth:`_module_kwargs`);
@@ -491,6 +525,7 @@ class BaseSequenceEstimator(BaseEstimator):
             optimizer = OPTIMIZERS[optimizer]
         return dict(
             criterion=criterion,
+            mixup=self._mixup(),
             **{f"criterion__{key}": value for key, value in criterion_kwargs.items()},
             optimizer=optimizer,
             lr=self.lr,

@@ -574,16 +574,19 @@ def auto_bag(sequences):
 #: ``augment_*="auto"``: a classifier trained on fewer numeric sequences than
 #: this is augmented with this jitter and scaling.
 AUTO_AUGMENT_MAX_SAMPLES, AUTO_AUGMENT_JITTER, AUTO_AUGMENT_SCALING = 100, 0.1, 0.2
+#: Mixup's Beta concentration of ``augment_mixup="auto"`` on the same small data.
+AUTO_AUGMENT_MIXUP = 0.2
 
 
 def auto_augmentation(sequences, augments):
-    """Jitter and scaling of ``augment_*="auto"`` for the training sequences:
-    ``{"jitter": float, "scaling": float}``; ``augments`` is whether the
-    estimator augments at all (classifiers)."""
+    """Jitter, scaling and mixup of ``augment_*="auto"`` for the training
+    sequences: ``{"jitter": float, "scaling": float, "mixup": float}``;
+    ``augments`` is whether the estimator augments at all (classifiers)."""
     small = augments and not sequences.is_tokens and len(sequences) < AUTO_AUGMENT_MAX_SAMPLES
     return {
         "jitter": AUTO_AUGMENT_JITTER if small else 0.0,
         "scaling": AUTO_AUGMENT_SCALING if small else 0.0,
+        "mixup": AUTO_AUGMENT_MIXUP if small else 0.0,
     }
 
 

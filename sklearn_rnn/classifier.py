@@ -1,10 +1,12 @@
 """RNNClassifier: one label per sequence, trained with cross-entropy."""
 
+from numbers import Real
+
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
 from sklearn.model_selection import StratifiedShuffleSplit
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 
 from ._base import BaseSequenceEstimator
@@ -64,6 +66,25 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         BACKBONE,
         POOLING,
         AUGMENTATION,
+        {
+            "augment_mixup": Param(
+                "auto",
+                [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
+                '"auto" or float',
+                "Training-time mixup of numeric sequences (Zhang et al., 2018): each\n"
+                "batch's sequences are mixed with a random partner from the same\n"
+                "batch, ``lam * x + (1 - lam) * x_partner`` with ``lam`` drawn from\n"
+                "Beta(augment_mixup, augment_mixup) and folded to at least 0.5, and\n"
+                "the loss weighs the two labels by ``lam`` and ``1 - lam``. Sequences of\n"
+                "different lengths mix as zero-padded, as long as the longer one.\n"
+                '0: none. "auto": 0.2 where ``augment_jitter="auto"`` augments (fewer\n'
+                "than 100 numeric training sequences), else none. Ignored for token\n"
+                "input. ``augmentation_`` holds the value used. See\n"
+                "``docs/user_guide/choosing.md``.",
+                "training",
+                probes=(0.4,),
+            ),
+        },
         TEXT,
         TRAINING,
         {
@@ -80,6 +101,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         # "auto" augments the small probe data: no augmentation differs too.
         augment_jitter={"probes": (0.5, 0.0)},
         augment_scaling={"probes": (0.5, 0.0)},
+        augment_mixup={"probes": (0.4, 0.0)},
     )
     _module_class = RNNSequenceModel
     _auto_augments = True
@@ -101,6 +123,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         augment_jitter="auto",
         augment_scaling="auto",
         augment_time_mask=0.0,
+        augment_mixup="auto",
         bag="auto",
         bag_ngrams=1,
         bag_buckets=16384,
@@ -144,6 +167,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         self.augment_jitter = augment_jitter
         self.augment_scaling = augment_scaling
         self.augment_time_mask = augment_time_mask
+        self.augment_mixup = augment_mixup
         self.bag = bag
         self.bag_ngrams = bag_ngrams
         self.bag_buckets = bag_buckets

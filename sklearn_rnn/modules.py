@@ -26,6 +26,7 @@ __all__ = [
     "check_pooling",
     "hash_ngrams",
     "augment_sequences",
+    "mixup_batch",
     "step_mask",
     "subsample_frames",
 ]
@@ -163,6 +164,40 @@ def augment_sequences(x, lengths, *, jitter=0.0, scaling=0.0, time_mask=0.0):
         hidden = (step >= start.unsqueeze(1)) & (step < (start + span).unsqueeze(1))
         x = x.masked_fill(hidden.unsqueeze(-1), 0.0)
     return x * mask
+
+
+def mixup_batch(x, lengths, alpha):
+    """Mixup of a zero-padded float batch (Zhang et al., 2018).
+
+    Each sequence is mixed with a partner drawn by a random permutation of
+    the batch: ``lam * x + (1 - lam) * x[partner]``, with one ``lam`` per
+    batch drawn from Beta(alpha, alpha) and folded to at least 0.5, so that
+    each sequence dominates its mix (and keeps its sample weight). Sequences
+    of different lengths mix as the padded batch holds them: the shorter
+    one's zeros (the mean of standardised input) meet the longer one's
+    tail, and the mix is as long as the longer of the two. The loss then
+    weighs the two labels by ``lam`` and ``1 - lam``. Random draws come from
+    torch's generator (seeded by the estimator).
+
+    Parameters
+    ----------
+    x : Tensor of shape (batch, T, features)
+    lengths : Tensor of shape (batch,)
+    alpha : float
+        Beta's concentration; larger values mix more evenly.
+
+    Returns
+    -------
+    x_mixed : Tensor of shape (batch, T, features)
+    lengths_mixed : Tensor of shape (batch,)
+    partner : Tensor of int64 of shape (batch,)
+    lam : float
+    """
+    lam = float(torch.distributions.Beta(float(alpha), float(alpha)).sample())
+    lam = max(lam, 1.0 - lam)
+    partner = torch.randperm(len(x)).to(x.device)
+    mixed = lam * x + (1.0 - lam) * x[partner]
+    return mixed, torch.maximum(lengths, lengths[partner.to(lengths.device)]), partner, lam
 
 
 class MaskedBatchNorm1d(nn.BatchNorm1d):

@@ -368,21 +368,65 @@ def test_augmentation_auto_is_a_rule_on_the_number_of_numeric_sequences():
     y = np.arange(100) % 2
     settings = {**FAST, "max_epochs": 1}
     small = RNNClassifier(**settings).fit(X[:99], y[:99])
-    assert small.augmentation_ == {"jitter": 0.1, "scaling": 0.2}
-    assert small.net_.module_.augmentation == small.augmentation_  # what training applies
+    assert small.augmentation_ == {"jitter": 0.1, "scaling": 0.2, "mixup": 0.2}
+    # What training applies: the module perturbs, the net mixes.
+    assert small.net_.module_.augmentation == {"jitter": 0.1, "scaling": 0.2}
+    assert small.net_.mixup == 0.2
     assert RNNClassifier(**settings).fit(X, y).augmentation_ == {}
     tokens = [rng.randint(2, 9, size=5) for _ in range(20)]
     assert RNNClassifier(**settings).fit(tokens, y[:20]).augmentation_ == {}
     assert RNNRegressor(**settings).fit(X[:60], rng.randn(60)).augmentation_ == {}
     chosen = RNNClassifier(**settings, augment_jitter=0.3, augment_time_mask=0.2).fit(X, y)
     assert chosen.augmentation_ == {"jitter": 0.3, "time_mask": 0.2}
-    none = RNNClassifier(**settings, augment_jitter=0.0, augment_scaling=0.0).fit(X[:50], y[:50])
+    none = RNNClassifier(
+        **settings, augment_jitter=0.0, augment_scaling=0.0, augment_mixup=0.0
+    ).fit(X[:50], y[:50])
     assert none.augmentation_ == {} and none.net_.module_.augmentation == {}
+    assert none.net_.mixup == 0.0
     with pytest.raises(ValueError, match="augment_time_mask"):
         RNNClassifier(**settings, augment_time_mask=1.5).fit(X, y)
     # partial_fit's first batch is small whatever the data: "auto" is none there.
     streamed = RNNClassifier(**settings).partial_fit(X[:32], y[:32], classes=[0, 1])
     assert streamed.augmentation_ == {} and streamed.net_.module_.augmentation == {}
+    assert streamed.net_.mixup == 0.0
+
+
+def test_mixup_trains_on_mixed_batches_with_both_labels_in_the_loss():
+    from sklearn_rnn.modules import mixup_batch
+
+    rng = np.random.RandomState(0)
+    X = [rng.randn(rng.randint(3, 8), 2).astype(np.float32) for _ in range(40)]
+    y = np.arange(40) % 3
+    plain = {**FAST, "max_epochs": 1, "augment_jitter": 0.0, "augment_scaling": 0.0}
+    clf = RNNClassifier(**plain, augment_mixup=0.4).fit(X, y)
+    assert clf.augmentation_ == {"mixup": 0.4}
+    assert clf.net_.mixup == 0.4
+    # One training step: the loss of the mixed batch against both labels.
+    net = clf.net_
+    lengths = torch.tensor([len(x) for x in X[:8]])
+    x = torch.zeros(8, int(lengths.max()), 2)
+    for i, seq in enumerate(X[:8]):
+        x[i, : len(seq)] = torch.as_tensor(seq)
+    targets = torch.as_tensor(y[:8])
+    torch.manual_seed(0)
+    loss = net.train_step_single(({"x": x, "lengths": lengths}, targets))["loss"]
+    torch.manual_seed(0)
+    mixed, mixed_lengths, partner, lam = mixup_batch(x, lengths, 0.4)
+    logits = net.infer({"x": mixed, "lengths": mixed_lengths})
+    criterion = torch.nn.CrossEntropyLoss()
+    expected = lam * criterion(logits, targets) + (1 - lam) * criterion(logits, targets[partner])
+    assert lam < 1 and not torch.equal(targets, targets[partner])
+    torch.testing.assert_close(loss, expected)
+    # Same seed, same model; ignored for tokens (nothing to mix but ids).
+    again = RNNClassifier(**plain, augment_mixup=0.4).fit(X, y)
+    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+    tokens = [rng.randint(2, 9, size=5) for _ in range(20)]
+    with_mixup = RNNClassifier(**plain, augment_mixup=0.4).fit(tokens, y[:20])
+    assert with_mixup.augmentation_ == {}
+    without = RNNClassifier(**plain).fit(tokens, y[:20])
+    np.testing.assert_array_equal(with_mixup.predict_proba(tokens), without.predict_proba(tokens))
+    with pytest.raises(ValueError, match="augment_mixup"):
+        RNNClassifier(**plain, augment_mixup=-1.0).fit(X, y)
 
 
 def test_partial_fit_and_warm_start(ragged_data):

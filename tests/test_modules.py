@@ -12,6 +12,7 @@ from sklearn_rnn.modules import (
     RNNSequenceModel,
     augment_sequences,
     hash_ngrams,
+    mixup_batch,
     pool_sequences,
     reverse_within_length,
     subsample_frames,
@@ -144,6 +145,27 @@ def test_each_augmentation_perturbs_real_steps_only_and_as_documented():
         keep = (masked[i, :length] != 0).all(-1)
         assert torch.equal(masked[i, :length][keep], x[i, :length][keep])
     assert torch.equal(augment_sequences(x, LENGTHS), x)
+
+
+def test_mixup_mixes_each_sequence_with_a_partner_as_documented():
+    x = _batch()
+    torch.manual_seed(0)
+    lams = []
+    for _ in range(20):
+        mixed, lengths, partner, lam = mixup_batch(x, LENGTHS, 0.4)
+        lams.append(lam)
+        assert sorted(partner.tolist()) == list(range(len(x)))  # a permutation
+        torch.testing.assert_close(mixed, lam * x + (1 - lam) * x[partner])
+        # As long as the longer of the two; beyond it, still padding.
+        assert torch.equal(lengths, torch.maximum(LENGTHS, LENGTHS[partner]))
+        beyond = torch.arange(x.shape[1])[None, :] >= lengths[:, None]
+        assert torch.all(mixed[beyond] == 0)
+    # One lam per batch, folded so that each sequence dominates its mix.
+    assert all(0.5 <= lam <= 1.0 for lam in lams) and len(set(lams)) > 1
+    # A larger alpha mixes more evenly (lam nearer 0.5).
+    torch.manual_seed(0)
+    even = [mixup_batch(x, LENGTHS, 50.0)[3] for _ in range(20)]
+    assert np.mean(even) < np.mean(lams)
 
 
 def test_augmentation_acts_in_training_only_and_never_on_tokens():
