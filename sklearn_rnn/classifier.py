@@ -43,7 +43,8 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         Class labels.
     augmentation_ : dict
         The training-time augmentation used (``augment_*`` with "auto"
-        resolved), e.g. ``{"jitter": 0.1, "scaling": 0.2}``; empty when none.
+        resolved), e.g. ``{"jitter": 0.1, "scaling": 0.2, "mixup": 0.2}``; empty
+        when none.
     {shared_attributes}
 
     See Also
