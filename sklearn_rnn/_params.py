@@ -574,7 +574,8 @@ def auto_bag(sequences):
 #: ``augment_*="auto"``: a classifier trained on fewer numeric sequences than
 #: this is augmented with this jitter and scaling.
 AUTO_AUGMENT_MAX_SAMPLES, AUTO_AUGMENT_JITTER, AUTO_AUGMENT_SCALING = 100, 0.1, 0.2
-#: Mixup's Beta concentration of ``augment_mixup="auto"`` on the same small data.
+#: Mixup's Beta concentration of ``augment_mixup="auto"`` on the same small data,
+#: when its sequences have one length.
 AUTO_AUGMENT_MIXUP = 0.2
 
 
@@ -583,10 +584,13 @@ def auto_augmentation(sequences, augments):
     sequences: ``{"jitter": float, "scaling": float, "mixup": float}``;
     ``augments`` is whether the estimator augments at all (classifiers)."""
     small = augments and not sequences.is_tokens and len(sequences) < AUTO_AUGMENT_MAX_SAMPLES
+    # Mixup interpolates step by step: only sequences of one length align
+    # (a ragged pair mixes one's signal with the other's padding).
+    one_length = len(sequences) > 0 and sequences.lengths.min() == sequences.lengths.max()
     return {
         "jitter": AUTO_AUGMENT_JITTER if small else 0.0,
         "scaling": AUTO_AUGMENT_SCALING if small else 0.0,
-        "mixup": AUTO_AUGMENT_MIXUP if small else 0.0,
+        "mixup": AUTO_AUGMENT_MIXUP if small and one_length else 0.0,
     }
 
 

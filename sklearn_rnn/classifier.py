@@ -79,7 +79,8 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
                 "the loss weighs the two labels by ``lam`` and ``1 - lam``. Sequences of\n"
                 "different lengths mix as zero-padded, as long as the longer one.\n"
                 '0: none. "auto": 0.2 where ``augment_jitter="auto"`` augments (fewer\n'
-                "than 100 numeric training sequences), else none. Ignored for token\n"
+                "than 100 numeric training sequences) and every training sequence has\n"
+                "the same length, else none. Ignored for token\n"
                 "input. ``augmentation_`` holds the value used. See\n"
                 "``docs/user_guide/choosing.md``.",
                 "training",
@@ -102,7 +103,6 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         # "auto" augments the small probe data: no augmentation differs too.
         augment_jitter={"probes": (0.5, 0.0)},
         augment_scaling={"probes": (0.5, 0.0)},
-        augment_mixup={"probes": (0.4, 0.0)},
     )
     _module_class = RNNSequenceModel
     _auto_augments = True

@@ -368,10 +368,17 @@ def test_augmentation_auto_is_a_rule_on_the_number_of_numeric_sequences():
     y = np.arange(100) % 2
     settings = {**FAST, "max_epochs": 1}
     small = RNNClassifier(**settings).fit(X[:99], y[:99])
-    assert small.augmentation_ == {"jitter": 0.1, "scaling": 0.2, "mixup": 0.2}
-    # What training applies: the module perturbs, the net mixes.
-    assert small.net_.module_.augmentation == {"jitter": 0.1, "scaling": 0.2}
-    assert small.net_.mixup == 0.2
+    # Ragged: noise and scaling, no mixup (a ragged pair would mix signal with padding).
+    assert small.augmentation_ == {"jitter": 0.1, "scaling": 0.2}
+    assert small.net_.module_.augmentation == small.augmentation_  # what training applies
+    assert small.net_.mixup == 0.0
+    # One length: mixup too, which the net applies (the module perturbs).
+    equal = [rng.randn(6, 2).astype(np.float32) for _ in range(99)]
+    mixed = RNNClassifier(**settings).fit(equal, y[:99])
+    assert mixed.augmentation_ == {"jitter": 0.1, "scaling": 0.2, "mixup": 0.2}
+    assert mixed.net_.module_.augmentation == {"jitter": 0.1, "scaling": 0.2}
+    assert mixed.net_.mixup == 0.2
+    assert RNNClassifier(**settings).fit(equal + equal[:1], y).augmentation_ == {}
     assert RNNClassifier(**settings).fit(X, y).augmentation_ == {}
     tokens = [rng.randint(2, 9, size=5) for _ in range(20)]
     assert RNNClassifier(**settings).fit(tokens, y[:20]).augmentation_ == {}
