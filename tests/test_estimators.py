@@ -600,6 +600,36 @@ def test_the_same_fit_on_cuda_and_cpu_scores_alike(order_regression_data):
     assert abs(scores[0] - scores[1]) <= 0.05, scores
 
 
+@pytest.mark.gpu
+@cuda
+def test_the_small_data_recipe_trains_on_cuda():
+    """Fewer than 100 sequences of one length get the whole small-data recipe
+    (jitter, scaling and mixup, and the front end's masked batch norm), whose
+    random draws and masks must all follow the batch to the GPU."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 48, 2)).astype(np.float32)
+    y = (X[:, :12, 0].mean(axis=1) > 0).astype(int)  # the class is in the first quarter
+    clf = RNNClassifier(random_state=0, device="cuda").fit(X, y)
+    assert clf.augmentation_ == {"jitter": 0.1, "scaling": 0.2, "mixup": 0.2}
+    assert next(clf.net_.module_.parameters()).is_cuda
+    assert clf.score(X, y) >= 0.9
+    # PyTorch's default runs cuDNN's float32 convolutions in TF32 (7.7e-5 off
+    # the CPU on an H100); without TF32 the front end agrees to float32 (8e-7).
+    proba_tf32 = clf.predict_proba(X)
+    tf32 = torch.backends.cudnn.allow_tf32
+    try:
+        torch.backends.cudnn.allow_tf32 = False
+        proba_gpu = clf.predict_proba(X)
+    finally:
+        torch.backends.cudnn.allow_tf32 = tf32
+    clf.net_.module_.to("cpu")
+    clf.net_.device = "cpu"
+    proba_cpu = clf.predict_proba(X)
+    np.testing.assert_allclose(proba_cpu, proba_gpu, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(proba_cpu, proba_tf32, atol=1e-3)
+    np.testing.assert_array_equal(proba_cpu.argmax(axis=1), proba_tf32.argmax(axis=1))
+
+
 def test_cuda_requested_without_cuda_is_clear(ragged_data):
     if torch.cuda.is_available():
         pytest.skip("CUDA is available: the error cannot be provoked")
