@@ -584,8 +584,8 @@ def auto_augmentation(sequences, augments):
     sequences: ``{"jitter": float, "scaling": float, "mixup": float}``;
     ``augments`` is whether the estimator augments at all (classifiers)."""
     small = augments and not sequences.is_tokens and len(sequences) < AUTO_AUGMENT_MAX_SAMPLES
-    # Mixup interpolates step by step: only sequences of one length align
-    # (a ragged pair mixes one's signal with the other's padding).
+    # Mixup interpolates step by step, and ragged partners must first be
+    # resampled to a common length, which lost on the ragged gestures.
     one_length = len(sequences) > 0 and sequences.lengths.min() == sequences.lengths.max()
     return {
         "jitter": AUTO_AUGMENT_JITTER if small else 0.0,

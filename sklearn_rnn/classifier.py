@@ -76,8 +76,10 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
                 "batch's sequences are mixed with a random partner from the same\n"
                 "batch, ``lam * x + (1 - lam) * x_partner`` with ``lam`` drawn from\n"
                 "Beta(augment_mixup, augment_mixup) and folded to at least 0.5, and\n"
-                "the loss weighs the two labels by ``lam`` and ``1 - lam``. Sequences of\n"
-                "different lengths mix as zero-padded, as long as the longer one.\n"
+                "the loss weighs the two labels by ``lam`` and ``1 - lam``. A partner of\n"
+                "another length is first resampled to the sequence's length (linear\n"
+                "interpolation, first step to first, last to last), so each sequence\n"
+                "keeps its length and never meets padding.\n"
                 '0: none. "auto": 0.2 where ``augment_jitter="auto"`` augments (fewer\n'
                 "than 100 numeric training sequences) and every training sequence has\n"
                 "the same length, else none. Ignored for token\n"

@@ -14,6 +14,7 @@ from sklearn_rnn.modules import (
     hash_ngrams,
     mixup_batch,
     pool_sequences,
+    resample_to_lengths,
     reverse_within_length,
     subsample_frames,
 )
@@ -147,6 +148,26 @@ def test_each_augmentation_perturbs_real_steps_only_and_as_documented():
     assert torch.equal(augment_sequences(x, LENGTHS), x)
 
 
+def test_resampling_stretches_each_sequence_to_its_target_length():
+    x = _batch(features=2)
+    # Unchanged at its own length, padding included.
+    assert torch.equal(resample_to_lengths(x, LENGTHS, LENGTHS), x)
+    # A straight line stays the same line, end to end, at any length.
+    ramps = torch.zeros(3, 9, 1)
+    ramps[0, :4, 0] = torch.linspace(0, 3, 4)
+    ramps[1, :9, 0] = torch.linspace(0, 3, 9)
+    ramps[2, :2, 0] = torch.tensor([0.0, 3.0])
+    targets = torch.tensor([9, 3, 5])
+    out = resample_to_lengths(ramps, torch.tensor([4, 9, 2]), targets)
+    for i, target in enumerate(targets.tolist()):
+        torch.testing.assert_close(out[i, :target, 0], torch.linspace(0, 3, target))
+        assert torch.all(out[i, target:] == 0)  # padding beyond the target
+    # A one-step sequence is repeated; a one-step target keeps the first step.
+    out = resample_to_lengths(x, LENGTHS, torch.tensor([1, 4, 1, 3, 7]))
+    torch.testing.assert_close(out[3, :3], x[3, :1].expand(3, -1))
+    torch.testing.assert_close(out[0, :1], x[0, :1])
+
+
 def test_mixup_mixes_each_sequence_with_a_partner_as_documented():
     x = _batch()
     torch.manual_seed(0)
@@ -155,11 +176,24 @@ def test_mixup_mixes_each_sequence_with_a_partner_as_documented():
         mixed, lengths, partner, lam = mixup_batch(x, LENGTHS, 0.4)
         lams.append(lam)
         assert sorted(partner.tolist()) == list(range(len(x)))  # a permutation
-        torch.testing.assert_close(mixed, lam * x + (1 - lam) * x[partner])
-        # As long as the longer of the two; beyond it, still padding.
-        assert torch.equal(lengths, torch.maximum(LENGTHS, LENGTHS[partner]))
-        beyond = torch.arange(x.shape[1])[None, :] >= lengths[:, None]
+        # Each sequence keeps its length; a partner of another length is
+        # resampled to it, so real steps meet real steps, first and last.
+        assert torch.equal(lengths, LENGTHS)
+        other = resample_to_lengths(x[partner], LENGTHS[partner], LENGTHS)
+        torch.testing.assert_close(mixed, lam * x + (1 - lam) * other)
+        rows = torch.nonzero(LENGTHS > 1).squeeze(1)  # one step: the first
+        last = LENGTHS - 1
+        torch.testing.assert_close(
+            mixed[rows, last[rows]],
+            lam * x[rows, last[rows]] + (1 - lam) * x[partner[rows], last[partner[rows]]],
+        )
+        torch.testing.assert_close(mixed[:, 0], lam * x[:, 0] + (1 - lam) * x[partner, 0])
+        beyond = torch.arange(x.shape[1])[None, :] >= LENGTHS[:, None]
         assert torch.all(mixed[beyond] == 0)
+    # Sequences of one length mix step by step, as they are.
+    equal = torch.randn(6, 5, 2)
+    mixed, lengths, partner, lam = mixup_batch(equal, torch.full((6,), 5), 0.4)
+    torch.testing.assert_close(mixed, lam * equal + (1 - lam) * equal[partner])
     # One lam per batch, folded so that each sequence dominates its mix.
     assert all(0.5 <= lam <= 1.0 for lam in lams) and len(set(lams)) > 1
     # A larger alpha mixes more evenly (lam nearer 0.5).
