@@ -202,6 +202,21 @@ def test_mixup_mixes_each_sequence_with_a_partner_as_documented():
     assert np.mean(even) < np.mean(lams)
 
 
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available")
+def test_mixup_of_a_ragged_batch_is_the_same_on_cuda():
+    # The draws come from torch's CPU generator, so the same seed mixes the
+    # same pairs on either device; the resampling then runs on the GPU.
+    x = _batch()
+    torch.manual_seed(0)
+    mixed, lengths, partner, lam = mixup_batch(x, LENGTHS, 0.4)
+    torch.manual_seed(0)
+    mixed_cuda, lengths_cuda, partner_cuda, lam_cuda = mixup_batch(x.cuda(), LENGTHS.cuda(), 0.4)
+    assert mixed_cuda.is_cuda and lam_cuda == lam
+    assert torch.equal(partner_cuda.cpu(), partner) and torch.equal(lengths_cuda.cpu(), lengths)
+    torch.testing.assert_close(mixed_cuda.cpu(), mixed)
+
+
 def test_augmentation_acts_in_training_only_and_never_on_tokens():
     torch.manual_seed(0)
     kwargs = dict(input_size=3, hidden_size=4, pooling="mean")
