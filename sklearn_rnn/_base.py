@@ -621,7 +621,8 @@ class BaseSequenceEstimator(BaseEstimator):
         mode = None if partial else self._early_stopping_mode(n_samples, X_val is not None)
         epochs = 1 if partial else self.max_epochs
         if epochs == "auto":
-            epochs = auto_max_epochs(len(train_dataset), self.batch_size)
+            mixup = getattr(self, "augmentation_", {}).get("mixup", 0.0) > 0
+            epochs = auto_max_epochs(len(train_dataset), self.batch_size, mixup=mixup)
         self.max_epochs_ = epochs
         self.bucketing_ = self.bucketing
         if self.bucketing == "auto":

@@ -386,7 +386,9 @@ TRAINING = {
         '"auto" counts the budget in optimizer steps, so that small and large\n'
         "data sets both train properly: enough epochs for 1,000 steps, at least\n"
         "20 and at most 300 (50 samples in batches of 32: 300 epochs; 600\n"
-        "samples: 53 epochs; 8,000 samples: 20 epochs, with early stopping on).",
+        "samples: 53 epochs; 8,000 samples: 20 epochs, with early stopping on).\n"
+        "With mixup (``augmentation_`` holds it) the steps and the cap double:\n"
+        "2,000 steps, at most 600 epochs.",
         "training",
         probes=(3,),
     ),
@@ -549,6 +551,10 @@ RUNTIME = {
 
 #: The optimizer steps that ``max_epochs="auto"`` aims for, and its epoch bounds.
 AUTO_STEPS, AUTO_MIN_EPOCHS, AUTO_MAX_EPOCHS = 1000, 20, 300
+#: Mixup trains on a new blend of the data every epoch, a harder task that
+#: takes longer to fit: with it, "auto" gives this many times the steps and
+#: the epoch cap.
+AUTO_MIXUP_BUDGET = 2
 #: ``frontend_stride="auto"`` keeps the median length at or above this many steps.
 AUTO_STRIDE_MIN_LENGTH, AUTO_STRIDE_MAX = 64, 64
 #: ``frontend="auto"`` uses the front end from this median length, or above
@@ -594,11 +600,14 @@ def auto_augmentation(sequences, augments):
     }
 
 
-def auto_max_epochs(n_samples, batch_size):
-    """Epochs of ``max_epochs="auto"`` for ``n_samples`` training samples."""
+def auto_max_epochs(n_samples, batch_size, mixup=False):
+    """Epochs of ``max_epochs="auto"`` for ``n_samples`` training samples;
+    with ``mixup`` the steps and the epoch cap are ``AUTO_MIXUP_BUDGET`` times
+    as many."""
+    scale = AUTO_MIXUP_BUDGET if mixup else 1
     steps_per_epoch = -(-n_samples // batch_size)
-    epochs = -(-AUTO_STEPS // steps_per_epoch)
-    return int(min(max(epochs, AUTO_MIN_EPOCHS), AUTO_MAX_EPOCHS))
+    epochs = -(-AUTO_STEPS * scale // steps_per_epoch)
+    return int(min(max(epochs, AUTO_MIN_EPOCHS), AUTO_MAX_EPOCHS * scale))
 
 
 def auto_frontend_stride(lengths):

@@ -362,6 +362,27 @@ def test_regressor_auto_selects_the_best_epoch_of_the_whole_budget_on_small_data
     assert "valid_loss" not in RNNClassifier(**FAST).fit(X, labels).history_[-1]
 
 
+def test_max_epochs_auto_counts_optimizer_steps_and_doubles_them_with_mixup():
+    from sklearn_rnn._params import auto_max_epochs
+
+    # About 1,000 steps within 20-300 epochs: 50 samples in batches of 32 are
+    # 2 steps an epoch (capped at 300); 600 samples 19 (53 epochs); 8,000: 20.
+    assert [auto_max_epochs(n, 32) for n in (50, 600, 8000)] == [300, 53, 20]
+    # With mixup, 2,000 steps within 20-600 epochs.
+    assert [auto_max_epochs(n, 32, mixup=True) for n in (50, 600, 8000)] == [600, 106, 20]
+    assert auto_max_epochs(200, 32, mixup=True) == 286  # 7 steps an epoch
+    # The estimator counts the training batches it draws, with the mixup it uses.
+    rng = np.random.RandomState(0)
+    equal = [rng.randn(3, 1).astype(np.float32) for _ in range(8)]
+    y = np.arange(8) % 2
+    tiny = {"hidden_size": 4, "random_state": 0, "batch_size": 8}
+    assert RNNClassifier(**tiny, augment_mixup=0.0).fit(equal, y).max_epochs_ == 300
+    mixed = RNNClassifier(**tiny).fit(equal, y)  # "auto": 0.2 on 8 of one length
+    assert mixed.augmentation_["mixup"] == 0.2 and mixed.max_epochs_ == mixed.n_epochs_ == 600
+    tokens = [rng.randint(2, 9, size=3) for _ in range(8)]  # never mixed
+    assert RNNClassifier(**tiny, augment_mixup=0.2).fit(tokens, y).max_epochs_ == 300
+
+
 def test_augmentation_auto_is_a_rule_on_the_number_of_numeric_sequences():
     rng = np.random.RandomState(0)
     X = [rng.randn(rng.randint(3, 8), 2).astype(np.float32) for _ in range(100)]
