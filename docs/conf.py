@@ -112,7 +112,7 @@ API_SECTIONS = [
         '(``pip install "sklearn-rnn[plot]"``).',
     ),
     (
-        "sklearn_rnn.modules",
+        "sklearn_rnn.nn",
         "Torch modules",
         "The PyTorch modules behind the estimators, for use in plain PyTorch code.",
     ),

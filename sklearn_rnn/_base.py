@@ -43,7 +43,7 @@ from ._params import (
     block_strides,
 )
 from ._validation import OOV_TOKEN_ID, Sequences, check_sample_weight_array, check_sequences
-from .modules import mixup_batch
+from .nn.augmentation import mixup_batch
 
 #: Largest embedding (vocab_size x embedding_dim) fit accepts: 1 GiB of float32.
 MAX_EMBEDDING_WEIGHTS = 2**28
@@ -385,7 +385,19 @@ class BaseSequenceEstimator(BaseEstimator):
         if stride == "auto":
             stride = auto_frontend_stride(-(-sequences.lengths // self.subsample))
         self.frontend_strides_ = block_strides(stride) if kwargs["frontend"] else None
-        kwargs["frontend_strides"] = self.frontend_strides_ or (1, 1, 1)
+        channels = kwargs.pop("frontend_channels")
+        if kwargs["frontend"]:
+            kwargs["frontend"] = ("conv", {"channels": channels, "strides": self.frontend_strides_})
+        if "bag" in kwargs:
+            bag = kwargs.pop("bag")
+            settings = {
+                name: kwargs.pop(f"bag_{name}") for name in ("ngrams", "buckets", "dropout")
+            }
+            kwargs["bag"] = None if bag is None else {"mode": bag, **settings}
+        if "augment_jitter" in kwargs:
+            kwargs["augmentation"] = {
+                name: kwargs.pop(f"augment_{name}") for name in ("jitter", "scaling", "time_mask")
+            }
         return kwargs
 
     def _output_lengths(self, lengths):

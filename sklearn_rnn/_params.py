@@ -21,7 +21,8 @@ from sklearn.metrics import get_scorer_names
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Freezer
 
-from .modules import BAGS, CELLS, check_pooling
+from .nn.backbone import CELLS, check_pooling
+from .nn.bag import BAGS
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,

@@ -22,7 +22,7 @@ from ._params import (
     fill_doc,
 )
 from ._targets import as_labels, check_targets, encode_labels, learn_classes
-from .modules import RNNSequenceModel
+from .nn.heads import RNNSequenceModel
 
 
 @fill_doc

@@ -25,32 +25,8 @@ from ._targets import (
     learn_label_set,
 )
 from .metrics import character_error_rate
-from .modules import RNNFrameModel
-
-#: Column of the blank in ``predict_log_proba``; class ``k`` is column ``k + 1``.
-BLANK_INDEX = 0
-
-
-class CTCLossOnPadded(torch.nn.Module):
-    """``torch.nn.CTCLoss`` on ``(log_probs, lengths)`` from a batch-first model.
-
-    Per-sample losses are divided by the target length (as ``CTCLoss``'s
-    ``reduction="mean"`` does) and returned unreduced, so that sample weights
-    apply. ``zero_infinity`` stays off: impossible alignments are refused
-    before training instead of silently zeroed.
-    """
-
-    def __init__(self, blank=BLANK_INDEX):
-        super().__init__()
-        self.ctc = torch.nn.CTCLoss(blank=blank, reduction="none", zero_infinity=False)
-
-    def forward(self, y_pred, y_true):
-        log_probs, lengths = y_pred
-        targets, target_lengths = y_true["targets"], y_true["target_lengths"]
-        loss = self.ctc(
-            log_probs.transpose(0, 1).float(), targets, lengths, target_lengths.to(lengths.device)
-        )
-        return loss / target_lengths.to(loss.device).clamp(min=1)
+from .nn.heads import RNNFrameModel
+from .nn.losses import BLANK_INDEX, CTCLossOnPadded
 
 
 def _collate_targets(rows):

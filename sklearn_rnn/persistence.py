@@ -685,14 +685,20 @@ def _build_net(estimator, document, tensors, device, path):
     # meta device: nothing is allocated, whatever sizes the metadata names
     # (and the counts of layers and blocks, which cost time even there, are
     # bounded by the weights in the file).
-    from .modules import _reads_bag_only
-
     module_init = estimator._module_init
     # A model that reads its bag alone builds no layers, whatever their count.
-    builds_layers = not _reads_bag_only(module_init.get("bag"), module_init.get("vocab_size"))
+    bag = module_init.get("bag")
+    builds_layers = not (
+        isinstance(bag, dict)
+        and bag.get("mode") == "only"
+        and module_init.get("vocab_size") is not None
+    )
+    frontend = module_init.get("frontend")
+    frontend_kwargs = frontend[1] if isinstance(frontend, tuple) and len(frontend) == 2 else {}
+    strides = frontend_kwargs.get("strides", ()) if isinstance(frontend_kwargs, dict) else ()
     for key, count in [
         ("num_layers", module_init.get("num_layers", 1)),
-        ("frontend_strides", len(module_init.get("frontend_strides") or ())),
+        ("frontend", len(strides) if isinstance(strides, tuple) else -1),
     ]:
         if type(count) is not int or (builds_layers and count > len(module_tensors)):
             raise _fail(

@@ -17,7 +17,7 @@ from ._params import (
     fill_doc,
 )
 from ._targets import TargetStandardizer, as_real_targets, check_targets
-from .modules import RNNSequenceModel
+from .nn.heads import RNNSequenceModel
 
 LOSSES = {
     "mse": torch.nn.MSELoss,

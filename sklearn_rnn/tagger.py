@@ -17,7 +17,6 @@ this module:
   features learnt in ``fit`` (:mod:`sklearn_rnn._words`).
 """
 
-import math
 import numbers
 from numbers import Integral
 
@@ -28,7 +27,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 from skorch.utils import to_tensor
-from torch import nn
 
 from ._base import BaseSequenceEstimator, _SequenceNet
 from ._data import SequenceDataset
@@ -36,12 +34,13 @@ from ._params import BACKBONE, BUCKETED, RUNTIME, TRAINING, Param, declare, fill
 from ._validation import Sequences, _gather_index, check_sample_weight_array
 from ._words import as_words, fit_vocabularies, word_ids
 from .metrics import _tag_row
-from .modules import RNNBackbone, step_mask
+from .nn.heads import RNNTaggerModel
+from .nn.losses import MISSING_LABEL, StepCrossEntropy
 
 __all__ = ["RNNTagger", "RNNTaggerModel", "StepCrossEntropy", "step_labels"]
 
 #: The code of a step without a label in the encoded targets (skipped by the loss).
-MISSING = -1
+MISSING = MISSING_LABEL
 
 
 # --- targets: one label per step -----------------------------------------------
@@ -269,160 +268,6 @@ def _collate_tags(rows):
         if weighted:
             weights[i, : len(codes)] = torch.from_numpy(row_weights)
     return {"labels": labels, "weights": weights} if weighted else {"labels": labels}
-
-
-# --- torch: module and loss ------------------------------------------------------
-
-
-class _TaggerBackbone(RNNBackbone):
-    """:class:`~sklearn_rnn.modules.RNNBackbone` whose padded token steps embed to zeros.
-
-    The padding id's embedding row is not zero, and frame stacking
-    (``subsample > 1``) puts padded steps next to a sequence's last real
-    steps; zeroing them makes a batch read what a sample alone reads (the
-    zeros that frame stacking pads with). The rest is the parent's forward
-    pass, run on the masked embeddings with the embedding set aside for the
-    call. (Two lines in ``RNNBackbone.forward`` would do the same for every
-    estimator; until then this keeps the tagger exact.)
-    """
-
-    def forward(self, x, lengths):
-        if self.embedding is None or self.subsample == 1:
-            return super().forward(x, lengths)
-        lengths = lengths.to(x.device)
-        embedding = self.embedding
-        x = embedding(x) * step_mask(lengths, x.shape[1]).unsqueeze(-1).to(embedding.weight.dtype)
-        self.embedding = None
-        try:
-            return super().forward(x, lengths)
-        finally:
-            self.embedding = embedding
-
-
-class RNNTaggerModel(nn.Module):
-    """Backbone and a linear head at every step: one row of logits per input step.
-
-    When the backbone shortens the sequence (frame stacking by ``subsample``,
-    front-end strides), each of its frames stands for ``factor`` consecutive
-    input steps, and the head outputs ``factor * n_outputs`` logits per frame:
-    one row per step it stands for ("unstacking", as sub-pixel convolution
-    does for images). Every input step keeps its own prediction.
-
-    Parameters
-    ----------
-    n_outputs : int
-        Classes per step.
-    word_features : {"spelling", "id"} or None, default=None
-        For word input: the resolved ``word_features`` of the tagger (None
-        for numeric and token-id input, where the next two are None).
-    word_vocab_size : int or None, default=None
-        Ids of the word vocabulary (column 0 of the input holds them).
-    spelling_vocab_size : int or None, default=None
-        Ids of the spelling features (the other columns), or None for word
-        ids only.
-    **backbone_kwargs
-        Passed to :class:`~sklearn_rnn.modules.RNNBackbone` (``input_size``
-        included).
-
-    Shapes
-    ------
-    forward(x, lengths) -> (logits, lengths)
-        ``logits`` is ``(batch, T, n_outputs)``, ``T`` the padded input
-        length; rows past a sample's length are meaningless.
-    """
-
-    def __init__(
-        self,
-        n_outputs,
-        word_features=None,
-        word_vocab_size=None,
-        spelling_vocab_size=None,
-        **backbone_kwargs,
-    ):
-        super().__init__()
-        self.words = self.spelling = None
-        if word_vocab_size is not None:
-            # Word input: ids per step (as floats), embedded here; the backbone
-            # reads the embeddings as float steps.
-            dim = backbone_kwargs.get("embedding_dim", 64)
-            self.words = nn.Embedding(word_vocab_size, dim, padding_idx=0)
-            if spelling_vocab_size is not None:
-                self.spelling = nn.Embedding(spelling_vocab_size, dim, padding_idx=0)
-            width = dim * (1 if self.spelling is None else 2)
-            backbone_kwargs = {**backbone_kwargs, "input_size": width, "vocab_size": None}
-        self.backbone = _TaggerBackbone(**backbone_kwargs)
-        strides = self.backbone.frontend.strides if self.backbone.frontend is not None else ()
-        self.n_outputs = n_outputs
-        self.factor = int(self.backbone.subsample * math.prod(strides))
-        self.head = nn.Linear(self.backbone.output_size, n_outputs * self.factor)
-
-    def forward(self, x, lengths):
-        """Per-step logits.
-
-        Parameters
-        ----------
-        x : Tensor of shape (batch, T, input_size) float, or (batch, T) int64
-            Zero-padded batch.
-        lengths : Tensor of shape (batch,)
-            True lengths.
-        """
-        steps = x.shape[1]
-        if self.words is not None:
-            ids = x.long()
-            embedded = self.words(ids[..., 0])
-            if self.spelling is not None:
-                # The features' sum, scaled to keep a unit variance (ids of
-                # padded steps are 0, whose embeddings are zero).
-                features = self.spelling(ids[..., 1:]).sum(dim=2) / math.sqrt(ids.shape[2] - 1)
-                embedded = torch.cat([embedded, features], dim=2)
-            x = embedded
-        outputs, frame_lengths = self.backbone(x, lengths)
-        if self.training:
-            logits = self.head(outputs)
-        else:
-            # Padded frames are zeroed: their rows are padding either way, and
-            # this step between the recurrent layer and the float64 head keeps
-            # ONNX Runtime's full graph optimisation from crashing on a causal
-            # tagger's exported graph (LSTM, Transpose, Cast, MatMul).
-            real = step_mask(frame_lengths.to(outputs.device), outputs.shape[1])
-            outputs = outputs * real.unsqueeze(-1).to(outputs.dtype)
-            # float64 at inference, as RNNSequenceModel's head: a float32 GEMM's
-            # result depends on its size, and a step's output must not depend
-            # on the batch or its padding.
-            weight, bias = self.head.weight.double(), self.head.bias.double()
-            logits = nn.functional.linear(outputs.double(), weight, bias).to(outputs.dtype)
-        batch, frames, _ = logits.shape
-        logits = logits.reshape(batch, frames * self.factor, self.n_outputs)[:, :steps]
-        return logits, lengths
-
-
-class StepCrossEntropy(nn.Module):
-    """Cross-entropy at every step; unlabelled steps (label -1) contribute 0.
-
-    ``forward((logits, lengths), {"labels": (B, T)[, "weights": (B, T)]})``
-    returns the ``(B, T)`` per-step losses, multiplied by the per-step
-    weights when given; the net sums them and divides by the number of
-    labelled steps.
-    """
-
-    def forward(self, y_pred, y_true):
-        """Per-step losses.
-
-        Parameters
-        ----------
-        y_pred : tuple of Tensor
-            ``(logits, lengths)`` from :class:`RNNTaggerModel`.
-        y_true : dict of Tensor
-            ``"labels"`` (int64, -1 for no label) and optionally ``"weights"``.
-        """
-        logits, _ = y_pred
-        labels = y_true["labels"].to(logits.device)
-        loss = nn.functional.cross_entropy(
-            logits.float().transpose(1, 2), labels, ignore_index=MISSING, reduction="none"
-        )
-        if "weights" in y_true:
-            loss = loss * y_true["weights"].to(loss.device)
-        return loss
 
 
 class _TaggerNet(_SequenceNet):

@@ -21,7 +21,7 @@ PUBLIC_MODULES = [
     "sklearn_rnn.preprocessing",
     "sklearn_rnn.metrics",
     "sklearn_rnn.datasets",
-    "sklearn_rnn.modules",
+    "sklearn_rnn.nn",
     "sklearn_rnn.plotting",
 ]
 EXAMPLES = sorted((DOCS / "examples").glob("plot_*.py"))
@@ -34,17 +34,17 @@ KNOWN_GAPS = {
     "sklearn_rnn.RNNClassifier.predict_log_proba": {"X"},
     "sklearn_rnn.Sequences": {"form"},
     "sklearn_rnn.Sequences.take": {"indices"},
-    "sklearn_rnn.modules.RNNBackbone.forward": {"x", "lengths"},
-    "sklearn_rnn.modules.RNNFrameModel.forward": {"x", "lengths"},
-    "sklearn_rnn.modules.RNNSequenceModel.forward": {"x", "lengths"},
-    "sklearn_rnn.modules.pool_sequences": {
+    "sklearn_rnn.nn.RNNBackbone.forward": {"x", "lengths"},
+    "sklearn_rnn.nn.RNNFrameModel.forward": {"x", "lengths"},
+    "sklearn_rnn.nn.RNNSequenceModel.forward": {"x", "lengths"},
+    "sklearn_rnn.nn.pool_sequences": {
         "outputs",
         "lengths",
         "pooling",
         "bidirectional",
         "attention",
     },
-    "sklearn_rnn.modules.subsample_frames": {"x", "lengths", "factor"},
+    "sklearn_rnn.nn.subsample_frames": {"x", "lengths", "factor"},
 }
 
 _ENTRY = re.compile(r"^\*{0,2}(\w+)((?:, \*{0,2}\w+)*)(?:\s*:.*)?$")

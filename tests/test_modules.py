@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from sklearn_rnn.modules import (
+from sklearn_rnn.nn import (
     HashedNgramBag,
     RNNBackbone,
     RNNFrameModel,
@@ -81,8 +81,7 @@ def test_sequence_model_ignores_padding_values_and_neighbours(pooling, bidirecti
         pooling=pooling,
         bidirectional=bidirectional,
         dropout=0.3,
-        augment_jitter=0.5 * augment,
-        augment_scaling=0.5 * augment,
+        augmentation={"jitter": 0.5 * augment, "scaling": 0.5 * augment},
     ).eval()
     reference = model(_batch(), LENGTHS)
     # Other padding values do not matter.
@@ -100,7 +99,7 @@ def test_without_recurrent_layers_the_front_end_is_pooled_exactly(pooling):
     end's, and padding still never reaches a prediction."""
     torch.manual_seed(0)
     backbone = RNNBackbone(
-        3, cell=None, frontend="conv", frontend_channels=5, frontend_strides=(2, 1, 1),
+        3, cell=None, frontend=("conv", {"channels": 5, "strides": (2, 1, 1)}),
         bidirectional=True,
     )  # fmt: skip
     assert backbone.output_size == 5 and not backbone.bidirectional
@@ -112,7 +111,7 @@ def test_without_recurrent_layers_the_front_end_is_pooled_exactly(pooling):
     assert torch.equal(outputs, expected) and torch.equal(frames, expected_frames)
     assert frames.tolist() == [4, 1, 3, 1, 4]
     model = RNNSequenceModel(
-        2, input_size=3, cell=None, frontend="conv", frontend_strides=(2, 1, 1), pooling=pooling
+        2, input_size=3, cell=None, frontend=("conv", {"strides": (2, 1, 1)}), pooling=pooling
     ).eval()
     assert model.head.in_features == 64 * len(pooling.split("+"))
     reference = model(x, LENGTHS)
@@ -120,7 +119,7 @@ def test_without_recurrent_layers_the_front_end_is_pooled_exactly(pooling):
     for i, length in enumerate(LENGTHS.tolist()):
         alone = model(x[i : i + 1, :length], LENGTHS[i : i + 1])
         torch.testing.assert_close(alone, reference[i : i + 1], rtol=1e-5, atol=1e-6)
-    with pytest.raises(ValueError, match="cell=None .* set frontend='conv'"):
+    with pytest.raises(ValueError, match="cell=None .* give it a frontend"):
         RNNBackbone(3, cell=None, frontend=None)
 
 
@@ -221,13 +220,13 @@ def test_augmentation_acts_in_training_only_and_never_on_tokens():
     torch.manual_seed(0)
     kwargs = dict(input_size=3, hidden_size=4, pooling="mean")
     plain = RNNSequenceModel(2, **kwargs)
-    augmented = RNNSequenceModel(2, **kwargs, augment_jitter=1.0, augment_scaling=0.5)
+    augmented = RNNSequenceModel(2, **kwargs, augmentation={"jitter": 1.0, "scaling": 0.5})
     augmented.load_state_dict(plain.state_dict())
     x = _batch()
     torch.testing.assert_close(augmented.eval()(x, LENGTHS), plain.eval()(x, LENGTHS))
     assert not torch.allclose(augmented.train()(x, LENGTHS), plain.train()(x, LENGTHS))
     tokens = RNNSequenceModel(
-        2, input_size=1, vocab_size=10, embedding_dim=4, hidden_size=4, augment_jitter=1.0
+        2, input_size=1, vocab_size=10, embedding_dim=4, hidden_size=4, augmentation={"jitter": 1.0}
     )
     assert tokens.augmentation == {}
 
@@ -315,9 +314,7 @@ def test_bag_model_ignores_padding_ids_and_neighbours(bag):
         vocab_size=10,
         embedding_dim=4,
         hidden_size=3,
-        bag=bag,
-        bag_ngrams=2,
-        bag_buckets=7,
+        bag={"mode": bag, "ngrams": 2, "buckets": 7, "dropout": 0.0},
     ).eval()
     reference = model(TOKENS, TOKEN_LENGTHS)
     # Any ids in the padding: n-grams reaching into it are never read.
@@ -341,10 +338,8 @@ def test_bag_only_builds_no_recurrent_layers_and_join_reads_both(bidirectional):
         bidirectional=bidirectional,
         num_layers=2,
         pooling="attention+last",
-        frontend="conv",
-        bag="only",
-        bag_ngrams=2,
-        bag_buckets=7,
+        frontend=("conv", {}),
+        bag={"mode": "only", "ngrams": 2, "buckets": 7, "dropout": 0.0},
     )
     assert only.head.in_features == 4
     # Every weight is read by forward: the word rows, the n-gram rows and the head.
@@ -369,14 +364,14 @@ def test_bag_only_builds_no_recurrent_layers_and_join_reads_both(bidirectional):
         embedding_dim=4,
         hidden_size=3,
         pooling="mean+max",
-        bag="join",
+        bag={"mode": "join", "ngrams": 1, "buckets": 7, "dropout": 0.0},
     )
     assert join.head.in_features == 4 + 2 * 3
     # Float input has no words: the bag is ignored.
-    floats = RNNSequenceModel(3, input_size=2, hidden_size=3, bag="only")
+    floats = RNNSequenceModel(3, input_size=2, hidden_size=3, bag={"mode": "only"})
     assert floats.bag is None and floats.head.in_features == 3
-    with pytest.raises(ValueError, match="bag must be one of"):
-        RNNSequenceModel(3, input_size=1, vocab_size=10, bag="sum")
+    with pytest.raises(ValueError, match="bag's mode must be one of"):
+        RNNSequenceModel(3, input_size=1, vocab_size=10, bag={"mode": "sum"})
 
 
 def test_bag_word_dropout_acts_in_training_only():

@@ -212,7 +212,7 @@ def test_a_bag_alone_saves_no_recurrent_weights(tmp_path):
     params = dict(FAST, embedding_dim=8, num_layers=4, frontend="conv", pooling="attention")
     auto = RNNClassifier(**params).fit(X, y)
     only = RNNClassifier(**params, bag="only").fit(X, y)
-    assert auto._module_init["bag"] == "only"
+    assert auto._module_init["bag"]["mode"] == "only"
     # "auto" resolved to the bag is the same model as bag="only".
     assert np.array_equal(auto.predict_proba(X), only.predict_proba(X))
     for est in (auto, only):

@@ -1,0 +1,97 @@
+"""A bag of word and word n-gram embeddings (fastText, deep averaging networks)."""
+
+import torch
+from torch import nn
+
+from .utils import step_mask
+
+#: Multiplier and modulus of the n-gram hash: a polynomial hash of the ids,
+#: reduced after every word so that it never overflows int64.
+_NGRAM_HASH_MULTIPLIER, _NGRAM_HASH_MODULUS = 1_000_003, 2_147_483_647
+#: Bags (``RNNSequenceModel(bag=...)``): the features alone, or joined to the pooled ones.
+BAGS = ("only", "join")
+#: Standard deviation of the word rows' initial values when a bag reads them.
+BAG_INIT_STD = 0.1
+
+
+def hash_ngrams(x, n, n_buckets):
+    """Bucket of each ``n``-gram of consecutive ids: ``(batch, T - n + 1)`` int64.
+
+    Parameters
+    ----------
+    x : Tensor of int64 of shape (batch, T)
+        Token ids; ``T >= n``.
+    n : int
+        Words per n-gram.
+    n_buckets : int
+    """
+    steps = x.shape[1] - n + 1
+    hashed = x[:, :steps]
+    for offset in range(1, n):
+        hashed = (hashed * _NGRAM_HASH_MULTIPLIER + x[:, offset : offset + steps]) % (
+            _NGRAM_HASH_MODULUS
+        )
+    # Mix in n, so that n-grams of different orders rarely share a bucket.
+    return (hashed * n) % n_buckets
+
+
+class HashedNgramBag(nn.Module):
+    """Mean embedding of each sequence's words and word n-grams (fastText).
+
+    Words take their rows from a word embedding passed to :meth:`forward`
+    (the backbone's, so that pretrained vectors serve both); each n-gram of
+    2 to ``ngrams`` consecutive words is hashed into one of ``n_buckets``
+    rows of this module's own table (Joulin et al., 2017). A sequence becomes
+    the mean of the rows of its words and n-grams. Only words and n-grams
+    within a sequence's true length enter the mean: padding never does.
+
+    In training, each word and n-gram is left out of the mean with
+    probability ``dropout`` (word dropout, as in the deep averaging networks
+    of Iyyer et al., 2015).
+
+    Parameters
+    ----------
+    embedding_dim : int
+    ngrams : int, default=1
+        Longest n-gram; 1 keeps the words alone (no table).
+    n_buckets : int, default=2**14
+        Rows of the n-gram table, shared by hashing.
+    dropout : float, default=0.0
+        Word dropout.
+
+    Shapes
+    ------
+    forward(x, lengths, words) -> Tensor of shape (batch, embedding_dim)
+        ``x`` is ``(batch, T)`` int64, zero-padded; ``words`` is its word
+        embedding, ``(batch, T, embedding_dim)``.
+    """
+
+    def __init__(self, embedding_dim, ngrams=1, n_buckets=2**14, dropout=0.0):
+        super().__init__()
+        self.ngrams = int(ngrams)
+        self.n_buckets = int(n_buckets)
+        self.dropout = float(dropout)
+        self.embedding = nn.Embedding(n_buckets, embedding_dim) if self.ngrams > 1 else None
+        self.output_size = embedding_dim
+
+    def forward(self, x, lengths, words):
+        """The mean embedding of each sequence.
+
+        Parameters
+        ----------
+        x : Tensor of int64 of shape (batch, T)
+        lengths : Tensor of shape (batch,)
+        words : Tensor of shape (batch, T, embedding_dim)
+        """
+        lengths = lengths.to(x.device)
+        total, count = 0, 0
+        for n in range(1, min(self.ngrams, x.shape[1]) + 1):
+            rows = words if n == 1 else self.embedding(hash_ngrams(x, n, self.n_buckets))
+            # An n-gram is real when its last word is: it starts before length - n + 1.
+            mask = step_mask((lengths - n + 1).clamp(min=0), rows.shape[1])
+            if self.training and self.dropout > 0:
+                mask = mask & (torch.rand(mask.shape, device=mask.device) >= self.dropout)
+            total = total + (rows * mask.unsqueeze(-1).to(rows.dtype)).sum(1)
+            count = count + mask.sum(1)
+        # A sequence whose every word was dropped gets the zero vector.
+        return total / count.clamp(min=1).unsqueeze(1).to(total.dtype)

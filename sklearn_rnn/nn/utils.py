@@ -1,0 +1,50 @@
+"""Masks and step operations on zero-padded batches."""
+
+import torch
+from torch import nn
+
+
+def reverse_within_length(x, lengths):
+    """Reverse each sequence of a padded batch within its true length.
+
+    Padding stays where it is. The operation is its own inverse.
+
+    Parameters
+    ----------
+    x : Tensor of shape (batch, T, features)
+    lengths : Tensor of shape (batch,)
+    """
+    steps = torch.arange(x.shape[1], device=x.device).unsqueeze(0)
+    last = (lengths.to(x.device) - 1).unsqueeze(1)
+    index = torch.where(steps <= last, last - steps, steps)
+    return x.gather(1, index.unsqueeze(-1).expand(-1, -1, x.shape[2]))
+
+
+def subsample_frames(x, lengths, factor):
+    """Stack each ``factor`` consecutive frames into one (frame stacking).
+
+    ``(batch, T, F)`` becomes ``(batch, ceil(T / factor), F * factor)``; a last
+    partial group is completed with zeros, as padding is, so the result does not
+    depend on the batch. Lengths become ``ceil(lengths / factor)``.
+    """
+    if factor == 1:
+        return x, lengths
+    batch, steps, features = x.shape
+    extra = (-steps) % factor
+    if extra:
+        x = nn.functional.pad(x, (0, 0, 0, extra))
+    x = x.reshape(batch, (steps + extra) // factor, features * factor)
+    return x, torch.div(lengths + factor - 1, factor, rounding_mode="floor")
+
+
+def step_mask(lengths, steps):
+    """Boolean ``(batch, steps)`` mask of the real steps.
+
+    Parameters
+    ----------
+    lengths : Tensor of shape (batch,)
+        True lengths.
+    steps : int
+        Padded length.
+    """
+    return torch.arange(steps, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
