@@ -1,0 +1,381 @@
+"""Components: the optional parts of a network and its training, as objects.
+
+Each component is a small scikit-learn style configuration object, passed as
+one parameter of an estimator, as a kernel is to
+``GaussianProcessRegressor(kernel=...)``: it has ``get_params`` and
+``set_params``, so that ``clone`` copies it and ``GridSearchCV`` reaches its
+settings through the estimator (``rnnclassifier__frontend__stride``); it is
+validated when the estimator fits, shows in the estimator's repr and is saved
+by :func:`sklearn_rnn.save`. A component holds no torch object: at ``fit``
+the estimator turns it into plain keyword arguments of the torch modules of
+:mod:`sklearn_rnn.nn`.
+
+- front ends (``frontend=``): :class:`ConvFrontend`, :class:`FrameStacking`;
+- training-time augmentation (``augmentation=``): :class:`Augmentation`;
+- the text bag of embeddings (``bag=``): :class:`TextBag`;
+- the token embedding (``embedding=``): :class:`TokenEmbedding`;
+- the optimizer with its own settings (``optimizer=``): :class:`SGD`.
+
+Where an estimator's parameter is "auto", it resolves at ``fit`` to a
+component (or None) by a rule on the data's shape (:mod:`sklearn_rnn._auto`),
+exposed as a fitted attribute: ``frontend_``, ``augmentation_``, ``bag_``,
+``embedding_``.
+
+A new front end is one torch module (registered in
+:data:`sklearn_rnn.nn.frontends.FRONTENDS`) and one component here whose
+:meth:`~ConvFrontend.module_kwargs` names it.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from .nn.frontends import ConvFrontEnd
+
+__all__ = [
+    "COMPONENTS",
+    "Augmentation",
+    "Component",
+    "ConvFrontend",
+    "FrameStacking",
+    "SGD",
+    "TextBag",
+    "TokenEmbedding",
+]
+
+
+class Component(BaseEstimator):
+    """Base of the components: a keyword-only ``__init__`` that stores its
+    arguments, ``_parameter_constraints``, and :meth:`validate`."""
+
+    def validate(self, owner):
+        """Check the settings; errors name the estimator's parameter ``owner``.
+
+        Parameters
+        ----------
+        owner : str
+            The estimator parameter that holds this component.
+        """
+        try:
+            self._validate_params()
+        except ValueError as exc:
+            raise ValueError(f"{owner}={self!r}: {exc}") from None
+
+    def __eq__(self, other):
+        # Compared by settings, as a fitted estimator compares the component it
+        # was fitted with (warm_start) to the one it holds now.
+        if type(other) is not type(self):
+            return NotImplemented
+        mine, theirs = self.get_params(deep=False), other.get_params(deep=False)
+        return mine.keys() == theirs.keys() and all(_same(mine[key], theirs[key]) for key in mine)
+
+    __hash__ = None
+
+
+def _same(a, b):
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and a.shape == b.shape
+            and bool(np.array_equal(a, b))
+        )
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return a is b
+
+
+# --- front ends ------------------------------------------------------------------
+
+
+class ConvFrontend(Component):
+    """Convolution blocks before the recurrent layers (torch module:
+    :class:`sklearn_rnn.nn.ConvFrontEnd`).
+
+    Three blocks of ``Conv1d`` → batch normalisation over the real steps →
+    ReLU, as in the FCN and LSTM-FCN models of time-series classification
+    and the front ends of CRNN and DeepSpeech2. They summarise the input
+    and, on long sequences, shorten it. Lengths map through the strides
+    exactly; padding never reaches a real step.
+
+    Parameters
+    ----------
+    channels : int, default=64
+        Channels of each block.
+    stride : "auto" or int, default="auto"
+        Total downsampling (the product of the three blocks' strides; factors
+        of two are spread from the first block on, 8 -> (2, 2, 2)). "auto"
+        takes the largest power of two, at most 64, that leaves the median
+        training length at 64 steps or more: 1 below 128 steps, 2 for
+        128-255, 4 for 256-511, and so on. The tagger resolves "auto" to 1
+        (one frame per step).
+    stack : int, default=1
+        Stack this many consecutive frames into one before the blocks (frame
+        stacking), shortening the input by that factor first.
+
+    Examples
+    --------
+    >>> from sklearn_rnn import RNNClassifier
+    >>> from sklearn_rnn.components import ConvFrontend
+    >>> RNNClassifier(frontend=ConvFrontend(channels=128, stride=4))
+    RNNClassifier(frontend=ConvFrontend(channels=128, stride=4))
+    """
+
+    module = ConvFrontEnd
+
+    _parameter_constraints = {
+        "channels": [Interval(Integral, 1, None, closed="left")],
+        "stride": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "stack": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, *, channels=64, stride="auto", stack=1):
+        self.channels = channels
+        self.stride = stride
+        self.stack = stack
+
+    def module_kwargs(self):
+        """The backbone's keyword arguments for this front end (``stride``
+        resolved): frame stacking and ``("conv", {...})``."""
+        return {
+            "subsample": int(self.stack),
+            "frontend": (
+                self.module.name,
+                {"channels": int(self.channels), "strides": block_strides(self.stride)},
+            ),
+        }
+
+
+class FrameStacking(Component):
+    """Frame stacking alone: each ``factor`` consecutive steps become one
+    step of ``factor`` times the features, before the recurrent layers (no
+    learned weights; :func:`sklearn_rnn.nn.subsample_frames`).
+
+    A cheap way to shorten long sequences (speech front ends stack 2-4
+    frames). A last partial group is completed with zeros, as padding is.
+
+    Parameters
+    ----------
+    factor : int, default=2
+        Steps per stacked frame.
+    """
+
+    _parameter_constraints = {"factor": [Interval(Integral, 1, None, closed="left")]}
+
+    def __init__(self, *, factor=2):
+        self.factor = factor
+
+    def module_kwargs(self):
+        """The backbone's keyword arguments: frame stacking, no front-end module."""
+        return {"subsample": int(self.factor), "frontend": None}
+
+
+def block_strides(total):
+    """Three block strides whose product is ``total``, factors of two spread
+    from the first block on (8 -> (2, 2, 2), 16 -> (4, 2, 2)); any odd factor
+    goes to the last block."""
+    strides = [1, 1, 1]
+    remaining = int(total)
+    while remaining % 2 == 0:
+        strides[strides.index(min(strides))] *= 2
+        remaining //= 2
+    strides[2] *= remaining
+    return tuple(strides)
+
+
+# --- augmentation ----------------------------------------------------------------
+
+
+class Augmentation(Component):
+    """Training-time augmentation of numeric sequences (never of tokens).
+
+    Applied to every training batch, in the module's training mode only:
+    prediction never sees it. Padding stays zero, so exactness on padded
+    batches is kept.
+
+    Parameters
+    ----------
+    jitter : "auto" or float, default="auto"
+        Standard deviation of Gaussian noise added to every real step of the
+        (scaled) input (Um et al., 2017). 0: none.
+    scaling : "auto" or float, default="auto"
+        Each sequence's features are multiplied by factors drawn from
+        N(1, scaling²). 0: none.
+    time_mask : float in [0, 1], default=0.0
+        One span of up to this fraction of each sequence's real steps is set
+        to zero (SpecAugment's time masking, Park et al., 2019). 0: none.
+    mixup : "auto" or float, default="auto"
+        RNNClassifier only: each batch's sequences are mixed with a random
+        partner from the same batch, ``lam * x + (1 - lam) * x_partner`` with
+        ``lam`` drawn from Beta(mixup, mixup) and folded to at least 0.5, and
+        the loss weighs the two labels by ``lam`` and ``1 - lam`` (Zhang et
+        al., 2018). A partner of another length is first resampled to the
+        sequence's length (linear interpolation), so each sequence keeps its
+        length and never meets padding. 0: none. Other estimators take only 0
+        or "auto" (which is 0 for them).
+
+    Notes
+    -----
+    "auto" (:mod:`sklearn_rnn._auto`): a classifier whose ``fit`` trains on
+    fewer than 100 numeric sequences gets jitter 0.1 and scaling 0.2, and
+    mixup 0.2 when those sequences all have one length; otherwise, and for
+    regressors (scaling the input can change what a target depends on), CTC,
+    taggers and ``partial_fit`` (whose first batch says nothing of the data's
+    size), "auto" is 0. The fitted estimator's ``augmentation_`` holds the
+    values used. See ``docs/user_guide/choosing.md``.
+    """
+
+    _parameter_constraints = {
+        "jitter": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
+        "scaling": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
+        "time_mask": [Interval(Real, 0, 1, closed="both")],
+        "mixup": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(self, *, jitter="auto", scaling="auto", time_mask=0.0, mixup="auto"):
+        self.jitter = jitter
+        self.scaling = scaling
+        self.time_mask = time_mask
+        self.mixup = mixup
+
+    def module_kwargs(self):
+        """The torch module's ``augmentation`` argument (mixup is the net's, not
+        the module's): the resolved jitter, scaling and time mask."""
+        return {
+            "jitter": float(self.jitter),
+            "scaling": float(self.scaling),
+            "time_mask": float(self.time_mask),
+        }
+
+    def is_active(self):
+        """Whether any of the resolved settings augments."""
+        return any(float(value) > 0 for value in self.get_params().values())
+
+
+# --- text ------------------------------------------------------------------------
+
+
+class TextBag(Component):
+    """A bag of the sequence's words and word n-grams, the mean of their
+    embeddings, for token input (fastText; deep averaging networks; torch
+    module: :class:`sklearn_rnn.nn.HashedNgramBag`).
+
+    Parameters
+    ----------
+    mode : {"only", "join"}, default="only"
+        "only": the head reads the bag alone and the recurrent layers are not
+        run; "join": the bag is concatenated to the pooled recurrent features
+        (a wide-and-deep skip).
+    ngrams : int, default=1
+        Longest word n-gram: n-grams of 2 to ``ngrams`` consecutive tokens are
+        hashed into ``buckets`` shared embedding rows (fastText's hashing
+        trick). 1 keeps the words alone.
+    buckets : int, default=16384
+        Hash buckets (embedding rows) of the n-grams (``ngrams > 1``).
+    dropout : float, default=0.3
+        Word dropout: in training, each word and n-gram is left out of a
+        sequence's mean with this probability (Iyyer et al., 2015).
+
+    Notes
+    -----
+    An estimator's ``bag="auto"`` uses ``TextBag()`` for token sequences with
+    more distinct tokens than training sequences (most words then occur in a
+    handful of sequences: the recurrent layers memorise them, a mean of
+    embeddings generalises), else no bag. Float input never has a bag. See
+    ``docs/user_guide/choosing.md``.
+    """
+
+    _parameter_constraints = {
+        "mode": [StrOptions({"only", "join"})],
+        "ngrams": [Interval(Integral, 1, None, closed="left")],
+        "buckets": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+    }
+
+    def __init__(self, *, mode="only", ngrams=1, buckets=2**14, dropout=0.3):
+        self.mode = mode
+        self.ngrams = ngrams
+        self.buckets = buckets
+        self.dropout = dropout
+
+    def module_kwargs(self):
+        """The torch module's ``bag`` argument."""
+        return {
+            "mode": self.mode,
+            "ngrams": int(self.ngrams),
+            "buckets": int(self.buckets),
+            "dropout": float(self.dropout),
+        }
+
+
+class TokenEmbedding(Component):
+    """The embedding of token (or word) ids, used when X holds tokens.
+
+    Parameters
+    ----------
+    dim : int, default=64
+        Embedding size.
+    weights : array-like of shape (n_tokens, dim) or None, default=None
+        Initial rows, e.g. pretrained word vectors: row i for token id i (0
+        padding, 1 out of vocabulary; the order of
+        ``SequenceTokenizer().get_feature_names_out()``). It needs a row for
+        every id in the training data; ids it has no row for are out of
+        vocabulary at prediction. None: random rows.
+    freeze : bool, default=False
+        Keep the embedding fixed in training (e.g. ``weights`` that should
+        stay as they are).
+    """
+
+    _parameter_constraints = {
+        "dim": [Interval(Integral, 1, None, closed="left")],
+        "weights": ["array-like", None],
+        "freeze": ["boolean"],
+    }
+
+    def __init__(self, *, dim=64, weights=None, freeze=False):
+        self.dim = dim
+        self.weights = weights
+        self.freeze = freeze
+
+
+# --- optimizers ------------------------------------------------------------------
+
+
+class SGD(Component):
+    """Stochastic gradient descent with momentum (``torch.optim.SGD``), as
+    ``optimizer=SGD(momentum=0.5)``; ``optimizer="sgd"`` is ``SGD()``.
+
+    Parameters
+    ----------
+    momentum : float in [0, 1), default=0.9
+    nesterov : bool, default=False
+        Nesterov momentum (needs ``momentum > 0``).
+    """
+
+    _parameter_constraints = {
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "nesterov": ["boolean"],
+    }
+
+    def __init__(self, *, momentum=0.9, nesterov=False):
+        self.momentum = momentum
+        self.nesterov = nesterov
+
+    def validate(self, owner):
+        super().validate(owner)
+        if self.nesterov and self.momentum == 0:
+            raise ValueError(f"{owner}={self!r}: Nesterov momentum needs momentum > 0.")
+
+    def optimizer_kwargs(self):
+        """``torch.optim.SGD``'s keyword arguments besides the learning rate."""
+        return {"momentum": float(self.momentum), "nesterov": bool(self.nesterov)}
+
+
+#: Every component class by name: what :func:`sklearn_rnn.load` may rebuild.
+COMPONENTS = {
+    cls.__name__: cls
+    for cls in (ConvFrontend, FrameStacking, Augmentation, TextBag, TokenEmbedding, SGD)
+}
