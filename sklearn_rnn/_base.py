@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import torch
 from joblib import hash as joblib_hash
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ShuffleSplit
 from sklearn.utils import _safe_indexing, check_random_state
@@ -32,17 +32,20 @@ from skorch.history import History
 from skorch.utils import to_tensor
 from tqdm.auto import tqdm
 
-from ._data import BucketIterator, SequenceDataset
-from ._params import (
-    OPTIMIZERS,
+from ._auto import (
+    BEST_EPOCH_AUTO_MIN_SAMPLES,
+    EARLY_STOPPING_AUTO_MIN_SAMPLES,
     auto_augmentation,
     auto_bag,
+    auto_bucketing,
     auto_frontend,
     auto_frontend_stride,
     auto_max_epochs,
-    block_strides,
 )
+from ._data import BucketIterator, SequenceDataset
+from ._params import OPTIMIZERS
 from ._validation import OOV_TOKEN_ID, Sequences, check_sample_weight_array, check_sequences
+from .components import SGD, Component, ConvFrontend, TokenEmbedding
 from .nn.augmentation import mixup_batch
 
 #: Largest embedding (vocab_size x embedding_dim) fit accepts: 1 GiB of float32.
@@ -52,16 +55,6 @@ MAX_EMBEDDING_WEIGHTS = 2**28
 #: float32, and normalising them (squares, sums of squares over a batch)
 #: would overflow float32's range (3.4e38) into inf and NaN.
 MAX_FEATURE_MAGNITUDE = 1e15
-
-#: From this many samples ``early_stopping="auto"`` stops early on a held-out set.
-EARLY_STOPPING_AUTO_MIN_SAMPLES = 2000
-#: From this many training sequences ``bucketing="auto"`` draws bucketed
-#: batches; below it, random ones.
-BUCKETING_AUTO_MIN_SAMPLES = 2000
-#: Estimators that select the best epoch (``_auto_selects_best_epoch``) do so
-#: under ``early_stopping="auto"`` from this many samples up to
-#: ``EARLY_STOPPING_AUTO_MIN_SAMPLES``: a held-out set of at least 5.
-BEST_EPOCH_AUTO_MIN_SAMPLES = 50
 
 
 class TrainingDivergedError(ValueError):
@@ -334,12 +327,19 @@ class BaseSequenceEstimator(BaseEstimator):
     # --- hooks for subclasses -------------------------------------------------
 
     def _module_kwargs(self):
-        """The module's keyword arguments: every parameter routed to "module"."""
+        """The parameters that define the network: the module's flat keyword
+        arguments (``module=True`` in the declaration) and the components,
+        copied, so that a later ``set_params`` on a component is seen."""
         return {
-            name: getattr(self, name)
+            name: clone(value) if isinstance(value, Component) else value
             for name, param in self._parameters.items()
-            if param.route == "module"
+            if param.module or name in self._component_params
+            for value in [getattr(self, name)]
         }
+
+    #: The component parameters that shape the network (checked unchanged
+    #: by a warm-started fit or a partial_fit).
+    _component_params = ("frontend", "augmentation", "bag", "embedding")
 
     def _validate_params(self):
         super()._validate_params()
@@ -350,62 +350,81 @@ class BaseSequenceEstimator(BaseEstimator):
                     f"The {name!r} parameter of {type(self).__name__} must be "
                     f"{param.check_doc}. Got {value!r} instead."
                 )
+            if isinstance(value, Component):
+                value.validate(name)
 
-    def _resolve_module_kwargs(self, kwargs, sequences, partial=False):
-        """Replace the data-dependent values ("auto") of the module's arguments.
+    #: Whether ``augmentation="auto"`` augments small numeric training sets.
+    _auto_augments = False
+    #: Whether the estimator trains with mixup (its loss mixes two labels).
+    _mixes = False
+    #: Whether training batches are always length-bucketed (frame-level
+    #: estimators), or only from ``BUCKETING_AUTO_MIN_SAMPLES`` sequences.
+    _always_buckets = False
 
-        Sets ``frontend_strides_``: the front end's block strides (None
-        without a front end), and ``augmentation_`` where the estimator has
-        augmentation parameters.
+    def _embedding(self):
+        """The token embedding's settings: ``embedding``, or its defaults."""
+        embedding = getattr(self, "embedding", None)
+        return TokenEmbedding() if embedding is None else embedding
+
+    def _resolve_frontend(self, sequences, cell):
+        """``frontend`` with "auto" (and an "auto" stride) resolved."""
+        frontend = self.frontend
+        if frontend == "auto":
+            frontend = auto_frontend(sequences, cell)
+        if isinstance(frontend, ConvFrontend) and frontend.stride == "auto":
+            lengths = -(-sequences.lengths // frontend.stack)
+            frontend = clone(frontend).set_params(stride=self._auto_stride(lengths))
+        return frontend
+
+    def _auto_stride(self, lengths):
+        """The total stride of ``ConvFrontend(stride="auto")`` for ``lengths``."""
+        return auto_frontend_stride(lengths)
+
+    def _resolve_module_kwargs(self, sequences, partial=False):
+        """The module's keyword arguments, the components resolved for the
+        training ``sequences``.
+
+        Sets the resolved components as fitted attributes: ``frontend_``,
+        ``embedding_``, and ``augmentation_`` and ``bag_`` where the
+        estimator has those parameters.
         """
-        kwargs = dict(kwargs)
-        if "augment_jitter" in kwargs:
+        kwargs = {name: getattr(self, name) for name, p in self._parameters.items() if p.module}
+        self.frontend_ = self._resolve_frontend(sequences, kwargs.get("cell", "lstm"))
+        if self.frontend_ is None:
+            kwargs.update(subsample=1, frontend=None)
+        else:
+            kwargs.update(self.frontend_.module_kwargs())
+        self.frontend_strides_ = (
+            kwargs["frontend"][1]["strides"] if kwargs["frontend"] is not None else None
+        )
+        embedding = self._embedding()
+        self.embedding_ = clone(embedding) if sequences.is_tokens else None
+        kwargs.update(embedding_dim=int(embedding.dim), freeze_embedding=bool(embedding.freeze))
+        if "augmentation" in self._parameters:
             # partial_fit's first batch says nothing of the data's size: no
-            # augmentation there.
-            auto = auto_augmentation(sequences, self._auto_augments and not partial)
-            for name in ("jitter", "scaling"):
-                if kwargs[f"augment_{name}"] == "auto":
-                    kwargs[f"augment_{name}"] = auto[name]
-            self.augmentation_ = {
-                name: float(kwargs[f"augment_{name}"])
-                for name in ("jitter", "scaling", "time_mask")
-                if not sequences.is_tokens and kwargs[f"augment_{name}"] > 0
-            }
-            mixup = getattr(self, "augment_mixup", 0.0)  # RNNClassifier's; a training parameter
-            mixup = auto["mixup"] if mixup == "auto" else mixup
-            if not sequences.is_tokens and mixup > 0:
-                self.augmentation_["mixup"] = float(mixup)
-        if kwargs["frontend"] == "auto":
-            # Without recurrent layers (cell=None) the front end is the network.
-            no_cell = kwargs.get("cell", "lstm") is None
-            kwargs["frontend"] = "conv" if no_cell else auto_frontend(sequences)
-        if kwargs.get("bag") == "auto":
-            kwargs["bag"] = auto_bag(sequences)
-        stride = kwargs.pop("frontend_stride")
-        if stride == "auto":
-            stride = auto_frontend_stride(-(-sequences.lengths // self.subsample))
-        self.frontend_strides_ = block_strides(stride) if kwargs["frontend"] else None
-        channels = kwargs.pop("frontend_channels")
-        if kwargs["frontend"]:
-            kwargs["frontend"] = ("conv", {"channels": channels, "strides": self.frontend_strides_})
-        if "bag" in kwargs:
-            bag = kwargs.pop("bag")
-            settings = {
-                name: kwargs.pop(f"bag_{name}") for name in ("ngrams", "buckets", "dropout")
-            }
-            kwargs["bag"] = None if bag is None else {"mode": bag, **settings}
-        if "augment_jitter" in kwargs:
-            kwargs["augmentation"] = {
-                name: kwargs.pop(f"augment_{name}") for name in ("jitter", "scaling", "time_mask")
-            }
+            # "auto" augmentation there.
+            self.augmentation_ = auto_augmentation(
+                self.augmentation, sequences, self._auto_augments and not partial
+            )
+            if self.augmentation_ is not None and self.augmentation_.mixup and not self._mixes:
+                raise ValueError(
+                    f"augmentation={self.augmentation!r}: mixup mixes two sequences' labels, "
+                    f"which only RNNClassifier does; {type(self).__name__} takes mixup=0 "
+                    '(or "auto").'
+                )
+            kwargs["augmentation"] = (
+                None if self.augmentation_ is None else self.augmentation_.module_kwargs()
+            )
+        if "bag" in self._parameters:
+            bag = auto_bag(sequences) if self.bag == "auto" else self.bag
+            self.bag_ = clone(bag) if bag is not None and sequences.is_tokens else None
+            kwargs["bag"] = None if self.bag_ is None else self.bag_.module_kwargs()
         return kwargs
 
     def _output_lengths(self, lengths):
         """Frames the module outputs for inputs of ``lengths`` (after fit)."""
-        lengths = -(-np.asarray(lengths) // self.subsample)
-        for stride in self.frontend_strides_ or ():
-            lengths = -(-lengths // stride)
-        return lengths
+        frontend = self.frontend_
+        return np.asarray(lengths) if frontend is None else frontend.output_lengths(lengths)
 
     def _split_indices(self, n_samples, y, rng):
         """Train/validation indices for early stopping (classifier stratifies)."""
@@ -422,9 +441,6 @@ class BaseSequenceEstimator(BaseEstimator):
         return None
 
     # --- fitting --------------------------------------------------------------
-
-    #: Whether ``augment_*="auto"`` augments small numeric training sets.
-    _auto_augments = False
 
     #: Whether ``early_stopping="auto"`` selects the best epoch on small data
     #: (see :meth:`_early_stopping_mode`).
@@ -488,16 +504,16 @@ class BaseSequenceEstimator(BaseEstimator):
             self.vocab_size_ = (
                 max(int(sequences.data.max()) + 1, 2) if sequences.is_tokens else None
             )
-            weights = getattr(self, "embedding_weights", None)
-            if weights is not None:
-                self.vocab_size_ = len(_check_embedding_weights(weights, self, sequences))
+            embedding = self._embedding()
+            if embedding.weights is not None:
+                self.vocab_size_ = len(_check_embedding_weights(embedding, sequences))
             if (
                 self.vocab_size_ is not None
-                and self.vocab_size_ * self.embedding_dim > MAX_EMBEDDING_WEIGHTS
+                and self.vocab_size_ * embedding.dim > MAX_EMBEDDING_WEIGHTS
             ):
                 raise ValueError(
                     f"The largest token id in X is {self.vocab_size_ - 1}: the embedding "
-                    f"would need {self.vocab_size_} x embedding_dim={self.embedding_dim} "
+                    f"would need {self.vocab_size_} x TokenEmbedding(dim={embedding.dim}) "
                     "weights. Number the tokens densely from 2 (0 is padding, 1 out of "
                     "vocabulary), for example with sklearn_rnn.preprocessing.SequenceTokenizer."
                 )
@@ -517,23 +533,21 @@ class BaseSequenceEstimator(BaseEstimator):
         return sequences
 
     def _mixup(self):
-        """Mixup's alpha for training (``augment_mixup``, "auto" as resolved at
-        the first fit, in ``augmentation_``); 0 for estimators without it."""
-        mixup = getattr(self, "augment_mixup", 0.0)
-        if mixup == "auto":
-            return getattr(self, "augmentation_", {}).get("mixup", 0.0)
-        return float(mixup)
+        """Mixup's alpha for training (``augmentation_``); 0 without mixup."""
+        augmentation = getattr(self, "augmentation_", None)
+        return 0.0 if augmentation is None else float(augmentation.mixup)
 
     def _net_kwargs(self, seed, bucket):
         """skorch keyword arguments from the optimizer, criterion, iterator and
         training parameters (the module's come from :meth:`_module_kwargs`);
         ``bucket``: the resolved ``bucketing``."""
         criterion, criterion_kwargs = self._criterion()
-        optimizer = self.optimizer
+        optimizer = SGD() if self.optimizer == "sgd" else self.optimizer
         optimizer_kwargs = {"weight_decay": self.weight_decay}
-        if optimizer == "sgd":
-            optimizer_kwargs["momentum"] = self.momentum
-        if isinstance(optimizer, str):
+        if isinstance(optimizer, SGD):
+            optimizer_kwargs.update(optimizer.optimizer_kwargs())
+            optimizer = torch.optim.SGD
+        elif isinstance(optimizer, str):
             optimizer = OPTIMIZERS[optimizer]
         return dict(
             criterion=criterion,
@@ -613,9 +627,7 @@ class BaseSequenceEstimator(BaseEstimator):
             self._seed += 1  # a continued fit draws new batches and dropout
         else:
             self._fitted_module_kwargs = self._module_kwargs()
-            module_kwargs = self._resolve_module_kwargs(
-                self._fitted_module_kwargs, sequences, partial=partial
-            )
+            module_kwargs = self._resolve_module_kwargs(sequences, partial=partial)
             targets = self._fit_targets(y, sequences, classes)
             rng = check_random_state(self.random_state)
             self._seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -633,14 +645,11 @@ class BaseSequenceEstimator(BaseEstimator):
         mode = None if partial else self._early_stopping_mode(n_samples, X_val is not None)
         epochs = 1 if partial else self.max_epochs
         if epochs == "auto":
-            mixup = getattr(self, "augmentation_", {}).get("mixup", 0.0) > 0
-            epochs = auto_max_epochs(len(train_dataset), self.batch_size, mixup=mixup)
+            epochs = auto_max_epochs(len(train_dataset), self.batch_size, mixup=self._mixup() > 0)
         self.max_epochs_ = epochs
-        self.bucketing_ = self.bucketing
-        if self.bucketing == "auto":
-            # Counted as early_stopping="auto" counts: the sequences this
-            # call was given (a partial_fit's chunk, say).
-            self.bucketing_ = n_samples >= BUCKETING_AUTO_MIN_SAMPLES
+        # Counted as early_stopping="auto" counts: the sequences this call
+        # was given (a partial_fit's chunk, say).
+        self.bucketing_ = auto_bucketing(n_samples, self._always_buckets)
         net_kwargs = self._net_kwargs(self._seed, self.bucketing_)
         net_kwargs.update(
             max_epochs=epochs,
@@ -674,11 +683,11 @@ class BaseSequenceEstimator(BaseEstimator):
                     **module_kwargs,
                 }
                 self.net_ = self._make_net(net_kwargs)
-                weights = getattr(self, "embedding_weights", None)
-                if weights is not None:
+                embedding = self._embedding()
+                if embedding.weights is not None and sequences.is_tokens:
                     with torch.no_grad():
                         self.net_.module_.backbone.embedding.weight.copy_(
-                            torch.as_tensor(_check_embedding_weights(weights, self, sequences))
+                            torch.as_tensor(_check_embedding_weights(embedding, sequences))
                         )
             done = 0
             if resume is not None:
@@ -894,30 +903,29 @@ def _update_net(net, kwargs):
 _MISSING = object()
 
 
-def _check_embedding_weights(weights, estimator, sequences):
-    """``embedding_weights`` as a float32 array of shape (vocabulary, embedding_dim),
-    checked against the estimator's ``embedding_dim`` and the training tokens."""
+def _check_embedding_weights(embedding, sequences):
+    """``embedding.weights`` (a TokenEmbedding's) as a float32 array of shape
+    (vocabulary, dim), checked against its ``dim`` and the training tokens."""
     if not sequences.is_tokens:
         raise ValueError(
-            "embedding_weights gives the rows of a token embedding, but X holds float "
-            "sequences. Set embedding_weights=None, or pass integer token sequences."
+            "TokenEmbedding(weights=...) gives the rows of a token embedding, but X holds "
+            "float sequences. Set embedding=None, or pass integer token sequences."
         )
-    array = np.asarray(weights, dtype=np.float32)
-    if array.ndim != 2 or array.shape[1] != estimator.embedding_dim:
+    array = np.asarray(embedding.weights, dtype=np.float32)
+    if array.ndim != 2 or array.shape[1] != embedding.dim:
         raise ValueError(
-            "embedding_weights must have shape (vocabulary size, embedding_dim="
-            f"{estimator.embedding_dim}); got shape {array.shape}. Set embedding_dim to "
-            "the vectors' size."
+            f"TokenEmbedding's weights must have shape (vocabulary size, dim={embedding.dim}); "
+            f"got shape {array.shape}. Set TokenEmbedding(dim=...) to the vectors' size."
         )
     largest = int(sequences.data.max())
     if len(array) <= largest:
         raise ValueError(
-            f"embedding_weights has {len(array)} rows, but the largest token id in X is "
-            f"{largest}: it needs one row per id, row i for id i (0 padding, 1 out of "
+            f"TokenEmbedding's weights have {len(array)} rows, but the largest token id in X "
+            f"is {largest}: they need one row per id, row i for id i (0 padding, 1 out of "
             "vocabulary; SequenceTokenizer's get_feature_names_out() names them)."
         )
     if not np.isfinite(array).all():
-        raise ValueError("embedding_weights holds NaN or infinite values.")
+        raise ValueError("TokenEmbedding's weights hold NaN or infinite values.")
     return array
 
 

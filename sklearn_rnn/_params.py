@@ -1,28 +1,28 @@
 """Every estimator parameter, declared once.
 
-A :class:`Param` gives a parameter's default, its constraint, its
-documentation and its route: where ``fit`` (or ``predict``) consumes it. The
-estimators' ``_parameter_constraints`` and the Parameters section of their
-docstrings are derived from these declarations, and the module's keyword
-arguments are every parameter routed to ``"module"``. sklearn's explicit
-``__init__`` stays (``clone`` and ``get_params`` read its signature); a test
-checks that each signature matches its declaration, and another that every
-declared parameter changes the fitted model, its training or its predictions.
+A :class:`Param` gives a parameter's default, its constraint and its
+documentation, and whether it is a keyword argument of the torch module
+(``module=True``: the backbone's flat parameters and ``pooling``; the
+components ``frontend``, ``augmentation``, ``bag`` and ``embedding`` are
+resolved into module arguments by the estimator). The estimators'
+``_parameter_constraints`` and the Parameters section of their docstrings are
+derived from these declarations. sklearn's explicit ``__init__`` stays
+(``clone`` and ``get_params`` read its signature); ``tests/test_params.py``
+checks that each signature and assignment block matches its declaration, and
+that every parameter, and every setting of every component, changes the
+fitted model. The data-dependent "auto" rules live in :mod:`sklearn_rnn._auto`.
 """
 
 import os
-import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from numbers import Integral, Real
 
-import numpy as np
 import torch
 from sklearn.metrics import get_scorer_names
 from sklearn.utils._param_validation import Interval, StrOptions
-from skorch.callbacks import Freezer
 
+from .components import SGD, Augmentation, ConvFrontend, FrameStacking, TextBag, TokenEmbedding
 from .nn.backbone import CELLS, check_pooling
-from .nn.bag import BAGS
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -30,12 +30,6 @@ OPTIMIZERS = {
     "rmsprop": torch.optim.RMSprop,
     "sgd": torch.optim.SGD,
 }
-
-#: Where a parameter is consumed. "module": a keyword argument of the torch
-#: module; "optimizer", "criterion", "iterator": skorch's optimizer, loss and
-#: batch iterators; "training": the training loop and its callbacks;
-#: "prediction": only read by ``predict``.
-ROUTES = ("module", "optimizer", "criterion", "iterator", "training", "prediction")
 
 
 @dataclass(frozen=True)
@@ -52,17 +46,8 @@ class Param:
         The numpydoc type, without the default (added from ``default``).
     doc : str
         The description.
-    route : str
-        One of :data:`ROUTES`.
-    probes : tuple
-        Non-default values that must each change the fitted model, its
-        training or its predictions (the every-parameter test).
-    probe_context : dict
-        Other parameters set in both fits of that test, where the parameter
-        only acts under them (``momentum`` with ``optimizer="sgd"``).
-    probe_data : {"ragged", "tokens", "words"}
-        The data that test fits on ("words": already split words, which only
-        RNNTagger takes).
+    module : bool
+        Whether the value is passed as is to the torch module.
     check : callable or None
         A further check of the value, beyond ``constraints`` (which sklearn's
         constraint types cannot express); ``check_doc`` says what it requires.
@@ -72,16 +57,9 @@ class Param:
     constraints: list
     type: str
     doc: str
-    route: str
-    probes: tuple = ()
-    probe_context: dict = field(default_factory=dict)
-    probe_data: str = "ragged"
+    module: bool = False
     check: object = None
     check_doc: str = ""
-
-    def __post_init__(self):
-        if self.route not in ROUTES:
-            raise ValueError(f"route must be one of {ROUTES}; got {self.route!r}.")
 
 
 def _positive_int():
@@ -104,92 +82,29 @@ BACKBONE = {
         "convolution sees only the sequence's end. Measured better on one set\n"
         "of long series with two per class, worse on the others tried\n"
         "(``docs/user_guide/choosing.md``).",
-        "module",
-        probes=("gru", "rnn_tanh", "rnn_relu", None),
+        module=True,
     ),
     "hidden_size": Param(
         64,
         _positive_int(),
         "int",
         "Units per recurrent layer and direction.",
-        "module",
-        probes=(16,),
+        module=True,
     ),
-    "num_layers": Param(
-        1, _positive_int(), "int", "Stacked recurrent layers.", "module", probes=(2,)
-    ),
+    "num_layers": Param(1, _positive_int(), "int", "Stacked recurrent layers.", module=True),
     "bidirectional": Param(
         False,
         ["boolean"],
         "bool",
         "Add a backward direction (exact within each sequence's length).",
-        "module",
-        probes=(True, False),
+        module=True,
     ),
     "dropout": Param(
         0.0,
         [Interval(Real, 0, 1, closed="left")],
         "float",
         "Dropout between stacked layers and on the recurrent output.",
-        "module",
-        probes=(0.5,),
-    ),
-    "embedding_dim": Param(
-        64,
-        _positive_int(),
-        "int",
-        "Embedding size, used when X holds integer token sequences.",
-        "module",
-        probes=(8,),
-        probe_data="tokens",
-    ),
-    "subsample": Param(
-        1,
-        _positive_int(),
-        "int",
-        "Stack this many consecutive frames into one before the recurrent\n"
-        "layers, shortening long sequences by that factor.",
-        "module",
-        probes=(2,),
-    ),
-    "frontend": Param(
-        "auto",
-        [StrOptions({"auto", "conv"}), None],
-        '"auto", "conv" or None',
-        "A learned front end before the recurrent layers: convolution blocks\n"
-        "(Conv1d, batch normalisation over real steps, ReLU) that summarise the\n"
-        "input and, on long sequences, shorten it (``frontend_stride``). None\n"
-        'feeds the input to the recurrent layers directly. "auto" uses it for\n'
-        "numeric sequences whose median training length is at least 64 steps\n"
-        "or that have more than 4 features per step; short, narrow sequences\n"
-        "and token sequences go to the recurrent layers directly (there the\n"
-        "front end blurred the order an LSTM reads, and overfit small text\n"
-        'corpora: ``docs/user_guide/choosing.md``); with ``cell=None``, "auto"\n'
-        'is always "conv".',
-        "module",
-        probes=("conv",),
-    ),
-    "frontend_stride": Param(
-        "auto",
-        [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        '"auto" or int',
-        "Total downsampling of the front end (the product of its three blocks'\n"
-        'strides). "auto" takes the largest power of two, at most 64, that\n'
-        "leaves the median training length at 64 steps or more: 1 below 128\n"
-        "steps, 2 for 128-255, 4 for 256-511, and so on. Lengths map through\n"
-        "the strides exactly; padding never reaches a real step.",
-        "module",
-        probes=(4,),
-        probe_context={"frontend": "conv"},
-    ),
-    "frontend_channels": Param(
-        64,
-        _positive_int(),
-        "int",
-        "Channels of the front end's convolution blocks.",
-        "module",
-        probes=(16,),
-        probe_context={"frontend": "conv"},
+        module=True,
     ),
 }
 
@@ -203,168 +118,99 @@ POOLING = {
         "the mean or max over its real steps, or an attention-weighted mean\n"
         "(a learned score per step, softmax over the real steps). Several\n"
         'joined by "+" are concatenated.',
-        "module",
-        probes=("last", "mean", "max", "attention"),
+        module=True,
         check=check_pooling,
         check_doc='one of "last", "mean", "max", "attention", or several of them joined by "+"',
     ),
 }
 
-# Training-time augmentation of numeric input (in the module's training mode).
-AUGMENTATION = {
-    "augment_jitter": Param(
+# The optional parts of the network and its training: one component each
+# (sklearn_rnn.components), "auto" resolved at fit by sklearn_rnn._auto.
+FRONTEND = {
+    "frontend": Param(
         "auto",
-        [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
-        '"auto" or float',
-        "Training-time augmentation of numeric sequences (Um et al., 2017): the\n"
-        "standard deviation of Gaussian noise added to every real step of the\n"
-        '(scaled) input. 0: none. "auto": see ``augment_scaling``.',
-        "module",
-        probes=(0.5,),
-    ),
-    "augment_scaling": Param(
-        "auto",
-        [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
-        '"auto" or float',
-        "Training-time augmentation of numeric sequences: each sequence's\n"
-        "features are multiplied by factors drawn from N(1, augment_scaling²).\n"
-        '0: none. "auto", here and in ``augment_jitter``: jitter 0.1 and\n'
-        "scaling 0.2 when a classifier's ``fit`` trains on fewer than 100\n"
-        "numeric sequences, else none (``partial_fit``, whose first batch\n"
-        "says nothing of the data's size: none; regressors: none, as scaling\n"
-        "the input can change what a regression target depends on).\n"
-        "``augmentation_`` holds the values used. See\n"
-        "``docs/user_guide/choosing.md``.",
-        "module",
-        probes=(0.5,),
-    ),
-    "augment_time_mask": Param(
-        0.0,
-        [Interval(Real, 0, 1, closed="both")],
-        "float in [0, 1]",
-        "Training-time augmentation of numeric sequences: one span of up to this\n"
-        "fraction of each sequence's real steps is set to zero (SpecAugment's\n"
-        "time masking, Park et al., 2019). 0: none.",
-        "module",
-        probes=(0.5,),
+        [StrOptions({"auto"}), ConvFrontend, FrameStacking, None],
+        '"auto", ConvFrontend, FrameStacking or None',
+        "What the input goes through before the recurrent layers: a\n"
+        ":class:`~sklearn_rnn.components.ConvFrontend` (convolution blocks that\n"
+        "summarise the input and, on long sequences, shorten it), a\n"
+        ":class:`~sklearn_rnn.components.FrameStacking`, or None (the input\n"
+        'goes to the recurrent layers directly). "auto" uses ``ConvFrontend()``\n'
+        "for numeric sequences whose median training length is at least 64 steps\n"
+        "or that have more than 4 features per step; short, narrow sequences\n"
+        "and token sequences go to the recurrent layers directly (there the\n"
+        "front end blurred the order an LSTM reads, and overfit small text\n"
+        'corpora: ``docs/user_guide/choosing.md``); with ``cell=None``, "auto"\n'
+        "is always ``ConvFrontend()``. ``frontend_`` holds the front end used,\n"
+        "its stride resolved.",
     ),
 }
 
-# Token input: a bag of words beside, or instead of, the recurrent layers.
-TEXT = {
-    "bag": Param(
+AUGMENTATION = {
+    "augmentation": Param(
         "auto",
-        [StrOptions({"auto", *BAGS}), None],
-        '"auto", "only", "join" or None',
-        "For token input: a bag of the sequence's words (and word n-grams,\n"
-        "``bag_ngrams``), the mean of their embeddings, as in fastText and deep\n"
-        'averaging networks. "only": the head reads the bag alone and the\n'
-        'recurrent layers are not run; "join": the bag is concatenated to the\n'
-        "pooled recurrent features (a wide-and-deep skip); None: the recurrent\n"
-        'layers alone. "auto" uses "only" for token sequences with more\n'
-        "distinct tokens than training sequences (most words then occur in a\n"
-        "handful of sequences: the recurrent layers memorise them, a mean of\n"
-        "embeddings generalises), else None. Float input never has a bag.\n"
-        "See ``docs/user_guide/choosing.md``.",
-        "module",
-        probes=("only", "join"),
-        probe_data="tokens",
-    ),
-    "bag_ngrams": Param(
-        1,
-        _positive_int(),
-        "int",
-        "Longest word n-gram in the bag: n-grams of 2 to ``bag_ngrams``\n"
-        "consecutive tokens are hashed into ``bag_buckets`` shared embedding\n"
-        "rows (fastText's hashing trick). 1 keeps the words alone.",
-        "module",
-        probes=(2,),
-        probe_context={"bag": "only"},
-        probe_data="tokens",
-    ),
-    "bag_buckets": Param(
-        2**14,
-        _positive_int(),
-        "int",
-        "Hash buckets (embedding rows) of the bag's n-grams (``bag_ngrams > 1``).",
-        "module",
-        probes=(16,),
-        probe_context={"bag": "only", "bag_ngrams": 2},
-        probe_data="tokens",
-    ),
-    "bag_dropout": Param(
-        0.3,
-        [Interval(Real, 0, 1, closed="left")],
-        "float",
-        "Word dropout of the bag: in training, each word and n-gram is left out\n"
-        "of a sequence's mean with this probability (Iyyer et al., 2015).",
-        "module",
-        probes=(0.0,),
-        probe_context={"bag": "only"},
-        probe_data="tokens",
-    ),
-    "embedding_weights": Param(
-        None,
-        ["array-like", None],
-        "array-like of shape (n_tokens, embedding_dim) or None",
-        "Initial rows of the token embedding, e.g. pretrained word vectors:\n"
-        "row i for token id i (0 padding, 1 out of vocabulary; the order of\n"
-        "``SequenceTokenizer().get_feature_names_out()``). It needs a row for\n"
-        "every id in the training data; ids it has no row for are out of\n"
-        "vocabulary at prediction. None: random rows.",
-        "training",
-        # A factory: one row per id of the test's tokens (2..19), embedding_dim 64.
-        probes=(lambda: np.random.RandomState(0).randn(20, 64).astype(np.float32),),
-        probe_data="tokens",
-    ),
-    "freeze_embedding": Param(
-        False,
-        ["boolean"],
-        "bool",
-        "Keep the token embedding fixed in training (e.g. ``embedding_weights``\n"
-        "that should stay as they are).",
-        "module",
-        probes=(True,),
-        probe_data="tokens",
+        [StrOptions({"auto"}), Augmentation, None],
+        '"auto", Augmentation or None',
+        "Training-time augmentation of numeric sequences (jitter, scaling, time\n"
+        'masking, mixup): an :class:`~sklearn_rnn.components.Augmentation`. "auto"\n'
+        'is ``Augmentation()``, whose own "auto" settings augment a classifier\'s\n'
+        "small numeric training sets (fewer than 100 sequences) and nothing\n"
+        "else; None: none. ``augmentation_`` holds the settings used (None when\n"
+        "nothing augments).",
     ),
 }
+
+# Token input: the embedding, and a bag of words beside or instead of the recurrent layers.
+EMBEDDING = {
+    "embedding": Param(
+        None,
+        [TokenEmbedding, None],
+        "TokenEmbedding or None",
+        "The embedding of token ids, used when X holds integer tokens: a\n"
+        ":class:`~sklearn_rnn.components.TokenEmbedding` (size, pretrained rows,\n"
+        "freezing). None: ``TokenEmbedding()``. ``embedding_`` holds the one\n"
+        "used (None for float input).",
+    ),
+}
+
+BAG = {
+    "bag": Param(
+        "auto",
+        [StrOptions({"auto"}), TextBag, None],
+        '"auto", TextBag or None',
+        "For token input: a :class:`~sklearn_rnn.components.TextBag`, the mean\n"
+        "of the embeddings of the sequence's words (and word n-grams), read alone\n"
+        'or beside the recurrent layers. "auto" uses ``TextBag()`` (the bag\n'
+        "alone) for token sequences with more distinct tokens than training\n"
+        "sequences, else none; None: the recurrent layers alone. Float input\n"
+        "never has a bag. ``bag_`` holds the bag used. See\n"
+        "``docs/user_guide/choosing.md``.",
+    ),
+}
+
 
 # Optimisation: the optimizer, the batch iterator and the training loop.
 TRAINING = {
     "optimizer": Param(
         "adamw",
-        [StrOptions(set(OPTIMIZERS)), type],
-        '{"adamw", "adam", "rmsprop", "sgd"} or torch optimizer class',
+        [StrOptions(set(OPTIMIZERS)), SGD, type],
+        '{"adamw", "adam", "rmsprop", "sgd"}, SGD or torch optimizer class',
         "The optimizer. AdamW applies ``weight_decay`` decoupled from the\n"
         "gradient (Loshchilov and Hutter, 2019); with Adam, RMSprop and SGD it\n"
-        "is an L2 penalty.",
-        "optimizer",
-        probes=("adam", "sgd", "rmsprop"),
+        'is an L2 penalty. "sgd" is ``SGD()``, momentum 0.9; an\n'
+        ":class:`~sklearn_rnn.components.SGD` sets its momentum.",
     ),
     "lr": Param(
         3e-3,
         [Interval(Real, 0, None, closed="neither")],
         "float",
         "Learning rate.",
-        "optimizer",
-        probes=(3e-2,),
-    ),
-    "momentum": Param(
-        0.9,
-        [Interval(Real, 0, 1, closed="left")],
-        "float",
-        'Momentum of ``optimizer="sgd"`` (ignored by the other optimizers).',
-        "optimizer",
-        probes=(0.0,),
-        probe_context={"optimizer": "sgd"},
     ),
     "weight_decay": Param(
         1e-2,
         [Interval(Real, 0, None, closed="left")],
         "float",
         "Weight decay passed to the optimizer.",
-        "optimizer",
-        probes=(0.5,),
     ),
     "lr_schedule": Param(
         "onecycle",
@@ -375,10 +221,8 @@ TRAINING = {
         "to ``lr / 10**4`` (Smith and Topin, 2019), which lets small data sets\n"
         'train long without diverging; "constant" keeps ``lr``. ``partial_fit``\n'
         "always uses a constant rate.",
-        "training",
-        probes=("constant",),
     ),
-    "batch_size": Param(32, _positive_int(), "int", "Samples per batch.", "iterator", probes=(8,)),
+    "batch_size": Param(32, _positive_int(), "int", "Samples per batch."),
     "max_epochs": Param(
         "auto",
         [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -390,16 +234,12 @@ TRAINING = {
         "samples: 53 epochs; 8,000 samples: 20 epochs, with early stopping on).\n"
         "With mixup (``augmentation_`` holds it) the steps and the cap double:\n"
         "2,000 steps, at most 600 epochs.",
-        "training",
-        probes=(3,),
     ),
     "clip_grad_norm": Param(
         1.0,
         [Interval(Real, 0, None, closed="neither"), None],
         "float or None",
         "Clip the gradient norm at this value; None disables clipping.",
-        "training",
-        probes=(1e-3,),
     ),
     "early_stopping": Param(
         "auto",
@@ -410,35 +250,24 @@ TRAINING = {
         "are restored. The validation set is ``X_val, y_val`` given to ``fit``,\n"
         'else ``validation_fraction`` of the data held out. "auto" enables it\n'
         "when ``X_val`` is given or there are at least 2000 training samples.",
-        "training",
-        probes=(True,),
     ),
     "validation_fraction": Param(
         0.1,
         [Interval(Real, 0, 1, closed="neither")],
         "float",
         "Fraction of the training data held out for early stopping.",
-        "training",
-        probes=(0.3,),
-        probe_context={"early_stopping": True},
     ),
     "n_iter_no_change": Param(
         5,
         _positive_int(),
         "int",
         "Epochs without improvement before early stopping ends training.",
-        "training",
-        probes=(1,),
-        probe_context={"early_stopping": True, "tol": 0.5, "max_epochs": 6},
     ),
     "tol": Param(
         1e-4,
         [Interval(Real, 0, None, closed="left")],
         "float",
         "Relative improvement of the validation loss that counts for early stopping.",
-        "training",
-        probes=(1.0,),
-        probe_context={"early_stopping": True, "n_iter_no_change": 2, "max_epochs": 6},
     ),
     "scoring": Param(
         "loss",
@@ -449,24 +278,6 @@ TRAINING = {
         "loss; a scorer name or callable ``scorer(estimator, X, y)`` (None: the\n"
         "estimator's ``score``) is also recorded per epoch as ``valid_score`` in\n"
         "``history_``, and early stopping monitors it instead of the loss.",
-        "training",
-        probes=(None,),
-        probe_context={"early_stopping": True},
-    ),
-    "bucketing": Param(
-        "auto",
-        [StrOptions({"auto"}), "boolean"],
-        '"auto" or bool',
-        "Draw training batches of similar lengths, so that per-batch padding\n"
-        'stays small; False draws them at random. "auto" draws them at random\n'
-        "when fit is given fewer than 2000 sequences and bucketed from 2000:\n"
-        "on a few hundred ragged sequences, bucketed batches repeat nearly the\n"
-        "same length groups every epoch, and random ones learned better\n"
-        "(``benchmarks/README.md``), while padding costs little at that size.\n"
-        "``bucketing_`` holds the choice. Sequences of one length are batched\n"
-        "identically either way.",
-        "iterator",
-        probes=(True,),
     ),
     "on_divergence": Param(
         "raise",
@@ -479,15 +290,8 @@ TRAINING = {
         "is on, else the last finished epoch), records ``diverged`` in\n"
         "``history_`` and warns ``TrainingDivergedWarning``; a divergence in\n"
         "the first epoch still raises, as no epoch has finished.",
-        "training",
-        probes=("keep_best",),
     ),
 }
-
-#: The ``bucketing`` override of the frame-level estimators (CTCTranscriber,
-#: RNNTagger): bucketed batches by default. Random ones were measured better
-#: for sequence-level targets only; on digit lines they read worse.
-BUCKETED = {"default": True, "probes": (False,)}
 
 RUNTIME = {
     "random_state": Param(
@@ -496,41 +300,31 @@ RUNTIME = {
         "int, RandomState instance or None",
         "Seeds weight initialisation, batch order, dropout and the validation\n"
         "split. The same value gives the same model on CPU.",
-        "training",
-        probes=(1,),
     ),
     "device": Param(
         "auto",
         [StrOptions({"auto", "cpu"}), str],
         '{"auto", "cpu", "cuda"} or str',
         '"auto" uses CUDA when it is available.',
-        "training",
-        probes=("cuda",),
     ),
     "verbose": Param(
         0,
         ["verbose"],
         "int",
         "When positive, print a progress bar and a line per epoch.",
-        "training",
-        probes=(1,),
     ),
     "warm_start": Param(
         False,
         ["boolean"],
         "bool",
         "When True, ``fit`` continues training the fitted network.",
-        "training",
-        probes=(True,),
     ),
     "callbacks": Param(
         None,
         [list, None],
         "list of (str, skorch Callback) or None",
         "Extra skorch callbacks, added to the ones the estimator sets up.",
-        "training",
         # A factory, so that each fit gets its own callback instance.
-        probes=(lambda: [("freeze_backbone", Freezer("backbone.*"))],),
     ),
     "checkpoint": Param(
         None,
@@ -544,93 +338,8 @@ RUNTIME = {
         "and ends with the weights an uninterrupted fit gives. The file, named\n"
         "after the estimator, its parameters and its data, is deleted when the fit\n"
         "completes. ``partial_fit`` and warm-started fits do not use it.",
-        "training",
-        probes=(lambda: tempfile.mkdtemp(prefix="sklearn_rnn-checkpoint-"),),
     ),
 }
-
-
-#: The optimizer steps that ``max_epochs="auto"`` aims for, and its epoch bounds.
-AUTO_STEPS, AUTO_MIN_EPOCHS, AUTO_MAX_EPOCHS = 1000, 20, 300
-#: Mixup trains on a new blend of the data every epoch, a harder task that
-#: takes longer to fit: with it, "auto" gives this many times the steps and
-#: the epoch cap.
-AUTO_MIXUP_BUDGET = 2
-#: ``frontend_stride="auto"`` keeps the median length at or above this many steps.
-AUTO_STRIDE_MIN_LENGTH, AUTO_STRIDE_MAX = 64, 64
-#: ``frontend="auto"`` uses the front end from this median length, or above
-#: this many features per step.
-AUTO_FRONTEND_MIN_LENGTH, AUTO_FRONTEND_MAX_NARROW_FEATURES = 64, 4
-
-
-def auto_frontend(sequences):
-    """The front end of ``frontend="auto"`` for the training sequences: "conv" or None."""
-    if sequences.is_tokens:
-        return None
-    long = np.median(sequences.lengths) >= AUTO_FRONTEND_MIN_LENGTH
-    return "conv" if long or sequences.n_features > AUTO_FRONTEND_MAX_NARROW_FEATURES else None
-
-
-def auto_bag(sequences):
-    """The bag of ``bag="auto"`` for the training sequences: "only" or None."""
-    if not sequences.is_tokens:
-        return None
-    return "only" if len(np.unique(sequences.data)) > len(sequences) else None
-
-
-#: ``augment_*="auto"``: a classifier trained on fewer numeric sequences than
-#: this is augmented with this jitter and scaling.
-AUTO_AUGMENT_MAX_SAMPLES, AUTO_AUGMENT_JITTER, AUTO_AUGMENT_SCALING = 100, 0.1, 0.2
-#: Mixup's Beta concentration of ``augment_mixup="auto"`` on the same small data,
-#: when its sequences have one length.
-AUTO_AUGMENT_MIXUP = 0.2
-
-
-def auto_augmentation(sequences, augments):
-    """Jitter, scaling and mixup of ``augment_*="auto"`` for the training
-    sequences: ``{"jitter": float, "scaling": float, "mixup": float}``;
-    ``augments`` is whether the estimator augments at all (classifiers)."""
-    small = augments and not sequences.is_tokens and len(sequences) < AUTO_AUGMENT_MAX_SAMPLES
-    # Mixup interpolates step by step, and ragged partners must first be
-    # resampled to a common length, which lost on the ragged gestures.
-    one_length = len(sequences) > 0 and sequences.lengths.min() == sequences.lengths.max()
-    return {
-        "jitter": AUTO_AUGMENT_JITTER if small else 0.0,
-        "scaling": AUTO_AUGMENT_SCALING if small else 0.0,
-        "mixup": AUTO_AUGMENT_MIXUP if small and one_length else 0.0,
-    }
-
-
-def auto_max_epochs(n_samples, batch_size, mixup=False):
-    """Epochs of ``max_epochs="auto"`` for ``n_samples`` training samples;
-    with ``mixup`` the steps and the epoch cap are ``AUTO_MIXUP_BUDGET`` times
-    as many."""
-    scale = AUTO_MIXUP_BUDGET if mixup else 1
-    steps_per_epoch = -(-n_samples // batch_size)
-    epochs = -(-AUTO_STEPS * scale // steps_per_epoch)
-    return int(min(max(epochs, AUTO_MIN_EPOCHS), AUTO_MAX_EPOCHS * scale))
-
-
-def auto_frontend_stride(lengths):
-    """Total stride of ``frontend_stride="auto"`` for training ``lengths``."""
-    median = float(np.median(lengths))
-    stride = 1
-    while stride < AUTO_STRIDE_MAX and median / (2 * stride) >= AUTO_STRIDE_MIN_LENGTH:
-        stride *= 2
-    return stride
-
-
-def block_strides(total):
-    """Three block strides whose product is ``total``, factors of two spread
-    from the first block on (8 -> (2, 2, 2), 16 -> (4, 2, 2)); any odd factor
-    goes to the last block."""
-    strides = [1, 1, 1]
-    remaining = int(total)
-    while remaining % 2 == 0:
-        strides[strides.index(min(strides))] *= 2
-        remaining //= 2
-    strides[2] *= remaining
-    return tuple(strides)
 
 
 def declare(*groups, **overrides):
@@ -706,7 +415,12 @@ SHARED_ATTRIBUTES = """n_features_in_ : int
     n_epochs_ : int
         Epochs trained.
     bucketing_ : bool
-        Whether the last fit drew length-bucketed training batches
-        (``bucketing`` with "auto" resolved).
+        Whether the last fit drew length-bucketed training batches: always
+        for CTCTranscriber and RNNTagger, from 2,000 training sequences for
+        the others (random batches learned better on a few hundred).
+    frontend_ : ConvFrontend, FrameStacking or None
+        The front end used (``frontend`` with "auto" resolved, its stride too).
+    embedding_ : TokenEmbedding or None
+        The token embedding used; None for float input.
     device_ : str
         The device used."""

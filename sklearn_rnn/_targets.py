@@ -230,8 +230,9 @@ def encode_label_sequences(targets, label_index, frame_lengths):
             raise ValueError(
                 f"y[{i}] has {len(codes)} labels ({repeats} repeated) and needs at "
                 f"least {needed} frames, but X[{i}] has {frame_lengths[i]} "
-                "frames after subsample and the front end's strides. Use a smaller "
-                "subsample or frontend_stride, or check that X and y are aligned."
+                "frames after the front end (frame stacking and strides). Use a front end "
+                "that shortens less (a smaller stride or stack), or check that X and y are "
+                "aligned."
             )
         encoded.append(codes)
     return encoded

@@ -1,21 +1,21 @@
 """RNNClassifier: one label per sequence, trained with cross-entropy."""
 
-from numbers import Real
-
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
 from sklearn.model_selection import StratifiedShuffleSplit
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 
 from ._base import BaseSequenceEstimator
 from ._params import (
     AUGMENTATION,
     BACKBONE,
+    BAG,
+    EMBEDDING,
+    FRONTEND,
     POOLING,
     RUNTIME,
-    TEXT,
     TRAINING,
     Param,
     declare,
@@ -41,10 +41,13 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels.
-    augmentation_ : dict
-        The training-time augmentation used (``augment_*`` with "auto"
-        resolved), e.g. ``{"jitter": 0.1, "scaling": 0.2, "mixup": 0.2}``; empty
-        when none.
+    augmentation_ : Augmentation or None
+        The training-time augmentation used (``augmentation`` with its "auto"
+        settings resolved), e.g. ``Augmentation(jitter=0.1, scaling=0.2,
+        time_mask=0.0, mixup=0.2)``; None when nothing augments.
+    bag_ : TextBag or None
+        The bag of embeddings used (``bag`` with "auto" resolved); None
+        without one, and always for float input.
     {shared_attributes}
 
     See Also
@@ -65,31 +68,11 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
 
     _parameters = declare(
         BACKBONE,
+        FRONTEND,
         POOLING,
         AUGMENTATION,
-        {
-            "augment_mixup": Param(
-                "auto",
-                [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
-                '"auto" or float',
-                "Training-time mixup of numeric sequences (Zhang et al., 2018): each\n"
-                "batch's sequences are mixed with a random partner from the same\n"
-                "batch, ``lam * x + (1 - lam) * x_partner`` with ``lam`` drawn from\n"
-                "Beta(augment_mixup, augment_mixup) and folded to at least 0.5, and\n"
-                "the loss weighs the two labels by ``lam`` and ``1 - lam``. A partner of\n"
-                "another length is first resampled to the sequence's length (linear\n"
-                "interpolation, first step to first, last to last), so each sequence\n"
-                "keeps its length and never meets padding.\n"
-                '0: none. "auto": 0.2 where ``augment_jitter="auto"`` augments (fewer\n'
-                "than 100 numeric training sequences) and every training sequence has\n"
-                "the same length, else none. Ignored for token\n"
-                "input. ``augmentation_`` holds the value used. See\n"
-                "``docs/user_guide/choosing.md``.",
-                "training",
-                probes=(0.4,),
-            ),
-        },
-        TEXT,
+        EMBEDDING,
+        BAG,
         TRAINING,
         {
             "class_weight": Param(
@@ -97,17 +80,13 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
                 [dict, StrOptions({"balanced"}), None],
                 'dict, "balanced" or None',
                 "Weights of the classes in the loss, as in sklearn's linear models.",
-                "criterion",
-                probes=({0: 5.0, 1: 1.0},),
             )
         },
         RUNTIME,
-        # "auto" augments the small probe data: no augmentation differs too.
-        augment_jitter={"probes": (0.5, 0.0)},
-        augment_scaling={"probes": (0.5, 0.0)},
     )
     _module_class = RNNSequenceModel
     _auto_augments = True
+    _mixes = True
 
     def __init__(
         self,
@@ -117,25 +96,13 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
-        embedding_dim=64,
-        subsample=1,
         frontend="auto",
-        frontend_stride="auto",
-        frontend_channels=64,
         pooling="mean+max+last",
-        augment_jitter="auto",
-        augment_scaling="auto",
-        augment_time_mask=0.0,
-        augment_mixup="auto",
+        augmentation="auto",
+        embedding=None,
         bag="auto",
-        bag_ngrams=1,
-        bag_buckets=16384,
-        bag_dropout=0.3,
-        embedding_weights=None,
-        freeze_embedding=False,
         optimizer="adamw",
         lr=0.003,
-        momentum=0.9,
         weight_decay=0.01,
         lr_schedule="onecycle",
         batch_size=32,
@@ -146,7 +113,6 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         n_iter_no_change=5,
         tol=0.0001,
         scoring="loss",
-        bucketing="auto",
         on_divergence="raise",
         class_weight=None,
         random_state=None,
@@ -161,25 +127,13 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.dropout = dropout
-        self.embedding_dim = embedding_dim
-        self.subsample = subsample
         self.frontend = frontend
-        self.frontend_stride = frontend_stride
-        self.frontend_channels = frontend_channels
         self.pooling = pooling
-        self.augment_jitter = augment_jitter
-        self.augment_scaling = augment_scaling
-        self.augment_time_mask = augment_time_mask
-        self.augment_mixup = augment_mixup
+        self.augmentation = augmentation
+        self.embedding = embedding
         self.bag = bag
-        self.bag_ngrams = bag_ngrams
-        self.bag_buckets = bag_buckets
-        self.bag_dropout = bag_dropout
-        self.embedding_weights = embedding_weights
-        self.freeze_embedding = freeze_embedding
         self.optimizer = optimizer
         self.lr = lr
-        self.momentum = momentum
         self.weight_decay = weight_decay
         self.lr_schedule = lr_schedule
         self.batch_size = batch_size
@@ -190,7 +144,6 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.scoring = scoring
-        self.bucketing = bucketing
         self.on_divergence = on_divergence
         self.class_weight = class_weight
         self.random_state = random_state

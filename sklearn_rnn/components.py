@@ -148,6 +148,14 @@ class ConvFrontend(Component):
             ),
         }
 
+    def output_lengths(self, lengths):
+        """Frames out for inputs of ``lengths`` (``stride`` resolved):
+        ``ceil(L / stack)``, then ``ceil(L / s)`` per block of stride ``s``."""
+        lengths = -(-np.asarray(lengths) // int(self.stack))
+        for stride in block_strides(self.stride):
+            lengths = -(-lengths // stride)
+        return lengths
+
 
 class FrameStacking(Component):
     """Frame stacking alone: each ``factor`` consecutive steps become one
@@ -171,6 +179,10 @@ class FrameStacking(Component):
     def module_kwargs(self):
         """The backbone's keyword arguments: frame stacking, no front-end module."""
         return {"subsample": int(self.factor), "frontend": None}
+
+    def output_lengths(self, lengths):
+        """Frames out for inputs of ``lengths``: ``ceil(L / factor)``."""
+        return -(-np.asarray(lengths) // int(self.factor))
 
 
 def block_strides(total):

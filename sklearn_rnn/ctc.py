@@ -1,6 +1,6 @@
 """CTCTranscriber: frames in, a shorter label sequence out, trained with CTC."""
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -10,7 +10,8 @@ from ._ctc_decoding import ctc_beam_decode_batch, ctc_greedy_decode
 from ._params import (
     AUGMENTATION,
     BACKBONE,
-    BUCKETED,
+    EMBEDDING,
+    FRONTEND,
     RUNTIME,
     TRAINING,
     Param,
@@ -37,16 +38,6 @@ def _collate_targets(rows):
     return {"targets": padded, "target_lengths": lengths}
 
 
-def _off_by_default(doc):
-    """Declaration fields of an ``augment_*`` parameter without the "auto" rule."""
-    return {
-        "default": 0.0,
-        "constraints": [Interval(Real, 0, None, closed="left")],
-        "type": "float",
-        "doc": doc,
-    }
-
-
 @fill_doc
 class CTCTranscriber(BaseSequenceEstimator):
     """Transcribe sequences of frames into label sequences, with the CTC loss.
@@ -67,9 +58,9 @@ class CTCTranscriber(BaseSequenceEstimator):
     strings_ : bool
         Whether every transcription in y was a string; :meth:`predict` then
         returns strings, else lists of labels.
-    augmentation_ : dict
-        The training-time augmentation used: the non-zero ``augment_*``
-        values (``{}`` for token input).
+    augmentation_ : Augmentation or None
+        The training-time augmentation used; None when nothing augments
+        (and for token input).
     {shared_attributes}
 
     Notes
@@ -82,9 +73,10 @@ class CTCTranscriber(BaseSequenceEstimator):
     keeps the higher rate stable. There is no ``pooling`` (one output per
     frame).
 
-    ``subsample`` shortens long inputs by frame stacking; every target must
-    fit the shortened input (``ceil(T_i / subsample)`` frames for ``L_i``
-    labels plus one blank between repeated labels), which ``fit`` checks
+    A front end that shortens long inputs (``ConvFrontend(stride=...,
+    stack=...)``, ``FrameStacking``) leaves fewer frames; every target must
+    fit the shortened input (``frontend_.output_lengths(T_i)`` frames for
+    ``L_i`` labels plus one blank between repeated labels), which ``fit`` checks
     before training, naming the first sample that does not fit. The CTC
     loss is never silently zeroed (``zero_infinity=False``).
 
@@ -103,7 +95,9 @@ class CTCTranscriber(BaseSequenceEstimator):
 
     _parameters = declare(
         BACKBONE,
+        FRONTEND,
         AUGMENTATION,
+        EMBEDDING,
         TRAINING,
         {
             "decoder": Param(
@@ -115,44 +109,33 @@ class CTCTranscriber(BaseSequenceEstimator):
                 '0.05 ms per line). "beam" runs a prefix beam search that sums the\n'
                 "probability of every path spelling a prefix: at least as accurate,\n"
                 "and better when the network is unsure, but about 100 times slower.",
-                "prediction",
-                probes=("beam",),
-                # Near its initialisation the network is unsure, and decoders differ.
-                probe_context={"beam_width": 1, "max_epochs": 1, "lr": 1e-4, "frontend": None},
             ),
             "beam_width": Param(
                 10,
                 [Interval(Integral, 1, None, closed="left")],
                 "int",
                 'Prefixes kept per frame by the beam search (``decoder="beam"``).',
-                "prediction",
-                probes=(1,),
-                probe_context={"decoder": "beam", "max_epochs": 1, "lr": 1e-4, "frontend": None},
             ),
         },
         RUNTIME,
         # A frame's label depends on what follows it; see Notes for lr.
         bidirectional={"default": True},
-        # Digit lines have 8 features per frame: "auto" already uses the front end.
-        frontend={"probes": (None,)},
         lr={"default": 1e-2},
-        # Frame-level labels: on digit lines random batches read worse (CER
-        # 0.027 -> 0.030, seeds 0-2; 0.026 -> 0.028, seeds 3-5).
-        bucketing=BUCKETED,
         # No "auto" rule for CTC: off unless asked for (DigitLines meets its
         # CER target without; docs/user_guide/choosing.md says what it does).
-        augment_jitter=_off_by_default(
-            "Training-time augmentation of numeric frames (Um et al., 2017): the\n"
-            "standard deviation of Gaussian noise added to every real frame of the\n"
-            "(scaled) input. 0: none."
-        ),
-        augment_scaling=_off_by_default(
-            "Training-time augmentation of numeric frames: each sequence's\n"
-            "features are multiplied by factors drawn from N(1, augment_scaling²).\n"
-            "0: none. ``augmentation_`` holds the values used."
-        ),
+        augmentation={
+            "default": None,
+            "doc": "Training-time augmentation of numeric frames: an\n"
+            ":class:`~sklearn_rnn.components.Augmentation` (jitter, scaling, time\n"
+            "masking: SpecAugment's masking of spans of frames; mixup is for\n"
+            'classifiers only). None: none; CTC has no "auto" rule (its "auto"\n'
+            "settings are 0). ``augmentation_`` holds the settings used.",
+        },
     )
     _module_class = RNNFrameModel
+    # Frame-level labels: on digit lines random batches read worse (CER
+    # 0.027 -> 0.030, seeds 0-2; 0.026 -> 0.028, seeds 3-5).
+    _always_buckets = True
 
     def __init__(
         self,
@@ -162,17 +145,11 @@ class CTCTranscriber(BaseSequenceEstimator):
         num_layers=1,
         bidirectional=True,
         dropout=0.0,
-        embedding_dim=64,
-        subsample=1,
         frontend="auto",
-        frontend_stride="auto",
-        frontend_channels=64,
-        augment_jitter=0.0,
-        augment_scaling=0.0,
-        augment_time_mask=0.0,
+        augmentation=None,
+        embedding=None,
         optimizer="adamw",
         lr=0.01,
-        momentum=0.9,
         weight_decay=0.01,
         lr_schedule="onecycle",
         batch_size=32,
@@ -183,7 +160,6 @@ class CTCTranscriber(BaseSequenceEstimator):
         n_iter_no_change=5,
         tol=0.0001,
         scoring="loss",
-        bucketing=True,
         on_divergence="raise",
         decoder="greedy",
         beam_width=10,
@@ -199,17 +175,11 @@ class CTCTranscriber(BaseSequenceEstimator):
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.dropout = dropout
-        self.embedding_dim = embedding_dim
-        self.subsample = subsample
         self.frontend = frontend
-        self.frontend_stride = frontend_stride
-        self.frontend_channels = frontend_channels
-        self.augment_jitter = augment_jitter
-        self.augment_scaling = augment_scaling
-        self.augment_time_mask = augment_time_mask
+        self.augmentation = augmentation
+        self.embedding = embedding
         self.optimizer = optimizer
         self.lr = lr
-        self.momentum = momentum
         self.weight_decay = weight_decay
         self.lr_schedule = lr_schedule
         self.batch_size = batch_size
@@ -220,7 +190,6 @@ class CTCTranscriber(BaseSequenceEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.scoring = scoring
-        self.bucketing = bucketing
         self.on_divergence = on_divergence
         self.decoder = decoder
         self.beam_width = beam_width
@@ -326,7 +295,8 @@ class CTCTranscriber(BaseSequenceEstimator):
         Returns
         -------
         log_proba : list of ndarray of shape (T_i', n_labels + 1)
-            One array per sample, ``T_i' = ceil(T_i / subsample)`` frames.
+            One array per sample of ``T_i'`` frames, ``T_i`` shortened by the
+            front end (``frontend_.output_lengths``).
             Column 0 is the blank; column ``k + 1`` is ``classes_[k]``.
         """
         return self._frame_log_probs(X)

@@ -8,9 +8,11 @@ from ._base import BaseSequenceEstimator
 from ._params import (
     AUGMENTATION,
     BACKBONE,
+    BAG,
+    EMBEDDING,
+    FRONTEND,
     POOLING,
     RUNTIME,
-    TEXT,
     TRAINING,
     Param,
     declare,
@@ -47,9 +49,12 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
         Target means used to standardise y.
     y_scale_ : ndarray of shape (n_outputs_,)
         Target standard deviations used to standardise y.
-    augmentation_ : dict
-        The training-time augmentation used (``augment_*`` with "auto"
-        resolved: none for regressors); empty when none.
+    augmentation_ : Augmentation or None
+        The training-time augmentation used (``augmentation`` with its "auto"
+        settings resolved: none for regressors); None when nothing augments.
+    bag_ : TextBag or None
+        The bag of embeddings used (``bag`` with "auto" resolved); None
+        without one, and always for float input.
     {shared_attributes}
 
     See Also
@@ -70,9 +75,11 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
 
     _parameters = declare(
         BACKBONE,
+        FRONTEND,
         POOLING,
         AUGMENTATION,
-        TEXT,
+        EMBEDDING,
+        BAG,
         TRAINING,
         {
             "loss": Param(
@@ -80,8 +87,6 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
                 [StrOptions(set(LOSSES))],
                 '{"mse", "mae", "huber"}',
                 "Loss on the standardised targets.",
-                "criterion",
-                probes=("mae", "huber"),
             )
         },
         RUNTIME,
@@ -96,10 +101,6 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
             "validation loss (on small noisy sets the last epoch has fit the noise,\n"
             "and the loss of a few held-out samples plateaus too early for\n"
             "stopping; see ``docs/user_guide/choosing.md``).",
-            "probes": (True, False),
-            # True stops after n_iter_no_change epochs; "auto" (from 50
-            # samples) runs them all: they differ once a plateau stops it.
-            "probe_context": {"n_iter_no_change": 1, "tol": 0.5, "max_epochs": 6},
         },
     )
     _module_class = RNNSequenceModel
@@ -113,24 +114,13 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
-        embedding_dim=64,
-        subsample=1,
         frontend="auto",
-        frontend_stride="auto",
-        frontend_channels=64,
         pooling="mean+max+last",
-        augment_jitter="auto",
-        augment_scaling="auto",
-        augment_time_mask=0.0,
+        augmentation="auto",
+        embedding=None,
         bag="auto",
-        bag_ngrams=1,
-        bag_buckets=16384,
-        bag_dropout=0.3,
-        embedding_weights=None,
-        freeze_embedding=False,
         optimizer="adamw",
         lr=0.003,
-        momentum=0.9,
         weight_decay=0.01,
         lr_schedule="onecycle",
         batch_size=32,
@@ -141,7 +131,6 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
         n_iter_no_change=5,
         tol=0.0001,
         scoring="loss",
-        bucketing="auto",
         on_divergence="raise",
         loss="mse",
         random_state=None,
@@ -156,24 +145,13 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.dropout = dropout
-        self.embedding_dim = embedding_dim
-        self.subsample = subsample
         self.frontend = frontend
-        self.frontend_stride = frontend_stride
-        self.frontend_channels = frontend_channels
         self.pooling = pooling
-        self.augment_jitter = augment_jitter
-        self.augment_scaling = augment_scaling
-        self.augment_time_mask = augment_time_mask
+        self.augmentation = augmentation
+        self.embedding = embedding
         self.bag = bag
-        self.bag_ngrams = bag_ngrams
-        self.bag_buckets = bag_buckets
-        self.bag_dropout = bag_dropout
-        self.embedding_weights = embedding_weights
-        self.freeze_embedding = freeze_embedding
         self.optimizer = optimizer
         self.lr = lr
-        self.momentum = momentum
         self.weight_decay = weight_decay
         self.lr_schedule = lr_schedule
         self.batch_size = batch_size
@@ -184,7 +162,6 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.scoring = scoring
-        self.bucketing = bucketing
         self.on_divergence = on_divergence
         self.loss = loss
         self.random_state = random_state

@@ -18,19 +18,18 @@ this module:
 """
 
 import numbers
-from numbers import Integral
 
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 from skorch.utils import to_tensor
 
 from ._base import BaseSequenceEstimator, _SequenceNet
 from ._data import SequenceDataset
-from ._params import BACKBONE, BUCKETED, RUNTIME, TRAINING, Param, declare, fill_doc
+from ._params import BACKBONE, EMBEDDING, FRONTEND, RUNTIME, TRAINING, Param, declare, fill_doc
 from ._validation import Sequences, _gather_index, check_sample_weight_array
 from ._words import as_words, fit_vocabularies, word_ids
 from .metrics import _tag_row
@@ -300,24 +299,7 @@ _WORD_FEATURES = Param(
     'from its spelling. "auto" is "spelling" (on POS tagging it beats "id",\n'
     "most on unknown words: benchmarks/README.md). Unused for numeric and\n"
     "token-id X.",
-    "module",
-    probes=("id",),
-    probe_data="words",
-)
-
-_FRONTEND_STRIDE = Param(
-    1,
-    [Interval(Integral, 1, None, closed="left")],
-    "int",
-    "Total downsampling of the front end (the product of its three blocks'\n"
-    "strides). 1 keeps one frame per step, which tagging needs most; above 1\n"
-    "the front end shortens long sequences, and the head predicts the labels\n"
-    "of all the steps a shortened frame stands for (one row of logits per\n"
-    "step), so every step still gets its own label. Unlike the other\n"
-    'estimators there is no "auto": the tagger never shortens unasked.',
-    "module",
-    probes=(2,),
-    probe_context={"frontend": "conv"},
+    module=True,
 )
 
 
@@ -390,9 +372,10 @@ class RNNTagger(BaseSequenceEstimator):
     ``SequenceTokenizer`` carry no spelling: the network sees only the id.
 
     **Resolution.** Tagging needs one output per input step.
-    ``frontend_stride`` defaults to 1 (no ``"auto"`` shortening), and when a
-    front-end stride or ``subsample`` shortens the sequence, the head
-    predicts every step that a shortened frame stands for.
+    ``ConvFrontend(stride="auto")`` is stride 1 here (no "auto"
+    shortening), and when a front end's stride or frame stacking shortens
+    the sequence, the head predicts every step that a shortened frame stands
+    for.
 
     Examples
     --------
@@ -408,6 +391,8 @@ class RNNTagger(BaseSequenceEstimator):
 
     _parameters = declare(
         BACKBONE,
+        FRONTEND,
+        EMBEDDING,
         TRAINING,
         {
             "class_weight": Param(
@@ -417,20 +402,28 @@ class RNNTagger(BaseSequenceEstimator):
                 "Weights of the classes in the per-step loss, as in sklearn's linear\n"
                 'models; "balanced" weighs each class by n_labelled_steps /\n'
                 "(n_classes * its steps).",
-                "criterion",
-                probes=("balanced",),
             ),
             "word_features": _WORD_FEATURES,
         },
         RUNTIME,
         # A step's label depends on what follows it as much as on what precedes it.
         bidirectional={"default": True},
-        frontend_stride=_FRONTEND_STRIDE,
-        bucketing=BUCKETED,
+        frontend={
+            "doc": "What the input goes through before the recurrent layers: a\n"
+            ":class:`~sklearn_rnn.components.ConvFrontend`, a\n"
+            ":class:`~sklearn_rnn.components.FrameStacking` or None, as for\n"
+            "RNNClassifier. A front end that shortens the sequence (a stride or\n"
+            "frame stacking above 1) makes the head predict the labels of all the\n"
+            "steps a shortened frame stands for (one row of logits per step), so\n"
+            'every step still gets its own label; ``ConvFrontend(stride="auto")``\n'
+            'is stride 1 here (the tagger never shortens unasked). "auto": as for\n'
+            "RNNClassifier on numbers and token ids; None for words.",
+        },
     )
     _module_class = RNNTaggerModel
     #: y holds one label per step of each sample (read by the package's sequence checks).
     _labels_per_step = True
+    _always_buckets = True
 
     def __init__(
         self,
@@ -440,14 +433,10 @@ class RNNTagger(BaseSequenceEstimator):
         num_layers=1,
         bidirectional=True,
         dropout=0.0,
-        embedding_dim=64,
-        subsample=1,
         frontend="auto",
-        frontend_stride=1,
-        frontend_channels=64,
+        embedding=None,
         optimizer="adamw",
         lr=0.003,
-        momentum=0.9,
         weight_decay=0.01,
         lr_schedule="onecycle",
         batch_size=32,
@@ -458,7 +447,6 @@ class RNNTagger(BaseSequenceEstimator):
         n_iter_no_change=5,
         tol=0.0001,
         scoring="loss",
-        bucketing=True,
         on_divergence="raise",
         class_weight=None,
         word_features="auto",
@@ -474,14 +462,10 @@ class RNNTagger(BaseSequenceEstimator):
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.dropout = dropout
-        self.embedding_dim = embedding_dim
-        self.subsample = subsample
         self.frontend = frontend
-        self.frontend_stride = frontend_stride
-        self.frontend_channels = frontend_channels
+        self.embedding = embedding
         self.optimizer = optimizer
         self.lr = lr
-        self.momentum = momentum
         self.weight_decay = weight_decay
         self.lr_schedule = lr_schedule
         self.batch_size = batch_size
@@ -492,7 +476,6 @@ class RNNTagger(BaseSequenceEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.scoring = scoring
-        self.bucketing = bucketing
         self.on_divergence = on_divergence
         self.class_weight = class_weight
         self.word_features = word_features
@@ -609,8 +592,18 @@ class RNNTagger(BaseSequenceEstimator):
             X = word_ids(words, self.word_vocabulary_, self.spelling_vocabulary_)
         return super()._validate_X(X, reset)
 
-    def _resolve_module_kwargs(self, kwargs, sequences, partial=False):
-        kwargs = dict(kwargs)
+    def _resolve_frontend(self, sequences, cell):
+        if self.frontend == "auto" and self.word_vocabulary_ is not None:
+            return None  # as for token ids: the steps are embeddings
+        return super()._resolve_frontend(sequences, cell)
+
+    def _auto_stride(self, lengths):
+        # One frame per step, which tagging needs most: the tagger never
+        # shortens unasked.
+        return 1
+
+    def _resolve_module_kwargs(self, sequences, partial=False):
+        kwargs = super()._resolve_module_kwargs(sequences, partial=partial)
         if self.word_vocabulary_ is None:
             kwargs["word_features"] = None
         else:
@@ -618,9 +611,7 @@ class RNNTagger(BaseSequenceEstimator):
             kwargs["word_features"] = "id" if spelling is None else "spelling"
             kwargs["word_vocab_size"] = len(self.word_vocabulary_) + 2
             kwargs["spelling_vocab_size"] = None if spelling is None else len(spelling) + 2
-            if kwargs["frontend"] == "auto":
-                kwargs["frontend"] = None  # as for token ids: the steps are embeddings
-        return super()._resolve_module_kwargs(kwargs, sequences, partial=partial)
+        return kwargs
 
     def _n_outputs(self):
         return len(self.classes_)

@@ -36,6 +36,7 @@ from sklearn_rnn import (
     RNNRegressor,
     RNNTagger,
 )
+from sklearn_rnn.components import ConvFrontend
 from sklearn_rnn.estimator_checks import SEQUENCE_CHECKS
 from sklearn_rnn.preprocessing import (
     LongToSequences,
@@ -223,7 +224,7 @@ FAST = {"hidden_size": 8, "max_epochs": 2, "random_state": 0, "device": "cpu"}
     "estimator",
     [RNNClassifier(**FAST), RNNRegressor(**FAST), CTCTranscriber(**FAST), RNNTagger(**FAST)]
     + [RNNClassifier(**FAST, bidirectional=True, num_layers=2, pooling=p) for p in ("mean", "max")]
-    + [RNNTagger(**FAST, bidirectional=False, frontend="conv", frontend_stride=2)],
+    + [RNNTagger(**FAST, bidirectional=False, frontend=ConvFrontend(stride=2))],
     ids=repr,
 )
 @pytest.mark.parametrize("check", SEQUENCE_CHECKS, ids=lambda check: check.__name__)

@@ -13,6 +13,7 @@ from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback
 
 from sklearn_rnn import CTCTranscriber
+from sklearn_rnn.components import Augmentation, ConvFrontend, FrameStacking
 from sklearn_rnn.ctc import BLANK_LABEL, CTCLossOnPadded
 from sklearn_rnn.datasets import make_digit_lines
 from sklearn_rnn.metrics import character_error_rate
@@ -102,7 +103,7 @@ def _greedy_from_log_proba(log_proba, classes):
 @pytest.mark.parametrize("subsample", [1, 3])
 def test_predict_log_proba_frames_and_columns(small_lines, subsample):
     X, y = small_lines
-    transcriber = CTCTranscriber(subsample=subsample, **FAST).fit(X, y)
+    transcriber = CTCTranscriber(frontend=ConvFrontend(stack=subsample), **FAST).fit(X, y)
     log_proba = transcriber.predict_log_proba(X)
     assert len(log_proba) == len(X)
     for x, frames in zip(X, log_proba):
@@ -177,7 +178,7 @@ def _bad_targets(X, y):
             r"y\[3\] has 5 labels .* needs at least 5 frames, but X\[3\] has 4",
         ),
         (repeats_X, repeats_y, {}, r"y\[5\] has 4 labels \(1 repeated\) .* at least 5 frames"),
-        (X, y, {"subsample": 12}, r"y\[\d+\] .* frames after subsample and the front end"),
+        (X, y, {"frontend": FrameStacking(factor=12)}, r"y\[\d+\] .* frames after the front end"),
         (X, empty_y, {}, r"y\[2\] is empty"),
         (X, blank_y, {}, r"y\[6\] holds the label '<blank>'.*reserved for the CTC blank"),
         (X, y[:-1], {}, r"X has 40 samples but y has 39"),
@@ -316,7 +317,7 @@ def test_fitted_attributes_and_not_fitted_errors(small_lines):
     [
         (dict(decoder="viterbi"), "decoder"),
         (dict(beam_width=0), "beam_width"),
-        (dict(subsample=0), "subsample"),
+        (dict(frontend=FrameStacking(factor=0)), r"frontend=FrameStacking\(factor=0\).*factor"),
     ],
 )
 def test_invalid_parameters_are_named(small_lines, params, match):
@@ -333,11 +334,12 @@ def test_augmentation_acts_in_training_only(small_lines):
     the network trains on; predictions read the frames as they are."""
     X, y = small_lines
     plain = CTCTranscriber(**FAST).fit(X, y)
-    assert plain.augmentation_ == {}
-    ctc = CTCTranscriber(**FAST, augment_time_mask=0.5, augment_jitter=0.3).fit(X, y)
-    assert ctc.augmentation_ == {"jitter": 0.3, "time_mask": 0.5}
+    assert plain.augmentation_ is None
+    augmentation = Augmentation(time_mask=0.5, jitter=0.3)
+    ctc = CTCTranscriber(**FAST, augmentation=augmentation).fit(X, y)
+    assert ctc.augmentation_ == Augmentation(jitter=0.3, scaling=0.0, time_mask=0.5, mixup=0.0)
     module = ctc.net_.module_
-    assert module.augmentation == ctc.augmentation_
+    assert module.augmentation == {"jitter": 0.3, "time_mask": 0.5}
     # The option was not ignored: the same seed trains other weights.
     assert not torch.equal(
         module.head.weight.detach().cpu(), plain.net_.module_.head.weight.detach().cpu()
@@ -365,7 +367,9 @@ def test_augmentation_acts_in_training_only(small_lines):
 
 def test_augmentation_parameters_are_validated(small_lines):
     X, y = small_lines
-    with pytest.raises(ValueError, match="augment_time_mask"):
-        CTCTranscriber(**FAST, augment_time_mask=1.5).fit(X, y)
-    with pytest.raises(ValueError, match="augment_jitter"):
-        CTCTranscriber(**FAST, augment_jitter="auto").fit(X, y)
+    with pytest.raises(ValueError, match=r"augmentation=Augmentation\(time_mask=1.5\)"):
+        CTCTranscriber(**FAST, augmentation=Augmentation(time_mask=1.5)).fit(X, y)
+    # CTC has no "auto" augmentation rule: "auto" settings are 0, mixup is refused.
+    assert CTCTranscriber(**FAST, augmentation=Augmentation()).fit(X, y).augmentation_ is None
+    with pytest.raises(ValueError, match="mixup .* only RNNClassifier"):
+        CTCTranscriber(**FAST, augmentation=Augmentation(mixup=0.2)).fit(X, y)

@@ -19,6 +19,13 @@ from sklearn.preprocessing import FunctionTransformer
 from skorch.callbacks import Callback
 
 from sklearn_rnn import RNNClassifier, RNNRegressor, TrainingDivergedError
+from sklearn_rnn.components import (
+    Augmentation,
+    ConvFrontend,
+    FrameStacking,
+    TextBag,
+    TokenEmbedding,
+)
 
 FAST = dict(hidden_size=16, max_epochs=3, random_state=0, device="cpu")
 
@@ -106,7 +113,7 @@ def test_cell_none_trains_the_front_end_alone(Estimator, ragged_data):
     y = y if Estimator is RNNClassifier else y.astype(float)
     est = Estimator(**FAST, cell=None, bidirectional=True).fit(X, y)
     backbone = est.net_.module_.backbone
-    assert backbone.frontend is not None and est.frontend_strides_ == (1, 1, 1)
+    assert backbone.frontend is not None and est.frontend_ == ConvFrontend(stride=1)
     assert not any(isinstance(m, torch.nn.RNNBase) for m in est.net_.module_.modules())
     assert not any(
         "hidden" in name or "rnn" in name for name, _ in est.net_.module_.named_parameters()
@@ -118,7 +125,7 @@ def test_cell_none_trains_the_front_end_alone(Estimator, ragged_data):
     together = outputs(est, X)
     alone = np.concatenate([outputs(est, [x]) for x in X[:5]])
     np.testing.assert_allclose(alone, together[:5], rtol=1e-5, atol=1e-6)
-    with_recurrent = Estimator(**FAST, frontend="conv").fit(X, y)
+    with_recurrent = Estimator(**FAST, frontend=ConvFrontend()).fit(X, y)
     assert not np.allclose(together, outputs(with_recurrent, X))
     with pytest.raises(ValueError, match="cell=None"):
         Estimator(**FAST, cell=None, frontend=None).fit(X, y)
@@ -156,18 +163,13 @@ def test_bucketing_auto_is_random_on_small_data_and_bucketed_on_large(
         return est, est.predict(X)
 
     auto, auto_pred = fit()
-    assert auto.bucketing == "auto" and auto.bucketing_ is False
-    off, off_pred = fit(bucketing=False)
-    on, on_pred = fit(bucketing=True)
-    assert (off.bucketing_, on.bucketing_) == (False, True)
-    np.testing.assert_array_equal(auto_pred, off_pred)
-    assert not np.allclose(auto.history_[:, "train_loss"], on.history_[:, "train_loss"])
-    # From BUCKETING_AUTO_MIN_SAMPLES training sequences, "auto" buckets.
-    monkeypatch.setattr("sklearn_rnn._base.BUCKETING_AUTO_MIN_SAMPLES", len(X))
+    assert auto.bucketing_ is False
+    # From BUCKETING_AUTO_MIN_SAMPLES training sequences, batches are bucketed,
+    # which changes the batches drawn and so the training.
+    monkeypatch.setattr("sklearn_rnn._auto.BUCKETING_AUTO_MIN_SAMPLES", len(X))
     large, large_pred = fit()
     assert large.bucketing_ is True
-    np.testing.assert_array_equal(large_pred, on_pred)
-    np.testing.assert_allclose(large.history_[:, "train_loss"], on.history_[:, "train_loss"])
+    assert not np.allclose(auto.history_[:, "train_loss"], large.history_[:, "train_loss"])
     # The rule counts the sequences fit is given, held-out ones included (as
     # early_stopping="auto" counts them).
     held_out = fit(early_stopping=True)[0]
@@ -363,7 +365,7 @@ def test_regressor_auto_selects_the_best_epoch_of_the_whole_budget_on_small_data
 
 
 def test_max_epochs_auto_counts_optimizer_steps_and_doubles_them_with_mixup():
-    from sklearn_rnn._params import auto_max_epochs
+    from sklearn_rnn._auto import auto_max_epochs
 
     # About 1,000 steps within 20-300 epochs: 50 samples in batches of 32 are
     # 2 steps an epoch (capped at 300); 600 samples 19 (53 epochs); 8,000: 20.
@@ -376,11 +378,16 @@ def test_max_epochs_auto_counts_optimizer_steps_and_doubles_them_with_mixup():
     equal = [rng.randn(3, 1).astype(np.float32) for _ in range(8)]
     y = np.arange(8) % 2
     tiny = {"hidden_size": 4, "random_state": 0, "batch_size": 8}
-    assert RNNClassifier(**tiny, augment_mixup=0.0).fit(equal, y).max_epochs_ == 300
+    assert (
+        RNNClassifier(**tiny, augmentation=Augmentation(mixup=0.0)).fit(equal, y).max_epochs_ == 300
+    )
     mixed = RNNClassifier(**tiny).fit(equal, y)  # "auto": 0.2 on 8 of one length
-    assert mixed.augmentation_["mixup"] == 0.2 and mixed.max_epochs_ == mixed.n_epochs_ == 600
+    assert mixed.augmentation_.mixup == 0.2 and mixed.max_epochs_ == mixed.n_epochs_ == 600
     tokens = [rng.randint(2, 9, size=3) for _ in range(8)]  # never mixed
-    assert RNNClassifier(**tiny, augment_mixup=0.2).fit(tokens, y).max_epochs_ == 300
+    assert (
+        RNNClassifier(**tiny, augmentation=Augmentation(mixup=0.2)).fit(tokens, y).max_epochs_
+        == 300
+    )
 
 
 def test_augmentation_auto_is_a_rule_on_the_number_of_numeric_sequences():
@@ -390,32 +397,37 @@ def test_augmentation_auto_is_a_rule_on_the_number_of_numeric_sequences():
     settings = {**FAST, "max_epochs": 1}
     small = RNNClassifier(**settings).fit(X[:99], y[:99])
     # Ragged: noise and scaling, no mixup (a ragged pair would mix signal with padding).
-    assert small.augmentation_ == {"jitter": 0.1, "scaling": 0.2}
-    assert small.net_.module_.augmentation == small.augmentation_  # what training applies
+    assert small.augmentation_ == Augmentation(jitter=0.1, scaling=0.2, time_mask=0.0, mixup=0.0)
+    # What training applies.
+    assert small.net_.module_.augmentation == {"jitter": 0.1, "scaling": 0.2}
     assert small.net_.mixup == 0.0
     # One length: mixup too, which the net applies (the module perturbs).
     equal = [rng.randn(6, 2).astype(np.float32) for _ in range(99)]
     mixed = RNNClassifier(**settings).fit(equal, y[:99])
-    assert mixed.augmentation_ == {"jitter": 0.1, "scaling": 0.2, "mixup": 0.2}
+    assert mixed.augmentation_ == Augmentation(jitter=0.1, scaling=0.2, time_mask=0.0, mixup=0.2)
     assert mixed.net_.module_.augmentation == {"jitter": 0.1, "scaling": 0.2}
     assert mixed.net_.mixup == 0.2
-    assert RNNClassifier(**settings).fit(equal + equal[:1], y).augmentation_ == {}
-    assert RNNClassifier(**settings).fit(X, y).augmentation_ == {}
+    assert RNNClassifier(**settings).fit(equal + equal[:1], y).augmentation_ is None
+    assert RNNClassifier(**settings).fit(X, y).augmentation_ is None
     tokens = [rng.randint(2, 9, size=5) for _ in range(20)]
-    assert RNNClassifier(**settings).fit(tokens, y[:20]).augmentation_ == {}
-    assert RNNRegressor(**settings).fit(X[:60], rng.randn(60)).augmentation_ == {}
-    chosen = RNNClassifier(**settings, augment_jitter=0.3, augment_time_mask=0.2).fit(X, y)
-    assert chosen.augmentation_ == {"jitter": 0.3, "time_mask": 0.2}
-    none = RNNClassifier(
-        **settings, augment_jitter=0.0, augment_scaling=0.0, augment_mixup=0.0
-    ).fit(X[:50], y[:50])
-    assert none.augmentation_ == {} and none.net_.module_.augmentation == {}
-    assert none.net_.mixup == 0.0
-    with pytest.raises(ValueError, match="augment_time_mask"):
-        RNNClassifier(**settings, augment_time_mask=1.5).fit(X, y)
+    assert RNNClassifier(**settings).fit(tokens, y[:20]).augmentation_ is None
+    assert RNNRegressor(**settings).fit(X[:60], rng.randn(60)).augmentation_ is None
+    chosen = RNNClassifier(**settings, augmentation=Augmentation(jitter=0.3, time_mask=0.2)).fit(
+        X, y
+    )
+    assert chosen.augmentation_ == Augmentation(jitter=0.3, scaling=0.0, time_mask=0.2, mixup=0.0)
+    for none in (Augmentation(jitter=0.0, scaling=0.0, mixup=0.0), None):
+        unaugmented = RNNClassifier(**settings, augmentation=none).fit(X[:50], y[:50])
+        assert unaugmented.augmentation_ is None
+        assert unaugmented.net_.module_.augmentation == {} and unaugmented.net_.mixup == 0.0
+    with pytest.raises(ValueError, match=r"augmentation=Augmentation\(time_mask=1.5\).*time_mask"):
+        RNNClassifier(**settings, augmentation=Augmentation(time_mask=1.5)).fit(X, y)
+    # Mixup mixes labels: a regressor refuses it.
+    with pytest.raises(ValueError, match="mixup .* only RNNClassifier"):
+        RNNRegressor(**settings, augmentation=Augmentation(mixup=0.2)).fit(X[:60], rng.randn(60))
     # partial_fit's first batch is small whatever the data: "auto" is none there.
     streamed = RNNClassifier(**settings).partial_fit(X[:32], y[:32], classes=[0, 1])
-    assert streamed.augmentation_ == {} and streamed.net_.module_.augmentation == {}
+    assert streamed.augmentation_ is None and streamed.net_.module_.augmentation == {}
     assert streamed.net_.mixup == 0.0
 
 
@@ -425,9 +437,10 @@ def test_mixup_trains_on_mixed_batches_with_both_labels_in_the_loss():
     rng = np.random.RandomState(0)
     X = [rng.randn(rng.randint(3, 8), 2).astype(np.float32) for _ in range(40)]
     y = np.arange(40) % 3
-    plain = {**FAST, "max_epochs": 1, "augment_jitter": 0.0, "augment_scaling": 0.0}
-    clf = RNNClassifier(**plain, augment_mixup=0.4).fit(X, y)
-    assert clf.augmentation_ == {"mixup": 0.4}
+    plain = {**FAST, "max_epochs": 1}
+    mix = Augmentation(jitter=0.0, scaling=0.0, mixup=0.4)
+    clf = RNNClassifier(**plain, augmentation=mix).fit(X, y)
+    assert clf.augmentation_ == Augmentation(jitter=0.0, scaling=0.0, time_mask=0.0, mixup=0.4)
     assert clf.net_.mixup == 0.4
     # One training step: the loss of the mixed batch against both labels.
     net = clf.net_
@@ -446,15 +459,15 @@ def test_mixup_trains_on_mixed_batches_with_both_labels_in_the_loss():
     assert lam < 1 and not torch.equal(targets, targets[partner])
     torch.testing.assert_close(loss, expected)
     # Same seed, same model; ignored for tokens (nothing to mix but ids).
-    again = RNNClassifier(**plain, augment_mixup=0.4).fit(X, y)
+    again = RNNClassifier(**plain, augmentation=mix).fit(X, y)
     np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
     tokens = [rng.randint(2, 9, size=5) for _ in range(20)]
-    with_mixup = RNNClassifier(**plain, augment_mixup=0.4).fit(tokens, y[:20])
-    assert with_mixup.augmentation_ == {}
+    with_mixup = RNNClassifier(**plain, augmentation=mix).fit(tokens, y[:20])
+    assert with_mixup.augmentation_ is None
     without = RNNClassifier(**plain).fit(tokens, y[:20])
     np.testing.assert_array_equal(with_mixup.predict_proba(tokens), without.predict_proba(tokens))
-    with pytest.raises(ValueError, match="augment_mixup"):
-        RNNClassifier(**plain, augment_mixup=-1.0).fit(X, y)
+    with pytest.raises(ValueError, match="augmentation=.*mixup"):
+        RNNClassifier(**plain, augmentation=Augmentation(mixup=-1.0)).fit(X, y)
 
 
 def test_partial_fit_and_warm_start(ragged_data):
@@ -517,7 +530,7 @@ def test_token_input_uses_embedding(ragged_data):
     rng = np.random.RandomState(0)
     X = [rng.randint(2, 20, size=rng.randint(3, 9)) for _ in range(40)]
     y = np.array([int(5 in x) for x in X])
-    clf = RNNClassifier(**FAST, embedding_dim=8).fit(X, y)
+    clf = RNNClassifier(**FAST, embedding=TokenEmbedding(dim=8)).fit(X, y)
     assert clf.vocab_size_ == max(int(x.max()) for x in X) + 1
     assert clf.net_.module_.backbone.embedding.embedding_dim == 8
     # Unseen ids at predict are read as out-of-vocabulary, not an index error.
@@ -631,7 +644,7 @@ def test_the_small_data_recipe_trains_on_cuda():
     X = rng.normal(size=(60, 48, 2)).astype(np.float32)
     y = (X[:, :12, 0].mean(axis=1) > 0).astype(int)  # the class is in the first quarter
     clf = RNNClassifier(random_state=0, device="cuda").fit(X, y)
-    assert clf.augmentation_ == {"jitter": 0.1, "scaling": 0.2, "mixup": 0.2}
+    assert clf.augmentation_ == Augmentation(jitter=0.1, scaling=0.2, time_mask=0.0, mixup=0.2)
     assert next(clf.net_.module_.parameters()).is_cuda
     assert clf.score(X, y) >= 0.9
     # PyTorch's default runs cuDNN's float32 convolutions in TF32 (7.7e-5 off
@@ -663,7 +676,7 @@ def test_token_input_with_subsample_ignores_padding():
     rng = np.random.RandomState(0)
     X = [rng.randint(2, 20, size=rng.randint(3, 15)) for _ in range(40)]
     y = np.array([int(x[-1] % 2) for x in X])
-    clf = RNNClassifier(**FAST, subsample=2).fit(X, y)
+    clf = RNNClassifier(**FAST, frontend=FrameStacking(factor=2)).fit(X, y)
     together = clf.predict_proba(X)
     alone = np.concatenate([clf.predict_proba([x]) for x in X])
     np.testing.assert_allclose(alone, together, rtol=1e-5, atol=1e-6)
@@ -680,10 +693,10 @@ def test_bag_auto_reads_the_vocabulary_against_the_number_of_sequences(cls):
     floats = [rng.randn(rng.randint(3, 9), 2) for _ in range(40)]
     for X, expected in [(few_words, None), (many_words, "only"), (floats, None)]:
         est = cls(**FAST).fit(X, y)
-        assert (est._module_init["bag"] or {}).get("mode") == expected
+        assert est.bag_ == (None if expected is None else TextBag(mode=expected))
         assert (est.net_.module_.bag is None) == (expected is None)
     # The bag's mean is order-blind: a permuted sequence predicts the same.
-    est = cls(**FAST, bag="only").fit(many_words, y)
+    est = cls(**FAST, bag=TextBag()).fit(many_words, y)
     np.testing.assert_allclose(
         est.predict(many_words[:5]), est.predict([x[::-1] for x in many_words[:5]])
     )
@@ -695,22 +708,22 @@ def test_embedding_weights_load_pretrained_rows_and_freeze_keeps_them():
     y = np.arange(40) % 2
     vectors = rng.randn(25, 8).astype(np.float32)  # more rows than the data use
     frozen = RNNClassifier(
-        **FAST, embedding_dim=8, embedding_weights=vectors, freeze_embedding=True
+        **FAST, embedding=TokenEmbedding(dim=8, weights=vectors, freeze=True)
     ).fit(X, y)
     assert frozen.vocab_size_ == 25
     weight = frozen.net_.module_.backbone.embedding.weight
     np.testing.assert_array_equal(weight.detach().numpy(), vectors)
     assert not weight.requires_grad
-    trained = RNNClassifier(**FAST, embedding_dim=8, embedding_weights=vectors).fit(X, y)
+    trained = RNNClassifier(**FAST, embedding=TokenEmbedding(dim=8, weights=vectors)).fit(X, y)
     moved = trained.net_.module_.backbone.embedding.weight.detach().numpy()
     # Trained from the vectors: the rows of ids never seen stay near them (weight decay only).
     assert not np.array_equal(moved, vectors)
     np.testing.assert_allclose(moved[20:], vectors[20:], rtol=0.05)
-    with pytest.raises(ValueError, match=r"shape \(vocabulary size, embedding_dim=64\)"):
-        RNNClassifier(**FAST, embedding_weights=vectors).fit(X, y)
-    with pytest.raises(ValueError, match="has 10 rows, but the largest token id in X is 19"):
-        RNNClassifier(**FAST, embedding_dim=8, embedding_weights=vectors[:10]).fit(X, y)
+    with pytest.raises(ValueError, match=r"shape \(vocabulary size, dim=64\)"):
+        RNNClassifier(**FAST, embedding=TokenEmbedding(weights=vectors)).fit(X, y)
+    with pytest.raises(ValueError, match="have 10 rows, but the largest token id in X is 19"):
+        RNNClassifier(**FAST, embedding=TokenEmbedding(dim=8, weights=vectors[:10])).fit(X, y)
     with pytest.raises(ValueError, match="X holds float sequences"):
-        RNNRegressor(**FAST, embedding_dim=8, embedding_weights=vectors).fit(
+        RNNRegressor(**FAST, embedding=TokenEmbedding(dim=8, weights=vectors)).fit(
             [rng.randn(4, 2) for _ in range(8)], np.arange(8.0)
         )

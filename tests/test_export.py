@@ -246,7 +246,9 @@ def test_inputs_outputs_and_metadata(exported):
 def test_only_networks_with_recurrent_layers_export_recurrent_operators(exported):
     est, model, _, _ = exported
     recurrent = {node.op_type for node in model.graph.node} & {"LSTM", "GRU", "RNN"}
-    no_layers = (est._module_init.get("bag") or {}).get("mode") == "only" or est._module_init.get("cell") is None
+    no_layers = (est._module_init.get("bag") or {}).get("mode") == "only" or est._module_init.get(
+        "cell"
+    ) is None
     assert bool(recurrent) != no_layers
 
 

@@ -19,6 +19,7 @@ from sklearn.metrics import accuracy_score, make_scorer
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 
+from sklearn_rnn.components import ConvFrontend, FrameStacking
 from sklearn_rnn.metrics import bio_entities, entity_f1, flatten_tags, tag_accuracy
 from sklearn_rnn.preprocessing import SequencePadder, SequenceScaler, SequenceTokenizer
 from sklearn_rnn.tagger import MISSING, RNNTagger, StepCrossEntropy, _TaggerNet
@@ -299,9 +300,9 @@ def test_predict_form_order_and_lengths():
         {},
         {"bidirectional": False},
         {"num_layers": 2, "cell": "gru"},
-        {"frontend_stride": 4},
-        {"subsample": 3, "frontend": None},
-        {"subsample": 2, "tokens": True},
+        {"frontend": ConvFrontend(stride=4)},
+        {"frontend": FrameStacking(factor=3)},
+        {"frontend": FrameStacking(factor=2), "tokens": True},
         {"tokens": True},
     ],
     ids=repr,
@@ -503,10 +504,11 @@ def test_word_input_errors_name_the_sample(fit_X, predict_X, message):
             RNNTagger(**FAST).fit(tokens, tags).predict(predict_X)
 
 
-def test_frontend_stride_has_no_auto():
+def test_frontend_stride_auto_keeps_one_frame_per_step():
     X, y = _data()
-    with pytest.raises(ValueError, match="frontend_stride"):
-        RNNTagger(**FAST, frontend_stride="auto").fit(X, y)
+    tagger = RNNTagger(**FAST, frontend=ConvFrontend()).fit(X, y)
+    assert tagger.frontend_ == ConvFrontend(stride=1)
+    assert tagger.net_.module_.factor == 1
 
 
 # --- metrics ---------------------------------------------------------------------------

@@ -1,0 +1,152 @@
+"""The data-dependent "auto" rules, in one place, each with its measured basis.
+
+Every rule reads only the shape of the training data (how many sequences, how
+long, how many features, tokens or numbers), never the name of a data set.
+The figures that chose them are in ``benchmarks/README.md`` (the current
+tables) and ``benchmarks/journal.md`` (the experiments); the user guide's
+``choosing.md`` explains them to users.
+"""
+
+import numpy as np
+
+from .components import Augmentation, ConvFrontend, TextBag
+
+# --- front end -------------------------------------------------------------------
+
+#: ``frontend="auto"`` uses the front end from this median length, or above
+#: this many features per step. Below both, the front end blurred the step
+#: order that an LSTM reads (ItalyPowerDemand, JapaneseVowels lost 1-2
+#: points with it); above, it summarised long series better than the raw
+#: steps (OSULeaf, ACSF1, PLAID gained 5-30 points).
+AUTO_FRONTEND_MIN_LENGTH, AUTO_FRONTEND_MAX_NARROW_FEATURES = 64, 4
+#: ``ConvFrontend(stride="auto")`` keeps the median length at or above this
+#: many steps, with a stride of at most this: the LSTM then sees 64-127 steps,
+#: where it trains fast and keeps the order (ACSF1 at 1,460 steps: stride 16).
+AUTO_STRIDE_MIN_LENGTH, AUTO_STRIDE_MAX = 64, 64
+
+
+def auto_frontend(sequences, cell):
+    """The front end of ``frontend="auto"``: ``ConvFrontend()`` or None.
+
+    Token sequences never get one (on small text corpora it overfit);
+    without recurrent layers (``cell=None``) the front end is the network.
+    """
+    if cell is None:
+        return ConvFrontend()
+    if sequences.is_tokens:
+        return None
+    long = np.median(sequences.lengths) >= AUTO_FRONTEND_MIN_LENGTH
+    wide = sequences.n_features > AUTO_FRONTEND_MAX_NARROW_FEATURES
+    return ConvFrontend() if long or wide else None
+
+
+def auto_frontend_stride(lengths):
+    """Total stride of ``ConvFrontend(stride="auto")`` for training ``lengths``
+    (after frame stacking): the largest power of two, at most
+    :data:`AUTO_STRIDE_MAX`, that leaves the median at
+    :data:`AUTO_STRIDE_MIN_LENGTH` steps or more."""
+    median = float(np.median(lengths))
+    stride = 1
+    while stride < AUTO_STRIDE_MAX and median / (2 * stride) >= AUTO_STRIDE_MIN_LENGTH:
+        stride *= 2
+    return stride
+
+
+# --- text ------------------------------------------------------------------------
+
+
+def auto_bag(sequences):
+    """The bag of ``bag="auto"``: ``TextBag()`` for token sequences with more
+    distinct tokens than training sequences, else None.
+
+    There most words occur in a handful of sequences: the recurrent layers
+    memorise them, a mean of embeddings generalises (drug reviews 0.69 ->
+    0.73, Dutch book reviews 0.88 -> 0.92 against the recurrent layers alone).
+    """
+    if not sequences.is_tokens:
+        return None
+    return TextBag() if len(np.unique(sequences.data)) > len(sequences) else None
+
+
+# --- augmentation ----------------------------------------------------------------
+
+#: A classifier trained on fewer numeric sequences than this is augmented with
+#: this jitter and scaling (Coffee, ArrowHead, GunPoint, UnitTest: small sets
+#: whose networks overfit; from 100 sequences it no longer helped).
+AUTO_AUGMENT_MAX_SAMPLES, AUTO_AUGMENT_JITTER, AUTO_AUGMENT_SCALING = 100, 0.1, 0.2
+#: Mixup's Beta concentration on the same small data when its sequences have
+#: one length (ArrowHead 0.783 -> 0.813); ragged partners must first be
+#: resampled to a common length, which lost on the ragged gestures.
+AUTO_AUGMENT_MIXUP = 0.2
+
+
+def auto_augmentation(augmentation, sequences, augments):
+    """``augmentation`` ("auto", None or an Augmentation) with its "auto"
+    settings resolved for the training sequences; None when nothing augments.
+
+    ``augments`` is whether the estimator's "auto" augments at all (a
+    classifier's full ``fit``; not regressors, CTC, taggers or
+    ``partial_fit``, whose first batch says nothing of the data's size).
+    Token input is never augmented.
+    """
+    if augmentation is None or sequences.is_tokens:
+        return None
+    if augmentation == "auto":
+        augmentation = Augmentation()
+    small = augments and len(sequences) < AUTO_AUGMENT_MAX_SAMPLES
+    one_length = len(sequences) > 0 and sequences.lengths.min() == sequences.lengths.max()
+    auto = {
+        "jitter": AUTO_AUGMENT_JITTER if small else 0.0,
+        "scaling": AUTO_AUGMENT_SCALING if small else 0.0,
+        "mixup": AUTO_AUGMENT_MIXUP if small and one_length else 0.0,
+    }
+    settings = {
+        name: float(auto[name] if value == "auto" else value)
+        for name, value in augmentation.get_params().items()
+    }
+    resolved = Augmentation(**settings)
+    return resolved if resolved.is_active() else None
+
+
+# --- training budget -------------------------------------------------------------
+
+#: The optimizer steps that ``max_epochs="auto"`` aims for, and its epoch
+#: bounds: small sets train long enough (50 samples: 300 epochs), large ones
+#: stop at 20 epochs with early stopping on.
+AUTO_STEPS, AUTO_MIN_EPOCHS, AUTO_MAX_EPOCHS = 1000, 20, 300
+#: Mixup trains on a new blend of the data every epoch, a harder task that
+#: takes longer to fit: with it, "auto" gives this many times the steps and
+#: the epoch cap (ArrowHead over nine seeds 0.790 -> 0.811).
+AUTO_MIXUP_BUDGET = 2
+
+
+def auto_max_epochs(n_samples, batch_size, mixup=False):
+    """Epochs of ``max_epochs="auto"`` for ``n_samples`` training samples;
+    with ``mixup`` the steps and the epoch cap are ``AUTO_MIXUP_BUDGET`` times
+    as many."""
+    scale = AUTO_MIXUP_BUDGET if mixup else 1
+    steps_per_epoch = -(-n_samples // batch_size)
+    epochs = -(-AUTO_STEPS * scale // steps_per_epoch)
+    return int(min(max(epochs, AUTO_MIN_EPOCHS), AUTO_MAX_EPOCHS * scale))
+
+
+# --- validation and batching -----------------------------------------------------
+
+#: From this many samples ``early_stopping="auto"`` stops early on a held-out set.
+EARLY_STOPPING_AUTO_MIN_SAMPLES = 2000
+#: Estimators that select the best epoch (the regressor) do so under
+#: ``early_stopping="auto"`` from this many samples up to
+#: ``EARLY_STOPPING_AUTO_MIN_SAMPLES``: a held-out set of at least 5.
+BEST_EPOCH_AUTO_MIN_SAMPLES = 50
+#: From this many training sequences the sequence-level estimators draw
+#: length-bucketed batches; below, random ones. On a few hundred ragged
+#: sequences, bucketed batches repeat nearly the same length groups every
+#: epoch and random ones learned better, while padding costs little at that
+#: size. Frame-level estimators (CTC, tagger) always bucket: on digit lines
+#: random batches read worse (CER 0.027 -> 0.030).
+BUCKETING_AUTO_MIN_SAMPLES = 2000
+
+
+def auto_bucketing(n_samples, always):
+    """Whether a fit on ``n_samples`` sequences draws length-bucketed batches."""
+    return bool(always or n_samples >= BUCKETING_AUTO_MIN_SAMPLES)
