@@ -7,6 +7,7 @@ Usage (from the repository root)::
     python benchmarks/quality.py --no-defaults       # the baselines only (about a minute)
     python benchmarks/quality.py --sets GunPoint,DrugReviews --seeds 0
     python benchmarks/quality.py --sets main --params '{"pooling": "mean"}'
+    python benchmarks/quality.py --sets main --params '{"frontend": {"ConvFrontend": {"stride": 4}}}'
     python benchmarks/quality.py --quick             # tiny subsets, 2 epochs: a smoke test
 
 Every set is real data read from an installed package (sktime's UCR/UEA
@@ -547,13 +548,30 @@ PARAM_GROUPS = {
 }
 
 
+def _component(value):
+    """A JSON value of ``--params`` as an estimator parameter: an object naming
+    one component of :mod:`sklearn_rnn.components` with its settings,
+    ``{"ConvFrontend": {"stride": 4}}``, is that component; anything else is
+    itself."""
+    from sklearn_rnn.components import COMPONENTS
+
+    if isinstance(value, dict) and len(value) == 1:
+        ((name, settings),) = value.items()
+        if name in COMPONENTS and isinstance(settings, dict):
+            return COMPONENTS[name](**settings)
+    return value
+
+
 def apply_params(model, task, params, *, log=print):
     """Set ``--params`` on a default model.
 
     ``params`` is either flat (``{"pooling": "mean"}``, for every estimator
-    that has the parameter; keys with ``__`` address pipeline steps) or
-    grouped by estimator (``{"classifier": {...}, "regressor": {...},
-    "ctc": {...}}``).
+    that has the parameter; keys with ``__`` address pipeline steps, or a
+    component's setting, ``{"augmentation__mixup": 0}``, once the parameter
+    holds a component) or grouped by estimator (``{"classifier": {...},
+    "regressor": {...}, "ctc": {...}}``). A component is written as an object
+    of its class name and settings: ``{"frontend": {"ConvFrontend":
+    {"stride": 4}}}``, ``{"augmentation": {"Augmentation": {"mixup": 0}}}``.
     """
     if not params:
         return model
@@ -565,7 +583,10 @@ def apply_params(model, task, params, *, log=print):
     outer = model.get_params(deep=False)  # a ResidualForecaster's own ("baseline")
     settings = {}
     for key, value in params.items():
-        if "__" in key:
+        value = _component(value)
+        if "__" in key and key.split("__", 1)[0] in known:
+            settings[prefix + key] = value  # a component's setting
+        elif "__" in key:
             settings[key] = value
         elif key in known:
             settings[prefix + key] = value
@@ -1238,7 +1259,12 @@ def parse_args(argv=None):
         help="GridSearchCV n_jobs (its workers run --threads torch threads each; default 1)",
     )
     parser.add_argument("--quick", action="store_true", help="tiny subsets and 2 epochs")
-    parser.add_argument("--params", default="", help="JSON of estimator parameters to override")
+    parser.add_argument(
+        "--params",
+        default="",
+        help="JSON of estimator parameters to override; a component is an object of its "
+        'class name and settings: {"frontend": {"ConvFrontend": {"stride": 4}}}',
+    )
     parser.add_argument("--no-defaults", action="store_true", help="baselines only")
     parser.add_argument(
         "--no-readme", action="store_true", help="do not touch benchmarks/README.md"

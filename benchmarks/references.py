@@ -366,7 +366,7 @@ class DefaultsLoop(PaddedLSTMClassifier):
     """The hand-written loop of ``RNNClassifier``'s default configuration.
 
     The training recipe of the defaults written out by hand: the package's own
-    torch module (``sklearn_rnn.modules.RNNSequenceModel``) with the
+    torch module (``sklearn_rnn.nn.RNNSequenceModel``) with the
     arguments the defaults resolve to on this data (on W1's 16 features: the
     convolutional front end with stride 1, an LSTM of 64 units, "mean+max+last"
     pooling), AdamW (lr 3e-3, weight decay 1e-2) under a one-cycle schedule
@@ -391,7 +391,7 @@ class DefaultsLoop(PaddedLSTMClassifier):
         lengths = np.array([len(x) for x in X], dtype=np.int64)
         self.classes_, y_encoded = np.unique(np.asarray(y), return_inverse=True)
         y_tensor = torch.from_numpy(y_encoded.astype(np.int64))
-        kwargs = defaults._resolve_module_kwargs(defaults._module_kwargs(), check_sequences(X))
+        kwargs = defaults._resolve_module_kwargs(check_sequences(X))
         self.module_ = defaults._module_class(
             n_outputs=len(self.classes_), input_size=X[0].shape[1], vocab_size=None, **kwargs
         ).to(self.device)

@@ -90,6 +90,13 @@ numpydoc_xref_ignore = set(
 API_SECTIONS = [
     ("sklearn_rnn", "Estimators", "The estimators, and what they share."),
     (
+        "sklearn_rnn.components",
+        "Components",
+        "The optional parts of a network and its training, as objects passed to an "
+        "estimator's ``frontend``, ``augmentation``, ``bag``, ``embedding`` and "
+        "``optimizer``. User guide: :doc:`user_guide/components`.",
+    ),
+    (
         "sklearn_rnn.preprocessing",
         "Preprocessing",
         "From raw data (text, long-format frames, series) to sequences. "

@@ -150,7 +150,13 @@ class ConvFrontend(Component):
 
     def output_lengths(self, lengths):
         """Frames out for inputs of ``lengths`` (``stride`` resolved):
-        ``ceil(L / stack)``, then ``ceil(L / s)`` per block of stride ``s``."""
+        ``ceil(L / stack)``, then ``ceil(L / s)`` per block of stride ``s``.
+
+        Parameters
+        ----------
+        lengths : int or array-like of int
+            Input lengths.
+        """
         lengths = -(-np.asarray(lengths) // int(self.stack))
         for stride in block_strides(self.stride):
             lengths = -(-lengths // stride)
@@ -181,7 +187,13 @@ class FrameStacking(Component):
         return {"subsample": int(self.factor), "frontend": None}
 
     def output_lengths(self, lengths):
-        """Frames out for inputs of ``lengths``: ``ceil(L / factor)``."""
+        """Frames out for inputs of ``lengths``: ``ceil(L / factor)``.
+
+        Parameters
+        ----------
+        lengths : int or array-like of int
+            Input lengths.
+        """
         return -(-np.asarray(lengths) // int(self.factor))
 
 

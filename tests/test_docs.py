@@ -18,6 +18,7 @@ import pytest
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 PUBLIC_MODULES = [
     "sklearn_rnn",
+    "sklearn_rnn.components",
     "sklearn_rnn.preprocessing",
     "sklearn_rnn.metrics",
     "sklearn_rnn.datasets",

@@ -12,6 +12,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 
 from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor, RNNTagger
+from sklearn_rnn.components import ConvFrontend, FrameStacking, TextBag, TokenEmbedding
 from sklearn_rnn.datasets import make_digit_lines
 from sklearn_rnn.export import DEFAULT_OPSET, to_onnx, word_inputs
 from sklearn_rnn.preprocessing import SequenceScaler
@@ -57,37 +58,47 @@ CONFIGS = {
             cell="gru",
             bidirectional=True,
             num_layers=2,
-            frontend_stride=2,
-            subsample=2,
+            frontend=ConvFrontend(stride=2, stack=2),
             pooling="attention+last",
         ),
         "ragged",
     ),
     "classifier-tokens-bidirectional": (
-        lambda: RNNClassifier(**FAST, bidirectional=True, embedding_dim=8),
+        lambda: RNNClassifier(**FAST, bidirectional=True, embedding=TokenEmbedding(dim=8)),
         "tokens",
     ),
     "classifier-tokens-conv": (
-        lambda: RNNClassifier(**FAST, frontend="conv", embedding_dim=8, cell="rnn_tanh"),
+        lambda: RNNClassifier(
+            **FAST, frontend=ConvFrontend(), embedding=TokenEmbedding(dim=8), cell="rnn_tanh"
+        ),
         "tokens",
     ),
     # More distinct tokens than sequences: "auto" reads the bag alone (no recurrent layers).
     "classifier-tokens-bag-auto": (
-        lambda: RNNClassifier(**FAST, embedding_dim=8, bag_ngrams=2),
+        lambda: RNNClassifier(**FAST, embedding=TokenEmbedding(dim=8), bag=TextBag(ngrams=2)),
         "many-tokens",
     ),
     "classifier-tokens-bag-only": (
-        lambda: RNNClassifier(**FAST, embedding_dim=8, bag="only", pooling="attention"),
+        lambda: RNNClassifier(
+            **FAST, embedding=TokenEmbedding(dim=8), bag=TextBag(), pooling="attention"
+        ),
         "tokens",
     ),
     "regressor-tokens-bag-join": (
-        lambda: RNNRegressor(**FAST, embedding_dim=8, bag="join", bag_ngrams=3),
+        lambda: RNNRegressor(
+            **FAST, embedding=TokenEmbedding(dim=8), bag=TextBag(mode="join", ngrams=3)
+        ),
         "tokens-values",
     ),
-    "regressor-conv-1d": (lambda: RNNRegressor(**FAST, frontend_stride=4), "ragged-1d"),
+    "regressor-conv-1d": (
+        lambda: RNNRegressor(**FAST, frontend=ConvFrontend(stride=4)),
+        "ragged-1d",
+    ),
     # No recurrent layers: the front end's outputs are pooled (an FCN).
     "classifier-fcn-strided": (
-        lambda: RNNClassifier(**FAST, cell=None, frontend_stride=2, pooling="mean+max+last"),
+        lambda: RNNClassifier(
+            **FAST, cell=None, frontend=ConvFrontend(stride=2), pooling="mean+max+last"
+        ),
         "ragged",
     ),
     "transcriber-fcn": (lambda: CTCTranscriber(**FAST, cell=None), "lines"),
@@ -97,18 +108,18 @@ CONFIGS = {
     ),
     "transcriber-bidirectional-conv": (lambda: CTCTranscriber(**FAST), "lines"),
     "transcriber-unidirectional-nofrontend": (
-        lambda: CTCTranscriber(**FAST, bidirectional=False, frontend=None, subsample=2),
+        lambda: CTCTranscriber(**FAST, bidirectional=False, frontend=FrameStacking(factor=2)),
         "lines",
     ),
     "tagger-bidirectional-nofrontend": (lambda: RNNTagger(**FAST, frontend=None), "ragged-steps"),
     "tagger-conv-strided-subsample-gru": (
         lambda: RNNTagger(
-            **FAST, cell="gru", frontend="conv", frontend_stride=2, subsample=2, num_layers=2
+            **FAST, cell="gru", frontend=ConvFrontend(stride=2, stack=2), num_layers=2
         ),
         "ragged-steps",
     ),
     "tagger-tokens-causal": (
-        lambda: RNNTagger(**FAST, bidirectional=False, embedding_dim=8),
+        lambda: RNNTagger(**FAST, bidirectional=False, embedding=TokenEmbedding(dim=8)),
         "tokens-steps",
     ),
 }
@@ -284,7 +295,7 @@ def test_word_inputs_needs_a_tagger_fitted_on_words():
 
 def test_unseen_token_ids_are_out_of_vocabulary_as_in_predict():
     X, y = _data("tokens")
-    est = RNNClassifier(**FAST, embedding_dim=8).fit(X, y)
+    est = RNNClassifier(**FAST, embedding=TokenEmbedding(dim=8)).fit(X, y)
     session = onnxruntime.InferenceSession(to_onnx(est).SerializeToString())
     unseen = [np.array([3, 500, 7]), np.array([est.vocab_size_, 2])]
     np.testing.assert_allclose(

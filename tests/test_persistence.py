@@ -16,6 +16,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor, RNNTagger
+from sklearn_rnn.components import ConvFrontend, FrameStacking, TextBag, TokenEmbedding
 from sklearn_rnn.datasets import make_digit_lines
 from sklearn_rnn.persistence import FORMAT_VERSION, METADATA_KEY, _decode, _encode, load, save
 
@@ -38,21 +39,29 @@ def _fit(case):
         X = _ragged()
         y = np.where([x[0, 0] > x[-1, 0] for x in X], "up", "down")
         # The front end named: "auto" leaves it out on such short, narrow data.
-        return RNNClassifier(**FAST, frontend="conv").fit(X, y), X, y
+        return RNNClassifier(**FAST, frontend=ConvFrontend()).fit(X, y), X, y
     if case == "classifier-tokens-bidirectional":
         X = _tokens()
         y = np.array([int(5 in x) for x in X])
-        est = RNNClassifier(**FAST, bidirectional=True, embedding_dim=8, class_weight={0: 2.0})
+        est = RNNClassifier(
+            **FAST, bidirectional=True, embedding=TokenEmbedding(dim=8), class_weight={0: 2.0}
+        )
         return est.fit(X, y), X, y
     if case == "classifier-tokens-bag-auto":
         # More distinct tokens than sequences: "auto" reads the bag alone.
         X = _tokens(vocabulary=200)
         y = np.array([int(x[0] > 100) for x in X])
-        return RNNClassifier(**FAST, embedding_dim=8, bag_ngrams=2).fit(X, y), X, y
+        return (
+            RNNClassifier(**FAST, embedding=TokenEmbedding(dim=8), bag=TextBag(ngrams=2)).fit(X, y),
+            X,
+            y,
+        )
     if case == "regressor-tokens-bag-join":
         X = _tokens(vocabulary=200)
         y = np.array([float(x.mean()) for x in X])
-        est = RNNRegressor(**FAST, embedding_dim=8, bag="join", bidirectional=True)
+        est = RNNRegressor(
+            **FAST, embedding=TokenEmbedding(dim=8), bag=TextBag(mode="join"), bidirectional=True
+        )
         return est.fit(X, y), X, y
     if case == "regressor-fixed-length":
         rng = np.random.RandomState(0)
@@ -71,16 +80,21 @@ def _fit(case):
         X = _ragged()
         y = [np.where(x[:, 0] > x[:, 1], "up", "down") for x in X]
         # A strided front end: the head unstacks each frame into its steps.
-        return RNNTagger(**FAST, frontend="conv", frontend_stride=2).fit(X, y), X, y
+        return RNNTagger(**FAST, frontend=ConvFrontend(stride=2)).fit(X, y), X, y
     if case == "tagger-tokens-missing-labels":
         X = _tokens()
         y = [[None if t == 7 else int(t % 3) for t in x] for x in X]
-        est = RNNTagger(**FAST, embedding_dim=8, subsample=2, class_weight="balanced")
+        est = RNNTagger(
+            **FAST,
+            embedding=TokenEmbedding(dim=8),
+            frontend=FrameStacking(factor=2),
+            class_weight="balanced",
+        )
         return est.fit(X, y), X, y
     if case == "tagger-words":
         X = [[f"w{t}" if t % 4 else f"W{t}ing" for t in x] for x in _tokens()]
         y = [[word[0] for word in words] for words in X]
-        return RNNTagger(**FAST, embedding_dim=8).fit(X, y), X, y
+        return RNNTagger(**FAST, embedding=TokenEmbedding(dim=8)).fit(X, y), X, y
     raise AssertionError(case)
 
 
@@ -209,9 +223,15 @@ def test_a_bag_alone_saves_no_recurrent_weights(tmp_path):
     y = np.array([int(x[0] > 100) for x in X])
     # Layers (more than the weights) and a front end named: with the bag alone they
     # are never built, and load() does not expect their weights.
-    params = dict(FAST, embedding_dim=8, num_layers=4, frontend="conv", pooling="attention")
+    params = dict(
+        FAST,
+        embedding=TokenEmbedding(dim=8),
+        num_layers=4,
+        frontend=ConvFrontend(),
+        pooling="attention",
+    )
     auto = RNNClassifier(**params).fit(X, y)
-    only = RNNClassifier(**params, bag="only").fit(X, y)
+    only = RNNClassifier(**params, bag=TextBag()).fit(X, y)
     assert auto._module_init["bag"]["mode"] == "only"
     # "auto" resolved to the bag is the same model as bag="only".
     assert np.array_equal(auto.predict_proba(X), only.predict_proba(X))

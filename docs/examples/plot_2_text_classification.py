@@ -82,6 +82,7 @@ tfidf = evaluate(
 # reviews) the default, ``bag="auto"``, would read a bag of words instead;
 # see the end of this example.
 from sklearn_rnn import RNNClassifier
+from sklearn_rnn.components import TokenEmbedding
 from sklearn_rnn.preprocessing import SequencePadder, SequenceTokenizer
 
 rnn = evaluate(
@@ -91,7 +92,7 @@ rnn = evaluate(
         SequencePadder(maxlen=200),
         RNNClassifier(
             hidden_size=32,
-            embedding_dim=32,
+            embedding=TokenEmbedding(dim=32),
             pooling="max",
             bag=None,
             max_epochs=30,

@@ -41,13 +41,17 @@ plt.show()
 # The defaults (50 epochs, one frame per column) read held-out lines of up to
 # 4 digits at a character error rate of about 6 % (see the user guide).
 # Shortened for the documentation build: lines of up to 3 digits, 30 epochs,
-# and ``subsample=2``, which stacks pairs of columns into one frame: half the
-# steps, and CTC leaves its initial plateau sooner.
+# and frame stacking, ``ConvFrontend(stack=2)``, which stacks pairs of columns
+# into one frame before the convolutional front end (the one ``"auto"`` picks
+# for 8 pixels per column): half the steps, and CTC leaves its initial
+# plateau sooner.
 from sklearn_rnn import CTCTranscriber
+from sklearn_rnn.components import ConvFrontend
 from sklearn_rnn.metrics import character_error_rate, sequence_accuracy
 
 start = time.perf_counter()
-ocr = CTCTranscriber(subsample=2, max_epochs=30, random_state=0).fit(X_train, y_train)
+ocr = CTCTranscriber(frontend=ConvFrontend(stack=2), max_epochs=30, random_state=0)
+ocr.fit(X_train, y_train)
 print(f"fitted in {time.perf_counter() - start:.1f} s")
 
 y_pred = ocr.predict(X_test)
@@ -73,7 +77,8 @@ plt.show()
 # same time axis (two columns per frame), with dotted lines where the digit
 # images really start (``return_sources=True``).
 index = int(np.argmax([len(text) for text in y_test]))  # a line with 3 digits
-line, factor = X_test[index], ocr.subsample
+line = X_test[index]
+factor = ocr.frontend_.stack * int(np.prod(ocr.frontend_strides_))  # columns per frame
 fig, (top, bottom) = plt.subplots(
     2, 1, figsize=(9, 5), sharex=True, gridspec_kw={"height_ratios": [1, 2.5]}
 )
