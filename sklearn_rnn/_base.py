@@ -130,8 +130,18 @@ class _ValidationScore(Callback):
 class _SequenceNet(NeuralNet):
     """skorch net whose batches are ``({"x", "lengths"[, "sample_weight"]}, y)``.
 
-    The criterion returns per-sample losses (``reduction="none"``) so that
-    sample weights apply per sample; ``sample_weight`` never reaches the module.
+    The criterion returns unreduced losses so that sample weights apply per
+    sample; ``sample_weight`` never reaches the module. :meth:`get_loss`
+    reduces them in one of two ways, chosen by the criterion:
+
+    - per-sample losses (``CrossEntropyLoss(reduction="none")``, CTC): a
+      sample's losses are averaged (over its outputs, for a multi-output
+      regressor), weighted by its sample weight and averaged over the batch;
+    - per-element losses, from a criterion with an ``n_labelled(y_true)``
+      method (:class:`~sklearn_rnn.nn.losses.StepCrossEntropy`, one loss per
+      step): each element's loss is weighted by its sample's weight, and their
+      sum divided by the batch's number of labelled elements, so that every
+      labelled step counts alike whatever the length of its sequence.
     """
 
     def __init__(self, module, criterion, *, mixup=0.0, **kwargs):
@@ -200,10 +210,18 @@ class _SequenceNet(NeuralNet):
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = to_tensor(y_true, device=self.device)
         loss = self.criterion_(y_pred, y_true)
+        sample_weight = X.get("sample_weight") if isinstance(X, dict) else None
+        n_labelled = getattr(self.criterion_, "n_labelled", None)
+        if n_labelled is not None:
+            if sample_weight is not None:
+                # One weight per sample, broadcast over its elements.
+                shape = (len(loss),) + (1,) * (loss.ndim - 1)
+                loss = loss * sample_weight.to(loss.device).reshape(shape)
+            return loss.sum() / n_labelled(y_true)
         if loss.ndim > 1:
             loss = loss.reshape(len(loss), -1).mean(dim=1)
-        if isinstance(X, dict) and "sample_weight" in X:
-            loss = loss * X["sample_weight"].to(loss.device)
+        if sample_weight is not None:
+            loss = loss * sample_weight.to(loss.device)
         return loss.mean()
 
 

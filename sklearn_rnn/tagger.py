@@ -26,9 +26,8 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
-from skorch.utils import to_tensor
 
-from ._base import BaseSequenceEstimator, _SequenceNet
+from ._base import BaseSequenceEstimator
 from ._data import SequenceDataset
 from ._params import BACKBONE, BUCKETED, RUNTIME, TRAINING, Param, declare, fill_doc
 from ._validation import Sequences, _gather_index, check_sample_weight_array
@@ -268,21 +267,6 @@ def _collate_tags(rows):
         if weighted:
             weights[i, : len(codes)] = torch.from_numpy(row_weights)
     return {"labels": labels, "weights": weights} if weighted else {"labels": labels}
-
-
-class _TaggerNet(_SequenceNet):
-    """The package's net, with the loss averaged over a batch's labelled steps.
-
-    A sequence's ``sample_weight`` multiplies the loss of each of its steps.
-    """
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        y_true = to_tensor(y_true, device=self.device)
-        loss = self.criterion_(y_pred, y_true)
-        if isinstance(X, dict) and "sample_weight" in X:
-            loss = loss * X["sample_weight"].to(loss.device).unsqueeze(1)
-        labelled = (y_true["labels"] != MISSING).sum().clamp(min=1)
-        return loss.sum() / labelled
 
 
 # --- the estimator ----------------------------------------------------------------
@@ -627,15 +611,6 @@ class RNNTagger(BaseSequenceEstimator):
 
     def _target_collate(self):
         return _collate_tags
-
-    def _make_net(self, net_kwargs):
-        net = _TaggerNet(
-            module=self._module_class,
-            **{f"module__{key}": value for key, value in self._module_init.items()},
-            device=self.device_,
-            **net_kwargs,
-        )
-        return net.initialize()
 
     @staticmethod
     def _split_codes(codes, sequences):

@@ -19,9 +19,10 @@ from sklearn.metrics import accuracy_score, make_scorer
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 
+from sklearn_rnn._base import _SequenceNet
 from sklearn_rnn.metrics import bio_entities, entity_f1, flatten_tags, tag_accuracy
 from sklearn_rnn.preprocessing import SequencePadder, SequenceScaler, SequenceTokenizer
-from sklearn_rnn.tagger import MISSING, RNNTagger, StepCrossEntropy, _TaggerNet
+from sklearn_rnn.tagger import MISSING, RNNTagger, StepCrossEntropy
 
 FAST = {"hidden_size": 8, "max_epochs": 2, "random_state": 0, "device": "cpu"}
 
@@ -203,7 +204,7 @@ def test_the_loss_averages_the_labelled_steps():
     rng = np.random.RandomState(0)
     logits = torch.from_numpy(rng.randn(2, 4, 3).astype(np.float32))
     labels = torch.tensor([[0, 2, MISSING, MISSING], [1, MISSING, 2, 0]])
-    net = _TaggerNet(
+    net = _SequenceNet(
         module=torch.nn.Linear,
         module__in_features=1,
         module__out_features=1,
