@@ -42,7 +42,13 @@ from ._params import (
     auto_max_epochs,
     block_strides,
 )
-from ._validation import OOV_TOKEN_ID, Sequences, check_sample_weight_array, check_sequences
+from ._validation import (
+    OOV_TOKEN_ID,
+    Sequences,
+    _gather_index,
+    check_sample_weight_array,
+    check_sequences,
+)
 from .nn.augmentation import mixup_batch
 
 #: Largest embedding (vocab_size x embedding_dim) fit accepts: 1 GiB of float32.
@@ -837,14 +843,23 @@ class BaseSequenceEstimator(BaseEstimator):
         """Module outputs batch by batch, through the same dataset and iterator
         as validation (no shuffle, length order, per-batch padding).
 
-        Returns the number of samples and an iterator of ``(indices, output)``:
-        the positions in X of a batch's samples, and the module's output.
+        The one prediction path of every estimator: it reads the fitted state
+        and sets nothing, so that threads may predict at once, and a batch
+        that runs out of GPU memory is evaluated in halves (:meth:`_evaluate`).
+
+        Returns
+        -------
+        sequences : Sequences
+            The validated X (its lengths, offsets and form).
+        batches : iterator of (indices, output)
+            The positions in X of a batch's samples, and the module's output.
         """
         check_is_fitted(self, "net_")
-        dataset = SequenceDataset(self._validate_X(X, reset=False))
+        sequences = self._validate_X(X, reset=False)
+        dataset = SequenceDataset(sequences)
         sampler = self.net_.get_iterator(dataset, training=False).batch_sampler
         batches = (out for indices in sampler for out in self._evaluate(dataset, indices))
-        return len(dataset), batches
+        return sequences, batches
 
     def _evaluate(self, dataset, indices):
         """The module's output on one batch; on out-of-memory, on its halves."""
@@ -863,14 +878,40 @@ class BaseSequenceEstimator(BaseEstimator):
 
     def _predict_pooled(self, X):
         """One output row per sample, as a float64 array in X's order."""
-        n_samples, batches = self._predict_batches(X)
+        sequences, batches = self._predict_batches(X)
         result = None
         for indices, output in batches:
             output = output.to("cpu", torch.float64).numpy()
             if result is None:
-                result = np.empty((n_samples, output.shape[1]))
+                result = np.empty((len(sequences), output.shape[1]))
             result[indices] = output
         return result
+
+    def _predict_steps(self, X):
+        """One output row per input step, for modules that return
+        ``(outputs of shape (batch, T, n_outputs), lengths)``.
+
+        Returns
+        -------
+        sequences : Sequences
+            The validated X; :func:`~sklearn_rnn._validation.rebuild_steps`
+            puts the rows back in its form.
+        outputs : ndarray of shape (total_steps, n_outputs)
+            float64, in X's step order (``sequences.offsets`` delimit the
+            samples); each batch's real steps are written at their samples'
+            positions, its padded steps dropped.
+        """
+        sequences, batches = self._predict_batches(X)
+        result = None
+        for indices, (output, _) in batches:
+            output = output.to("cpu", torch.float64).numpy()
+            if result is None:
+                result = np.empty((int(sequences.offsets[-1]), output.shape[2]))
+            indices = np.asarray(indices, dtype=np.int64)
+            real = np.arange(output.shape[1]) < sequences.lengths[indices][:, None]
+            positions, _ = _gather_index(sequences.offsets, indices)
+            result[positions] = output[real]
+        return sequences, result
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -25,12 +25,10 @@ import pandas as pd
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseSequenceEstimator
-from ._data import SequenceDataset
 from ._params import BACKBONE, BUCKETED, RUNTIME, TRAINING, Param, declare, fill_doc
-from ._validation import Sequences, _gather_index, check_sample_weight_array
+from ._validation import Sequences, check_sample_weight_array, rebuild_steps
 from ._words import as_words, fit_vocabularies, word_ids
 from .metrics import _tag_row
 from .nn.heads import RNNTaggerModel
@@ -683,45 +681,6 @@ class RNNTagger(BaseSequenceEstimator):
 
     # --- prediction -----------------------------------------------------------
 
-    def _step_logits(self, X):
-        """Validated X and its float64 logits, ``(total_steps, n_classes)`` in step order.
-
-        Batches come from the same dataset and iterator as validation (no
-        shuffle, length order, per-batch padding); each batch's real steps
-        are written at their samples' positions.
-        """
-        check_is_fitted(self, "net_")
-        sequences = self._validate_X(X, reset=False)
-        dataset = SequenceDataset(sequences)
-        iterator = self.net_.get_iterator(dataset, training=False)
-        logits = np.empty((int(sequences.offsets[-1]), len(self.classes_)))
-        lengths = sequences.lengths
-        for indices, batch in zip(iterator.batch_sampler, iterator):
-            output, _ = self.net_.evaluation_step(batch, training=False)
-            output = output.to("cpu", torch.float64).numpy()
-            real = np.arange(output.shape[1]) < lengths[indices][:, None]
-            positions, _ = _gather_index(sequences.offsets, np.asarray(indices))
-            logits[positions] = output[real]
-        return sequences, logits
-
-    @staticmethod
-    def _in_input_form(values, sequences):
-        """Per-step rows ``(total_steps, ...)`` in X's form: a list per sample,
-        a 2-D/3-D array for fixed-length X, a masked array for masked X."""
-        form = sequences.form
-        n_samples = len(sequences)
-        tail = values.shape[1:]
-        if form is not None and form.kind in ("2d", "3d"):
-            return values.reshape((n_samples, -1) + tail)
-        if form is not None and form.kind == "masked":
-            steps = form.mask if form.mask.ndim == 2 else form.mask.all(axis=2)
-            data = np.zeros(steps.shape + tail, dtype=values.dtype)
-            data[~steps] = values
-            mask = np.broadcast_to(steps.reshape(steps.shape + (1,) * len(tail)), data.shape)
-            return np.ma.MaskedArray(data, mask=mask.copy())
-        offsets = sequences.offsets
-        return [values[a:b] for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
-
     def predict_log_proba(self, X):
         """Log-probabilities of the classes at every step.
 
@@ -737,10 +696,10 @@ class RNNTagger(BaseSequenceEstimator):
             for fixed-length X; a masked array with X's mask for masked X.
             Columns follow ``classes_``.
         """
-        sequences, logits = self._step_logits(X)
+        sequences, logits = self._predict_steps(X)
         logits -= logits.max(axis=1, keepdims=True)
         logits -= np.log(np.exp(logits).sum(axis=1, keepdims=True))
-        return self._in_input_form(logits, sequences)
+        return rebuild_steps(logits, sequences)
 
     def predict_proba(self, X):
         """Probabilities of the classes at every step.
@@ -757,14 +716,15 @@ class RNNTagger(BaseSequenceEstimator):
             for fixed-length X; a masked array with X's mask for masked X.
             Columns follow ``classes_``; each row sums to 1.
         """
-        sequences, logits = self._step_logits(X)
+        sequences, logits = self._predict_steps(X)
         logits -= logits.max(axis=1, keepdims=True)
         proba = np.exp(logits)
         proba /= proba.sum(axis=1, keepdims=True)
-        return self._in_input_form(proba, sequences)
+        return rebuild_steps(proba, sequences)
 
-    def _predict_flat(self, X):
-        sequences, logits = self._step_logits(X)
+    def _predict_labels(self, X):
+        """Validated X and the label of every step, flat in step order."""
+        sequences, logits = self._predict_steps(X)
         return sequences, self.classes_[np.argmax(logits, axis=1)]
 
     def predict(self, X):
@@ -782,8 +742,8 @@ class RNNTagger(BaseSequenceEstimator):
             ragged X, in X's order; ``(n_samples, T)`` for fixed-length X; a
             masked array with X's mask for masked X.
         """
-        sequences, labels = self._predict_flat(X)
-        return self._in_input_form(labels, sequences)
+        sequences, labels = self._predict_labels(X)
+        return rebuild_steps(labels, sequences)
 
     def score(self, X, y, sample_weight=None):
         """Per-step accuracy over the labelled steps.
@@ -803,7 +763,7 @@ class RNNTagger(BaseSequenceEstimator):
         score : float
             The fraction of labelled steps predicted right.
         """
-        sequences, predicted = self._predict_flat(X)
+        sequences, predicted = self._predict_labels(X)
         labels, missing = step_labels(y, sequences)
         if len(labels) == 0:
             raise ValueError("y holds no label: every step is missing.")
