@@ -436,8 +436,18 @@ class BaseSequenceEstimator(BaseEstimator):
         splitter = ShuffleSplit(n_splits=1, test_size=self.validation_fraction, random_state=rng)
         return next(splitter.split(np.empty((n_samples, 1))))
 
-    def _sample_weights(self, sample_weight, targets, n_samples):
-        """Per-sample loss weights (the classifier multiplies in ``class_weight``)."""
+    def _sample_weights(self, sample_weight, targets, n_samples, *, step_weight=None):
+        """Per-sample loss weights (the classifier multiplies in ``class_weight``).
+
+        ``step_weight`` is the per-step weights argument of ``fit`` and
+        ``partial_fit``; only estimators with per-step losses (the tagger)
+        take it, writing the weights into their targets.
+        """
+        if step_weight is not None:
+            raise ValueError(
+                f"{type(self).__name__} has one loss per sample, not per step: step_weight "
+                "applies to per-step estimators (RNNTagger). Weigh samples with sample_weight."
+            )
         if sample_weight is None:
             return None
         return check_sample_weight_array(sample_weight, n_samples)
@@ -623,7 +633,16 @@ class BaseSequenceEstimator(BaseEstimator):
         return callbacks
 
     def _fit(
-        self, X, y, sample_weight=None, *, partial=False, classes=None, X_val=None, y_val=None
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        partial=False,
+        classes=None,
+        X_val=None,
+        y_val=None,
+        step_weight=None,
     ):
         # Validated on every call, as sklearn's _fit_context does: a warm-started
         # fit or a partial_fit after set_params must not train with bad values.
@@ -644,7 +663,7 @@ class BaseSequenceEstimator(BaseEstimator):
             rng = check_random_state(self.random_state)
             self._seed = int(rng.randint(np.iinfo(np.int32).max))
             self.device_ = _resolve_device(self.device)
-        weights = self._sample_weights(sample_weight, targets, n_samples)
+        weights = self._sample_weights(sample_weight, targets, n_samples, step_weight=step_weight)
         checkpoint = resume = None
         if self.checkpoint is not None and not partial and not continuing:
             checkpoint = self._checkpoint_path(sequences, targets, weights, X_val, y_val)

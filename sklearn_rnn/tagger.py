@@ -24,13 +24,14 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import BaseSequenceEstimator
 from ._params import BACKBONE, BUCKETED, RUNTIME, TRAINING, Param, declare, fill_doc
 from ._validation import Sequences, check_sample_weight_array, rebuild_steps
 from ._words import as_words, fit_vocabularies, word_ids
-from .metrics import _tag_row
+from .metrics import _tag_row, tag_accuracy
 from .nn.heads import RNNTaggerModel
 from .nn.losses import MISSING_LABEL, StepCrossEntropy
 
@@ -215,6 +216,36 @@ def _encode(labels, missing, classes, sequences):
             )
         codes[~missing] = index
     return codes
+
+
+def _label_rows(labels, missing, sequences):
+    """:func:`step_labels`' output as per-sample object arrays, None where a
+    label is missing (the form :mod:`sklearn_rnn.metrics` reads)."""
+    flat = np.empty(len(missing), dtype=object)
+    flat[~missing] = labels.tolist()
+    return Sequences(flat, sequences.offsets).to_list()
+
+
+def _class_weights(class_weight, classes, codes):
+    """Weight of each class (float32, indexed by code) for the codes of a fit.
+
+    "balanced" is scikit-learn's (:func:`~sklearn.utils.class_weight.compute_class_weight`)
+    over the labelled steps: ``n_labelled_steps / (n_present_classes * its steps)``;
+    a class without a step here weighs 1 (it weighs no step). A dict's labels
+    that are not classes are ignored.
+    """
+    weights = np.ones(len(classes), dtype=np.float32)
+    if class_weight == "balanced":
+        labelled = codes[codes != MISSING]
+        present = np.unique(labelled)
+        if len(present):
+            weights[present] = compute_class_weight("balanced", classes=present, y=labelled)
+        return weights
+    for label, weight in class_weight.items():
+        index = np.flatnonzero(classes == label)
+        if len(index):
+            weights[index[0]] = weight
+    return weights
 
 
 def _step_weights(step_weight, sequences):
@@ -513,11 +544,7 @@ class RNNTagger(BaseSequenceEstimator):
         -------
         self : RNNTagger
         """
-        self._step_weight = step_weight
-        try:
-            return self._fit(X, y, sample_weight, X_val=X_val, y_val=y_val)
-        finally:
-            del self._step_weight
+        return self._fit(X, y, sample_weight, X_val=X_val, y_val=y_val, step_weight=step_weight)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None, step_weight=None):
         """Train for one epoch on (X, y), initialising on the first call.
@@ -557,11 +584,9 @@ class RNNTagger(BaseSequenceEstimator):
         -------
         self : RNNTagger
         """
-        self._step_weight = step_weight
-        try:
-            return self._fit(X, y, sample_weight, partial=True, classes=classes)
-        finally:
-            del self._step_weight
+        return self._fit(
+            X, y, sample_weight, partial=True, classes=classes, step_weight=step_weight
+        )
 
     # --- hooks of the base ----------------------------------------------------
 
@@ -633,51 +658,29 @@ class RNNTagger(BaseSequenceEstimator):
         labels, missing = step_labels(y, sequences)
         return self._split_codes(_encode(labels, missing, self.classes_, sequences), sequences)
 
-    def _sample_weights(self, sample_weight, targets, n_samples):
+    def _sample_weights(self, sample_weight, targets, n_samples, *, step_weight=None):
         """Per-sequence weights (the base's), and the per-step weights (class
         weights times ``step_weight``) written into the training targets."""
         weights = super()._sample_weights(sample_weight, targets, n_samples)
-        step_weight = getattr(self, "_step_weight", None)
         if self.class_weight is None and step_weight is None:
             return weights
         codes, sequences = targets.codes, targets.sequences
         per_step = np.ones(len(codes), dtype=np.float32)
         if self.class_weight is not None:
-            per_step *= self._class_weights(codes)[np.maximum(codes, 0)]
+            per_step *= _class_weights(self.class_weight, self.classes_, codes)[
+                np.maximum(codes, 0)
+            ]
         if step_weight is not None:
             per_step *= _step_weights(step_weight, sequences)
         targets.set_weights(per_step)
-        return weights
-
-    def _class_weights(self, codes):
-        n_classes = len(self.classes_)
-        if self.class_weight == "balanced":
-            counts = np.bincount(codes[codes != MISSING], minlength=n_classes)
-            total = counts.sum()
-            return np.where(counts > 0, total / (n_classes * np.maximum(counts, 1)), 1.0).astype(
-                np.float32
-            )
-        weights = np.ones(n_classes, dtype=np.float32)
-        for label, weight in self.class_weight.items():
-            index = np.flatnonzero(self.classes_ == label)
-            if len(index):
-                weights[index[0]] = weight
         return weights
 
     def _validation_data(self, X, y, sequences, targets, weights, X_val, y_val, partial):
         # A masked y aligns with X through X's mask; the held-out part is
         # scored on ragged storage, so it gets its labels as per-sample rows.
         if np.ma.isMaskedArray(y):
-            y = self._label_rows(y, sequences)
+            y = _label_rows(*step_labels(y, sequences), sequences)
         return super()._validation_data(X, y, sequences, targets, weights, X_val, y_val, partial)
-
-    @staticmethod
-    def _label_rows(y, sequences):
-        """y as a list of per-sample object arrays, None where a label is missing."""
-        labels, missing = step_labels(y, sequences)
-        flat = np.empty(len(missing), dtype=object)
-        flat[~missing] = labels.tolist()
-        return [flat[a:b] for a, b in zip(sequences.offsets[:-1], sequences.offsets[1:])]
 
     # --- prediction -----------------------------------------------------------
 
@@ -748,6 +751,9 @@ class RNNTagger(BaseSequenceEstimator):
     def score(self, X, y, sample_weight=None):
         """Per-step accuracy over the labelled steps.
 
+        :func:`sklearn_rnn.metrics.tag_accuracy` of y (aligned with X's steps
+        as :meth:`fit` aligns it) and :meth:`predict`'s labels.
+
         Parameters
         ----------
         X : sequences
@@ -767,15 +773,13 @@ class RNNTagger(BaseSequenceEstimator):
         labels, missing = step_labels(y, sequences)
         if len(labels) == 0:
             raise ValueError("y holds no label: every step is missing.")
-        weights = np.ones(len(missing))
         if sample_weight is not None:
-            weights = np.repeat(
-                check_sample_weight_array(sample_weight, len(sequences)).astype(np.float64),
-                sequences.lengths,
-            )
-        weights = weights[~missing]
-        correct = predicted[~missing] == labels
-        return float(np.sum(weights * correct) / np.sum(weights))
+            sample_weight = check_sample_weight_array(sample_weight, len(sequences))
+        return tag_accuracy(
+            _label_rows(labels, missing, sequences),
+            Sequences(predicted, sequences.offsets).to_list(),
+            sample_weight=sample_weight,
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -253,6 +253,34 @@ def test_class_sample_and_step_weights():
     assert tagger.score(X, y, sample_weight=weights) == pytest.approx(
         np.mean(tagger.predict(X[:1])[0] == y[0])
     )
+    # step_weight is an argument of the fit, never left on the estimator.
+    assert set(vars(unit_steps)) == set(vars(tagger))
+
+
+def test_balanced_class_weights_are_sklearns():
+    """The "balanced" weights are sklearn's compute_class_weight over the labelled steps:
+    n_labelled / (n_classes * count), as the tagger always computed it when
+    every class has a labelled step; a class without one weighs 1."""
+    from sklearn.utils.class_weight import compute_class_weight
+
+    from sklearn_rnn.tagger import _class_weights
+
+    rng = np.random.RandomState(0)
+    codes = rng.randint(0, 3, size=500)
+    codes[rng.rand(500) < 0.3] = MISSING
+    labelled = codes[codes != MISSING]
+    weights = _class_weights("balanced", np.array(["a", "b", "c"]), codes)
+    assert weights.dtype == np.float32
+    counts = np.bincount(labelled, minlength=3)
+    np.testing.assert_array_equal(weights, (len(labelled) / (3 * counts)).astype(np.float32))
+    np.testing.assert_array_equal(
+        weights,
+        compute_class_weight("balanced", classes=np.arange(3), y=labelled).astype(np.float32),
+    )
+    # partial_fit with classes=["a", "b", "c", "d"] and no "d" in this call.
+    four = _class_weights("balanced", np.array(["a", "b", "c", "d"]), codes)
+    np.testing.assert_array_equal(four, np.r_[weights, 1.0].astype(np.float32))
+    assert _class_weights({"b": 2.0, "z": 5.0}, np.array(["a", "b"]), codes).tolist() == [1, 2]
 
 
 # --- outputs: form, order, lengths ------------------------------------------------
@@ -282,7 +310,13 @@ def test_predict_form_order_and_lengths():
     assert [row.compressed().tolist() for row in masked] == [p.tolist() for p in predicted]
     masked_proba = tagger.predict_proba(padded)
     assert masked_proba.shape == padded.shape[:2] + (2,)
-    assert tagger.score(X, y) == pytest.approx(tag_accuracy(y, predicted))
+    # score is tag_accuracy of the predictions, exactly, weighted or not.
+    assert tagger.score(X, y) == tag_accuracy(y, predicted)
+    # (sample weights are validated to float32, as in fit)
+    weights = np.random.RandomState(0).rand(len(X)).astype(np.float32)
+    assert tagger.score(X, y, sample_weight=weights) == tag_accuracy(
+        y, predicted, sample_weight=weights
+    )
     assert (
         tagger.score(
             padded,
