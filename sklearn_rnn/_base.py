@@ -44,7 +44,13 @@ from ._auto import (
 )
 from ._data import BucketIterator, SequenceDataset
 from ._params import OPTIMIZERS
-from ._validation import OOV_TOKEN_ID, Sequences, check_sample_weight_array, check_sequences
+from ._validation import (
+    OOV_TOKEN_ID,
+    Sequences,
+    _gather_index,
+    check_sample_weight_array,
+    check_sequences,
+)
 from .components import SGD, Component, ConvFrontend, TokenEmbedding
 from .nn.augmentation import mixup_batch
 
@@ -123,8 +129,18 @@ class _ValidationScore(Callback):
 class _SequenceNet(NeuralNet):
     """skorch net whose batches are ``({"x", "lengths"[, "sample_weight"]}, y)``.
 
-    The criterion returns per-sample losses (``reduction="none"``) so that
-    sample weights apply per sample; ``sample_weight`` never reaches the module.
+    The criterion returns unreduced losses so that sample weights apply per
+    sample; ``sample_weight`` never reaches the module. :meth:`get_loss`
+    reduces them in one of two ways, chosen by the criterion:
+
+    - per-sample losses (``CrossEntropyLoss(reduction="none")``, CTC): a
+      sample's losses are averaged (over its outputs, for a multi-output
+      regressor), weighted by its sample weight and averaged over the batch;
+    - per-element losses, from a criterion with an ``n_labelled(y_true)``
+      method (:class:`~sklearn_rnn.nn.losses.StepCrossEntropy`, one loss per
+      step): each element's loss is weighted by its sample's weight, and their
+      sum divided by the batch's number of labelled elements, so that every
+      labelled step counts alike whatever the length of its sequence.
     """
 
     def __init__(self, module, criterion, *, mixup=0.0, **kwargs):
@@ -193,10 +209,18 @@ class _SequenceNet(NeuralNet):
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = to_tensor(y_true, device=self.device)
         loss = self.criterion_(y_pred, y_true)
+        sample_weight = X.get("sample_weight") if isinstance(X, dict) else None
+        n_labelled = getattr(self.criterion_, "n_labelled", None)
+        if n_labelled is not None:
+            if sample_weight is not None:
+                # One weight per sample, broadcast over its elements.
+                shape = (len(loss),) + (1,) * (loss.ndim - 1)
+                loss = loss * sample_weight.to(loss.device).reshape(shape)
+            return loss.sum() / n_labelled(y_true)
         if loss.ndim > 1:
             loss = loss.reshape(len(loss), -1).mean(dim=1)
-        if isinstance(X, dict) and "sample_weight" in X:
-            loss = loss * X["sample_weight"].to(loss.device)
+        if sample_weight is not None:
+            loss = loss * sample_weight.to(loss.device)
         return loss.mean()
 
 
@@ -431,8 +455,18 @@ class BaseSequenceEstimator(BaseEstimator):
         splitter = ShuffleSplit(n_splits=1, test_size=self.validation_fraction, random_state=rng)
         return next(splitter.split(np.empty((n_samples, 1))))
 
-    def _sample_weights(self, sample_weight, targets, n_samples):
-        """Per-sample loss weights (the classifier multiplies in ``class_weight``)."""
+    def _sample_weights(self, sample_weight, targets, n_samples, *, step_weight=None):
+        """Per-sample loss weights (the classifier multiplies in ``class_weight``).
+
+        ``step_weight`` is the per-step weights argument of ``fit`` and
+        ``partial_fit``; only estimators with per-step losses (the tagger)
+        take it, writing the weights into their targets.
+        """
+        if step_weight is not None:
+            raise ValueError(
+                f"{type(self).__name__} has one loss per sample, not per step: step_weight "
+                "applies to per-step estimators (RNNTagger). Weigh samples with sample_weight."
+            )
         if sample_weight is None:
             return None
         return check_sample_weight_array(sample_weight, n_samples)
@@ -613,7 +647,16 @@ class BaseSequenceEstimator(BaseEstimator):
         return callbacks
 
     def _fit(
-        self, X, y, sample_weight=None, *, partial=False, classes=None, X_val=None, y_val=None
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        partial=False,
+        classes=None,
+        X_val=None,
+        y_val=None,
+        step_weight=None,
     ):
         # Validated on every call, as sklearn's _fit_context does: a warm-started
         # fit or a partial_fit after set_params must not train with bad values.
@@ -632,7 +675,7 @@ class BaseSequenceEstimator(BaseEstimator):
             rng = check_random_state(self.random_state)
             self._seed = int(rng.randint(np.iinfo(np.int32).max))
             self.device_ = _resolve_device(self.device)
-        weights = self._sample_weights(sample_weight, targets, n_samples)
+        weights = self._sample_weights(sample_weight, targets, n_samples, step_weight=step_weight)
         checkpoint = resume = None
         if self.checkpoint is not None and not partial and not continuing:
             checkpoint = self._checkpoint_path(sequences, targets, weights, X_val, y_val)
@@ -828,14 +871,23 @@ class BaseSequenceEstimator(BaseEstimator):
         """Module outputs batch by batch, through the same dataset and iterator
         as validation (no shuffle, length order, per-batch padding).
 
-        Returns the number of samples and an iterator of ``(indices, output)``:
-        the positions in X of a batch's samples, and the module's output.
+        The one prediction path of every estimator: it reads the fitted state
+        and sets nothing, so that threads may predict at once, and a batch
+        that runs out of GPU memory is evaluated in halves (:meth:`_evaluate`).
+
+        Returns
+        -------
+        sequences : Sequences
+            The validated X (its lengths, offsets and form).
+        batches : iterator of (indices, output)
+            The positions in X of a batch's samples, and the module's output.
         """
         check_is_fitted(self, "net_")
-        dataset = SequenceDataset(self._validate_X(X, reset=False))
+        sequences = self._validate_X(X, reset=False)
+        dataset = SequenceDataset(sequences)
         sampler = self.net_.get_iterator(dataset, training=False).batch_sampler
         batches = (out for indices in sampler for out in self._evaluate(dataset, indices))
-        return len(dataset), batches
+        return sequences, batches
 
     def _evaluate(self, dataset, indices):
         """The module's output on one batch; on out-of-memory, on its halves."""
@@ -854,14 +906,40 @@ class BaseSequenceEstimator(BaseEstimator):
 
     def _predict_pooled(self, X):
         """One output row per sample, as a float64 array in X's order."""
-        n_samples, batches = self._predict_batches(X)
+        sequences, batches = self._predict_batches(X)
         result = None
         for indices, output in batches:
             output = output.to("cpu", torch.float64).numpy()
             if result is None:
-                result = np.empty((n_samples, output.shape[1]))
+                result = np.empty((len(sequences), output.shape[1]))
             result[indices] = output
         return result
+
+    def _predict_steps(self, X):
+        """One output row per input step, for modules that return
+        ``(outputs of shape (batch, T, n_outputs), lengths)``.
+
+        Returns
+        -------
+        sequences : Sequences
+            The validated X; :func:`~sklearn_rnn._validation.rebuild_steps`
+            puts the rows back in its form.
+        outputs : ndarray of shape (total_steps, n_outputs)
+            float64, in X's step order (``sequences.offsets`` delimit the
+            samples); each batch's real steps are written at their samples'
+            positions, its padded steps dropped.
+        """
+        sequences, batches = self._predict_batches(X)
+        result = None
+        for indices, (output, _) in batches:
+            output = output.to("cpu", torch.float64).numpy()
+            if result is None:
+                result = np.empty((int(sequences.offsets[-1]), output.shape[2]))
+            indices = np.asarray(indices, dtype=np.int64)
+            real = np.arange(output.shape[1]) < sequences.lengths[indices][:, None]
+            positions, _ = _gather_index(sequences.offsets, indices)
+            result[positions] = output[real]
+        return sequences, result
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -18,7 +18,8 @@ Accepted forms (see DESIGN.md):
 It works in both directions: :func:`check_sequences` returns the ragged
 storage with an :class:`InputForm` describing what it was given, and
 :func:`rebuild` turns ragged storage back into that form. Transformers use the
-pair and keep no detection code of their own.
+pair and keep no detection code of their own; estimators that predict one row
+per step return it in X's form through :func:`rebuild_steps`.
 """
 
 import functools
@@ -269,6 +270,42 @@ def rebuild(sequences, form):
     if form.sample_ndims is None:
         return samples
     return [s.ravel() if ndim == 1 else s for s, ndim in zip(samples, form.sample_ndims)]
+
+
+def rebuild_steps(values, sequences):
+    """Return per-step outputs in the form of the X they were predicted from.
+
+    The output counterpart of :func:`rebuild`: where ``rebuild`` returns
+    inputs, this returns one row of outputs (a label, a vector of
+    probabilities) per input step, for any estimator that predicts per step.
+
+    Parameters
+    ----------
+    values : ndarray of shape (total_steps,) or (total_steps, ...)
+        One row per step, in ``sequences``' step order.
+    sequences : Sequences
+        The validated X (its offsets and :class:`InputForm`).
+
+    Returns
+    -------
+    outputs : list of ndarray, ndarray or masked array
+        For 2-D or 3-D X, an array ``(n_samples, T) + values.shape[1:]``; for
+        masked X, a masked array of that shape with X's step mask (the
+        masked rows hold zeros); otherwise (ragged X, :class:`Sequences`) a
+        list of per-sample arrays ``(T_i,) + values.shape[1:]``.
+    """
+    form = sequences.form
+    tail = values.shape[1:]
+    if form is not None and form.kind in ("2d", "3d"):
+        return values.reshape((len(sequences), -1) + tail)
+    if form is not None and form.kind == "masked":
+        steps = form.mask if form.mask.ndim == 2 else form.mask.all(axis=2)
+        data = np.zeros(steps.shape + tail, dtype=values.dtype)
+        data[~steps] = values
+        mask = np.broadcast_to(steps.reshape(steps.shape + (1,) * len(tail)), data.shape)
+        return np.ma.MaskedArray(data, mask=mask.copy())
+    offsets = sequences.offsets
+    return [values[a:b] for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
 
 
 def _as_sample_array(sample, index):

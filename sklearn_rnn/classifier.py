@@ -211,8 +211,10 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         y = check_targets(y, len(sequences), type(self).__name__, convert=as_labels)
         return encode_labels(y, self.classes_)
 
-    def _sample_weights(self, sample_weight, targets, n_samples):
-        weights = super()._sample_weights(sample_weight, targets, n_samples)
+    def _sample_weights(self, sample_weight, targets, n_samples, *, step_weight=None):
+        weights = super()._sample_weights(
+            sample_weight, targets, n_samples, step_weight=step_weight
+        )
         if self.class_weight is None:
             return weights
         # Computed on the encoded labels: their codes index classes_.

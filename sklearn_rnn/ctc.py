@@ -276,8 +276,8 @@ class CTCTranscriber(BaseSequenceEstimator):
 
     def _frame_log_probs(self, X):
         """Per-sample ``(T_i', n_labels + 1)`` float32 log-probabilities, in X's order."""
-        n_samples, batches = self._predict_batches(X)
-        result = [None] * n_samples
+        sequences, batches = self._predict_batches(X)
+        result = [None] * len(sequences)
         for indices, (log_probs, frame_lengths) in batches:
             log_probs = log_probs.float().cpu().numpy()
             for row, (index, length) in enumerate(zip(indices, frame_lengths.tolist())):

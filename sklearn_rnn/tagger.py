@@ -23,16 +23,14 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
-from skorch.utils import to_tensor
 
-from ._base import BaseSequenceEstimator, _SequenceNet
-from ._data import SequenceDataset
+from ._base import BaseSequenceEstimator
 from ._params import BACKBONE, EMBEDDING, FRONTEND, RUNTIME, TRAINING, Param, declare, fill_doc
-from ._validation import Sequences, _gather_index, check_sample_weight_array
+from ._validation import Sequences, check_sample_weight_array, rebuild_steps
 from ._words import as_words, fit_vocabularies, word_ids
-from .metrics import _tag_row
+from .metrics import _tag_row, tag_accuracy
 from .nn.heads import RNNTaggerModel
 from .nn.losses import MISSING_LABEL, StepCrossEntropy
 
@@ -219,6 +217,36 @@ def _encode(labels, missing, classes, sequences):
     return codes
 
 
+def _label_rows(labels, missing, sequences):
+    """:func:`step_labels`' output as per-sample object arrays, None where a
+    label is missing (the form :mod:`sklearn_rnn.metrics` reads)."""
+    flat = np.empty(len(missing), dtype=object)
+    flat[~missing] = labels.tolist()
+    return Sequences(flat, sequences.offsets).to_list()
+
+
+def _class_weights(class_weight, classes, codes):
+    """Weight of each class (float32, indexed by code) for the codes of a fit.
+
+    "balanced" is scikit-learn's (:func:`~sklearn.utils.class_weight.compute_class_weight`)
+    over the labelled steps: ``n_labelled_steps / (n_present_classes * its steps)``;
+    a class without a step here weighs 1 (it weighs no step). A dict's labels
+    that are not classes are ignored.
+    """
+    weights = np.ones(len(classes), dtype=np.float32)
+    if class_weight == "balanced":
+        labelled = codes[codes != MISSING]
+        present = np.unique(labelled)
+        if len(present):
+            weights[present] = compute_class_weight("balanced", classes=present, y=labelled)
+        return weights
+    for label, weight in class_weight.items():
+        index = np.flatnonzero(classes == label)
+        if len(index):
+            weights[index[0]] = weight
+    return weights
+
+
 def _step_weights(step_weight, sequences):
     """Per-step weights, flat and aligned with X's steps (missing entries weigh 0)."""
     flat = _as_step_values(step_weight, sequences, "step_weight")
@@ -267,21 +295,6 @@ def _collate_tags(rows):
         if weighted:
             weights[i, : len(codes)] = torch.from_numpy(row_weights)
     return {"labels": labels, "weights": weights} if weighted else {"labels": labels}
-
-
-class _TaggerNet(_SequenceNet):
-    """The package's net, with the loss averaged over a batch's labelled steps.
-
-    A sequence's ``sample_weight`` multiplies the loss of each of its steps.
-    """
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        y_true = to_tensor(y_true, device=self.device)
-        loss = self.criterion_(y_pred, y_true)
-        if isinstance(X, dict) and "sample_weight" in X:
-            loss = loss * X["sample_weight"].to(loss.device).unsqueeze(1)
-        labelled = (y_true["labels"] != MISSING).sum().clamp(min=1)
-        return loss.sum() / labelled
 
 
 # --- the estimator ----------------------------------------------------------------
@@ -514,11 +527,7 @@ class RNNTagger(BaseSequenceEstimator):
         -------
         self : RNNTagger
         """
-        self._step_weight = step_weight
-        try:
-            return self._fit(X, y, sample_weight, X_val=X_val, y_val=y_val)
-        finally:
-            del self._step_weight
+        return self._fit(X, y, sample_weight, X_val=X_val, y_val=y_val, step_weight=step_weight)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None, step_weight=None):
         """Train for one epoch on (X, y), initialising on the first call.
@@ -558,11 +567,9 @@ class RNNTagger(BaseSequenceEstimator):
         -------
         self : RNNTagger
         """
-        self._step_weight = step_weight
-        try:
-            return self._fit(X, y, sample_weight, partial=True, classes=classes)
-        finally:
-            del self._step_weight
+        return self._fit(
+            X, y, sample_weight, partial=True, classes=classes, step_weight=step_weight
+        )
 
     # --- hooks of the base ----------------------------------------------------
 
@@ -619,15 +626,6 @@ class RNNTagger(BaseSequenceEstimator):
     def _target_collate(self):
         return _collate_tags
 
-    def _make_net(self, net_kwargs):
-        net = _TaggerNet(
-            module=self._module_class,
-            **{f"module__{key}": value for key, value in self._module_init.items()},
-            device=self.device_,
-            **net_kwargs,
-        )
-        return net.initialize()
-
     @staticmethod
     def _split_codes(codes, sequences):
         return _Targets(codes, sequences)
@@ -651,92 +649,31 @@ class RNNTagger(BaseSequenceEstimator):
         labels, missing = step_labels(y, sequences)
         return self._split_codes(_encode(labels, missing, self.classes_, sequences), sequences)
 
-    def _sample_weights(self, sample_weight, targets, n_samples):
+    def _sample_weights(self, sample_weight, targets, n_samples, *, step_weight=None):
         """Per-sequence weights (the base's), and the per-step weights (class
         weights times ``step_weight``) written into the training targets."""
         weights = super()._sample_weights(sample_weight, targets, n_samples)
-        step_weight = getattr(self, "_step_weight", None)
         if self.class_weight is None and step_weight is None:
             return weights
         codes, sequences = targets.codes, targets.sequences
         per_step = np.ones(len(codes), dtype=np.float32)
         if self.class_weight is not None:
-            per_step *= self._class_weights(codes)[np.maximum(codes, 0)]
+            per_step *= _class_weights(self.class_weight, self.classes_, codes)[
+                np.maximum(codes, 0)
+            ]
         if step_weight is not None:
             per_step *= _step_weights(step_weight, sequences)
         targets.set_weights(per_step)
-        return weights
-
-    def _class_weights(self, codes):
-        n_classes = len(self.classes_)
-        if self.class_weight == "balanced":
-            counts = np.bincount(codes[codes != MISSING], minlength=n_classes)
-            total = counts.sum()
-            return np.where(counts > 0, total / (n_classes * np.maximum(counts, 1)), 1.0).astype(
-                np.float32
-            )
-        weights = np.ones(n_classes, dtype=np.float32)
-        for label, weight in self.class_weight.items():
-            index = np.flatnonzero(self.classes_ == label)
-            if len(index):
-                weights[index[0]] = weight
         return weights
 
     def _validation_data(self, X, y, sequences, targets, weights, X_val, y_val, partial):
         # A masked y aligns with X through X's mask; the held-out part is
         # scored on ragged storage, so it gets its labels as per-sample rows.
         if np.ma.isMaskedArray(y):
-            y = self._label_rows(y, sequences)
+            y = _label_rows(*step_labels(y, sequences), sequences)
         return super()._validation_data(X, y, sequences, targets, weights, X_val, y_val, partial)
 
-    @staticmethod
-    def _label_rows(y, sequences):
-        """y as a list of per-sample object arrays, None where a label is missing."""
-        labels, missing = step_labels(y, sequences)
-        flat = np.empty(len(missing), dtype=object)
-        flat[~missing] = labels.tolist()
-        return [flat[a:b] for a, b in zip(sequences.offsets[:-1], sequences.offsets[1:])]
-
     # --- prediction -----------------------------------------------------------
-
-    def _step_logits(self, X):
-        """Validated X and its float64 logits, ``(total_steps, n_classes)`` in step order.
-
-        Batches come from the same dataset and iterator as validation (no
-        shuffle, length order, per-batch padding); each batch's real steps
-        are written at their samples' positions.
-        """
-        check_is_fitted(self, "net_")
-        sequences = self._validate_X(X, reset=False)
-        dataset = SequenceDataset(sequences)
-        iterator = self.net_.get_iterator(dataset, training=False)
-        logits = np.empty((int(sequences.offsets[-1]), len(self.classes_)))
-        lengths = sequences.lengths
-        for indices, batch in zip(iterator.batch_sampler, iterator):
-            output, _ = self.net_.evaluation_step(batch, training=False)
-            output = output.to("cpu", torch.float64).numpy()
-            real = np.arange(output.shape[1]) < lengths[indices][:, None]
-            positions, _ = _gather_index(sequences.offsets, np.asarray(indices))
-            logits[positions] = output[real]
-        return sequences, logits
-
-    @staticmethod
-    def _in_input_form(values, sequences):
-        """Per-step rows ``(total_steps, ...)`` in X's form: a list per sample,
-        a 2-D/3-D array for fixed-length X, a masked array for masked X."""
-        form = sequences.form
-        n_samples = len(sequences)
-        tail = values.shape[1:]
-        if form is not None and form.kind in ("2d", "3d"):
-            return values.reshape((n_samples, -1) + tail)
-        if form is not None and form.kind == "masked":
-            steps = form.mask if form.mask.ndim == 2 else form.mask.all(axis=2)
-            data = np.zeros(steps.shape + tail, dtype=values.dtype)
-            data[~steps] = values
-            mask = np.broadcast_to(steps.reshape(steps.shape + (1,) * len(tail)), data.shape)
-            return np.ma.MaskedArray(data, mask=mask.copy())
-        offsets = sequences.offsets
-        return [values[a:b] for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
 
     def predict_log_proba(self, X):
         """Log-probabilities of the classes at every step.
@@ -753,10 +690,10 @@ class RNNTagger(BaseSequenceEstimator):
             for fixed-length X; a masked array with X's mask for masked X.
             Columns follow ``classes_``.
         """
-        sequences, logits = self._step_logits(X)
+        sequences, logits = self._predict_steps(X)
         logits -= logits.max(axis=1, keepdims=True)
         logits -= np.log(np.exp(logits).sum(axis=1, keepdims=True))
-        return self._in_input_form(logits, sequences)
+        return rebuild_steps(logits, sequences)
 
     def predict_proba(self, X):
         """Probabilities of the classes at every step.
@@ -773,14 +710,15 @@ class RNNTagger(BaseSequenceEstimator):
             for fixed-length X; a masked array with X's mask for masked X.
             Columns follow ``classes_``; each row sums to 1.
         """
-        sequences, logits = self._step_logits(X)
+        sequences, logits = self._predict_steps(X)
         logits -= logits.max(axis=1, keepdims=True)
         proba = np.exp(logits)
         proba /= proba.sum(axis=1, keepdims=True)
-        return self._in_input_form(proba, sequences)
+        return rebuild_steps(proba, sequences)
 
-    def _predict_flat(self, X):
-        sequences, logits = self._step_logits(X)
+    def _predict_labels(self, X):
+        """Validated X and the label of every step, flat in step order."""
+        sequences, logits = self._predict_steps(X)
         return sequences, self.classes_[np.argmax(logits, axis=1)]
 
     def predict(self, X):
@@ -798,11 +736,14 @@ class RNNTagger(BaseSequenceEstimator):
             ragged X, in X's order; ``(n_samples, T)`` for fixed-length X; a
             masked array with X's mask for masked X.
         """
-        sequences, labels = self._predict_flat(X)
-        return self._in_input_form(labels, sequences)
+        sequences, labels = self._predict_labels(X)
+        return rebuild_steps(labels, sequences)
 
     def score(self, X, y, sample_weight=None):
         """Per-step accuracy over the labelled steps.
+
+        :func:`sklearn_rnn.metrics.tag_accuracy` of y (aligned with X's steps
+        as :meth:`fit` aligns it) and :meth:`predict`'s labels.
 
         Parameters
         ----------
@@ -819,19 +760,17 @@ class RNNTagger(BaseSequenceEstimator):
         score : float
             The fraction of labelled steps predicted right.
         """
-        sequences, predicted = self._predict_flat(X)
+        sequences, predicted = self._predict_labels(X)
         labels, missing = step_labels(y, sequences)
         if len(labels) == 0:
             raise ValueError("y holds no label: every step is missing.")
-        weights = np.ones(len(missing))
         if sample_weight is not None:
-            weights = np.repeat(
-                check_sample_weight_array(sample_weight, len(sequences)).astype(np.float64),
-                sequences.lengths,
-            )
-        weights = weights[~missing]
-        correct = predicted[~missing] == labels
-        return float(np.sum(weights * correct) / np.sum(weights))
+            sample_weight = check_sample_weight_array(sample_weight, len(sequences))
+        return tag_accuracy(
+            _label_rows(labels, missing, sequences),
+            Sequences(predicted, sequences.offsets).to_list(),
+            sample_weight=sample_weight,
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

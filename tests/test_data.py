@@ -71,3 +71,36 @@ def test_pad_batch_and_fixed_length_fast_path_agree():
     slow, _ = pad_batch(fixed, np.array([4, 0]))
     assert np.array_equal(fast["x"].numpy(), slow.numpy())
     assert fast["lengths"].tolist() == [3, 3]
+
+
+def test_rebuild_steps_returns_per_step_outputs_in_x_form():
+    """One output row per input step comes back in the form X was given."""
+    from sklearn_rnn._validation import rebuild_steps
+
+    rng = np.random.default_rng(0)
+    ragged = [rng.normal(size=(n, 2)) for n in (3, 1, 4)]
+    # Ragged X: a list of per-sample rows; scalar rows or vector rows alike.
+    sequences = check_sequences(ragged)
+    total = int(sequences.offsets[-1])
+    labels = np.arange(total)
+    vectors = np.arange(total * 3.0).reshape(total, 3)
+    rows = rebuild_steps(labels, sequences)
+    assert isinstance(rows, list) and [r.tolist() for r in rows] == [[0, 1, 2], [3], [4, 5, 6, 7]]
+    assert [r.shape for r in rebuild_steps(vectors, sequences)] == [(3, 3), (1, 3), (4, 3)]
+    # 2-D and 3-D X: an (n_samples, T[, ...]) array.
+    fixed = rng.normal(size=(2, 5))
+    assert rebuild_steps(np.arange(10), check_sequences(fixed)).tolist() == [
+        [0, 1, 2, 3, 4],
+        [5, 6, 7, 8, 9],
+    ]
+    assert rebuild_steps(np.zeros((10, 3)), check_sequences(fixed[:, :, None])).shape == (2, 5, 3)
+    # Masked X (pre-padded): X's step mask, the real steps in order.
+    masked = np.ma.masked_all((3, 4, 2))
+    for i, x in enumerate(ragged):
+        masked[i, 4 - len(x) :] = x
+    out = rebuild_steps(vectors, check_sequences(masked))
+    assert isinstance(out, np.ma.MaskedArray) and out.shape == (3, 4, 3)
+    np.testing.assert_array_equal(out.mask[..., 0], masked.mask.all(axis=2))
+    assert [row.compressed().reshape(-1, 3).tolist() for row in out] == [
+        r.tolist() for r in rebuild_steps(vectors, sequences)
+    ]

@@ -43,6 +43,7 @@ from sklearn_rnn import (
     TrainingInterruptedWarning,
 )
 from sklearn_rnn.datasets import make_order_task
+from sklearn_rnn.tagger import RNNTagger
 
 TINY = dict(hidden_size=4, batch_size=8, device="cpu", frontend=None, random_state=0)
 
@@ -241,6 +242,7 @@ import torch
 from skorch.callbacks import Callback
 from sklearn_rnn import RNNClassifier
 from sklearn_rnn.datasets import make_order_task
+from sklearn_rnn.tagger import RNNTagger
 
 torch.set_num_threads(1)
 
@@ -469,11 +471,13 @@ def _oom_above(module, max_batch, calls):
     module.forward = limited
 
 
-@pytest.mark.parametrize("estimator", [RNNClassifier, RNNRegressor, CTCTranscriber])
+@pytest.mark.parametrize("estimator", [RNNClassifier, RNNRegressor, CTCTranscriber, RNNTagger])
 def test_out_of_memory_in_predict_retries_smaller_batches(data, estimator):
     X, y = data
     if estimator is CTCTranscriber:
         y = ["ab"[label] for label in y]
+    if estimator is RNNTagger:
+        y = [(x[:, 0] > 0).astype(int) for x in X]
     model = estimator(max_epochs=1, **TINY).fit(X, y)
     method = "predict" if estimator is RNNRegressor else "predict_log_proba"
     if estimator is RNNClassifier:
@@ -565,6 +569,7 @@ import torch
 import sklearn_rnn
 from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor
 from sklearn_rnn.datasets import make_order_task
+from sklearn_rnn.tagger import RNNTagger
 from sklearn_rnn.preprocessing import SequencePadder, SequenceScaler, SequenceTokenizer
 
 torch.set_num_threads(1)

@@ -19,10 +19,11 @@ from sklearn.metrics import accuracy_score, make_scorer
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 
+from sklearn_rnn._base import _SequenceNet
 from sklearn_rnn.components import ConvFrontend, FrameStacking
 from sklearn_rnn.metrics import bio_entities, entity_f1, flatten_tags, tag_accuracy
 from sklearn_rnn.preprocessing import SequencePadder, SequenceScaler, SequenceTokenizer
-from sklearn_rnn.tagger import MISSING, RNNTagger, StepCrossEntropy, _TaggerNet
+from sklearn_rnn.tagger import MISSING, RNNTagger, StepCrossEntropy
 
 FAST = {"hidden_size": 8, "max_epochs": 2, "random_state": 0, "device": "cpu"}
 
@@ -204,7 +205,7 @@ def test_the_loss_averages_the_labelled_steps():
     rng = np.random.RandomState(0)
     logits = torch.from_numpy(rng.randn(2, 4, 3).astype(np.float32))
     labels = torch.tensor([[0, 2, MISSING, MISSING], [1, MISSING, 2, 0]])
-    net = _TaggerNet(
+    net = _SequenceNet(
         module=torch.nn.Linear,
         module__in_features=1,
         module__out_features=1,
@@ -253,6 +254,34 @@ def test_class_sample_and_step_weights():
     assert tagger.score(X, y, sample_weight=weights) == pytest.approx(
         np.mean(tagger.predict(X[:1])[0] == y[0])
     )
+    # step_weight is an argument of the fit, never left on the estimator.
+    assert set(vars(unit_steps)) == set(vars(tagger))
+
+
+def test_balanced_class_weights_are_sklearns():
+    """The "balanced" weights are sklearn's compute_class_weight over the labelled steps:
+    n_labelled / (n_classes * count), as the tagger always computed it when
+    every class has a labelled step; a class without one weighs 1."""
+    from sklearn.utils.class_weight import compute_class_weight
+
+    from sklearn_rnn.tagger import _class_weights
+
+    rng = np.random.RandomState(0)
+    codes = rng.randint(0, 3, size=500)
+    codes[rng.rand(500) < 0.3] = MISSING
+    labelled = codes[codes != MISSING]
+    weights = _class_weights("balanced", np.array(["a", "b", "c"]), codes)
+    assert weights.dtype == np.float32
+    counts = np.bincount(labelled, minlength=3)
+    np.testing.assert_array_equal(weights, (len(labelled) / (3 * counts)).astype(np.float32))
+    np.testing.assert_array_equal(
+        weights,
+        compute_class_weight("balanced", classes=np.arange(3), y=labelled).astype(np.float32),
+    )
+    # partial_fit with classes=["a", "b", "c", "d"] and no "d" in this call.
+    four = _class_weights("balanced", np.array(["a", "b", "c", "d"]), codes)
+    np.testing.assert_array_equal(four, np.r_[weights, 1.0].astype(np.float32))
+    assert _class_weights({"b": 2.0, "z": 5.0}, np.array(["a", "b"]), codes).tolist() == [1, 2]
 
 
 # --- outputs: form, order, lengths ------------------------------------------------
@@ -282,7 +311,13 @@ def test_predict_form_order_and_lengths():
     assert [row.compressed().tolist() for row in masked] == [p.tolist() for p in predicted]
     masked_proba = tagger.predict_proba(padded)
     assert masked_proba.shape == padded.shape[:2] + (2,)
-    assert tagger.score(X, y) == pytest.approx(tag_accuracy(y, predicted))
+    # score is tag_accuracy of the predictions, exactly, weighted or not.
+    assert tagger.score(X, y) == tag_accuracy(y, predicted)
+    # (sample weights are validated to float32, as in fit)
+    weights = np.random.RandomState(0).rand(len(X)).astype(np.float32)
+    assert tagger.score(X, y, sample_weight=weights) == tag_accuracy(
+        y, predicted, sample_weight=weights
+    )
     assert (
         tagger.score(
             padded,

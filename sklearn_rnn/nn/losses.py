@@ -1,4 +1,9 @@
-"""Losses on the heads' outputs, unreduced so that the net weighs samples."""
+"""Losses on the heads' outputs, unreduced so that the net weighs samples.
+
+A criterion returns per-sample losses, or per-element losses (one per step)
+together with an ``n_labelled(y_true)`` method that gives the net the count to
+divide their weighted sum by.
+"""
 
 from torch import nn
 
@@ -49,9 +54,27 @@ class StepCrossEntropy(nn.Module):
 
     ``forward((logits, lengths), {"labels": (B, T)[, "weights": (B, T)]})``
     returns the ``(B, T)`` per-step losses, multiplied by the per-step
-    weights when given; the net sums them and divides by the number of
-    labelled steps.
+    weights when given. Its :meth:`n_labelled` tells the net that these are
+    per-element losses: the net sums them (each times its sample's weight)
+    and divides by the number of labelled steps.
     """
+
+    @staticmethod
+    def n_labelled(y_true):
+        """The number of labelled steps of a batch (at least 1).
+
+        Parameters
+        ----------
+        y_true : dict of Tensor
+            ``"labels"`` of shape ``(B, T)``, -1 where a step has no label.
+
+        Returns
+        -------
+        count : Tensor of shape ()
+            The divisor of the batch's summed per-step losses; 1 when no step
+            is labelled, so that such a batch's loss is 0, not NaN.
+        """
+        return (y_true["labels"] != MISSING_LABEL).sum().clamp(min=1)
 
     def forward(self, y_pred, y_true):
         """Per-step losses.
