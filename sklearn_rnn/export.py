@@ -92,6 +92,7 @@ import torch
 from torch import nn
 
 from ._validation import OOV_TOKEN_ID
+from ._version import __version__
 
 __all__ = ["DEFAULT_OPSET", "to_onnx", "word_inputs"]
 
@@ -323,7 +324,6 @@ def to_onnx(estimator, path=None, *, opset=None):
     import onnx
     from sklearn.utils.validation import check_is_fitted
 
-    from . import __version__
     from ._base import BaseSequenceEstimator
 
     if not isinstance(estimator, BaseSequenceEstimator):

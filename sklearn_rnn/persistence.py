@@ -87,6 +87,8 @@ import re
 import numpy as np
 import torch
 
+from ._version import __version__
+
 __all__ = ["FORMAT_VERSION", "load", "save"]
 
 #: The version of the file layout this module writes.
@@ -147,8 +149,6 @@ def _registry():
 
 
 def _package_version():
-    from . import __version__
-
     return __version__
 
 
