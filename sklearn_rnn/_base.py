@@ -327,9 +327,29 @@ class BaseSequenceEstimator(BaseEstimator):
     ``_criterion()``, ``_fit_targets(y, sequences, classes)`` (learn the
     target encoding and encode), ``_encode_targets(y, sequences)`` (encode
     with the fitted encoding) and ``_n_outputs()``.
+
+    To be saved, loaded and exported, a subclass is registered with the class
+    decorator :func:`~sklearn_rnn._registry.register_estimator`, declares
+    ``_saved_attributes`` (the fitted attributes that its files must hold
+    beyond the common ones below, with their types; see
+    :mod:`sklearn_rnn.persistence`) and defines ``_onnx_graph(module)``: its
+    network ``module`` wrapped in the graph that :func:`sklearn_rnn.to_onnx`
+    exports (see :mod:`sklearn_rnn.export`).
     """
 
     _parameters = {}
+    #: Fitted attributes every estimator's files hold, with their types.
+    _saved_attributes = {
+        "n_features_in_": int,
+        "vocab_size_": (int, type(None)),
+        "frontend_strides_": (tuple, type(None)),
+        "max_epochs_": int,
+        "device_": str,
+        "n_epochs_": int,
+        "_seed": int,
+        "_fitted_module_kwargs": dict,
+        "_module_init": dict,
+    }
 
     # --- hooks for subclasses -------------------------------------------------
 
@@ -775,7 +795,7 @@ class BaseSequenceEstimator(BaseEstimator):
             Also save the optimizer's state, so that a ``warm_start`` fit
             after loading continues exactly as this estimator would.
         """
-        from .persistence import save  # persistence imports the estimators
+        from .persistence import save
 
         save(self, path, include_optimizer=include_optimizer)
 

@@ -58,10 +58,11 @@ readable by any safetensors tool (``safe_open(path).metadata()``).
 Security
 --------
 :func:`load` runs no code from the file: no pickle, no ``eval``, no import
-of a name the file gives. The estimator class comes from a fixed registry of
-the package's own four classes; parameters and attributes are plain JSON
-values rebuilt by the decoder above, which refuses anything else; the
-network is rebuilt from the package's own module classes and must have
+of a name the file gives. The estimator class comes from the registry of the
+package's own estimators (:mod:`sklearn_rnn._registry`), whose classes
+declare the fitted attributes a file must hold; parameters and attributes
+are plain JSON values rebuilt by the decoder above, which refuses anything
+else; the network is rebuilt from the package's own module classes and must have
 exactly the saved weight names, shapes and dtypes (checked on the ``meta``
 device before the network is allocated, so that sizes in the metadata
 cannot make it allocate more than the file holds). Pickle and joblib still work on
@@ -87,6 +88,7 @@ import re
 import numpy as np
 import torch
 
+from ._registry import ESTIMATORS, saved_attributes
 from ._version import __version__
 
 __all__ = ["FORMAT_VERSION", "load", "save"]
@@ -112,40 +114,6 @@ _TENSOR_DTYPES = frozenset(
 )
 
 _NOT_SAVED = ("net_", "history_")
-
-#: Fitted attributes every estimator needs, with the types they must have.
-_COMMON_ATTRIBUTES = {
-    "n_features_in_": int,
-    "vocab_size_": (int, type(None)),
-    "frontend_strides_": (tuple, type(None)),
-    "max_epochs_": int,
-    "device_": str,
-    "n_epochs_": int,
-    "_seed": int,
-    "_fitted_module_kwargs": dict,
-    "_module_init": dict,
-}
-_CLASS_ATTRIBUTES = {
-    "RNNClassifier": {"classes_": np.ndarray},
-    "RNNRegressor": {
-        "n_outputs_": int,
-        "y_mean_": np.ndarray,
-        "y_scale_": np.ndarray,
-        "_y_ndim": int,
-    },
-    "CTCTranscriber": {"classes_": np.ndarray, "strings_": bool, "_label_index": dict},
-    "RNNTagger": {"classes_": np.ndarray},
-}
-
-
-def _registry():
-    """The classes :func:`load` may build: the package's own, by name."""
-    from .classifier import RNNClassifier
-    from .ctc import CTCTranscriber
-    from .regressor import RNNRegressor
-    from .tagger import RNNTagger
-
-    return {cls.__name__: cls for cls in (RNNClassifier, RNNRegressor, CTCTranscriber, RNNTagger)}
 
 
 def _package_version():
@@ -326,10 +294,9 @@ def save(estimator, path, *, include_optimizer=True):
     from sklearn.utils.validation import check_is_fitted
 
     name = type(estimator).__name__
-    registry = _registry()
-    if registry.get(name) is not type(estimator):
+    if ESTIMATORS.get(name) is not type(estimator):
         raise ValueError(
-            f"save() writes the package's own estimators ({', '.join(sorted(registry))}); "
+            f"save() writes the package's own estimators ({', '.join(sorted(ESTIMATORS))}); "
             f"got {type(estimator).__module__}.{type(estimator).__qualname__}."
         )
     check_is_fitted(estimator, "net_")
@@ -547,15 +514,14 @@ def _read_document(metadata, path):
 
 def _build_estimator(document, tensors, path):
     """The estimator with its parameters and fitted attributes (no net yet)."""
-    registry = _registry()
     name = document["estimator"]
-    if name not in registry:
+    if name not in ESTIMATORS:
         raise _fail(
             path,
             f"unknown estimator class {_short(name)}; sklearn_rnn loads only "
-            f"{', '.join(sorted(registry))}.",
+            f"{', '.join(sorted(ESTIMATORS))}.",
         )
-    cls = registry[name]
+    cls = ESTIMATORS[name]
     expected_params = set(cls().get_params(deep=False))
     saved = document["params"]
     missing, unknown = expected_params - set(saved), set(saved) - expected_params
@@ -592,7 +558,7 @@ def _build_estimator(document, tensors, path):
     except ValueError as exc:  # sklearn's InvalidParameterError is a ValueError
         raise _fail(path, f"invalid parameter: {exc}") from None
 
-    required = {**_COMMON_ATTRIBUTES, **_CLASS_ATTRIBUTES[name]}
+    required = saved_attributes(cls)
     attributes = document["attributes"]
     for attribute in required:
         if attribute not in attributes:

@@ -31,8 +31,10 @@ from skorch.utils import to_tensor
 from ._base import BaseSequenceEstimator, _SequenceNet
 from ._data import SequenceDataset
 from ._params import BACKBONE, BUCKETED, RUNTIME, TRAINING, Param, declare, fill_doc
+from ._registry import register_estimator
 from ._validation import Sequences, _gather_index, check_sample_weight_array
 from ._words import as_words, fit_vocabularies, word_ids
+from .export import _TaggerGraph
 from .metrics import _tag_row
 from .nn.heads import RNNTaggerModel
 from .nn.losses import MISSING_LABEL, StepCrossEntropy
@@ -321,6 +323,7 @@ _FRONTEND_STRIDE = Param(
 )
 
 
+@register_estimator
 @fill_doc
 class RNNTagger(BaseSequenceEstimator):
     """Sequence labelling: one label per time step, with a recurrent network.
@@ -429,6 +432,8 @@ class RNNTagger(BaseSequenceEstimator):
         bucketing=BUCKETED,
     )
     _module_class = RNNTaggerModel
+    #: Fitted attributes its files hold (besides the base's), with their types.
+    _saved_attributes = {"classes_": np.ndarray}
     #: y holds one label per step of each sample (read by the package's sequence checks).
     _labels_per_step = True
 
@@ -848,3 +853,8 @@ class RNNTagger(BaseSequenceEstimator):
         tags.target_tags.one_d_labels = False
         tags.target_tags.two_d_labels = False
         return tags
+
+    def _onnx_graph(self, module):
+        """The fitted network ``module`` in the graph :func:`~sklearn_rnn.to_onnx`
+        exports: per-step probabilities and logits."""
+        return _TaggerGraph(module, self.vocab_size_)
