@@ -32,6 +32,8 @@ from skorch.history import History
 from skorch.utils import to_tensor
 from tqdm.auto import tqdm
 
+from . import persistence
+from ._checkpoint import read_checkpoint, restore_optimizer, write_checkpoint
 from ._data import BucketIterator, SequenceDataset
 from ._params import (
     OPTIMIZERS,
@@ -44,6 +46,7 @@ from ._params import (
 )
 from ._validation import OOV_TOKEN_ID, Sequences, check_sample_weight_array, check_sequences
 from .nn.augmentation import mixup_batch
+from .nn.utils import resolve_device
 
 #: Largest embedding (vocab_size x embedding_dim) fit accepts: 1 GiB of float32.
 MAX_EMBEDDING_WEIGHTS = 2**28
@@ -223,8 +226,6 @@ class _Checkpoint(Callback):
         self.resume = resume
 
     def on_train_begin(self, net, **kwargs):
-        from .persistence import restore_optimizer
-
         if self.resume is None:
             return
         state, parts = self.resume
@@ -253,8 +254,6 @@ class _Checkpoint(Callback):
         net.iterator_train__random_state.bit_generator.state = state["batch_rng"]
 
     def on_epoch_end(self, net, **kwargs):
-        from .persistence import write_checkpoint
-
         callbacks = dict(net.callbacks_)
         state = {
             "seed": self.seed,
@@ -300,14 +299,6 @@ def _check_magnitude(sequences):
 
 def _copy_state(module):
     return {key: value.detach().clone() for key, value in module.state_dict().items()}
-
-
-def _resolve_device(device):
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if str(device).startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} was requested but CUDA is not available.")
-    return device
 
 
 def _noop(*args, **kwargs):
@@ -639,7 +630,7 @@ class BaseSequenceEstimator(BaseEstimator):
             targets = self._fit_targets(y, sequences, classes)
             rng = check_random_state(self.random_state)
             self._seed = int(rng.randint(np.iinfo(np.int32).max))
-            self.device_ = _resolve_device(self.device)
+            self.device_ = resolve_device(self.device)
         weights = self._sample_weights(sample_weight, targets, n_samples)
         checkpoint = resume = None
         if self.checkpoint is not None and not partial and not continuing:
@@ -756,8 +747,6 @@ class BaseSequenceEstimator(BaseEstimator):
 
     def _read_checkpoint(self, path):
         """``(history, state, parts)`` of the checkpoint at ``path``, or None."""
-        from .persistence import read_checkpoint
-
         if not os.path.exists(path):
             return None
         return read_checkpoint(path)
@@ -795,9 +784,7 @@ class BaseSequenceEstimator(BaseEstimator):
             Also save the optimizer's state, so that a ``warm_start`` fit
             after loading continues exactly as this estimator would.
         """
-        from .persistence import save
-
-        save(self, path, include_optimizer=include_optimizer)
+        persistence.save(self, path, include_optimizer=include_optimizer)
 
     def _make_net(self, net_kwargs):
         """A new, initialised skorch net for the fitted module arguments.

@@ -16,8 +16,10 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor, RNNTagger
+from sklearn_rnn._codec import UnencodableValue, decode, encode
+from sklearn_rnn.components import ConvFrontend, TokenEmbedding
 from sklearn_rnn.datasets import make_digit_lines
-from sklearn_rnn.persistence import FORMAT_VERSION, METADATA_KEY, _decode, _encode, load, save
+from sklearn_rnn.persistence import FORMAT_VERSION, METADATA_KEY, load, save
 
 FAST = dict(hidden_size=8, max_epochs=2, device="cpu", random_state=0)
 
@@ -413,7 +415,9 @@ def _module_init(key, value):
 @pytest.mark.parametrize(
     "edit, match",
     [
-        (_set("format_version", value=3), "format version 3"),
+        (_set("format_version", value=FORMAT_VERSION + 1), "format version 4, newer than"),
+        (_set("format_version", value=2), "format version 2, which this sklearn_rnn.*no longer"),
+        (_set("format_version", value=1), "format version 1, which this sklearn_rnn.*no longer"),
         (_set("format_version", value="1"), "format version '1'"),
         (_delete("format_version"), "format version None"),
         (_set("format", value="pickle"), "format is 'pickle'"),
@@ -638,34 +642,9 @@ def test_array_parameters_keep_their_form(tmp_path):
         assert np.array_equal(loaded.predict_proba(X), est.predict_proba(X))
 
 
-def _as_format_version_1(document, tensors):
-    """Rewrite a file as format version 1 wrote it: array parameters in the JSON."""
-    document["format_version"] = 1
-    for name, value in document["params"].items():
-        if isinstance(value, dict) and "__tensor__" in value:
-            array = tensors.pop(value["__tensor__"]).numpy()
-            document["params"][name] = _encode(array, name)
-
-
-def test_files_of_format_version_1_still_load(with_embedding_weights, tmp_path):
-    est, X, _ = with_embedding_weights
-    path = _saved(est, tmp_path)
-    with safe_open(str(path), framework="pt") as reader:
-        metadata = reader.metadata()
-        tensors = {key: reader.get_tensor(key) for key in reader.keys()}
-    document = json.loads(metadata[METADATA_KEY])
-    _as_format_version_1(document, tensors)
-    assert not any(key.startswith("param.") for key in tensors)
-    save_file(tensors, str(path), metadata={**metadata, METADATA_KEY: json.dumps(document)})
-    loaded = load(path)
-    _assert_same_params(loaded.get_params(), est.get_params())
-    _assert_same_predictions(est, loaded, X)
-
-
 @pytest.mark.parametrize(
     "edit, edit_tensors, match",
     [
-        (_set("format_version", value=1), None, "format version 1 stores no tensor parameters"),
         (None, "drop", "which the file lacks"),
         (
             _set("params", "embedding_weights", value={"__tensor__": "module.head.bias"}),
@@ -686,6 +665,79 @@ def test_altered_array_parameters_are_refused(
             del tensors["param.embedding_weights"]
 
     path = _rewrite(_saved(with_embedding_weights[0], tmp_path), edit, tensors_edit)
+    with pytest.raises(ValueError, match=match):
+        load(path)
+
+
+# --- components ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def with_components():
+    """A classifier whose fitted attributes hold components, as its "auto"
+    parameters resolve to them (frontend_, embedding_, ...)."""
+    X = _ragged(n=20)
+    y = np.array([int(x[0, 0] > 0) for x in X])
+    est = RNNClassifier(**FAST).fit(X, y)
+    est.frontend_ = ConvFrontend(channels=16, stride=4)
+    est.embedding_ = TokenEmbedding(dim=4, weights=np.random.RandomState(0).randn(30, 4))
+    return est, X, y
+
+
+def test_fitted_attributes_that_hold_components(with_components, tmp_path):
+    est, X, _ = with_components
+    path = _saved(est, tmp_path)
+    with safe_open(str(path), framework="pt") as reader:
+        document = json.loads(reader.metadata()[METADATA_KEY])
+        stored = reader.get_tensor("attribute.embedding_.weights")
+    assert document["attributes"]["frontend_"] == {
+        "__component__": "ConvFrontend",
+        "params": {"channels": 16, "stack": 1, "stride": 4},
+    }
+    assert document["attributes"]["embedding_"]["params"]["weights"] == {
+        "__tensor__": "attribute.embedding_.weights"
+    }
+    assert np.array_equal(stored.numpy(), est.embedding_.weights)
+    loaded = load(path)
+    assert type(loaded.frontend_) is ConvFrontend and loaded.frontend_ == est.frontend_
+    assert type(loaded.embedding_) is TokenEmbedding and loaded.embedding_ == est.embedding_
+    assert loaded.embedding_.weights.dtype == np.float64
+    _assert_same_predictions(est, loaded, X)
+
+
+@pytest.mark.parametrize(
+    "edit, edit_tensors, match",
+    [
+        (
+            _set("attributes", "frontend_", "__component__", value="os.system"),
+            None,
+            "fitted attribute 'frontend_': unknown component 'os.system'",
+        ),
+        (
+            _set("attributes", "frontend_", "params", "stride", value=-1),
+            None,
+            "'stride' parameter of ConvFrontend",
+        ),
+        (
+            _set("attributes", "frontend_", "params", "evil", value=1),
+            None,
+            r"unknown: \['evil'\]",
+        ),
+        (None, _drop_tensor("attribute.embedding_.weights"), "which the file lacks"),
+        (
+            None,
+            _replace_tensor("attribute.evil_", torch.zeros(2)),
+            r"no fitted attribute refers to the tensors \['attribute.evil_'\]",
+        ),
+        (
+            _set("attributes", "embedding_", "params", "weights", value=None),
+            None,
+            "no fitted attribute refers to the tensors",
+        ),
+    ],
+)
+def test_altered_components_are_refused(with_components, tmp_path, edit, edit_tensors, match):
+    path = _rewrite(_saved(with_components[0], tmp_path), edit, edit_tensors)
     with pytest.raises(ValueError, match=match):
         load(path)
 
@@ -736,15 +788,13 @@ def test_pickle_and_joblib_round_trips_still_work(classifier, tmp_path):
     ],
 )
 def test_encoding_round_trips_types_and_values(value):
-    document = json.loads(json.dumps(_encode(value, "x"), allow_nan=False))
-    _assert_same_value(value, _decode(document, "x"), "x")
+    document = json.loads(json.dumps(encode(value, "x"), allow_nan=False))
+    _assert_same_value(value, decode(document, "x"), "x")
 
 
 @pytest.mark.parametrize(
     "value", [object(), np.array([1 + 2j]), {1, 2}, b"bytes", np.datetime64("2024-01-01")]
 )
 def test_unsupported_values_are_refused(value):
-    from sklearn_rnn.persistence import _Unencodable
-
-    with pytest.raises(_Unencodable):
-        _encode(value, "x")
+    with pytest.raises(UnencodableValue):
+        encode(value, "x")
