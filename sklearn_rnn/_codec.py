@@ -4,30 +4,14 @@ for weights.
 A model file (:mod:`sklearn_rnn.persistence`) and a training checkpoint
 (:mod:`sklearn_rnn._checkpoint`) are safetensors files whose string metadata
 holds one JSON document under :data:`METADATA_KEY`. JSON has no tuples,
-numpy data, non-string keys, non-finite floats or objects, so :func:`encode`
-writes such values as tagged JSON objects:
-
-- ``{"__tuple__": [...]}``;
-- ``{"__dict__": {...}}`` (string keys) or ``{"__items__": [[key, value],
-  ...]}`` (other keys);
-- ``{"__float__": "nan"}`` (or ``"inf"``, ``"-inf"``); finite floats are
-  written with Python's shortest round-trip ``repr``, so they come back bit
-  for bit;
-- ``{"__scalar__": "<f8", "value": 0.5}`` (a numpy scalar, by dtype);
-- ``{"__ndarray__": {"dtype": "<f8", "shape": [2], "data": [...]}}``;
-- ``{"__component__": "ConvFrontend", "params": {"stride": 4, ...}}``: a
-  component of :mod:`sklearn_rnn.components`, by class name, with its
-  ``get_params(deep=False)`` encoded;
-- ``{"__tensor__": "param.embedding.weights"}``: a numeric array kept out of
-  the JSON as the file's tensor of that name (see below).
-
-Where a value sits at a *key* (a parameter's or fitted attribute's value,
-``param.<name>`` or ``attribute.<name>``, or the parameter ``<p>`` of a
-component there, ``<key>.<p>``), a numpy array of a dtype that both
-safetensors and torch hold is a tensor of the file, not JSON text: these are
-weights (pretrained vectors can be megabytes), not settings. Arrays elsewhere
-(in a list, a dict, a tuple), and arrays of other dtypes (strings, objects,
-non-native byte order), stay in the JSON.
+numpy data, non-string keys, non-finite floats or objects: :func:`encode`
+writes such values as tagged JSON objects (``{"__tuple__": [...]}``,
+``{"__component__": "ConvFrontend", "params": {...}}``, ...; the file format
+in :mod:`sklearn_rnn.persistence` lists them), and keeps a numeric array
+that sits at a named place (a parameter's or fitted attribute's value, or a
+component's parameter there) out of the JSON, as a tensor of the file
+(``{"__tensor__": "param.embedding.weights"}``): those are weights, which can
+be megabytes, not settings.
 
 :func:`decode` is the inverse, and refuses anything :func:`encode` does not
 produce. It builds only JSON values, tuples, dicts, numpy data and the
