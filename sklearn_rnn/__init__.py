@@ -2,6 +2,7 @@
 
 from ._base import TrainingDivergedError, TrainingDivergedWarning, TrainingInterruptedWarning
 from ._validation import OOV_TOKEN_ID, PAD_TOKEN_ID, Sequences
+from ._version import __version__
 from .classifier import RNNClassifier
 from .ctc import CTCTranscriber
 from .export import to_onnx
@@ -9,8 +10,6 @@ from .forecasting import ResidualForecaster
 from .persistence import load
 from .regressor import RNNRegressor
 from .tagger import RNNTagger
-
-__version__ = "0.1.0"
 
 __all__ = [
     "OOV_TOKEN_ID",

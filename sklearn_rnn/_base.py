@@ -32,6 +32,7 @@ from skorch.history import History
 from skorch.utils import to_tensor
 from tqdm.auto import tqdm
 
+from . import persistence
 from ._auto import (
     BEST_EPOCH_AUTO_MIN_SAMPLES,
     EARLY_STOPPING_AUTO_MIN_SAMPLES,
@@ -42,6 +43,7 @@ from ._auto import (
     auto_frontend_stride,
     auto_max_epochs,
 )
+from ._checkpoint import read_checkpoint, restore_optimizer, write_checkpoint
 from ._data import BucketIterator, SequenceDataset
 from ._params import OPTIMIZERS
 from ._validation import (
@@ -53,6 +55,7 @@ from ._validation import (
 )
 from .components import SGD, Component, ConvFrontend, TokenEmbedding
 from .nn.augmentation import mixup_batch
+from .nn.utils import resolve_device
 
 #: Largest embedding (vocab_size x embedding_dim) fit accepts: 1 GiB of float32.
 MAX_EMBEDDING_WEIGHTS = 2**28
@@ -240,8 +243,6 @@ class _Checkpoint(Callback):
         self.resume = resume
 
     def on_train_begin(self, net, **kwargs):
-        from .persistence import restore_optimizer
-
         if self.resume is None:
             return
         state, parts = self.resume
@@ -270,8 +271,6 @@ class _Checkpoint(Callback):
         net.iterator_train__random_state.bit_generator.state = state["batch_rng"]
 
     def on_epoch_end(self, net, **kwargs):
-        from .persistence import write_checkpoint
-
         callbacks = dict(net.callbacks_)
         state = {
             "seed": self.seed,
@@ -319,14 +318,6 @@ def _copy_state(module):
     return {key: value.detach().clone() for key, value in module.state_dict().items()}
 
 
-def _resolve_device(device):
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if str(device).startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} was requested but CUDA is not available.")
-    return device
-
-
 def _noop(*args, **kwargs):
     pass
 
@@ -344,9 +335,32 @@ class BaseSequenceEstimator(BaseEstimator):
     ``_criterion()``, ``_fit_targets(y, sequences, classes)`` (learn the
     target encoding and encode), ``_encode_targets(y, sequences)`` (encode
     with the fitted encoding) and ``_n_outputs()``.
+
+    To be saved, loaded and exported, a subclass is registered with the class
+    decorator :func:`~sklearn_rnn._registry.register_estimator`, declares
+    ``_saved_attributes`` (the fitted attributes that its files must hold
+    beyond the common ones below, with their types; see
+    :mod:`sklearn_rnn.persistence`) and defines ``_onnx_graph(module)``: its
+    network ``module`` wrapped in the graph that :func:`sklearn_rnn.to_onnx`
+    exports (see :mod:`sklearn_rnn.export`).
     """
 
     _parameters = {}
+    #: Fitted attributes every estimator's files hold, with their types.
+    _saved_attributes = {
+        "n_features_in_": int,
+        "vocab_size_": (int, type(None)),
+        "frontend_strides_": (tuple, type(None)),
+        "frontend_": (Component, type(None)),
+        "embedding_": (Component, type(None)),
+        "bucketing_": bool,
+        "max_epochs_": int,
+        "device_": str,
+        "n_epochs_": int,
+        "_seed": int,
+        "_fitted_module_kwargs": dict,
+        "_module_init": dict,
+    }
 
     # --- hooks for subclasses -------------------------------------------------
 
@@ -674,7 +688,7 @@ class BaseSequenceEstimator(BaseEstimator):
             targets = self._fit_targets(y, sequences, classes)
             rng = check_random_state(self.random_state)
             self._seed = int(rng.randint(np.iinfo(np.int32).max))
-            self.device_ = _resolve_device(self.device)
+            self.device_ = resolve_device(self.device)
         weights = self._sample_weights(sample_weight, targets, n_samples, step_weight=step_weight)
         checkpoint = resume = None
         if self.checkpoint is not None and not partial and not continuing:
@@ -788,8 +802,6 @@ class BaseSequenceEstimator(BaseEstimator):
 
     def _read_checkpoint(self, path):
         """``(history, state, parts)`` of the checkpoint at ``path``, or None."""
-        from .persistence import read_checkpoint
-
         if not os.path.exists(path):
             return None
         return read_checkpoint(path)
@@ -827,9 +839,7 @@ class BaseSequenceEstimator(BaseEstimator):
             Also save the optimizer's state, so that a ``warm_start`` fit
             after loading continues exactly as this estimator would.
         """
-        from .persistence import save  # persistence imports the estimators
-
-        save(self, path, include_optimizer=include_optimizer)
+        persistence.save(self, path, include_optimizer=include_optimizer)
 
     def _make_net(self, net_kwargs):
         """A new, initialised skorch net for the fitted module arguments.

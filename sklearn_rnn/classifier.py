@@ -21,10 +21,13 @@ from ._params import (
     declare,
     fill_doc,
 )
+from ._registry import register_estimator
 from ._targets import as_labels, check_targets, encode_labels, learn_classes
+from .export import _ClassifierGraph
 from .nn.heads import RNNSequenceModel
 
 
+@register_estimator
 @fill_doc
 class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
     """Recurrent-network classifier of sequences.
@@ -87,6 +90,8 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
     _module_class = RNNSequenceModel
     _auto_augments = True
     _mixes = True
+    #: Fitted attributes its files hold (besides the base's), with their types.
+    _saved_attributes = {"classes_": np.ndarray}
 
     def __init__(
         self,
@@ -278,3 +283,8 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         """
         best = np.argmax(self._predict_pooled(X), axis=1)
         return self.classes_[best]
+
+    def _onnx_graph(self, module):
+        """The fitted network ``module`` in the graph :func:`~sklearn_rnn.to_onnx`
+        exports: class probabilities and logits."""
+        return _ClassifierGraph(module, self.vocab_size_)

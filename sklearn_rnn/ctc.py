@@ -2,6 +2,7 @@
 
 from numbers import Integral
 
+import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -18,6 +19,7 @@ from ._params import (
     declare,
     fill_doc,
 )
+from ._registry import register_estimator
 from ._targets import (
     BLANK_LABEL,  # noqa: F401 (public name, re-exported)
     as_label_sequences,
@@ -25,6 +27,7 @@ from ._targets import (
     encode_label_sequences,
     learn_label_set,
 )
+from .export import _TranscriberGraph
 from .metrics import character_error_rate
 from .nn.heads import RNNFrameModel
 from .nn.losses import BLANK_INDEX, CTCLossOnPadded
@@ -38,6 +41,7 @@ def _collate_targets(rows):
     return {"targets": padded, "target_lengths": lengths}
 
 
+@register_estimator
 @fill_doc
 class CTCTranscriber(BaseSequenceEstimator):
     """Transcribe sequences of frames into label sequences, with the CTC loss.
@@ -136,6 +140,8 @@ class CTCTranscriber(BaseSequenceEstimator):
     # Frame-level labels: on digit lines random batches read worse (CER
     # 0.027 -> 0.030, seeds 0-2; 0.026 -> 0.028, seeds 3-5).
     _always_buckets = True
+    #: Fitted attributes its files hold (besides the base's), with their types.
+    _saved_attributes = {"classes_": np.ndarray, "strings_": bool, "_label_index": dict}
 
     def __init__(
         self,
@@ -354,3 +360,8 @@ class CTCTranscriber(BaseSequenceEstimator):
         tags.target_tags.one_d_labels = False
         tags.target_tags.two_d_labels = False
         return tags
+
+    def _onnx_graph(self, module):
+        """The fitted network ``module`` in the graph :func:`~sklearn_rnn.to_onnx`
+        exports: per-frame log-probabilities (blank first) and frame lengths."""
+        return _TranscriberGraph(module, self.vocab_size_)

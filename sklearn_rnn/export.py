@@ -74,7 +74,7 @@ are handled:
   (dynamic) padding in the graph for every length.
 
 The float64 head of the classifier, regressor and tagger at inference (see
-``sklearn_rnn.modules.RNNSequenceModel``) is exported as is (``Cast`` and
+``sklearn_rnn.nn.heads.RNNSequenceModel``) is exported as is (``Cast`` and
 a float64 matrix product), so ONNX Runtime's outputs match ``predict_proba``
 and ``predict`` to about 1e-7 (relative, for the regressor).
 """
@@ -92,6 +92,7 @@ import torch
 from torch import nn
 
 from ._validation import OOV_TOKEN_ID
+from ._version import __version__
 
 __all__ = ["DEFAULT_OPSET", "to_onnx", "word_inputs"]
 
@@ -106,7 +107,13 @@ _INSTALL = 'pip install "sklearn-rnn[onnx]"'
 
 class _Graph(nn.Module):
     """The estimator's module, and what its ``predict`` adds that belongs in
-    the graph: out-of-vocabulary ids for tokens, and the outputs' form."""
+    the graph: out-of-vocabulary ids for tokens, and the outputs' form.
+
+    Each estimator builds its own in ``_onnx_graph(module)``; ``outputs``
+    names the graph's outputs, in order, with their dynamic axes.
+    """
+
+    outputs = {}
 
     def __init__(self, module, vocab_size):
         super().__init__()
@@ -121,6 +128,10 @@ class _Graph(nn.Module):
 
 
 class _ClassifierGraph(_Graph):
+    """RNNClassifier's graph: class probabilities and logits."""
+
+    outputs = {"probabilities": {0: "batch"}, "logits": {0: "batch"}}
+
     def forward(self, x, lengths):
         logits = self.network(x, lengths)
         # The softmax in float64, as predict_proba computes it (from the same logits).
@@ -128,6 +139,10 @@ class _ClassifierGraph(_Graph):
 
 
 class _RegressorGraph(_Graph):
+    """RNNRegressor's graph: the values, de-standardised and shaped as ``predict``'s."""
+
+    outputs = {"values": {0: "batch"}}
+
     def __init__(self, module, vocab_size, mean, scale, one_d):
         super().__init__(module, vocab_size)
         self.register_buffer("mean", torch.as_tensor(np.asarray(mean, dtype=np.float64)))
@@ -140,11 +155,19 @@ class _RegressorGraph(_Graph):
 
 
 class _TranscriberGraph(_Graph):
+    """CTCTranscriber's graph: per-frame log-probabilities and frame lengths."""
+
+    outputs = {"log_probs": {0: "batch", 1: "frames"}, "frame_lengths": {0: "batch"}}
+
     def forward(self, x, lengths):
         return self.network(x, lengths)
 
 
 class _TaggerGraph(_Graph):
+    """RNNTagger's graph: per-step probabilities and logits, zeros past each length."""
+
+    outputs = {"probabilities": {0: "batch", 1: "time"}, "logits": {0: "batch", 1: "time"}}
+
     def forward(self, x, lengths):
         logits, _ = self.network(x, lengths)
         # Padded rows are zeros. (This also keeps ``lengths`` an input of a
@@ -154,38 +177,6 @@ class _TaggerGraph(_Graph):
         # Per step, the softmax in float64, as predict_proba computes it.
         proba = torch.softmax(logits.double(), dim=2) * real.unsqueeze(2).double()
         return proba.float(), logits
-
-
-def _graph(estimator, module):
-    """The graph module and its output names and dynamic axes."""
-    from .classifier import RNNClassifier
-    from .ctc import CTCTranscriber
-    from .regressor import RNNRegressor
-    from .tagger import RNNTagger
-
-    vocab_size = estimator.vocab_size_
-    if isinstance(estimator, RNNClassifier):
-        graph = _ClassifierGraph(module, vocab_size)
-        outputs = {"probabilities": {0: "batch"}, "logits": {0: "batch"}}
-    elif isinstance(estimator, RNNRegressor):
-        one_d = estimator._y_ndim == 1
-        graph = _RegressorGraph(
-            module, vocab_size, estimator.y_mean_, estimator.y_scale_, one_d=one_d
-        )
-        outputs = {"values": {0: "batch"}}
-    elif isinstance(estimator, CTCTranscriber):
-        graph = _TranscriberGraph(module, vocab_size)
-        outputs = {"log_probs": {0: "batch", 1: "frames"}, "frame_lengths": {0: "batch"}}
-    elif isinstance(estimator, RNNTagger):
-        graph = _TaggerGraph(module, vocab_size)
-        steps = {0: "batch", 1: "time"}
-        outputs = {"probabilities": steps, "logits": steps}
-    else:
-        raise TypeError(
-            "to_onnx exports RNNClassifier, RNNRegressor, CTCTranscriber and RNNTagger; got "
-            f"{type(estimator).__name__}."
-        )
-    return graph.eval(), outputs
 
 
 def _example_inputs(estimator):
@@ -323,10 +314,7 @@ def to_onnx(estimator, path=None, *, opset=None):
     import onnx
     from sklearn.utils.validation import check_is_fitted
 
-    from . import __version__
-    from ._base import BaseSequenceEstimator
-
-    if not isinstance(estimator, BaseSequenceEstimator):
+    if not callable(getattr(estimator, "_onnx_graph", None)):
         raise TypeError(
             "to_onnx exports the network of an RNNClassifier, RNNRegressor, "
             f"CTCTranscriber or RNNTagger; got {type(estimator).__name__}. Export a "
@@ -342,7 +330,8 @@ def to_onnx(estimator, path=None, *, opset=None):
         )
     # A CPU copy in eval mode: the estimator's own network is left as it is.
     module = copy.deepcopy(estimator.net_.module_).to("cpu").eval()
-    graph, outputs = _graph(estimator, module)
+    graph = estimator._onnx_graph(module).eval()
+    outputs = copy.deepcopy(graph.outputs)  # the exporter gets its own dicts of axes
     x, lengths = _example_inputs(estimator)
     buffer = io.BytesIO()
     with _exact_floor_division(opset), warnings.catch_warnings(), torch.no_grad():

@@ -22,30 +22,50 @@ predictions::
 
 The file format
 ---------------
-One safetensors file. Its tensors are the network's ``state_dict``, named
-``module.<name>``; unless ``include_optimizer=False``, the optimizer's
-per-parameter state, named ``optimizer.<index>.<name>`` (so that a
-``warm_start`` fit after loading continues exactly where the saved estimator
-would have); and each parameter whose value is a numeric numpy array (such
-as ``embedding_weights``, pretrained vectors that can be large), named
-``param.<name>``, with its dtype and shape. Its header's string-to-string
-metadata holds ``"format": "pt"`` and, under the key ``"sklearn_rnn"``, one
-JSON document::
+One safetensors file, format version 3. Its tensors:
 
-    {"format": "sklearn_rnn", "format_version": 2, "package_version": "0.1.0",
+- ``module.<name>``: the network's ``state_dict``;
+- ``optimizer.<index>.<name>``: unless ``include_optimizer=False``, the
+  optimizer's per-parameter state, so that a ``warm_start`` fit after
+  loading continues exactly where the saved estimator would have;
+- ``param.<name>`` and ``attribute.<name>``: each parameter and fitted
+  attribute whose value is a numeric numpy array (bool, int8 to int64,
+  uint8, float16 to float64; such as pretrained embedding vectors, which can
+  be large), with its dtype and shape;
+- ``param.<name>.<p>`` and ``attribute.<name>.<p>``: the same for a numeric
+  array that a component (:mod:`sklearn_rnn.components`) holds as its
+  parameter ``p``, such as the ``weights`` of a ``TokenEmbedding``.
+
+Its header's string-to-string metadata holds ``"format": "pt"`` and, under
+the key ``"sklearn_rnn"``, one JSON document::
+
+    {"format": "sklearn_rnn", "format_version": 3, "package_version": "0.1.0",
      "torch_version": "...", "estimator": "RNNClassifier",
      "params": {...}, "attributes": {...}, "history": [...], "optimizer": {...}}
 
-``params`` is ``get_params(deep=False)``, where a parameter stored as a
-tensor reads ``{"__tensor__": "param.<name>"}``; ``attributes`` every fitted
-attribute (``classes_``, ``n_features_in_``, ``_module_init``, ...);
-``history`` the skorch history as a list of dicts. JSON has no tuples,
-arrays or non-string keys, so such values are tagged objects:
-``{"__tuple__": [...]}``, ``{"__ndarray__": {"dtype": "<f8", "shape": [2],
-"data": [...]}}``, ``{"__scalar__": "<f8", "value": 0.5}``,
-``{"__dict__": {...}}`` (string keys) or ``{"__items__": [[key, value],
-...]}`` (other keys), ``{"__float__": "nan"}``. Floats are written with
-Python's shortest round-trip ``repr``, so they come back bit for bit.
+``estimator`` is the class's name; ``params`` is ``get_params(deep=False)``;
+``attributes`` every fitted attribute but the net and the history
+(``classes_``, ``n_features_in_``, ``_module_init``, ...); ``history`` the
+skorch history as a list of dicts; ``optimizer`` the optimizer's settings and
+the non-tensor part of its state (or null). JSON has no tuples, numpy data,
+non-string keys, non-finite floats or objects, so such values are tagged
+objects:
+
+- ``{"__tuple__": [...]}``;
+- ``{"__dict__": {...}}`` (string keys) or ``{"__items__": [[key, value],
+  ...]}`` (other keys);
+- ``{"__float__": "nan"}`` (or ``"inf"``, ``"-inf"``);
+- ``{"__scalar__": "<f8", "value": 0.5}``, a numpy scalar;
+- ``{"__ndarray__": {"dtype": "<U4", "shape": [2], "data": [...]}}``, an
+  array kept in the JSON (strings, objects, or an array inside a list, a
+  tuple or a dict);
+- ``{"__component__": "ConvFrontend", "params": {"channels": 64, ...}}``, a
+  component, by class name, with its ``get_params(deep=False)``;
+- ``{"__tensor__": "param.embedding.weights"}``, an array stored as the
+  tensor of that name (always the name of its place, as above).
+
+Floats are written with Python's shortest round-trip ``repr``, so they come
+back bit for bit.
 
 Why one safetensors file rather than a zip of ``weights.safetensors`` and
 ``metadata.json``: one file is one parser. The safetensors header is
@@ -55,19 +75,26 @@ member paths, no second format to validate); the metadata and the weights
 cannot come apart or be paired with the wrong file; and the file stays
 readable by any safetensors tool (``safe_open(path).metadata()``).
 
+Files of format versions 1 and 2 (written during sklearn_rnn 0.1's
+development) are refused: their saved network arguments have another shape.
+Fit the estimator again and save it.
+
 Security
 --------
 :func:`load` runs no code from the file: no pickle, no ``eval``, no import
-of a name the file gives. The estimator class comes from a fixed registry of
-the package's own four classes; parameters and attributes are plain JSON
-values rebuilt by the decoder above, which refuses anything else; the
-network is rebuilt from the package's own module classes and must have
-exactly the saved weight names, shapes and dtypes (checked on the ``meta``
-device before the network is allocated, so that sizes in the metadata
-cannot make it allocate more than the file holds). Pickle and joblib still work on
-these estimators, but a pickle file can run arbitrary code when it is
-loaded: unpickle only files you trust, and use :func:`save`/:func:`load` to
-exchange models.
+of a name the file gives. The estimator class comes from the registry of the
+package's own estimators (:mod:`sklearn_rnn._registry`), and each component
+from the fixed table :data:`sklearn_rnn.components.COMPONENTS`, by name;
+parameters and attributes are plain JSON values rebuilt by the decoder
+(:mod:`sklearn_rnn._codec`), which refuses anything else; the fitted
+attributes that the estimator class declares must be present with their
+types; the network is rebuilt from the package's own module classes and must
+have exactly the saved weight names, shapes and dtypes (checked on the
+``meta`` device before the network is allocated, so that sizes in the
+metadata cannot make it allocate more than the file holds). Pickle and
+joblib still work on these estimators, but a pickle file can run arbitrary
+code when it is loaded: unpickle only files you trust, and use
+:func:`save`/:func:`load` to exchange models.
 
 Loading on another device
 -------------------------
@@ -80,220 +107,54 @@ itself is restored as saved: it only matters to a new, non-warm-started
 """
 
 import json
-import math
 import os
 import re
 
-import numpy as np
 import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+from sklearn.utils.validation import check_is_fitted
+from skorch.history import History
+
+from ._checkpoint import load_optimizer_state, optimizer_state
+from ._codec import (
+    ATTRIBUTE_PREFIX,
+    METADATA_KEY,
+    MODULE_PREFIX,
+    OPTIMIZER_PREFIX,
+    PARAM_PREFIX,
+    InvalidEncoding,
+    UnencodableValue,
+    array_to_tensor,
+    cpu_copy,
+    decode,
+    encode,
+    short_repr,
+    tensor_to_array,
+)
+from ._registry import ESTIMATORS, saved_attributes
+from ._version import __version__
+from .components import Component
+from .nn.utils import resolve_device
 
 __all__ = ["FORMAT_VERSION", "load", "save"]
 
-#: The version of the file layout this module writes.
-FORMAT_VERSION = 2
-#: The versions it reads: 1 held every parameter in the JSON document (arrays
-#: as nested lists); 2 holds array parameters as ``param.<name>`` tensors.
-READABLE_FORMAT_VERSIONS = (1, 2)
+#: The version of the file layout this module writes, and the only one it reads.
+FORMAT_VERSION = 3
 #: The oldest package release whose files this one can read (major, minor).
 MIN_PACKAGE_VERSION = (0, 1)
-#: The metadata key holding the JSON document.
-METADATA_KEY = "sklearn_rnn"
+#: The ``format`` entry of a model file's document.
+MODEL_FORMAT = "sklearn_rnn"
 
-_MODULE_PREFIX = "module."
-_OPTIMIZER_PREFIX = "optimizer."
-_PARAM_PREFIX = "param."
-#: Array dtypes a parameter is stored with as a tensor: those safetensors and
-#: torch both hold, so the array comes back with the same dtype. Others
-#: (strings, objects, non-native byte order) stay in the JSON document.
-_TENSOR_DTYPES = frozenset(
-    np.dtype(name) for name in "bool int8 int16 int32 int64 uint8 float16 float32 float64".split()
-)
-
+#: Fitted attributes that are not saved as values: the net is its tensors and
+#: the ``history`` entry, and both are rebuilt by :func:`load`.
 _NOT_SAVED = ("net_", "history_")
-
-#: Fitted attributes every estimator needs, with the types they must have.
-_COMMON_ATTRIBUTES = {
-    "n_features_in_": int,
-    "vocab_size_": (int, type(None)),
-    "frontend_strides_": (tuple, type(None)),
-    "max_epochs_": int,
-    "device_": str,
-    "n_epochs_": int,
-    "_seed": int,
-    "_fitted_module_kwargs": dict,
-    "_module_init": dict,
-}
-_CLASS_ATTRIBUTES = {
-    "RNNClassifier": {"classes_": np.ndarray},
-    "RNNRegressor": {
-        "n_outputs_": int,
-        "y_mean_": np.ndarray,
-        "y_scale_": np.ndarray,
-        "_y_ndim": int,
-    },
-    "CTCTranscriber": {"classes_": np.ndarray, "strings_": bool, "_label_index": dict},
-    "RNNTagger": {"classes_": np.ndarray},
-}
-
-
-def _registry():
-    """The classes :func:`load` may build: the package's own, by name."""
-    from .classifier import RNNClassifier
-    from .ctc import CTCTranscriber
-    from .regressor import RNNRegressor
-    from .tagger import RNNTagger
-
-    return {cls.__name__: cls for cls in (RNNClassifier, RNNRegressor, CTCTranscriber, RNNTagger)}
-
-
-def _package_version():
-    from . import __version__
-
-    return __version__
 
 
 def _release(version):
     """``(major, minor)`` of a version string, or None when it has none."""
     match = re.match(r"^(\d+)\.(\d+)", version) if isinstance(version, str) else None
     return (int(match.group(1)), int(match.group(2))) if match else None
-
-
-# --- JSON encoding of Python and numpy values -------------------------------------
-
-
-class _Unencodable(Exception):
-    """A value that the file format cannot hold; ``args[0]`` describes where."""
-
-
-#: numpy dtype kinds the format holds: bool, ints, floats, str, objects (of the above).
-_ARRAY_KINDS = "biufUO"
-_NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
-
-
-def _encode_float(value):
-    if math.isfinite(value):
-        return value
-    return {"__float__": "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")}
-
-
-def _encode(value, where):
-    """``value`` as JSON-ready data (see the module docstring); raises
-    :class:`_Unencodable` naming ``where`` for anything else."""
-    if isinstance(value, np.generic):  # before str and float: np.str_ and np.float64 are both
-        if value.dtype.kind not in _ARRAY_KINDS.replace("O", ""):
-            raise _Unencodable(f"{where} (a numpy {value.dtype} scalar)")
-        return {"__scalar__": value.dtype.str, "value": _encode(value.item(), where)}
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return _encode_float(float(value))
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind not in _ARRAY_KINDS:
-            raise _Unencodable(f"{where} (an array of dtype {value.dtype})")
-        data = [_encode(item, f"{where}[...]") for item in value.ravel().tolist()]
-        return {"__ndarray__": {"dtype": value.dtype.str, "shape": list(value.shape), "data": data}}
-    if isinstance(value, tuple):
-        return {"__tuple__": [_encode(item, where) for item in value]}
-    if isinstance(value, list):
-        return [_encode(item, where) for item in value]
-    if isinstance(value, dict):
-        if all(type(key) is str for key in value):
-            return {"__dict__": {key: _encode(item, where) for key, item in value.items()}}
-        return {
-            "__items__": [
-                [_encode(key, where), _encode(item, where)] for key, item in value.items()
-            ]
-        }
-    raise _Unencodable(f"{where} (a {type(value).__module__}.{type(value).__qualname__})")
-
-
-class _Invalid(Exception):
-    """Malformed encoded data; ``args[0]`` says what is wrong."""
-
-
-def _decode(data, where):
-    """The inverse of :func:`_encode`; raises :class:`_Invalid` on anything it
-    did not produce. Only builds JSON values, tuples, dicts and numpy data."""
-    if data is None or isinstance(data, (bool, str, int)):
-        return data
-    if isinstance(data, float):
-        return data
-    if isinstance(data, list):
-        return [_decode(item, where) for item in data]
-    if not isinstance(data, dict) or len(data) not in (1, 2):
-        raise _Invalid(f"{where}: unexpected value {_short(data)}")
-    keys = set(data)
-    if keys == {"__tuple__"} and isinstance(data["__tuple__"], list):
-        return tuple(_decode(item, where) for item in data["__tuple__"])
-    if keys == {"__dict__"} and isinstance(data["__dict__"], dict):
-        return {key: _decode(item, where) for key, item in data["__dict__"].items()}
-    if keys == {"__items__"} and isinstance(data["__items__"], list):
-        result = {}
-        for pair in data["__items__"]:
-            if not (isinstance(pair, list) and len(pair) == 2):
-                raise _Invalid(f"{where}: a dict item must be a [key, value] pair")
-            key = _decode(pair[0], where)
-            try:
-                result[key] = _decode(pair[1], where)
-            except TypeError:
-                raise _Invalid(f"{where}: unhashable dict key {_short(pair[0])}") from None
-        return result
-    if keys == {"__float__"} and data["__float__"] in _NON_FINITE:
-        return _NON_FINITE[data["__float__"]]
-    if keys == {"__scalar__", "value"}:
-        dtype = _dtype(data["__scalar__"], where, _ARRAY_KINDS.replace("O", ""))
-        return _numpy_data([_decode(data["value"], where)], dtype, (), where)[()]
-    if keys == {"__ndarray__"} and isinstance(data["__ndarray__"], dict):
-        spec = data["__ndarray__"]
-        if set(spec) != {"dtype", "shape", "data"}:
-            raise _Invalid(f"{where}: an array needs exactly dtype, shape and data")
-        shape = spec["shape"]
-        if not (
-            isinstance(shape, list)
-            and all(type(n) is int and n >= 0 for n in shape)
-            and isinstance(spec["data"], list)
-        ):
-            raise _Invalid(f"{where}: bad array shape or data")
-        dtype = _dtype(spec["dtype"], where, _ARRAY_KINDS)
-        items = [_decode(item, where) for item in spec["data"]]
-        return _numpy_data(items, dtype, tuple(shape), where)
-    raise _Invalid(f"{where}: unexpected value {_short(data)}")
-
-
-def _dtype(name, where, kinds):
-    try:
-        dtype = np.dtype(name) if isinstance(name, str) else None
-    except TypeError:
-        dtype = None
-    if dtype is None or dtype.kind not in kinds or dtype.fields is not None:
-        raise _Invalid(f"{where}: unsupported dtype {_short(name)}")
-    return dtype
-
-
-def _numpy_data(items, dtype, shape, where):
-    if math.prod(shape) != len(items):
-        raise _Invalid(f"{where}: {len(items)} values do not fill an array of shape {shape}")
-    if dtype.kind == "O":
-        array = np.empty(len(items), dtype=object)
-        for i, item in enumerate(items):
-            array[i] = item
-        return array.reshape(shape)
-    for item in items:
-        if isinstance(item, (list, tuple, dict)):
-            raise _Invalid(f"{where}: an array of dtype {dtype} holds {_short(item)}")
-    try:
-        return np.array(items, dtype=dtype).reshape(shape)
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise _Invalid(f"{where}: values do not fit dtype {dtype} ({exc})") from None
-
-
-def _short(value, limit=80):
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # --- save -------------------------------------------------------------------------
@@ -306,9 +167,10 @@ def save(estimator, path, *, include_optimizer=True):
     ----------
     estimator : RNNClassifier, RNNRegressor, CTCTranscriber or RNNTagger
         A fitted estimator whose parameters are plain values (strings,
-        numbers, booleans, None, and dicts or lists of them): an optimizer
-        class, callbacks or a ``RandomState`` instance cannot be written
-        without code, and raise ValueError.
+        numbers, booleans, None, numpy arrays, components of
+        :mod:`sklearn_rnn.components`, and lists, tuples or dicts of them):
+        an optimizer class, callbacks or a ``RandomState`` instance cannot be
+        written without code, and raise ValueError.
     path : str or os.PathLike
         The file to write (conventionally ``*.safetensors``); replaced if it
         exists.
@@ -318,53 +180,60 @@ def save(estimator, path, *, include_optimizer=True):
         continues exactly as the saved estimator would. Without it, a
         warm-started fit starts from a fresh optimizer state.
 
+    Raises
+    ------
+    ValueError
+        When ``estimator`` is not one of the package's estimators, or holds a
+        value that the file cannot (the message names it).
+    sklearn.exceptions.NotFittedError
+        When ``estimator`` is not fitted.
+
     See Also
     --------
     load : Rebuild the estimator from the file.
     """
-    from safetensors.torch import save_file
-    from sklearn.utils.validation import check_is_fitted
-
-    name = type(estimator).__name__
-    registry = _registry()
-    if registry.get(name) is not type(estimator):
+    cls = type(estimator)
+    name = cls.__name__
+    if ESTIMATORS.get(name) is not cls:
         raise ValueError(
-            f"save() writes the package's own estimators ({', '.join(sorted(registry))}); "
-            f"got {type(estimator).__module__}.{type(estimator).__qualname__}."
+            f"save() writes the package's own estimators ({', '.join(sorted(ESTIMATORS))}); "
+            f"got {cls.__module__}.{cls.__qualname__}."
         )
     check_is_fitted(estimator, "net_")
 
     params = estimator.get_params(deep=False)
-    if params["callbacks"] is not None or not isinstance(params["optimizer"], str):
+    if params["callbacks"] is not None or not isinstance(params["optimizer"], (str, Component)):
         param = "callbacks" if params["callbacks"] is not None else "optimizer"
         raise ValueError(
-            f"Cannot save {name}: its {param!r} parameter ({_short(params[param])}) holds "
+            f"Cannot save {name}: its {param!r} parameter ({short_repr(params[param])}) holds "
             "code, which a file can only restore by running it. Set "
-            f"{'callbacks=None' if param == 'callbacks' else 'optimizer to a string'} before "
-            "saving, or pickle the estimator (for trusted storage only)."
+            + (
+                "callbacks=None"
+                if param == "callbacks"
+                else "optimizer to a string or a component of sklearn_rnn.components"
+            )
+            + " before saving, or pickle the estimator (for trusted storage only)."
         )
     tensors = {
-        _MODULE_PREFIX + key: _cpu_copy(tensor)
+        MODULE_PREFIX + key: cpu_copy(tensor)
         for key, tensor in estimator.net_.module_.state_dict().items()
     }
+    # Numeric arrays are weights, not settings: kept out of the JSON header,
+    # where a (vocabulary, embedding_dim) matrix would be megabytes of text.
+    arrays = {}
     encoded_params = {}
     for param, value in params.items():
-        if type(value) is np.ndarray and value.dtype in _TENSOR_DTYPES:
-            # Weights, not settings: kept out of the JSON header, where a
-            # (vocabulary, embedding_dim) matrix would be megabytes of text.
-            key = _PARAM_PREFIX + param
-            tensors[key] = torch.from_numpy(value.copy(order="C"))
-            encoded_params[param] = {"__tensor__": key}
-            continue
         try:
-            encoded_params[param] = _encode(value, f"parameter {param!r}")
-        except _Unencodable as exc:
+            encoded_params[param] = encode(
+                value, f"parameter {param!r}", arrays=arrays, key=PARAM_PREFIX + param
+            )
+        except UnencodableValue as exc:
             raise ValueError(
                 f"Cannot save {name}: {exc.args[0]} is not representable in JSON. Only "
-                "strings, numbers, booleans, None, and lists, tuples, dicts and numpy "
-                "arrays of them can be saved; set it to such a value (for example an int "
-                "random_state) before saving, or pickle the estimator (for trusted "
-                "storage only)."
+                "strings, numbers, booleans, None, numpy arrays, sklearn_rnn components, "
+                "and lists, tuples and dicts of them can be saved; set it to such a value "
+                "(for example an int random_state) before saving, or pickle the estimator "
+                "(for trusted storage only)."
             ) from None
 
     attributes = {}
@@ -372,12 +241,18 @@ def save(estimator, path, *, include_optimizer=True):
         if attribute in params or attribute in _NOT_SAVED:
             continue
         try:
-            attributes[attribute] = _encode(value, f"fitted attribute {attribute!r}")
-        except _Unencodable as exc:
+            attributes[attribute] = encode(
+                value,
+                f"fitted attribute {attribute!r}",
+                arrays=arrays,
+                key=ATTRIBUTE_PREFIX + attribute,
+            )
+        except UnencodableValue as exc:
             raise ValueError(f"Cannot save {name}: {exc.args[0]} is not representable.") from None
+    tensors.update({key: array_to_tensor(array) for key, array in arrays.items()})
     try:
-        history = _encode(list(estimator.net_.history.to_list()), "the training history")
-    except _Unencodable as exc:
+        history = encode(list(estimator.net_.history.to_list()), "the training history")
+    except UnencodableValue as exc:
         raise ValueError(
             f"Cannot save {name}: {exc.args[0]} is not representable (a callback "
             "recorded a value that is not a number, string or boolean)."
@@ -385,13 +260,19 @@ def save(estimator, path, *, include_optimizer=True):
 
     optimizer = None
     if include_optimizer:
-        optimizer, optimizer_tensors = _optimizer_state(estimator.net_.optimizer_, name)
+        try:
+            optimizer, optimizer_tensors = optimizer_state(estimator.net_.optimizer_)
+        except UnencodableValue as exc:
+            raise ValueError(
+                f"Cannot save {name}: {exc.args[0]} is not representable; save with "
+                "include_optimizer=False."
+            ) from None
         tensors.update(optimizer_tensors)
 
     document = {
-        "format": "sklearn_rnn",
+        "format": MODEL_FORMAT,
         "format_version": FORMAT_VERSION,
-        "package_version": _package_version(),
+        "package_version": __version__,
         "torch_version": torch.__version__,
         "estimator": name,
         "params": encoded_params,
@@ -401,37 +282,6 @@ def save(estimator, path, *, include_optimizer=True):
     }
     metadata = {"format": "pt", METADATA_KEY: json.dumps(document, allow_nan=False)}
     save_file(tensors, os.fspath(path), metadata=metadata)
-
-
-def _cpu_copy(tensor):
-    """A CPU copy that shares no memory (safetensors refuses shared storage,
-    which cuDNN's flattened RNN weights have)."""
-    return tensor.detach().to("cpu", copy=True).contiguous()
-
-
-def _optimizer_state(optimizer, name):
-    """The optimizer's state dict: tensors apart, the rest as encoded JSON."""
-    state_dict = optimizer.state_dict()
-    tensors, state = {}, {}
-    for index, values in state_dict["state"].items():
-        plain = {}
-        for key, value in values.items():
-            if torch.is_tensor(value):
-                tensors[f"{_OPTIMIZER_PREFIX}{index}.{key}"] = _cpu_copy(value)
-            else:
-                plain[key] = value
-        state[str(index)] = plain
-    try:
-        encoded = {
-            "state": _encode(state, "the optimizer state"),
-            "param_groups": _encode(state_dict["param_groups"], "the optimizer settings"),
-        }
-    except _Unencodable as exc:
-        raise ValueError(
-            f"Cannot save {name}: {exc.args[0]} is not representable; save with "
-            "include_optimizer=False."
-        ) from None
-    return encoded, tensors
 
 
 # --- load -------------------------------------------------------------------------
@@ -468,11 +318,9 @@ def load(path, *, device="cpu"):
     ValueError
         When the file is not one :func:`save` wrote, comes from an
         incompatible format or package version, or was altered (missing or
-        mistyped metadata, an unknown class, weights whose names or shapes do
-        not match the network).
+        mistyped metadata, an unknown class or component, weights whose names
+        or shapes do not match the network).
     """
-    from safetensors import safe_open
-
     path = os.fspath(path)
     with open(path, "rb"):  # FileNotFoundError, IsADirectoryError, PermissionError as usual
         pass
@@ -485,6 +333,13 @@ def load(path, *, device="cpu"):
     with handle as reader:
         document = _read_document(reader.metadata(), path)
         tensors = {key: reader.get_tensor(key) for key in reader.keys()}
+    stray = sorted(
+        key
+        for key in tensors
+        if not key.startswith((MODULE_PREFIX, OPTIMIZER_PREFIX, PARAM_PREFIX, ATTRIBUTE_PREFIX))
+    )
+    if stray:
+        raise _fail(path, f"unexpected tensors in the file: {stray[:5]}.")
     estimator = _build_estimator(document, tensors, path)
     _build_net(estimator, document, tensors, device, path)
     return estimator
@@ -506,31 +361,45 @@ def _read_document(metadata, path):
         raise _fail(path, f"its metadata is not valid JSON ({exc}).") from None
     if not isinstance(document, dict):
         raise _fail(path, "its metadata is not a JSON object.")
-    if document.get("format") != "sklearn_rnn":
-        raise _fail(path, f"its format is {_short(document.get('format'))}, not 'sklearn_rnn'.")
+    if document.get("format") != MODEL_FORMAT:
+        raise _fail(
+            path, f"its format is {short_repr(document.get('format'))}, not {MODEL_FORMAT!r}."
+        )
     version = document.get("format_version")
-    if type(version) is not int or version not in READABLE_FORMAT_VERSIONS:
+    if type(version) is int and 0 < version < FORMAT_VERSION:
         raise _fail(
             path,
-            f"it has format version {_short(version)}; this sklearn_rnn "
-            f"({_package_version()}) reads format versions "
-            f"{', '.join(map(str, READABLE_FORMAT_VERSIONS))}.",
+            f"it has format version {version}, which this sklearn_rnn ({__version__}) no "
+            f"longer reads: it reads format version {FORMAT_VERSION}, whose saved network "
+            "arguments have another shape. Fit the estimator again and save it.",
         )
-    written_by, installed = document.get("package_version"), _package_version()
+    if type(version) is int and version > FORMAT_VERSION:
+        raise _fail(
+            path,
+            f"it has format version {version}, newer than this sklearn_rnn ({__version__}) "
+            f"reads ({FORMAT_VERSION}); upgrade sklearn_rnn to load it.",
+        )
+    if version != FORMAT_VERSION or type(version) is not int:
+        raise _fail(
+            path,
+            f"it has format version {short_repr(version)}; this sklearn_rnn "
+            f"({__version__}) reads format version {FORMAT_VERSION}.",
+        )
+    written_by = document.get("package_version")
     release = _release(written_by)
     if release is None:
-        raise _fail(path, f"its package version {_short(written_by)} is not a version string.")
-    newest = _release(installed) or release
+        raise _fail(path, f"its package version {short_repr(written_by)} is not a version string.")
+    newest = _release(__version__) or release
     if release > newest:
         raise _fail(
             path,
-            f"it was written by sklearn_rnn {written_by}, newer than this one ({installed}); "
+            f"it was written by sklearn_rnn {written_by}, newer than this one ({__version__}); "
             "upgrade sklearn_rnn to load it.",
         )
     if release < MIN_PACKAGE_VERSION:
         raise _fail(
             path,
-            f"it was written by sklearn_rnn {written_by}; this one ({installed}) reads files "
+            f"it was written by sklearn_rnn {written_by}; this one ({__version__}) reads files "
             f"of versions {'.'.join(map(str, MIN_PACKAGE_VERSION))} and later. Load it with "
             f"sklearn_rnn {written_by}.",
         )
@@ -547,16 +416,15 @@ def _read_document(metadata, path):
 
 def _build_estimator(document, tensors, path):
     """The estimator with its parameters and fitted attributes (no net yet)."""
-    registry = _registry()
     name = document["estimator"]
-    if name not in registry:
+    if name not in ESTIMATORS:
         raise _fail(
             path,
-            f"unknown estimator class {_short(name)}; sklearn_rnn loads only "
-            f"{', '.join(sorted(registry))}.",
+            f"unknown estimator class {short_repr(name)}; sklearn_rnn loads only "
+            f"{', '.join(sorted(ESTIMATORS))}.",
         )
-    cls = registry[name]
-    expected_params = set(cls().get_params(deep=False))
+    cls = ESTIMATORS[name]
+    expected_params = set(cls._get_param_names())
     saved = document["params"]
     missing, unknown = expected_params - set(saved), set(saved) - expected_params
     if missing or unknown:
@@ -567,32 +435,32 @@ def _build_estimator(document, tensors, path):
             + (f"; unknown: {sorted(unknown)}" if unknown else "")
             + ".",
         )
-    params = {}
-    for key, value in saved.items():
-        if isinstance(value, dict) and set(value) == {"__tensor__"}:
-            params[key] = _tensor_parameter(key, value["__tensor__"], document, tensors, path)
-            continue
-        try:
-            params[key] = _decode(value, f"parameter {key!r}")
-        except _Invalid as exc:
-            raise _fail(path, f"{exc.args[0]}.") from None
-    stray = sorted(
-        key
-        for key in tensors
-        if key.startswith(_PARAM_PREFIX)
-        and saved.get(key[len(_PARAM_PREFIX) :]) != {"__tensor__": key}
-    )
-    if stray:
-        raise _fail(path, f"no parameter refers to the tensors {stray[:5]}.")
-    if params["callbacks"] is not None or not isinstance(params["optimizer"], str):
-        raise _fail(path, "the callbacks and optimizer parameters must be None and a string.")
+    try:
+        # The arrays of parameters and attributes; decoding takes each one its
+        # reference names, so that what is left is referred to by nothing.
+        arrays = {
+            key: tensor_to_array(tensor, key)
+            for key, tensor in tensors.items()
+            if key.startswith((PARAM_PREFIX, ATTRIBUTE_PREFIX))
+        }
+        params = {
+            param: decode(value, f"parameter {param!r}", arrays=arrays, key=PARAM_PREFIX + param)
+            for param, value in saved.items()
+        }
+    except InvalidEncoding as exc:
+        raise _fail(path, f"{exc.args[0]}.") from None
+    _refuse_unreferenced(arrays, PARAM_PREFIX, "parameter", path)
+    if params["callbacks"] is not None or not isinstance(params["optimizer"], (str, Component)):
+        raise _fail(
+            path, "the callbacks and optimizer parameters must be None and a string or component."
+        )
     estimator = cls(**params)
     try:
         estimator._validate_params()
     except ValueError as exc:  # sklearn's InvalidParameterError is a ValueError
         raise _fail(path, f"invalid parameter: {exc}") from None
 
-    required = {**_COMMON_ATTRIBUTES, **_CLASS_ATTRIBUTES[name]}
+    required = saved_attributes(cls)
     attributes = document["attributes"]
     for attribute in required:
         if attribute not in attributes:
@@ -605,10 +473,15 @@ def _build_estimator(document, tensors, path):
             or attribute in _NOT_SAVED
             or hasattr(cls, attribute)  # never shadow a method or a class attribute
         ):
-            raise _fail(path, f"{_short(attribute)} is not a fitted attribute of {name}.")
+            raise _fail(path, f"{short_repr(attribute)} is not a fitted attribute of {name}.")
         try:
-            value = _decode(encoded, f"fitted attribute {attribute!r}")
-        except _Invalid as exc:
+            value = decode(
+                encoded,
+                f"fitted attribute {attribute!r}",
+                arrays=arrays,
+                key=ATTRIBUTE_PREFIX + attribute,
+            )
+        except InvalidEncoding as exc:
             raise _fail(path, f"{exc.args[0]}.") from None
         kind = required.get(attribute)
         if kind is not None and not _is_instance(value, kind):
@@ -618,29 +491,17 @@ def _build_estimator(document, tensors, path):
                 f"expected {_type_names(kind)}.",
             )
         setattr(estimator, attribute, value)
+    _refuse_unreferenced(arrays, ATTRIBUTE_PREFIX, "fitted attribute", path)
     for attribute in ("_module_init", "_fitted_module_kwargs"):
         if not all(type(key) is str for key in getattr(estimator, attribute)):
             raise _fail(path, f"the keys of the fitted attribute {attribute!r} must be strings.")
     return estimator
 
 
-def _tensor_parameter(name, key, document, tensors, path):
-    """The numpy array a parameter saved as the tensor ``key`` holds."""
-    if document["format_version"] < 2:
-        raise _fail(path, f"parameter {name!r}: format version 1 stores no tensor parameters.")
-    if key != _PARAM_PREFIX + name:
-        raise _fail(
-            path, f"parameter {name!r} refers to {_short(key)}, not to {_PARAM_PREFIX + name!r}."
-        )
-    if key not in tensors:
-        raise _fail(path, f"parameter {name!r} refers to {key!r}, which the file lacks.")
-    try:
-        array = tensors[key].numpy()
-    except TypeError:  # a dtype numpy has not (bfloat16, ...)
-        array = None
-    if array is None or array.dtype not in _TENSOR_DTYPES:
-        raise _fail(path, f"parameter {name!r}: unsupported tensor dtype {tensors[key].dtype}.")
-    return array
+def _refuse_unreferenced(arrays, prefix, what, path):
+    stray = sorted(key for key in arrays if key.startswith(prefix))
+    if stray:
+        raise _fail(path, f"no {what} refers to the tensors {stray[:5]}.")
 
 
 def _is_instance(value, kind):
@@ -658,28 +519,17 @@ def _type_names(kind):
 def _build_net(estimator, document, tensors, device, path):
     """Rebuild ``net_`` with ``_make_net``, then load the weights, the
     optimizer state and the history into it."""
-    from skorch.history import History
-
-    from ._base import _resolve_device
-
     cls_name = type(estimator).__name__
     module_tensors = {
-        key[len(_MODULE_PREFIX) :]: value
+        key[len(MODULE_PREFIX) :]: value
         for key, value in tensors.items()
-        if key.startswith(_MODULE_PREFIX)
+        if key.startswith(MODULE_PREFIX)
     }
     optimizer_tensors = {
-        key[len(_OPTIMIZER_PREFIX) :]: value
+        key[len(OPTIMIZER_PREFIX) :]: value
         for key, value in tensors.items()
-        if key.startswith(_OPTIMIZER_PREFIX)
+        if key.startswith(OPTIMIZER_PREFIX)
     }
-    stray = sorted(
-        key
-        for key in tensors
-        if not key.startswith((_MODULE_PREFIX, _OPTIMIZER_PREFIX, _PARAM_PREFIX))
-    )
-    if stray:
-        raise _fail(path, f"unexpected tensors in the file: {stray[:5]}.")
 
     # Check the weights against the module the saved arguments build, on the
     # meta device: nothing is allocated, whatever sizes the metadata names
@@ -735,17 +585,14 @@ def _build_net(estimator, document, tensors, device, path):
             )
 
     try:
-        history = History(_decode(document["history"], "the training history"))
-    except _Invalid as exc:
+        history = History(decode(document["history"], "the training history"))
+    except InvalidEncoding as exc:
         raise _fail(path, f"{exc.args[0]}.") from None
     if not all(isinstance(entry, dict) for entry in history):
         raise _fail(path, "the training history must be a list of dicts.")
 
-    estimator.device_ = _resolve_device(estimator.device_ if device is None else str(device))
-    # Files of releases before bucketing="auto" lack bucketing_ (a later fit
-    # resolves it anew).
-    bucket = getattr(estimator, "bucketing_", estimator.bucketing)
-    net_kwargs = estimator._net_kwargs(estimator._seed, bucket)
+    estimator.device_ = resolve_device(estimator.device_ if device is None else str(device))
+    net_kwargs = estimator._net_kwargs(estimator._seed, estimator.bucketing_)
     net_kwargs.update(
         max_epochs=estimator.max_epochs_,
         callbacks=estimator._callbacks(False, None),
@@ -757,152 +604,15 @@ def _build_net(estimator, document, tensors, device, path):
         estimator.net_ = estimator._make_net(net_kwargs)
     estimator.net_.module_.load_state_dict(module_tensors, strict=True)
     if document.get("optimizer") is not None:
-        _load_optimizer(estimator.net_.optimizer_, document["optimizer"], optimizer_tensors, path)
+        try:
+            load_optimizer_state(
+                estimator.net_.optimizer_, document["optimizer"], optimizer_tensors
+            )
+        except ValueError as exc:
+            raise _fail(path, f"{exc}.") from None
     elif optimizer_tensors:
         raise _fail(path, "it holds optimizer tensors but no optimizer state.")
     estimator.net_.history = history
     estimator.history_ = estimator.net_.history
     if not isinstance(estimator.history_, History):  # pragma: no cover (skorch invariant)
         raise _fail(path, f"{cls_name}'s history could not be restored.")
-
-
-def _load_optimizer(optimizer, encoded, tensors, path):
-    if set(encoded) != {"state", "param_groups"}:
-        raise _fail(path, "the optimizer entry needs exactly 'state' and 'param_groups'.")
-    try:
-        plain = _decode(encoded["state"], "the optimizer state")
-        param_groups = _decode(encoded["param_groups"], "the optimizer settings")
-    except _Invalid as exc:
-        raise _fail(path, f"{exc.args[0]}.") from None
-    if not isinstance(plain, dict) or not all(
-        isinstance(k, str) and k.isdigit() and isinstance(v, dict) for k, v in plain.items()
-    ):
-        raise _fail(path, "the optimizer state must map parameter indices to dicts.")
-    state = {int(index): dict(values) for index, values in plain.items()}
-    for key, tensor in tensors.items():
-        index, _, name = key.partition(".")
-        if not index.isdigit() or not name or int(index) not in state:
-            raise _fail(path, f"unexpected optimizer tensor {key!r}.")
-        state[int(index)][name] = tensor
-    current = optimizer.state_dict()
-    if not isinstance(param_groups, list) or len(param_groups) != len(current["param_groups"]):
-        raise _fail(path, "the optimizer's parameter groups do not match the network.")
-    for saved, group in zip(param_groups, current["param_groups"]):
-        if not isinstance(saved, dict) or saved.get("params") != group["params"]:
-            raise _fail(path, "the optimizer's parameter groups do not match the network.")
-    parameters = [p for group in optimizer.param_groups for p in group["params"]]
-    for index, values in state.items():
-        if index >= len(parameters):
-            raise _fail(path, f"the optimizer state names parameter {index}, which does not exist.")
-        for name, value in values.items():
-            if torch.is_tensor(value) and value.ndim > 0 and value.shape != parameters[index].shape:
-                raise _fail(
-                    path,
-                    f"the optimizer state {name!r} of parameter {index} has shape "
-                    f"{tuple(value.shape)}; the parameter has {tuple(parameters[index].shape)}.",
-                )
-    try:
-        optimizer.load_state_dict({"state": state, "param_groups": param_groups})
-    except (ValueError, TypeError, KeyError, RuntimeError) as exc:
-        raise _fail(path, f"the optimizer state does not load ({exc}).") from None
-
-
-# --- training checkpoints ---------------------------------------------------------
-#
-# The ``checkpoint`` parameter's files (see ``sklearn_rnn._base._Checkpoint``):
-# the same safetensors container, parser and JSON encoding as :func:`save`,
-# holding what resuming a fit needs rather than a fitted estimator. Tensors:
-# the network's weights (``module.*``), the optimizer's state (``optimizer.*``)
-# and extra tensors such as random-generator states and early stopping's best
-# weights (``state.*``); metadata: the training history, the optimizer
-# settings and a JSON ``state`` document (epoch, seeds, scheduler state...).
-
-CHECKPOINT_FORMAT = "sklearn_rnn-checkpoint"
-_STATE_PREFIX = "state."
-
-
-def write_checkpoint(path, net, state, state_tensors):
-    """Write ``net``'s training state to ``path`` atomically.
-
-    The file is written next to ``path`` and renamed over it, so that a
-    process killed while writing leaves the previous checkpoint intact.
-    """
-    from safetensors.torch import save_file
-
-    tensors = {_MODULE_PREFIX + key: _cpu_copy(t) for key, t in net.module_.state_dict().items()}
-    optimizer, optimizer_tensors = _optimizer_state(net.optimizer_, "the checkpoint")
-    tensors.update(optimizer_tensors)
-    tensors.update({_STATE_PREFIX + key: _cpu_copy(t) for key, t in state_tensors.items()})
-    try:
-        document = {
-            "format": CHECKPOINT_FORMAT,
-            "format_version": FORMAT_VERSION,
-            "package_version": _package_version(),
-            "history": _encode(list(net.history.to_list()), "the training history"),
-            "optimizer": optimizer,
-            "state": _encode(state, "the training state"),
-        }
-    except _Unencodable as exc:
-        raise ValueError(
-            f"Cannot write the checkpoint: {exc.args[0]} is not representable (a callback "
-            "recorded a value that is not a number, string or boolean)."
-        ) from None
-    path = os.fspath(path)
-    partial = f"{path}.{os.getpid()}.partial"
-    save_file(
-        tensors,
-        partial,
-        metadata={"format": "pt", METADATA_KEY: json.dumps(document, allow_nan=False)},
-    )
-    os.replace(partial, path)
-
-
-def read_checkpoint(path):
-    """``(history, state, tensors)`` of a file written by :func:`write_checkpoint`,
-    where ``tensors`` maps ``"module"``, ``"optimizer"`` (the optimizer's
-    encoded settings and its tensors) and ``"state"`` to what was saved.
-
-    Runs no code from the file; a damaged file raises ValueError.
-    """
-    from safetensors import safe_open
-
-    path = os.fspath(path)
-    try:
-        with safe_open(path, framework="pt", device="cpu") as reader:
-            metadata = reader.metadata() or {}
-            tensors = {key: reader.get_tensor(key) for key in reader.keys()}
-        document = json.loads(metadata[METADATA_KEY])
-    except Exception as exc:  # safetensors' own error, a missing key, bad JSON
-        raise ValueError(
-            f"The checkpoint {path!r} is damaged or was not written by sklearn_rnn "
-            f"({type(exc).__name__}: {exc}); delete it to train from the start."
-        ) from None
-    if not isinstance(document, dict) or document.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"{path!r} is not a sklearn_rnn training checkpoint.")
-    if document.get("package_version") != _package_version():
-        raise ValueError(
-            f"The checkpoint {path!r} was written by sklearn_rnn "
-            f"{document.get('package_version')!r}; this is {_package_version()}. Resume with "
-            "that version, or delete the checkpoint to train from the start."
-        )
-    try:
-        history = _decode(document["history"], "the training history")
-        state = _decode(document["state"], "the training state")
-    except (_Invalid, KeyError) as exc:
-        raise ValueError(f"The checkpoint {path!r} is damaged ({exc}).") from None
-    parts = {"module": {}, "optimizer": {}, "state": {}}
-    for key, tensor in tensors.items():
-        for part, prefix in [
-            ("module", _MODULE_PREFIX),
-            ("optimizer", _OPTIMIZER_PREFIX),
-            ("state", _STATE_PREFIX),
-        ]:
-            if key.startswith(prefix):
-                parts[part][key[len(prefix) :]] = tensor
-    parts["optimizer_settings"] = document.get("optimizer")
-    return history, state, parts
-
-
-def restore_optimizer(optimizer, settings, tensors, path):
-    """Load a checkpoint's optimizer state (checked as :func:`load` checks it)."""
-    _load_optimizer(optimizer, settings, tensors, os.fspath(path))

@@ -1,5 +1,6 @@
 """RNNRegressor: one or several real values per sequence."""
 
+import numpy as np
 import torch
 from sklearn.base import RegressorMixin
 from sklearn.utils._param_validation import StrOptions
@@ -18,7 +19,9 @@ from ._params import (
     declare,
     fill_doc,
 )
+from ._registry import register_estimator
 from ._targets import TargetStandardizer, as_real_targets, check_targets
+from .export import _RegressorGraph
 from .nn.heads import RNNSequenceModel
 
 LOSSES = {
@@ -28,6 +31,7 @@ LOSSES = {
 }
 
 
+@register_estimator
 @fill_doc
 class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
     """Recurrent-network regressor of sequences.
@@ -105,6 +109,13 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
     )
     _module_class = RNNSequenceModel
     _auto_selects_best_epoch = True
+    #: Fitted attributes its files hold (besides the base's), with their types.
+    _saved_attributes = {
+        "n_outputs_": int,
+        "y_mean_": np.ndarray,
+        "y_scale_": np.ndarray,
+        "_y_ndim": int,
+    }
 
     def __init__(
         self,
@@ -258,3 +269,10 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+    def _onnx_graph(self, module):
+        """The fitted network ``module`` in the graph :func:`~sklearn_rnn.to_onnx`
+        exports: the values, de-standardised and shaped as :meth:`predict`'s."""
+        return _RegressorGraph(
+            module, self.vocab_size_, self.y_mean_, self.y_scale_, one_d=self._y_ndim == 1
+        )

@@ -28,8 +28,10 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import BaseSequenceEstimator
 from ._params import BACKBONE, EMBEDDING, FRONTEND, RUNTIME, TRAINING, Param, declare, fill_doc
+from ._registry import register_estimator
 from ._validation import Sequences, check_sample_weight_array, rebuild_steps
 from ._words import as_words, fit_vocabularies, word_ids
+from .export import _TaggerGraph
 from .metrics import _tag_row, tag_accuracy
 from .nn.heads import RNNTaggerModel
 from .nn.losses import MISSING_LABEL, StepCrossEntropy
@@ -316,6 +318,7 @@ _WORD_FEATURES = Param(
 )
 
 
+@register_estimator
 @fill_doc
 class RNNTagger(BaseSequenceEstimator):
     """Sequence labelling: one label per time step, with a recurrent network.
@@ -434,6 +437,8 @@ class RNNTagger(BaseSequenceEstimator):
         },
     )
     _module_class = RNNTaggerModel
+    #: Fitted attributes its files hold (besides the base's), with their types.
+    _saved_attributes = {"classes_": np.ndarray}
     #: y holds one label per step of each sample (read by the package's sequence checks).
     _labels_per_step = True
     _always_buckets = True
@@ -778,3 +783,8 @@ class RNNTagger(BaseSequenceEstimator):
         tags.target_tags.one_d_labels = False
         tags.target_tags.two_d_labels = False
         return tags
+
+    def _onnx_graph(self, module):
+        """The fitted network ``module`` in the graph :func:`~sklearn_rnn.to_onnx`
+        exports: per-step probabilities and logits."""
+        return _TaggerGraph(module, self.vocab_size_)

@@ -16,9 +16,10 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor, RNNTagger
+from sklearn_rnn._codec import UnencodableValue, decode, encode
 from sklearn_rnn.components import ConvFrontend, FrameStacking, TextBag, TokenEmbedding
 from sklearn_rnn.datasets import make_digit_lines
-from sklearn_rnn.persistence import FORMAT_VERSION, METADATA_KEY, _decode, _encode, load, save
+from sklearn_rnn.persistence import FORMAT_VERSION, METADATA_KEY, load, save
 
 FAST = dict(hidden_size=8, max_epochs=2, device="cpu", random_state=0)
 
@@ -433,7 +434,9 @@ def _module_init(key, value):
 @pytest.mark.parametrize(
     "edit, match",
     [
-        (_set("format_version", value=3), "format version 3"),
+        (_set("format_version", value=FORMAT_VERSION + 1), "format version 4, newer than"),
+        (_set("format_version", value=2), "format version 2, which this sklearn_rnn.*no longer"),
+        (_set("format_version", value=1), "format version 1, which this sklearn_rnn.*no longer"),
         (_set("format_version", value="1"), "format version '1'"),
         (_delete("format_version"), "format version None"),
         (_set("format", value="pickle"), "format is 'pickle'"),
@@ -610,7 +613,7 @@ def with_embedding_weights():
     X = _tokens()
     y = np.array([int(5 in x) for x in X])
     vectors = np.random.RandomState(1).randn(500, 8)
-    est = RNNClassifier(**FAST, embedding_dim=8, embedding_weights=vectors).fit(X, y)
+    est = RNNClassifier(**FAST, embedding=TokenEmbedding(dim=8, weights=vectors)).fit(X, y)
     return est, X, y
 
 
@@ -620,92 +623,144 @@ def _assert_same_params(a, b):
         _assert_same_value(a[name], b[name], name)
 
 
-def test_array_parameters_are_tensors_not_json(with_embedding_weights, tmp_path):
+#: Where a TokenEmbedding's weights are stored, as a tensor.
+_WEIGHTS = "param.embedding.weights"
+
+
+def test_array_settings_are_tensors_not_json(with_embedding_weights, tmp_path):
     est, X, _ = with_embedding_weights
-    vectors = est.embedding_weights
+    vectors = est.embedding.weights
     path = _saved(est, tmp_path)
     with safe_open(str(path), framework="pt") as reader:
         header = reader.metadata()[METADATA_KEY]
-        stored = reader.get_tensor("param.embedding_weights")
+        stored = reader.get_tensor(_WEIGHTS)
     document = json.loads(header)
-    assert document["params"]["embedding_weights"] == {"__tensor__": "param.embedding_weights"}
+    assert document["params"]["embedding"]["params"]["weights"] == {"__tensor__": _WEIGHTS}
     # 4000 float64 values as JSON text would be about 80 kB of header.
     assert len(header) < 20_000
     assert stored.dtype == torch.float64 and np.array_equal(stored.numpy(), vectors)
 
     loaded = load(path)
-    restored = loaded.get_params()["embedding_weights"]
+    restored = loaded.get_params()["embedding__weights"]
     assert type(restored) is np.ndarray and restored.dtype == np.float64
     assert np.array_equal(restored, vectors)
-    _assert_same_params(loaded.get_params(), est.get_params())
     _assert_same_predictions(est, loaded, X)
-    # clone and set_params see the same parameter as on the saved estimator.
-    _assert_same_params(clone(loaded).get_params(), est.get_params())
+    # clone and set_params see the same component as on the saved estimator.
+    assert clone(loaded).embedding == est.embedding
     assert np.array_equal(
-        load(_saved(loaded, tmp_path, "again.safetensors")).embedding_weights, vectors
+        load(_saved(loaded, tmp_path, "again.safetensors")).embedding.weights, vectors
     )
 
 
-def test_array_parameters_keep_their_form(tmp_path):
+def test_array_settings_keep_their_form(tmp_path):
     # Lists stay lists (in the JSON); C or Fortran order and float32 come back as saved.
     X = _tokens()
     y = np.array([int(5 in x) for x in X])
     vectors = np.random.RandomState(2).randn(20, 4).astype(np.float32)
     for weights in (vectors.tolist(), np.asfortranarray(vectors), vectors):
-        est = RNNClassifier(**FAST, embedding_dim=4, embedding_weights=weights).fit(X, y)
+        est = RNNClassifier(**FAST, embedding=TokenEmbedding(dim=4, weights=weights)).fit(X, y)
         loaded = load(_saved(est, tmp_path))
-        _assert_same_value(est.embedding_weights, loaded.embedding_weights, "embedding_weights")
+        _assert_same_value(est.embedding.weights, loaded.embedding.weights, "weights")
         assert np.array_equal(loaded.predict_proba(X), est.predict_proba(X))
 
 
-def _as_format_version_1(document, tensors):
-    """Rewrite a file as format version 1 wrote it: array parameters in the JSON."""
-    document["format_version"] = 1
-    for name, value in document["params"].items():
-        if isinstance(value, dict) and "__tensor__" in value:
-            array = tensors.pop(value["__tensor__"]).numpy()
-            document["params"][name] = _encode(array, name)
+@pytest.mark.parametrize(
+    "edit, edit_tensors, match",
+    [
+        (None, "drop", "which the file lacks"),
+        (
+            _set(
+                "params", "embedding", "params", "weights", value={"__tensor__": "module.head.bias"}
+            ),
+            None,
+            "module.head.bias",
+        ),
+        (None, "bfloat16", "unsupported tensor dtype torch.bfloat16"),
+    ],
+)
+def test_altered_array_settings_are_refused(
+    with_embedding_weights, tmp_path, edit, edit_tensors, match
+):
+    def tensors_edit(tensors):
+        if edit_tensors == "bfloat16":
+            tensors[_WEIGHTS] = tensors[_WEIGHTS].bfloat16()
+        elif edit_tensors == "drop":
+            del tensors[_WEIGHTS]
+
+    path = _rewrite(_saved(with_embedding_weights[0], tmp_path), edit, tensors_edit)
+    with pytest.raises(ValueError, match=match):
+        load(path)
 
 
-def test_files_of_format_version_1_still_load(with_embedding_weights, tmp_path):
-    est, X, _ = with_embedding_weights
+# --- components ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def with_components():
+    """A classifier whose fitted attributes hold components, as its "auto"
+    parameters resolve to them (frontend_, embedding_, ...)."""
+    X = _ragged(n=20)
+    y = np.array([int(x[0, 0] > 0) for x in X])
+    est = RNNClassifier(**FAST).fit(X, y)
+    est.frontend_ = ConvFrontend(channels=16, stride=4)
+    est.embedding_ = TokenEmbedding(dim=4, weights=np.random.RandomState(0).randn(30, 4))
+    return est, X, y
+
+
+def test_fitted_attributes_that_hold_components(with_components, tmp_path):
+    est, X, _ = with_components
     path = _saved(est, tmp_path)
     with safe_open(str(path), framework="pt") as reader:
-        metadata = reader.metadata()
-        tensors = {key: reader.get_tensor(key) for key in reader.keys()}
-    document = json.loads(metadata[METADATA_KEY])
-    _as_format_version_1(document, tensors)
-    assert not any(key.startswith("param.") for key in tensors)
-    save_file(tensors, str(path), metadata={**metadata, METADATA_KEY: json.dumps(document)})
+        document = json.loads(reader.metadata()[METADATA_KEY])
+        stored = reader.get_tensor("attribute.embedding_.weights")
+    assert document["attributes"]["frontend_"] == {
+        "__component__": "ConvFrontend",
+        "params": {"channels": 16, "stack": 1, "stride": 4},
+    }
+    assert document["attributes"]["embedding_"]["params"]["weights"] == {
+        "__tensor__": "attribute.embedding_.weights"
+    }
+    assert np.array_equal(stored.numpy(), est.embedding_.weights)
     loaded = load(path)
-    _assert_same_params(loaded.get_params(), est.get_params())
+    assert type(loaded.frontend_) is ConvFrontend and loaded.frontend_ == est.frontend_
+    assert type(loaded.embedding_) is TokenEmbedding and loaded.embedding_ == est.embedding_
+    assert loaded.embedding_.weights.dtype == np.float64
     _assert_same_predictions(est, loaded, X)
 
 
 @pytest.mark.parametrize(
     "edit, edit_tensors, match",
     [
-        (_set("format_version", value=1), None, "format version 1 stores no tensor parameters"),
-        (None, "drop", "which the file lacks"),
         (
-            _set("params", "embedding_weights", value={"__tensor__": "module.head.bias"}),
+            _set("attributes", "frontend_", "__component__", value="os.system"),
             None,
-            "refers to 'module.head.bias', not to 'param.embedding_weights'",
+            "fitted attribute 'frontend_': unknown component 'os.system'",
         ),
-        (_set("params", "embedding_weights", value=None), None, "no parameter refers"),
-        (None, "bfloat16", "unsupported tensor dtype torch.bfloat16"),
+        (
+            _set("attributes", "frontend_", "params", "stride", value=-1),
+            None,
+            "'stride' parameter of ConvFrontend",
+        ),
+        (
+            _set("attributes", "frontend_", "params", "evil", value=1),
+            None,
+            r"unknown: \['evil'\]",
+        ),
+        (None, _drop_tensor("attribute.embedding_.weights"), "which the file lacks"),
+        (
+            None,
+            _replace_tensor("attribute.evil_", torch.zeros(2)),
+            r"no fitted attribute refers to the tensors \['attribute.evil_'\]",
+        ),
+        (
+            _set("attributes", "embedding_", "params", "weights", value=None),
+            None,
+            "no fitted attribute refers to the tensors",
+        ),
     ],
 )
-def test_altered_array_parameters_are_refused(
-    with_embedding_weights, tmp_path, edit, edit_tensors, match
-):
-    def tensors_edit(tensors):
-        if edit_tensors == "bfloat16":
-            tensors["param.embedding_weights"] = tensors["param.embedding_weights"].bfloat16()
-        elif edit_tensors == "drop":
-            del tensors["param.embedding_weights"]
-
-    path = _rewrite(_saved(with_embedding_weights[0], tmp_path), edit, tensors_edit)
+def test_altered_components_are_refused(with_components, tmp_path, edit, edit_tensors, match):
+    path = _rewrite(_saved(with_components[0], tmp_path), edit, edit_tensors)
     with pytest.raises(ValueError, match=match):
         load(path)
 
@@ -756,15 +811,13 @@ def test_pickle_and_joblib_round_trips_still_work(classifier, tmp_path):
     ],
 )
 def test_encoding_round_trips_types_and_values(value):
-    document = json.loads(json.dumps(_encode(value, "x"), allow_nan=False))
-    _assert_same_value(value, _decode(document, "x"), "x")
+    document = json.loads(json.dumps(encode(value, "x"), allow_nan=False))
+    _assert_same_value(value, decode(document, "x"), "x")
 
 
 @pytest.mark.parametrize(
     "value", [object(), np.array([1 + 2j]), {1, 2}, b"bytes", np.datetime64("2024-01-01")]
 )
 def test_unsupported_values_are_refused(value):
-    from sklearn_rnn.persistence import _Unencodable
-
-    with pytest.raises(_Unencodable):
-        _encode(value, "x")
+    with pytest.raises(UnencodableValue):
+        encode(value, "x")

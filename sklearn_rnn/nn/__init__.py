@@ -15,7 +15,7 @@ padding or on the other samples of the batch.
 - :mod:`~sklearn_rnn.nn.bag`: :class:`HashedNgramBag`;
 - :mod:`~sklearn_rnn.nn.losses`: :class:`CTCLossOnPadded`, :class:`StepCrossEntropy`;
 - :mod:`~sklearn_rnn.nn.augmentation`: jitter, scaling, time masking, mixup;
-- :mod:`~sklearn_rnn.nn.utils`: masks and step operations.
+- :mod:`~sklearn_rnn.nn.utils`: masks and step operations, the choice of device.
 """
 
 from .augmentation import augment_sequences, mixup_batch, resample_to_lengths

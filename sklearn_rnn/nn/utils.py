@@ -1,4 +1,4 @@
-"""Masks and step operations on zero-padded batches."""
+"""Masks and step operations on zero-padded batches, and the choice of device."""
 
 import torch
 from torch import nn
@@ -48,3 +48,28 @@ def step_mask(lengths, steps):
         Padded length.
     """
     return torch.arange(steps, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
+
+
+def resolve_device(device):
+    """The device that ``device`` names, with "auto" resolved.
+
+    Parameters
+    ----------
+    device : str or torch.device
+        "auto" (CUDA when available, else the CPU), "cpu", "cuda", "cuda:1", ...
+
+    Returns
+    -------
+    device : str or torch.device
+        ``device`` itself, or "cuda" or "cpu" for "auto".
+
+    Raises
+    ------
+    ValueError
+        When a CUDA device is asked for and CUDA is not available.
+    """
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if str(device).startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was requested but CUDA is not available.")
+    return device
