@@ -416,8 +416,10 @@ class RNNTagger(BaseSequenceEstimator):
                 [dict, StrOptions({"balanced"}), None],
                 'dict, "balanced" or None',
                 "Weights of the classes in the per-step loss, as in sklearn's linear\n"
-                'models; "balanced" weighs each class by n_labelled_steps /\n'
-                "(n_classes * its steps).",
+                'models; "balanced" is sklearn\'s compute_class_weight over the\n'
+                "labelled steps of the data given to fit (or to one partial_fit\n"
+                "call): n_labelled_steps / (n_classes present * its steps); a\n"
+                "class absent from those steps weighs 1.",
             ),
             "word_features": _WORD_FEATURES,
         },
