@@ -243,6 +243,11 @@ class SequenceStore:
     def read(self, start, stop):
         """Sequences ``start`` to ``stop`` (and their targets) from disk.
 
+        Parameters
+        ----------
+        start, stop : int
+            The first sequence, and the one after the last.
+
         Returns
         -------
         X : Sequences
@@ -287,7 +292,17 @@ class SequenceStore:
             yield (int(start), *self.read(int(start), stop))
 
     def targets(self, chunk_size=1_000_000):
-        """The distinct targets, read a chunk at a time (``np.unique`` of y)."""
+        """The distinct targets, read a chunk at a time (``np.unique`` of y).
+
+        Parameters
+        ----------
+        chunk_size : int, default=1_000_000
+            Targets read at a time.
+
+        Returns
+        -------
+        targets : ndarray
+        """
         if self._y is None:
             raise ValueError("This SequenceStore has no targets (it was created without y).")
         seen = None
