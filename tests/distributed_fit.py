@@ -7,12 +7,15 @@ records the training samples its batches held, and writes what it saw and
 learnt to ``OUT/rank{rank}.pkl``; rank 0 also saves its fitted estimator.
 """
 
+import os
 import pickle
 import sys
+import warnings
 
 import numpy as np
 import torch
 import torch.distributed as dist
+from skorch.callbacks import Callback
 
 from sklearn_rnn import RNNClassifier
 from sklearn_rnn._data import BucketBatchSampler
@@ -48,6 +51,14 @@ class _Recorder:
         BucketBatchSampler.__iter__ = record
 
 
+class _Interrupt(Callback):
+    """Ctrl-C at the start of epoch 3, in every process."""
+
+    def on_epoch_begin(self, net, **kwargs):
+        if len(net.history) == 2:
+            raise KeyboardInterrupt
+
+
 def main(out):
     torch.set_num_threads(1)
     recorder = _Recorder()
@@ -81,6 +92,23 @@ def main(out):
     result["early_stopping_epochs"] = stopper.n_epochs_
     rank = dist.get_rank()
     result["world_size"] = dist.get_world_size()
+    # A fit interrupted after epoch 2 leaves rank 0's checkpoint, which the
+    # same fit resumes from in every process.
+    checkpoint = os.path.join(out, "checkpoints")
+    parallel = {**SETTINGS, "device": DataParallel(backend="gloo"), "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # TrainingInterruptedWarning
+        RNNClassifier(**parallel, checkpoint=checkpoint, callbacks=[("stop", _Interrupt())]).fit(
+            X, y
+        )
+    dist.barrier()
+    result["checkpoint_files"] = os.listdir(checkpoint)
+    dist.barrier()
+    resumed = RNNClassifier(**parallel, checkpoint=checkpoint).fit(X, y)
+    result["resumed_weights"] = {
+        k: v.numpy().copy() for k, v in resumed.net_.module_.state_dict().items()
+    }
+    result["resumed_epochs"] = len(resumed.history_)
     # Processes given different data refuse it, all of them.
     try:
         RNNClassifier(**SETTINGS, device=DataParallel(backend="gloo")).fit(X[rank:], y[rank:])

@@ -60,6 +60,7 @@ def test_a_fit_on_two_processes(tmp_path):
     _check_the_fitted_estimator_is_an_ordinary_one(two_processes)
     _check_processes_agree_on_early_stopping(two_processes)
     _check_processes_given_different_data_refuse_it(two_processes)
+    _check_a_checkpoint_written_by_rank_0_resumes_every_process(two_processes)
 
 
 def _samples(batches):
@@ -134,6 +135,17 @@ def _check_processes_agree_on_early_stopping(two_processes):
     _, ranks = two_processes
     epochs = [rank["early_stopping_epochs"] for rank in ranks]
     assert epochs[0] == epochs[1] < 30
+
+
+def _check_a_checkpoint_written_by_rank_0_resumes_every_process(two_processes):
+    _, ranks = two_processes
+    for rank in ranks:
+        # One file (rank 0's), seen by both processes after the interruption.
+        assert len(rank["checkpoint_files"]) == 1
+        assert rank["resumed_epochs"] == SETTINGS["max_epochs"]
+        # Resumed, the fit ends with the uninterrupted fit's weights.
+        for key, value in ranks[0]["fits"][0]["weights"].items():
+            np.testing.assert_array_equal(rank["resumed_weights"][key], value)
 
 
 def _check_processes_given_different_data_refuse_it(two_processes):
