@@ -18,6 +18,11 @@ Usage (from the repository root)::
     python benchmarks/distributed.py                      # 1 and 2 processes, 3 repeats
     python benchmarks/distributed.py --processes 1,2,4 --repeats 1
     python benchmarks/distributed.py --quick --no-readme  # a smoke test
+    python benchmarks/distributed.py --backend nccl --processes 1,2,4   # one GPU per process
+
+With ``--backend nccl`` every process trains on its own GPU (``cuda:LOCAL_RANK``)
+and the last row is one ordinary process on ``cuda`` (this path has not been
+run yet: no GPU machine was available when the script was written).
 
 Unless ``--no-readme`` (or ``--quick``), the table goes between the markers of
 ``benchmarks/README.md``.
@@ -56,14 +61,14 @@ def child(args):
     X, y, X_test, y_test = w1_data(SIZES["quick" if args.quick else "full"])
     params = {**CLASSIFIER_BASE, "max_epochs": args.epochs}
     if args.plain:
-        clf = RNNClassifier(**params, device="cpu")
+        clf = RNNClassifier(**params, device="cuda" if args.backend == "nccl" else "cpu")
         rank = 0
         start = time.perf_counter()
         clf.fit(X, y)
         seconds = time.perf_counter() - start
     else:
-        clf = RNNClassifier(**params, device=DataParallel(backend="gloo"))
-        dist.init_process_group("gloo")
+        clf = RNNClassifier(**params, device=DataParallel(backend=args.backend))
+        dist.init_process_group(args.backend)
         rank = dist.get_rank()
         dist.barrier()
         start = time.perf_counter()
@@ -82,11 +87,27 @@ def child(args):
         dist.destroy_process_group()
 
 
+def _gpus():
+    """The GPUs this machine shows, in words (without importing torch here)."""
+    try:
+        names = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split("\n")
+    except (OSError, subprocess.CalledProcessError):
+        return "no GPU"
+    names = [name.strip() for name in names if name.strip()]
+    return f"{len(names)} x {names[0]}" if names else "no GPU"
+
+
 def run_row(processes, threads, args, plain=False):
     """One row's run, in fresh processes; its result dict."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
         options = ["--child", str(out), "--threads", str(threads), "--epochs", str(args.epochs)]
+        options += ["--backend", args.backend]
         options += ["--quick"] * args.quick + ["--plain"] * plain
         env = dict(os.environ, OMP_NUM_THREADS=str(threads))
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE.parent), env.get("PYTHONPATH")]))
@@ -110,6 +131,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--processes", default="1,2", help="comma-separated process counts")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
+    parser.add_argument("--backend", choices=["gloo", "nccl"], default="gloo")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
@@ -122,7 +144,10 @@ def main(argv=None):
         return child(args)
     counts = [int(n) for n in args.processes.split(",")]
     rows = [(f"DataParallel, {n} process{'es' * (n > 1)}", n, False) for n in counts]
-    rows.append((f'device="cpu", 1 process, {max(counts) * args.threads} threads', 1, True))
+    plain_device = "cuda" if args.backend == "nccl" else "cpu"
+    rows.append(
+        (f'device="{plain_device}", 1 process, {max(counts) * args.threads} threads', 1, True)
+    )
     load = os.getloadavg()
     results = {name: [] for name, _, _ in rows}
     for repeat in range(args.repeats):
@@ -138,11 +163,11 @@ def main(argv=None):
     reference = statistics.median(r["sequences_per_second"] for r in results[rows[0][0]])
     lines = [
         f"Run: `python benchmarks/distributed.py --processes {args.processes} --threads "
-        f"{args.threads} --repeats {args.repeats}` on "
+        f"{args.threads} --backend {args.backend} --repeats {args.repeats}` on "
         f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}.",
         "",
-        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, CPU "
-        f"only; gloo backend; load average at start {load[0]:.1f}, {load[1]:.1f}, "
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"{_gpus()}; {args.backend} backend; load average at start {load[0]:.1f}, {load[1]:.1f}, "
         f"{load[2]:.1f}. Median of {args.repeats} interleaved runs (min-max).",
         "",
         "| W1 fit, 2 epochs | threads per process | steps per epoch | seconds | "

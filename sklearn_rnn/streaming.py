@@ -360,7 +360,9 @@ def fit_stream(estimator, store, *, epochs=1, chunk_size=100_000, random_state=N
         ``partial_fit`` shuffles and buckets.
     random_state : int, RandomState instance or None, default=None
         The chunk order of every epoch. With the estimator's own
-        ``random_state`` fixed, the same value gives the same model.
+        ``random_state`` fixed, the same value gives the same model. With
+        ``device=DataParallel()``, give every process the same value, so
+        that all read the same chunk at the same time.
 
     Returns
     -------
