@@ -120,6 +120,7 @@ def main(out):
             pickle.dump(clf, file)
     with open(f"{out}/rank{rank}.pkl", "wb") as file:
         pickle.dump(result, file)
+    dist.barrier()  # no process leaves while another still exchanges
     dist.destroy_process_group()
 
 
