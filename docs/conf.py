@@ -93,8 +93,15 @@ API_SECTIONS = [
         "sklearn_rnn.components",
         "Components",
         "The optional parts of a network and its training, as objects passed to an "
-        "estimator's ``frontend``, ``augmentation``, ``bag``, ``embedding`` and "
-        "``optimizer``. User guide: :doc:`user_guide/components`.",
+        "estimator's ``frontend``, ``augmentation``, ``bag``, ``embedding``, "
+        "``optimizer`` and ``device`` (data-parallel training). User guide: "
+        ":doc:`user_guide/components`.",
+    ),
+    (
+        "sklearn_rnn.streaming",
+        "Streaming",
+        "Fitting and predicting on sequences stored on disk, a chunk in memory at a "
+        "time. User guide: :doc:`user_guide/scaling`.",
     ),
     (
         "sklearn_rnn.preprocessing",

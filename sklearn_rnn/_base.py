@@ -32,7 +32,7 @@ from skorch.history import History
 from skorch.utils import to_tensor
 from tqdm.auto import tqdm
 
-from . import persistence
+from . import _distributed, persistence
 from ._auto import (
     BEST_EPOCH_AUTO_MIN_SAMPLES,
     EARLY_STOPPING_AUTO_MIN_SAMPLES,
@@ -44,7 +44,7 @@ from ._auto import (
     auto_max_epochs,
 )
 from ._checkpoint import read_checkpoint, restore_optimizer, write_checkpoint
-from ._data import BucketIterator, SequenceDataset
+from ._data import BucketIterator, SequenceDataset, shard_batch_count
 from ._params import OPTIMIZERS
 from ._validation import (
     OOV_TOKEN_ID,
@@ -53,7 +53,7 @@ from ._validation import (
     check_sample_weight_array,
     check_sequences,
 )
-from .components import SGD, Component, ConvFrontend, TokenEmbedding
+from .components import SGD, Component, ConvFrontend, DataParallel, TokenEmbedding
 from .nn.augmentation import mixup_batch
 from .nn.utils import resolve_device
 
@@ -91,7 +91,14 @@ class _StopOnNonFiniteLoss(Callback):
         self.keep_best = keep_best
 
     def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
-        if training and loss is not None and not math.isfinite(loss.item()):
+        if not training or loss is None:
+            return
+        diverged = not math.isfinite(loss.item())
+        if net.distributed is not None:
+            # Every process stops together, or the others would wait for it
+            # in the next gradient exchange.
+            diverged = _distributed.any_true(diverged, net.distributed)
+        if diverged:
             epoch = len(net.history)
             raise TrainingDivergedError(
                 f"The training loss became {loss.item()} in epoch {epoch}: training "
@@ -129,6 +136,21 @@ class _ValidationScore(Callback):
         net.history.record("valid_score", float(scorer(self.estimator, self.X, self.y)))
 
 
+class _DistributedAgreement(Callback):
+    """Data-parallel training: make every process's epoch row the same before
+    early stopping and checkpoints read it. ``train_loss`` becomes the mean
+    of the processes' (each saw its own batches); the validation loss and
+    score are rank 0's, so that every process stops at the same epoch."""
+
+    def on_epoch_end(self, net, **kwargs):
+        context = net.distributed
+        row = net.history[-1]
+        net.history.record("train_loss", _distributed.mean(row["train_loss"], context))
+        for key in ("valid_loss", "valid_score"):
+            if key in row:
+                net.history.record(key, _distributed.broadcast_float(row[key], context))
+
+
 class _SequenceNet(NeuralNet):
     """skorch net whose batches are ``({"x", "lengths"[, "sample_weight"]}, y)``.
 
@@ -146,13 +168,26 @@ class _SequenceNet(NeuralNet):
       labelled step counts alike whatever the length of its sequence.
     """
 
-    def __init__(self, module, criterion, *, mixup=0.0, **kwargs):
+    def __init__(self, module, criterion, *, mixup=0.0, distributed=None, **kwargs):
         super().__init__(module, criterion, **kwargs)
         self.mixup = mixup
+        # A _distributed.Context in data-parallel training, else None.
+        self.distributed = distributed
 
     def infer(self, x, **fit_params):
         x = {key: value for key, value in x.items() if key != "sample_weight"}
+        wrapped = getattr(self, "_parallel_module", None)
+        if wrapped is not None and self.module_.training:
+            # Through DistributedDataParallel, whose backward pass averages
+            # the gradients across processes; evaluation needs no exchange.
+            x = to_tensor(x, device=self.device)
+            return wrapped(**self._merge_x_and_fit_params(x, fit_params))
         return super().infer(x, **fit_params)
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+        if training and self.distributed is not None:
+            _distributed.broadcast_buffers(self.module_)
 
     def train_step_single(self, batch, **fit_params):
         # Mixup (RNNClassifier's augment_mixup) mixes float batches only.
@@ -174,6 +209,17 @@ class _SequenceNet(NeuralNet):
         self.interrupted_epoch_ = None
         self.diverged_ = None
         self._finished_state = _copy_state(self.module_)
+        if self.distributed is not None:
+            self._set_parallel_module(_distributed.wrap(self.module_, self.distributed))
+
+    def on_train_end(self, net, **kwargs):
+        # The fitted net is an ordinary one: no process group in it.
+        self._set_parallel_module(None)
+
+    def _set_parallel_module(self, wrapped):
+        # A view of module_ for one training run, not a part of the net:
+        # skorch's __setattr__ would have it registered as a module.
+        object.__setattr__(self, "_parallel_module", wrapped)
 
     def on_epoch_end(self, net, **kwargs):
         self._finished_state = _copy_state(self.module_)
@@ -185,6 +231,7 @@ class _SequenceNet(NeuralNet):
         try:
             return super().fit_loop(X, y, **fit_params)
         except KeyboardInterrupt:
+            self._set_parallel_module(None)
             # skorch's EarlyStopping ends training by raising KeyboardInterrupt
             # too: that is no interruption (it restores the best weights).
             stopper = dict(self.callbacks_).get("early_stopping")
@@ -201,6 +248,7 @@ class _SequenceNet(NeuralNet):
             # on_divergence="keep_best": end training at the last finished
             # epoch; skorch's on_train_end then lets early stopping restore
             # its best weights. Nothing finished yet: nothing to keep.
+            self._set_parallel_module(None)
             if not dict(self.callbacks_)["stop_on_nan"].keep_best or len(self.history) < 2:
                 raise
             self.diverged_ = str(exc)
@@ -290,7 +338,9 @@ class _Checkpoint(Callback):
             )
             for key, value in (stopper.best_model_weights_ or {}).items():
                 tensors[f"best.{key}"] = value
-        write_checkpoint(self.path, net, state, tensors)
+        # Data-parallel: every process holds the same state; one writes it.
+        if net.distributed is None or net.distributed.rank == 0:
+            write_checkpoint(self.path, net, state, tensors)
 
 
 def _check_magnitude(sequences):
@@ -618,11 +668,15 @@ class BaseSequenceEstimator(BaseEstimator):
             callbacks__print_log__sink=tqdm.write if self.verbose else print,
         )
 
-    def _callbacks(self, early_stopping, total_steps, score_data=None, patience=None):
+    def _callbacks(
+        self, early_stopping, total_steps, score_data=None, patience=None, distributed=False
+    ):
         callbacks = [("stop_on_nan", _StopOnNonFiniteLoss(self.on_divergence == "keep_best"))]
         scoring = self.scoring != "loss" and score_data is not None
         if scoring:
             callbacks.append(("valid_score", _ValidationScore(self, *score_data)))
+        if distributed:
+            callbacks.append(("distributed", _DistributedAgreement()))
         if total_steps is not None and self.lr_schedule == "onecycle":
             callbacks.append(
                 (
@@ -675,6 +729,9 @@ class BaseSequenceEstimator(BaseEstimator):
         # Validated on every call, as sklearn's _fit_context does: a warm-started
         # fit or a partial_fit after set_params must not train with bad values.
         self._validate_params()
+        context = None
+        if isinstance(self.device, DataParallel):
+            context = _distributed.setup(self.device)
         continuing = (partial or self.warm_start) and hasattr(self, "net_")
         sequences = self._validate_X(X, reset=not continuing)
         n_samples = len(sequences)
@@ -688,7 +745,13 @@ class BaseSequenceEstimator(BaseEstimator):
             targets = self._fit_targets(y, sequences, classes)
             rng = check_random_state(self.random_state)
             self._seed = int(rng.randint(np.iinfo(np.int32).max))
-            self.device_ = resolve_device(self.device)
+            if context is None:
+                self.device_ = resolve_device(self.device)
+            else:
+                self._seed = _distributed.broadcast_seed(self._seed, context)
+                self.device_ = context.device
+        if context is not None:
+            _distributed.check_same_data((n_samples, int(sequences.offsets[-1])), context)
         weights = self._sample_weights(sample_weight, targets, n_samples, step_weight=step_weight)
         checkpoint = resume = None
         if self.checkpoint is not None and not partial and not continuing:
@@ -708,15 +771,20 @@ class BaseSequenceEstimator(BaseEstimator):
         # was given (a partial_fit's chunk, say).
         self.bucketing_ = auto_bucketing(n_samples, self._always_buckets)
         net_kwargs = self._net_kwargs(self._seed, self.bucketing_)
+        shard = None if context is None else (context.rank, context.world_size)
+        steps_per_epoch = shard_batch_count(-(-len(train_dataset) // self.batch_size), shard)
         net_kwargs.update(
             max_epochs=epochs,
             callbacks=self._callbacks(
                 mode is not None,
-                None if partial else epochs * -(-len(train_dataset) // self.batch_size),
+                None if partial else epochs * steps_per_epoch,
                 score_data,
                 patience=epochs if mode == "select" else self.n_iter_no_change,
+                distributed=context is not None,
             ),
             train_split=None if valid_dataset is None else predefined_split(valid_dataset),
+            distributed=context,
+            iterator_train__shard=shard,
         )
         if checkpoint is not None:
             net_kwargs["callbacks"].append(
@@ -752,7 +820,11 @@ class BaseSequenceEstimator(BaseEstimator):
             self.net_.partial_fit(train_dataset, None, epochs=epochs - done)
         self.history_ = self.net_.history
         self.n_epochs_ = len(self.history_)
-        if checkpoint is not None and self.net_.interrupted_epoch_ is None:
+        if (
+            checkpoint is not None
+            and self.net_.interrupted_epoch_ is None
+            and (context is None or context.rank == 0)
+        ):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(checkpoint)  # the fit is complete
         if self.net_.diverged_ is not None:

@@ -115,17 +115,25 @@ class BucketBatchSampler(Sampler):
         are permuted as bucketed ones are, so that on data of one length both
         settings draw the same batches.
     random_state : numpy Generator
+    shard : (rank, world_size) or None, default=None
+        Data-parallel training: every process draws the same batches (the
+        same generator state) and keeps batches ``rank``, ``rank +
+        world_size``, ... of them. When their number is not a multiple of
+        ``world_size``, the first batches are dealt again to the processes
+        short of one, so that every process takes the same number of steps
+        (as ``torch.utils.data.DistributedSampler`` repeats samples).
     """
 
-    def __init__(self, lengths, batch_size, *, shuffle, bucket, random_state):
+    def __init__(self, lengths, batch_size, *, shuffle, bucket, random_state, shard=None):
         self.lengths = np.asarray(lengths)
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.bucket = bucket
         self.random_state = random_state
+        self.shard = shard
 
     def __len__(self):
-        return -(-len(self.lengths) // self.batch_size)
+        return shard_batch_count(-(-len(self.lengths) // self.batch_size), self.shard)
 
     def __iter__(self):
         n = len(self.lengths)
@@ -138,7 +146,16 @@ class BucketBatchSampler(Sampler):
         batches = [order[i : i + self.batch_size] for i in range(0, n, self.batch_size)]
         if self.shuffle:
             batches = [batches[i] for i in self.random_state.permutation(len(batches))]
+        if self.shard is not None:
+            rank, world_size = self.shard
+            short = -len(batches) % world_size
+            batches = (batches + batches[:short])[rank::world_size]
         return iter(batches)
+
+
+def shard_batch_count(n_batches, shard):
+    """The batches one process takes of ``n_batches`` (see ``BucketBatchSampler``)."""
+    return n_batches if shard is None else -(-n_batches // shard[1])
 
 
 class BucketIterator(DataLoader):
@@ -148,12 +165,24 @@ class BucketIterator(DataLoader):
     """
 
     def __init__(
-        self, dataset, batch_size=64, shuffle=False, bucket=True, random_state=None, **kwargs
+        self,
+        dataset,
+        batch_size=64,
+        shuffle=False,
+        bucket=True,
+        random_state=None,
+        shard=None,
+        **kwargs,
     ):
         kwargs.pop("drop_last", None)
         if random_state is None:
             random_state = np.random.default_rng()
         sampler = BucketBatchSampler(
-            dataset.lengths, batch_size, shuffle=shuffle, bucket=bucket, random_state=random_state
+            dataset.lengths,
+            batch_size,
+            shuffle=shuffle,
+            bucket=bucket,
+            random_state=random_state,
+            shard=shard,
         )
         super().__init__(dataset, batch_sampler=sampler, collate_fn=_first, **kwargs)

@@ -21,7 +21,15 @@ import torch
 from sklearn.metrics import get_scorer_names
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .components import SGD, Augmentation, ConvFrontend, FrameStacking, TextBag, TokenEmbedding
+from .components import (
+    SGD,
+    Augmentation,
+    ConvFrontend,
+    DataParallel,
+    FrameStacking,
+    TextBag,
+    TokenEmbedding,
+)
 from .nn.backbone import CELLS, check_pooling
 
 OPTIMIZERS = {
@@ -303,9 +311,12 @@ RUNTIME = {
     ),
     "device": Param(
         "auto",
-        [StrOptions({"auto", "cpu"}), str],
-        '{"auto", "cpu", "cuda"} or str',
-        '"auto" uses CUDA when it is available.',
+        [StrOptions({"auto", "cpu"}), str, DataParallel],
+        '{"auto", "cpu", "cuda"}, str or DataParallel',
+        '"auto" uses CUDA when it is available. ``DataParallel()`` trains on\n'
+        "every process of a ``torch.distributed`` group launched by ``torchrun``\n"
+        "(one per GPU, on one machine or several), each reading its share of\n"
+        "the batches; see :class:`~sklearn_rnn.components.DataParallel`.",
     ),
     "verbose": Param(
         0,

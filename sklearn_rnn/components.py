@@ -14,7 +14,8 @@ the estimator turns it into plain keyword arguments of the torch modules of
 - training-time augmentation (``augmentation=``): :class:`Augmentation`;
 - the text bag of embeddings (``bag=``): :class:`TextBag`;
 - the token embedding (``embedding=``): :class:`TokenEmbedding`;
-- the optimizer with its own settings (``optimizer=``): :class:`SGD`.
+- the optimizer with its own settings (``optimizer=``): :class:`SGD`;
+- data-parallel training on several processes (``device=``): :class:`DataParallel`.
 
 Where an estimator's parameter is "auto", it resolves at ``fit`` to a
 component (or None) by a rule on the data's shape (:mod:`sklearn_rnn._auto`),
@@ -29,6 +30,7 @@ A new front end is one torch module (registered in
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -39,6 +41,7 @@ __all__ = [
     "Augmentation",
     "Component",
     "ConvFrontend",
+    "DataParallel",
     "FrameStacking",
     "SGD",
     "TextBag",
@@ -398,8 +401,78 @@ class SGD(Component):
         return {"momentum": float(self.momentum), "nesterov": bool(self.nesterov)}
 
 
+# --- data-parallel training --------------------------------------------------------
+
+
+class DataParallel(Component):
+    """Train one network on every process of a ``torch.distributed`` group,
+    as ``device=DataParallel()``: PyTorch's ``DistributedDataParallel``.
+
+    Launch the same script on every process the standard way, e.g.
+    ``torchrun --nproc_per_node 4 train.py`` (one process per GPU) or with
+    ``--nnodes`` and a rendezvous address for several machines. Every process
+    calls ``fit`` on the same data; the shuffled, length-bucketed training
+    batches are cut as in one process and dealt out in turn, so each process
+    reads only its share, and the gradients are averaged across processes
+    after every batch. When a process has one batch fewer, it repeats one of
+    the epoch's first batches, so that all take the same number of steps.
+    Every process ends with the same fitted estimator, an ordinary one: it
+    predicts on its own, pickles and saves (save it from rank 0 only).
+
+    ``batch_size`` is per process: ``n`` processes take ``n`` times as many
+    samples per step, and ``n`` times fewer steps per epoch.
+
+    Parameters
+    ----------
+    backend : {"auto", "gloo", "nccl"}, default="auto"
+        The process group's backend when ``fit`` creates the group from the
+        launcher's environment (``RANK``, ``WORLD_SIZE``, ``MASTER_ADDR``,
+        ``MASTER_PORT``, which ``torchrun`` sets); it also picks the device:
+        "nccl" trains on the GPU ``cuda:LOCAL_RANK``, "gloo" on the CPU.
+        "auto" is "nccl" where CUDA is available, else "gloo". A group that
+        the script initialised itself must use this backend.
+
+    Examples
+    --------
+    >>> from sklearn_rnn import RNNClassifier
+    >>> from sklearn_rnn.components import DataParallel
+    >>> clf = RNNClassifier(device=DataParallel(backend="gloo"))
+    >>> # in a script launched with: torchrun --nproc_per_node 2 train.py
+    >>> # clf.fit(X, y)
+    """
+
+    _parameter_constraints = {
+        "backend": [StrOptions({"auto", "gloo", "nccl"})],
+    }
+
+    def __init__(self, *, backend="auto"):
+        self.backend = backend
+
+    def validate(self, owner):
+        super().validate(owner)
+        if self.backend == "nccl" and not torch.cuda.is_available():
+            raise ValueError(
+                f"{owner}={self!r}: the nccl backend trains on GPUs, but CUDA is not "
+                'available. Use backend="gloo" for CPU processes.'
+            )
+
+    def resolved_backend(self):
+        """ "gloo" or "nccl": ``backend`` with "auto" resolved."""
+        if self.backend == "auto":
+            return "nccl" if torch.cuda.is_available() else "gloo"
+        return self.backend
+
+
 #: Every component class by name: what :func:`sklearn_rnn.load` may rebuild.
 COMPONENTS = {
     cls.__name__: cls
-    for cls in (ConvFrontend, FrameStacking, Augmentation, TextBag, TokenEmbedding, SGD)
+    for cls in (
+        ConvFrontend,
+        FrameStacking,
+        Augmentation,
+        TextBag,
+        TokenEmbedding,
+        SGD,
+        DataParallel,
+    )
 }

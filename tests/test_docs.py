@@ -24,6 +24,7 @@ PUBLIC_MODULES = [
     "sklearn_rnn.datasets",
     "sklearn_rnn.nn",
     "sklearn_rnn.plotting",
+    "sklearn_rnn.streaming",
 ]
 EXAMPLES = sorted((DOCS / "examples").glob("plot_*.py"))
 

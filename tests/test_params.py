@@ -30,6 +30,7 @@ from sklearn_rnn.components import (
     Augmentation,
     Component,
     ConvFrontend,
+    DataParallel,
     FrameStacking,
     TextBag,
     TokenEmbedding,
@@ -205,7 +206,8 @@ PROBES = {
     "on_divergence": Probe("keep_best"),
     "class_weight": Probe({0: 5.0, 1: 1.0}),
     "random_state": Probe(1),
-    "device": Probe("cuda"),
+    "device": Probe("cuda", DataParallel()),
+    "device__backend": Probe("nccl", context={"device": DataParallel(backend="gloo")}),
     "verbose": Probe(1),
     "warm_start": Probe(True),
     # A factory, so that each fit gets its own callback instance.
@@ -290,9 +292,14 @@ def test_every_parameter_changes_the_fitted_model(cls, name, probe):
     assert repr(value) != repr(base_value), f"the probe of {name} is its baseline value"
     X, y = _data(cls, spec.data)
     variant = clone(baseline).set_params(**{name: value})
-    if name == "device" and not torch.cuda.is_available():
-        # Consumed: asking for CUDA where there is none is refused, not ignored.
-        with pytest.raises(ValueError, match="CUDA is not available"):
+    if name.startswith("device") and (
+        isinstance(variant.device, DataParallel) or not torch.cuda.is_available()
+    ):
+        # Consumed: asking for CUDA where there is none, or for several
+        # processes where no launcher started them, is refused, not ignored
+        # (tests/test_distributed.py trains on several processes).
+        needs_cuda = value in ("cuda", "nccl") and not torch.cuda.is_available()
+        with pytest.raises(ValueError, match="CUDA is not available" if needs_cuda else "torchrun"):
             variant.fit(X, y)
         return
     if name == "on_divergence":
