@@ -454,7 +454,7 @@ class BaseSequenceEstimator(BaseEstimator):
                 None if self.augmentation_ is None else self.augmentation_.module_kwargs()
             )
         if "bag" in self._parameters:
-            bag = auto_bag(sequences) if self.bag == "auto" else self.bag
+            bag = auto_bag(sequences, is_classifier(self)) if self.bag == "auto" else self.bag
             self.bag_ = clone(bag) if bag is not None and sequences.is_tokens else None
             kwargs["bag"] = None if self.bag_ is None else self.bag_.module_kwargs()
             if self.bag_ is not None and self.bag_.nb and not is_classifier(self):

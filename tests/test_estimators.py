@@ -691,10 +691,14 @@ def test_bag_auto_reads_the_vocabulary_against_the_number_of_sequences(cls):
     # 40 sequences over about 200 distinct tokens: the bag alone.
     many_words = [rng.randint(2, 400, size=rng.randint(3, 9)) for _ in range(40)]
     floats = [rng.randn(rng.randint(3, 9), 2) for _ in range(40)]
+    # A classifier's bag adds the naive-Bayes path; a regressor has no classes.
+    nb = cls is RNNClassifier
     for X, expected in [(few_words, None), (many_words, "only"), (floats, None)]:
         est = cls(**FAST).fit(X, y)
-        assert est.bag_ == (None if expected is None else TextBag(mode=expected))
+        assert est.bag_ == (None if expected is None else TextBag(mode=expected, nb=nb))
         assert (est.net_.module_.bag is None) == (expected is None)
+        if expected is not None:
+            assert (est.net_.module_.ngram_bag.nb_weight is not None) == nb
     # The bag's mean is order-blind: a permuted sequence predicts the same.
     est = cls(**FAST, bag=TextBag()).fit(many_words, y)
     np.testing.assert_allclose(
@@ -719,7 +723,9 @@ def test_bag_nb_weighs_words_by_their_naive_bayes_ratios():
         p = 1.0 + present[y == label].sum(0)
         q = 1.0 + present[y != label].sum(0)
         p[0] = q[0] = 1.0  # padding never counts
-        np.testing.assert_allclose(ratio[:, k], np.log(p / p.sum()) - np.log(q / q.sum()), rtol=1e-5)
+        np.testing.assert_allclose(
+            ratio[:, k], np.log(p / p.sum()) - np.log(q / q.sum()), rtol=1e-5
+        )
     # The path is read: other ratios give other predictions.
     before = clf.predict_proba(X)
     with torch.no_grad():

@@ -94,7 +94,13 @@ class HashedNgramBag(nn.Module):
     def presence(self, x, lengths):
         """Whether each word id and n-gram bucket occurs in each sequence:
         ``(batch, vocab_size [+ n_buckets])`` float, 0 or 1; buckets follow
-        the words. Padding never counts (the padding id's column is 0)."""
+        the words. Padding never counts (the padding id's column is 0).
+
+        Parameters
+        ----------
+        x : Tensor of int64 of shape (batch, T)
+        lengths : Tensor of shape (batch,)
+        """
         lengths = lengths.to(x.device)
         rows = self.vocab_size + (self.n_buckets if self.ngrams > 1 else 0)
         out = torch.zeros(x.shape[0], rows, device=x.device)
@@ -106,7 +112,13 @@ class HashedNgramBag(nn.Module):
         return out
 
     def nb_logits(self, x, lengths):
-        """The NB path's logits, ``(batch, nb_outputs)``, in float64."""
+        """The NB path's logits, ``(batch, nb_outputs)``, in float64.
+
+        Parameters
+        ----------
+        x : Tensor of int64 of shape (batch, T)
+        lengths : Tensor of shape (batch,)
+        """
         table = self.nb_ratio.double() * self.nb_weight.double()
         return self.presence(x, lengths).double() @ table
 
