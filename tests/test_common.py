@@ -167,6 +167,7 @@ ESTIMATORS = [
     RNNTagger(**_CHECK_SETTINGS),
     ResidualForecaster(Ridge()),
     ResidualForecaster(Ridge(), baseline="drift"),
+    ResidualForecaster(Ridge(), baseline="linear"),
 ]
 TRANSFORMERS = [
     SequencePadder(),

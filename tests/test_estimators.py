@@ -691,15 +691,48 @@ def test_bag_auto_reads_the_vocabulary_against_the_number_of_sequences(cls):
     # 40 sequences over about 200 distinct tokens: the bag alone.
     many_words = [rng.randint(2, 400, size=rng.randint(3, 9)) for _ in range(40)]
     floats = [rng.randn(rng.randint(3, 9), 2) for _ in range(40)]
+    # A classifier's bag adds the naive-Bayes path; a regressor has no classes.
+    nb = cls is RNNClassifier
     for X, expected in [(few_words, None), (many_words, "only"), (floats, None)]:
         est = cls(**FAST).fit(X, y)
-        assert est.bag_ == (None if expected is None else TextBag(mode=expected))
+        assert est.bag_ == (None if expected is None else TextBag(mode=expected, nb=nb))
         assert (est.net_.module_.bag is None) == (expected is None)
+        if expected is not None:
+            assert (est.net_.module_.ngram_bag.nb_weight is not None) == nb
     # The bag's mean is order-blind: a permuted sequence predicts the same.
     est = cls(**FAST, bag=TextBag()).fit(many_words, y)
     np.testing.assert_allclose(
         est.predict(many_words[:5]), est.predict([x[::-1] for x in many_words[:5]])
     )
+
+
+def test_bag_nb_weighs_words_by_their_naive_bayes_ratios():
+    """TextBag(nb=True) fills the bag's ratios at fit with the naive-Bayes
+    log-count ratios of the training labels, one class against the rest,
+    over the sequences each token occurs in; regressors refuse it."""
+    rng = np.random.RandomState(0)
+    X = [rng.randint(2, 30, size=rng.randint(3, 9)) for _ in range(60)]
+    y = np.array(["a", "b", "c"])[np.arange(60) % 3]
+    clf = RNNClassifier(**FAST, bag=TextBag(nb=True)).fit(X, y)
+    ratio = clf.net_.module_.ngram_bag.nb_ratio.numpy()
+    assert ratio.shape == (clf.vocab_size_, 3)
+    present = np.zeros((60, clf.vocab_size_))
+    for row, x in enumerate(X):
+        present[row, x] = 1.0
+    for k, label in enumerate(clf.classes_):
+        p = 1.0 + present[y == label].sum(0)
+        q = 1.0 + present[y != label].sum(0)
+        p[0] = q[0] = 1.0  # padding never counts
+        np.testing.assert_allclose(
+            ratio[:, k], np.log(p / p.sum()) - np.log(q / q.sum()), rtol=1e-5
+        )
+    # The path is read: other ratios give other predictions.
+    before = clf.predict_proba(X)
+    with torch.no_grad():
+        clf.net_.module_.ngram_bag.nb_ratio.mul_(-1.0)
+    assert not np.allclose(clf.predict_proba(X), before)
+    with pytest.raises(ValueError, match="nb=True .* only RNNClassifier"):
+        RNNRegressor(**FAST, bag=TextBag(nb=True)).fit(X, np.arange(60.0))
 
 
 def test_embedding_weights_load_pretrained_rows_and_freeze_keeps_them():

@@ -78,6 +78,13 @@ CONFIGS = {
         lambda: RNNClassifier(**FAST, embedding=TokenEmbedding(dim=8), bag=TextBag(ngrams=2)),
         "many-tokens",
     ),
+    # The bag's naive-Bayes path: a scatter of presences and a float64 product.
+    "classifier-tokens-bag-nb": (
+        lambda: RNNClassifier(
+            **FAST, embedding=TokenEmbedding(dim=8), bag=TextBag(ngrams=2, nb=True)
+        ),
+        "many-tokens",
+    ),
     "classifier-tokens-bag-only": (
         lambda: RNNClassifier(
             **FAST, embedding=TokenEmbedding(dim=8), bag=TextBag(), pooling="attention"

@@ -50,6 +50,47 @@ def test_drift_baseline_extends_each_windows_mean_step():
     np.testing.assert_allclose(model.predict(RAGGED), drift + (Y - drift).mean(axis=0))
 
 
+def test_linear_baseline_is_a_ridge_autoregression_of_the_relative_windows():
+    """baseline="linear" fits RidgeCV from the last n_lags_ values of each
+    window (the shortest training window), relative to its last value, to
+    the targets relative to it; the regressor learns what is left."""
+    from sklearn.linear_model import RidgeCV
+
+    from sklearn_rnn.forecasting import LINEAR_ALPHAS
+
+    rng = np.random.default_rng(0)
+    series = np.zeros(300)
+    for t in range(2, 300):  # an oscillating AR(2): the last value says little
+        series[t] = 1.5 * series[t - 1] - 0.8 * series[t - 2] + rng.normal()
+    X, y, _ = make_windows(series, window=6, horizon=2)
+    windows = [x[-k:] for x, k in zip(X, np.resize([6, 5, 4], len(X)))]
+    model = ResidualForecaster(_Recorder(), baseline="linear").fit(windows[:200], y[:200])
+    assert model.n_lags_ == 4
+    features = np.array([w[-4:] - w[-1] for w in windows])
+    last = np.array([w[-1] for w in windows])[:, None]
+    expected = RidgeCV(alphas=LINEAR_ALPHAS).fit(features[:200], y[:200] - last[:200])
+    np.testing.assert_allclose(model.linear_.coef_, expected.coef_)
+    linear = last + expected.predict(features)
+    np.testing.assert_allclose(model.regressor_.y_seen_, y[:200] - linear[:200])
+    residual = (y[:200] - linear[:200]).mean(axis=0)
+    np.testing.assert_allclose(model.predict(windows[200:]), linear[200:] + residual)
+    # Far better than the last value on this series.
+    last_only = ResidualForecaster(_Recorder()).fit(windows[:200], y[:200])
+    errors = {
+        name: np.sqrt(np.mean((m.predict(windows[200:]) - y[200:]) ** 2))
+        for name, m in [("linear", model), ("last", last_only)]
+    }
+    assert errors["linear"] < 0.8 * errors["last"], errors
+    # A window shorter than n_lags_ cannot be read.
+    with pytest.raises(ValueError, match="Window 1 has 3 steps; baseline='linear' reads"):
+        model.predict([windows[0], windows[0][-3:]])
+    with pytest.raises(ValueError, match="X holds 200 windows but y has 199 rows"):
+        ResidualForecaster(_Recorder(), baseline="linear").fit(windows[:200], y[:199])
+    # The other baselines leave no linear model behind, even after a refit.
+    model.set_params(baseline="last").fit(windows[:200], y[:200])
+    assert model.linear_ is None and model.n_lags_ is None
+
+
 def test_callable_baseline_and_its_shape_is_checked():
     def mean_of_window(windows, horizon):
         return np.array([[w.mean()] * horizon for w in windows])

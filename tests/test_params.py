@@ -189,6 +189,7 @@ PROBES = {
     "bag__ngrams": Probe(2, context={"bag": TextBag()}, data="tokens"),
     "bag__buckets": Probe(16, context={"bag": TextBag(ngrams=2)}, data="tokens"),
     "bag__dropout": Probe(0.0, context={"bag": TextBag()}, data="tokens"),
+    "bag__nb": Probe(True, context={"bag": TextBag()}, data="tokens"),
     "optimizer": Probe("adam", "sgd", "rmsprop", SGD(momentum=0.5)),
     "optimizer__momentum": Probe(0.0, context={"optimizer": SGD()}),
     "optimizer__nesterov": Probe(True, context={"optimizer": SGD()}),
@@ -249,7 +250,12 @@ OVERRIDES = {
     },
 }
 #: Component settings that an estimator refuses rather than ignores.
-REFUSED = {(RNNRegressor, "augmentation__mixup"), (CTCTranscriber, "augmentation__mixup")}
+#: Settings an estimator refuses instead of ignoring (tested where they are).
+REFUSED = {
+    (RNNRegressor, "augmentation__mixup"),
+    (CTCTranscriber, "augmentation__mixup"),
+    (RNNRegressor, "bag__nb"),
+}
 
 
 def _probe(cls, name):

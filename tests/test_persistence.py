@@ -232,9 +232,10 @@ def test_a_bag_alone_saves_no_recurrent_weights(tmp_path):
         pooling="attention",
     )
     auto = RNNClassifier(**params).fit(X, y)
-    only = RNNClassifier(**params, bag=TextBag()).fit(X, y)
+    only = RNNClassifier(**params, bag=TextBag(nb=True)).fit(X, y)
     assert auto._module_init["bag"]["mode"] == "only"
-    # "auto" resolved to the bag is the same model as bag="only".
+    # "auto" resolved to the bag (with the classifier's naive-Bayes path) is
+    # the same model as that bag given.
     assert np.array_equal(auto.predict_proba(X), only.predict_proba(X))
     for est in (auto, only):
         path = _saved(est, tmp_path)
@@ -244,10 +245,13 @@ def test_a_bag_alone_saves_no_recurrent_weights(tmp_path):
             "module.backbone.embedding.weight",
             "module.head.bias",
             "module.head.weight",
+            "module.ngram_bag.nb_ratio",
+            "module.ngram_bag.nb_weight",
         ]
         loaded = load(path)
         assert [name for name, _ in loaded.net_.module_.named_parameters()] == [
             "backbone.embedding.weight",
+            "ngram_bag.nb_weight",
             "head.weight",
             "head.bias",
         ]

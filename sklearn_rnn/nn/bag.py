@@ -58,6 +58,12 @@ class HashedNgramBag(nn.Module):
         Rows of the n-gram table, shared by hashing.
     dropout : float, default=0.0
         Word dropout.
+    nb_outputs : int, default=0
+        With outputs (classes), a linear path from the presence of each word
+        and n-gram bucket, scaled by the ``nb_ratio`` buffer (naive-Bayes
+        log-count ratios, filled by the estimator): :meth:`nb_logits`.
+    vocab_size : int, default=0
+        Word ids of the NB path (``nb_outputs > 0``).
 
     Shapes
     ------
@@ -66,13 +72,55 @@ class HashedNgramBag(nn.Module):
         embedding, ``(batch, T, embedding_dim)``.
     """
 
-    def __init__(self, embedding_dim, ngrams=1, n_buckets=2**14, dropout=0.0):
+    def __init__(
+        self, embedding_dim, ngrams=1, n_buckets=2**14, dropout=0.0, nb_outputs=0, vocab_size=0
+    ):
         super().__init__()
         self.ngrams = int(ngrams)
         self.n_buckets = int(n_buckets)
         self.dropout = float(dropout)
         self.embedding = nn.Embedding(n_buckets, embedding_dim) if self.ngrams > 1 else None
         self.output_size = embedding_dim
+        self.vocab_size = int(vocab_size)
+        self.nb_weight = None
+        if nb_outputs:
+            # NBSVM's path (Wang & Manning 2012): logits from the presence of
+            # each word and n-gram bucket, scaled by its naive-Bayes log-count
+            # ratio (a buffer the estimator fills from the training labels).
+            rows = self.vocab_size + (self.n_buckets if self.ngrams > 1 else 0)
+            self.register_buffer("nb_ratio", torch.zeros(rows, int(nb_outputs)))
+            self.nb_weight = nn.Parameter(torch.zeros(rows, int(nb_outputs)))
+
+    def presence(self, x, lengths):
+        """Whether each word id and n-gram bucket occurs in each sequence:
+        ``(batch, vocab_size [+ n_buckets])`` float, 0 or 1; buckets follow
+        the words. Padding never counts (the padding id's column is 0).
+
+        Parameters
+        ----------
+        x : Tensor of int64 of shape (batch, T)
+        lengths : Tensor of shape (batch,)
+        """
+        lengths = lengths.to(x.device)
+        rows = self.vocab_size + (self.n_buckets if self.ngrams > 1 else 0)
+        out = torch.zeros(x.shape[0], rows, device=x.device)
+        for n in range(1, min(self.ngrams, x.shape[1]) + 1):
+            ids = x if n == 1 else hash_ngrams(x, n, self.n_buckets) + self.vocab_size
+            mask = step_mask((lengths - n + 1).clamp(min=0), ids.shape[1])
+            out.scatter_(1, torch.where(mask, ids, torch.zeros_like(ids)), 1.0)
+        out[:, 0] = 0.0
+        return out
+
+    def nb_logits(self, x, lengths):
+        """The NB path's logits, ``(batch, nb_outputs)``, in float64.
+
+        Parameters
+        ----------
+        x : Tensor of int64 of shape (batch, T)
+        lengths : Tensor of shape (batch,)
+        """
+        table = self.nb_ratio.double() * self.nb_weight.double()
+        return self.presence(x, lengths).double() @ table
 
     def forward(self, x, lengths, words):
         """The mean embedding of each sequence.

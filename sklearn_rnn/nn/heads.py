@@ -44,6 +44,8 @@ class RNNSequenceModel(nn.Module):
         bag alone and the recurrent layers are not run (fastText, a deep
         averaging network); "join": the bag is concatenated to the pooled
         recurrent features (a wide-and-deep skip). Ignored for float input.
+        ``"nb": True`` adds the bag's naive-Bayes path to the head's outputs
+        (:meth:`HashedNgramBag.nb_logits`).
         With a bag, the word embedding starts from N(0, 0.1²) rather than
         N(0, 1). With "only", the backbone is built with ``recurrent=False``
         (its word embedding alone) and no attention layer is built: the
@@ -90,7 +92,12 @@ class RNNSequenceModel(nn.Module):
             self.bag = bag["mode"]
             embedding = self.backbone.embedding
             self.ngram_bag = HashedNgramBag(
-                embedding.embedding_dim, bag["ngrams"], bag["buckets"], bag["dropout"]
+                embedding.embedding_dim,
+                bag["ngrams"],
+                bag["buckets"],
+                bag["dropout"],
+                nb_outputs=n_outputs if bag.get("nb") else 0,
+                vocab_size=backbone_kwargs["vocab_size"],
             )
             # Small rows, as fastText's: a mean over many words starts near zero
             # and learns the words that matter (measured: benchmarks/README.md).
@@ -117,10 +124,16 @@ class RNNSequenceModel(nn.Module):
             words = self.backbone.embedding(x)
             parts.append(self.ngram_bag(x, lengths, words))
         pooled = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
+        nb = self.ngram_bag is not None and self.ngram_bag.nb_weight is not None
         if self.training:
-            return self.head(pooled)
+            out = self.head(pooled)
+            return out + self.ngram_bag.nb_logits(x, lengths).to(out.dtype) if nb else out
         # At inference the (tiny) head runs in float64: the recurrent layers
         # already give bitwise-identical rows whatever the batch.
+        if nb:
+            weight, bias = self.head.weight.double(), self.head.bias.double()
+            out = nn.functional.linear(pooled.double(), weight, bias)
+            return (out + self.ngram_bag.nb_logits(x, lengths)).to(pooled.dtype)
         return _head_float64(self.head, pooled)
 
 
