@@ -53,7 +53,7 @@ from ._validation import (
     check_sample_weight_array,
     check_sequences,
 )
-from .components import SGD, Component, ConvFrontend, TokenEmbedding
+from .components import SGD, Component, ConvBranch, ConvFrontend, TokenEmbedding
 from .nn.augmentation import mixup_batch
 from .nn.utils import resolve_device
 
@@ -455,8 +455,18 @@ class BaseSequenceEstimator(BaseEstimator):
             )
         if "bag" in self._parameters:
             bag = auto_bag(sequences) if self.bag == "auto" else self.bag
-            self.bag_ = clone(bag) if bag is not None and sequences.is_tokens else None
-            kwargs["bag"] = None if self.bag_ is None else self.bag_.module_kwargs()
+            kwargs["branch"] = None
+            if isinstance(bag, ConvBranch):
+                if sequences.is_tokens:
+                    raise ValueError(
+                        f"bag={bag!r} is a convolutional branch for numeric sequences; "
+                        "token sequences take a TextBag (or None)."
+                    )
+                self.bag_ = clone(bag)
+                kwargs["bag"], kwargs["branch"] = None, self.bag_.module_kwargs()
+            else:
+                self.bag_ = clone(bag) if bag is not None and sequences.is_tokens else None
+                kwargs["bag"] = None if self.bag_ is None else self.bag_.module_kwargs()
         return kwargs
 
     def _output_lengths(self, lengths):
