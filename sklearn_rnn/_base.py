@@ -53,7 +53,7 @@ from ._validation import (
     check_sample_weight_array,
     check_sequences,
 )
-from .components import SGD, Component, ConvFrontend, DataParallel, TokenEmbedding
+from .components import SGD, Component, ConvBranch, ConvFrontend, DataParallel, TokenEmbedding
 from .nn.augmentation import mixup_batch
 from .nn.utils import resolve_device
 
@@ -505,14 +505,24 @@ class BaseSequenceEstimator(BaseEstimator):
             )
         if "bag" in self._parameters:
             bag = auto_bag(sequences, is_classifier(self)) if self.bag == "auto" else self.bag
-            self.bag_ = clone(bag) if bag is not None and sequences.is_tokens else None
-            kwargs["bag"] = None if self.bag_ is None else self.bag_.module_kwargs()
-            if self.bag_ is not None and self.bag_.nb and not is_classifier(self):
-                raise ValueError(
-                    f"bag={self.bag!r}: nb=True weighs words by their naive-Bayes ratios "
-                    f"in the class labels, which only RNNClassifier has; "
-                    f"{type(self).__name__} takes nb=False."
-                )
+            kwargs["branch"] = None
+            if isinstance(bag, ConvBranch):
+                if sequences.is_tokens:
+                    raise ValueError(
+                        f"bag={bag!r} is a convolutional branch for numeric sequences; "
+                        "token sequences take a TextBag (or None)."
+                    )
+                self.bag_ = clone(bag)
+                kwargs["bag"], kwargs["branch"] = None, self.bag_.module_kwargs()
+            else:
+                self.bag_ = clone(bag) if bag is not None and sequences.is_tokens else None
+                kwargs["bag"] = None if self.bag_ is None else self.bag_.module_kwargs()
+                if self.bag_ is not None and self.bag_.nb and not is_classifier(self):
+                    raise ValueError(
+                        f"bag={self.bag!r}: nb=True weighs words by their naive-Bayes ratios "
+                        f"in the class labels, which only RNNClassifier has; "
+                        f"{type(self).__name__} takes nb=False."
+                    )
         return kwargs
 
     def _output_lengths(self, lengths):

@@ -24,6 +24,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .components import (
     SGD,
     Augmentation,
+    ConvBranch,
     ConvFrontend,
     DataParallel,
     FrameStacking,
@@ -184,14 +185,18 @@ EMBEDDING = {
 BAG = {
     "bag": Param(
         "auto",
-        [StrOptions({"auto"}), TextBag, None],
-        '"auto", TextBag or None',
-        "For token input: a :class:`~sklearn_rnn.components.TextBag`, the mean\n"
-        "of the embeddings of the sequence's words (and word n-grams), read alone\n"
+        [StrOptions({"auto"}), TextBag, ConvBranch, None],
+        '"auto", TextBag, ConvBranch or None',
+        "What the head reads beside (or instead of) the recurrent layers. For\n"
+        "token input: a :class:`~sklearn_rnn.components.TextBag`, the mean of\n"
+        "the embeddings of the sequence's words (and word n-grams), read alone\n"
         'or beside the recurrent layers. "auto" uses ``TextBag()`` (the bag\n'
         "alone) for token sequences with more distinct tokens than training\n"
-        "sequences, else none; None: the recurrent layers alone. Float input\n"
-        "never has a bag. ``bag_`` holds the bag used. See\n"
+        "sequences, else none; None: the recurrent layers alone. A TextBag is\n"
+        "ignored for float input. For numeric input: a\n"
+        ":class:`~sklearn_rnn.components.ConvBranch`, convolutions beside the\n"
+        'recurrent layers whose mean joins the head (LSTM-FCN); "auto" gives\n'
+        "numeric input none. ``bag_`` holds the bag or branch used. See\n"
         "``docs/user_guide/choosing.md``.",
     ),
 }

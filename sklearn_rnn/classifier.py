@@ -48,9 +48,10 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         The training-time augmentation used (``augmentation`` with its "auto"
         settings resolved), e.g. ``Augmentation(jitter=0.1, scaling=0.2,
         time_mask=0.0, mixup=0.2)``; None when nothing augments.
-    bag_ : TextBag or None
-        The bag of embeddings used (``bag`` with "auto" resolved); None
-        without one, and always for float input.
+    bag_ : TextBag, ConvBranch or None
+        The bag of embeddings used (``bag`` with "auto" resolved), or the
+        ConvBranch of numeric input; None without one (a TextBag given for
+        float input is ignored).
     {shared_attributes}
 
     See Also

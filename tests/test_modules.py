@@ -6,6 +6,7 @@ import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from sklearn_rnn.nn import (
+    FCNBranch,
     HashedNgramBag,
     RNNBackbone,
     RNNFrameModel,
@@ -121,6 +122,65 @@ def test_without_recurrent_layers_the_front_end_is_pooled_exactly(pooling):
         torch.testing.assert_close(alone, reference[i : i + 1], rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="cell=None .* give it a frontend"):
         RNNBackbone(3, cell=None, frontend=None)
+
+
+@pytest.mark.parametrize("levels", [False, True])
+def test_conv_branch_is_exact_on_padded_batches(levels):
+    """FCNBranch: "same"-length convolutions (even kernels too), normalisation
+    over real steps, means over real steps; padding never reaches them."""
+    torch.manual_seed(0)
+    branch = FCNBranch(3, channels=(4, 6, 5), kernels=(8, 5, 3), levels=levels)
+    assert branch.output_size == 5 + 6 * levels
+    x = _batch()
+    train = branch(x, LENGTHS)  # batch statistics over real steps only
+    torch.testing.assert_close(branch(_batch(pad_value=1e3), LENGTHS), train)
+    branch.eval()
+    reference = branch(x, LENGTHS)
+    torch.testing.assert_close(branch(_batch(pad_value=1e3), LENGTHS), reference)
+    for i, length in enumerate(LENGTHS.tolist()):
+        alone = branch(x[i : i + 1, :length], LENGTHS[i : i + 1])
+        torch.testing.assert_close(alone, reference[i : i + 1], rtol=1e-5, atol=1e-6)
+    # Against the same network written with PyTorch's own layers, on one
+    # unpadded sequence: Conv1d(padding="same") pads k // 2 - 1 left for even k
+    # and we pad k // 2 left, so that is compared on odd kernels.
+    odd = FCNBranch(3, channels=(4, 5), kernels=(5, 3)).eval()
+    h = x[:1].transpose(1, 2)
+    for conv, norm in zip(odd.convs, odd.norms):
+        same = torch.nn.functional.conv1d(h, conv.weight, padding="same")
+        h = torch.relu(torch.nn.BatchNorm1d.forward(norm, same))
+    torch.testing.assert_close(odd(x[:1], LENGTHS[:1]), h.mean(dim=2))
+    if levels:
+        features = reference[:, 5:]
+        for i, length in enumerate(LENGTHS.tolist()):
+            real = x[i, :length].double()
+            torch.testing.assert_close(features[i, :3].double(), real.mean(0))
+            std = real.std(0, unbiased=False)
+            torch.testing.assert_close(features[i, 3:].double(), std, atol=1e-5, rtol=1e-5)
+    with pytest.raises(ValueError, match="one kernel per block"):
+        FCNBranch(3, channels=(4, 4), kernels=(3,))
+
+
+def test_sequence_model_concatenates_the_branch_before_the_head():
+    torch.manual_seed(0)
+    model = RNNSequenceModel(
+        2, input_size=3, hidden_size=4, pooling="mean+last",
+        branch={"name": "conv", "channels": (6, 6), "kernels": (3, 3), "levels": True},
+    ).eval()  # fmt: skip
+    assert model.head.in_features == 4 * 2 + 6 + 2 * 3
+    reference = model(_batch(), LENGTHS)
+    torch.testing.assert_close(model(_batch(pad_value=1e3), LENGTHS), reference)
+    x = _batch()
+    for i, length in enumerate(LENGTHS.tolist()):
+        alone = model(x[i : i + 1, :length], LENGTHS[i : i + 1])
+        torch.testing.assert_close(alone, reference[i : i + 1], rtol=1e-5, atol=1e-6)
+    # The head reads the branch: zeroing its weights in the head changes the output.
+    with torch.no_grad():
+        model.head.weight[:, 8:] = 0
+    assert not torch.allclose(model(x, LENGTHS), reference)
+    with pytest.raises(ValueError, match="branch must name one of"):
+        RNNSequenceModel(2, input_size=3, branch={"name": "lstm"})
+    with pytest.raises(ValueError, match="reads numeric input"):
+        RNNSequenceModel(2, input_size=3, vocab_size=10, branch={"name": "conv"})
 
 
 def test_each_augmentation_perturbs_real_steps_only_and_as_documented():

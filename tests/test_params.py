@@ -29,6 +29,7 @@ from sklearn_rnn.components import (
     SGD,
     Augmentation,
     Component,
+    ConvBranch,
     ConvFrontend,
     DataParallel,
     FrameStacking,
@@ -190,6 +191,9 @@ PROBES = {
     "bag__buckets": Probe(16, context={"bag": TextBag(ngrams=2)}, data="tokens"),
     "bag__dropout": Probe(0.0, context={"bag": TextBag()}, data="tokens"),
     "bag__nb": Probe(True, context={"bag": TextBag()}, data="tokens"),
+    # A convolutional branch beside the recurrent layers, for numbers.
+    "bag__channels": Probe(4, context={"bag": ConvBranch(channels=8)}),
+    "bag__levels": Probe(True, context={"bag": ConvBranch(channels=8)}),
     "optimizer": Probe("adam", "sgd", "rmsprop", SGD(momentum=0.5)),
     "optimizer__momentum": Probe(0.0, context={"optimizer": SGD()}),
     "optimizer__nesterov": Probe(True, context={"optimizer": SGD()}),

@@ -168,6 +168,106 @@ def test_quick_run_end_to_end(tmp_path):
     assert set(result["baselines"]) == set(quality.CLASSIFICATION_BASELINES)
 
 
+# --- MiniRocket: its own baseline, column and target ---------------------------------
+
+
+@pytest.mark.filterwarnings("ignore:X is (of equal length|univariate):UserWarning")
+def test_minirocket_baseline_on_a_tiny_subset():
+    """MiniRocket fits per seed (its random kernels' biases follow the seed),
+    reports its own fit time, and beats chance on 60 ItalyPowerDemand series;
+    regression takes RidgeCV."""
+    _skip_unless_installed("sktime", "numba")
+    entry = quality.ENTRIES_BY_NAME["italypowerdemand"]
+    assert "minirocket" in entry.baselines
+    assert "minirocket_reg" in quality.ENTRIES_BY_NAME["tecator"].baselines
+    data = quality.quick_subset(entry.load(), n_train=40, n_test=60)
+    entry = quality.Entry(entry.name, None, entry.task, entry.metric, ("majority", "minirocket"),
+                          entry.target)  # fmt: skip
+    results = quality.run_baselines(entry, data, seeds=[0, 1])
+    result = results["minirocket"]
+    assert len(result["scores"]) == 2
+    assert result["score"] > results["majority"]["score"] + 0.2
+    assert 0 < result["fit_s"] <= result["seconds"]
+    features = [
+        quality._minirocket_transform(seed).fit_transform(
+            quality._minirocket_frames(data["X_train"][:5])
+        )
+        for seed in (0, 1)
+    ]
+    assert features[0].shape == (5, 9996) and not np.allclose(features[0], features[1])
+    # Regression: a RidgeCV on the same features, here learning each series' maximum.
+    regression = {key: data[key] for key in ("X_train", "X_test")}
+    regression["y_train"] = np.asarray(data["X_train"])[:, :, 0].max(axis=1)
+    y_test = np.asarray(data["X_test"])[:, :, 0].max(axis=1)
+    out = quality._minirocket_regression(regression, 0)
+    assert out["prediction"].shape == (60,)
+    assert quality._rmse(y_test, out["prediction"]) < 0.7 * y_test.std()
+
+
+def _result_with_minirocket(minirocket, defaults, metric="accuracy", spread=0.0):
+    return {
+        "name": "OSULeaf",
+        "group": "main",
+        "metric": metric,
+        "baselines": {
+            "1nn": {"score": 0.5, "scores": [0.5], "seconds": 0.01},
+            "minirocket": {
+                "score": minirocket,
+                "scores": [minirocket - 0.01, minirocket + 0.01],
+                "seconds": 2.5,
+                "fit_s": 2.0,
+            },
+        },
+        "defaults_summary": {
+            "mean": defaults,
+            "min": defaults - spread / 2,
+            "max": defaults + spread / 2,
+            "spread": spread,
+            "fit_s_mean": 30.0,
+            "n_seeds": 3,
+        },
+    }
+
+
+def test_minirocket_is_compared_apart_from_the_best_baseline():
+    entry = quality.ENTRIES_BY_NAME["osuleaf"]
+    result = _result_with_minirocket(0.95, 0.945)
+    # The simple models' bar stays theirs.
+    assert quality.best_baseline(entry, result["baselines"]) == ("1nn", 0.5)
+    comparison = quality.minirocket_comparison(entry, result)
+    assert comparison["fit_ratio"] == pytest.approx(15.0)
+    assert comparison["met"] is True  # 0.945 >= 0.95 - 0.01
+    assert (
+        quality.minirocket_comparison(entry, _result_with_minirocket(0.95, 0.935))["met"] is False
+    )
+    wide = _result_with_minirocket(0.95, 0.96, spread=0.08)
+    assert quality.minirocket_comparison(entry, wide)["met"] is False  # spread > 0.05
+    # An error metric: at most MiniRocket's, no margin.
+    tecator = quality.ENTRIES_BY_NAME["tecator"]
+    low = _result_with_minirocket(0.75, 0.74, metric="RMSE")
+    low["baselines"]["minirocket_reg"] = low["baselines"].pop("minirocket")
+    assert quality.minirocket_comparison(tecator, low)["met"] is True
+    high = _result_with_minirocket(0.75, 0.76, metric="RMSE")
+    high["baselines"]["minirocket_reg"] = high["baselines"].pop("minirocket")
+    assert quality.minirocket_comparison(tecator, high)["met"] is False
+    del result["baselines"]["minirocket"]
+    assert quality.minirocket_comparison(entry, result) is None
+
+
+def test_minirocket_table_has_the_ratio_and_published_columns():
+    entry = quality.ENTRIES_BY_NAME["osuleaf"]
+    result = _result_with_minirocket(0.957, 0.832)
+    result["minirocket"] = quality.minirocket_comparison(entry, result)
+    table = "\n".join(quality.minirocket_table([result]))
+    assert (
+        "| OSULeaf | main | accuracy | 0.957 (0.947–0.967) | 2.0 | 0.832 (0.832–0.832) | 30 | 15× | "
+        ">= MiniRocket - 0.01, spread <= 0.05 | **no** | 0.979 / 0.980 / 0.942 / 0.967 |" in table
+    )
+    for source in quality.PUBLISHED_SOURCES.values():
+        assert source in table
+    assert quality.minirocket_table([{"name": "OSULeaf", "baselines": {}}]) == []
+
+
 def test_m1_yearly_windows_never_reach_the_test_years():
     """Every training window of a series lies in its years before the last 6;
     the test history is everything before them, and nothing is lost."""
@@ -275,6 +375,12 @@ def test_defaults_reach_the_best_baseline(name, distribution):
         f"{name}: defaults {entry.metric} {run['score']:.3f} against {baseline_name} "
         f"{baseline_score:.3f} (fit {run['fit_s']:.0f} s)"
     )
+    if "minirocket" in baselines:  # GunPoint: MiniRocket, fitted above with seed 0
+        minirocket = baselines["minirocket"]["score"]
+        assert run["score"] >= minirocket - quality.MINIROCKET_MARGIN, (
+            f"{name}: defaults {run['score']:.3f} < MiniRocket {minirocket:.3f} - "
+            f"{quality.MINIROCKET_MARGIN}"
+        )
 
 
 # --- seed ensembles (benchmarks/seed_ensembles.py) ------------------------------------

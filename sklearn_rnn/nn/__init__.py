@@ -13,6 +13,8 @@ padding or on the other samples of the batch.
   sequence), :class:`RNNFrameModel` (per frame, CTC) and
   :class:`RNNTaggerModel` (per step);
 - :mod:`~sklearn_rnn.nn.bag`: :class:`HashedNgramBag`;
+- :mod:`~sklearn_rnn.nn.branches`: :class:`FCNBranch` (beside the recurrent
+  layers, LSTM-FCN), by name in :data:`BRANCHES`;
 - :mod:`~sklearn_rnn.nn.losses`: :class:`CTCLossOnPadded`, :class:`StepCrossEntropy`;
 - :mod:`~sklearn_rnn.nn.augmentation`: jitter, scaling, time masking, mixup;
 - :mod:`~sklearn_rnn.nn.utils`: masks and step operations, the choice of device.
@@ -21,6 +23,7 @@ padding or on the other samples of the batch.
 from .augmentation import augment_sequences, mixup_batch, resample_to_lengths
 from .backbone import CELLS, POOLINGS, RNNBackbone, check_pooling, pool_sequences
 from .bag import BAGS, HashedNgramBag, hash_ngrams
+from .branches import BRANCHES, FCNBranch
 from .frontends import FRONTENDS, ConvFrontEnd, MaskedBatchNorm1d
 from .heads import RNNFrameModel, RNNSequenceModel, RNNTaggerModel
 from .losses import CTCLossOnPadded, StepCrossEntropy
@@ -28,11 +31,13 @@ from .utils import reverse_within_length, step_mask, subsample_frames
 
 __all__ = [
     "BAGS",
+    "BRANCHES",
     "CELLS",
     "FRONTENDS",
     "POOLINGS",
     "CTCLossOnPadded",
     "ConvFrontEnd",
+    "FCNBranch",
     "HashedNgramBag",
     "MaskedBatchNorm1d",
     "RNNBackbone",

@@ -9,6 +9,7 @@ from torch import nn
 from .augmentation import augment_sequences
 from .backbone import POOLINGS, RNNBackbone, check_pooling, pool_sequences
 from .bag import BAG_INIT_STD, BAGS, HashedNgramBag
+from .branches import BRANCHES
 from .utils import step_mask
 
 
@@ -54,6 +55,13 @@ class RNNSequenceModel(nn.Module):
         For float input, in training only: keyword arguments of
         :func:`~sklearn_rnn.nn.augmentation.augment_sequences` (``jitter``,
         ``scaling``, ``time_mask``). Ignored for token input.
+    branch : dict or None, default=None
+        For float input: a branch beside the recurrent layers, ``{"name":
+        "conv", **kwargs}`` with a name of
+        :data:`~sklearn_rnn.nn.branches.BRANCHES` and its keyword arguments
+        besides ``input_size`` (:class:`~sklearn_rnn.nn.branches.FCNBranch`:
+        LSTM-FCN). It reads the (augmented) input, and its features are
+        concatenated to the pooled recurrent features before the head.
     **backbone_kwargs
         Passed to :class:`RNNBackbone` (``input_size`` included).
 
@@ -69,6 +77,7 @@ class RNNSequenceModel(nn.Module):
         pooling="last",
         bag=None,
         augmentation=None,
+        branch=None,
         **backbone_kwargs,
     ):
         super().__init__()
@@ -106,6 +115,16 @@ class RNNSequenceModel(nn.Module):
                     with torch.no_grad():
                         table.weight.normal_(0.0, BAG_INIT_STD)
             features += self.ngram_bag.output_size
+        self.branch = None
+        if branch is not None:
+            branch = dict(branch)
+            name = branch.pop("name", None)
+            if name not in BRANCHES:
+                raise ValueError(f"branch must name one of {sorted(BRANCHES)}; got {name!r}.")
+            if words:
+                raise ValueError("A branch reads numeric input; this model reads tokens.")
+            self.branch = BRANCHES[name](backbone_kwargs["input_size"], **branch)
+            features += self.branch.output_size
         self.augmentation = _augmentation(words, augmentation)
         self.head = nn.Linear(features, n_outputs)
 
@@ -123,6 +142,8 @@ class RNNSequenceModel(nn.Module):
         if self.bag is not None:
             words = self.backbone.embedding(x)
             parts.append(self.ngram_bag(x, lengths, words))
+        if self.branch is not None:
+            parts.append(self.branch(x, lengths))
         pooled = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
         nb = self.ngram_bag is not None and self.ngram_bag.nb_weight is not None
         if self.training:
