@@ -825,7 +825,7 @@ class BaseSequenceEstimator(BaseEstimator):
                 }
                 self.net_ = self._make_net(net_kwargs)
                 bag = getattr(self, "bag_", None)
-                if bag is not None and bag.nb:
+                if getattr(bag, "nb", False):  # a TextBag with NBSVM's path
                     self._set_nb_ratios(sequences, targets)
                 embedding = self._embedding()
                 if embedding.weights is not None and sequences.is_tokens:
