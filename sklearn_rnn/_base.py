@@ -874,9 +874,9 @@ class BaseSequenceEstimator(BaseEstimator):
         rest, ``log((p / |p|_1) / (q / |q|_1))`` of the add-one counts of the
         sequences each word (n-gram bucket) occurs in."""
         bag = self.net_.module_.ngram_bag
-        n_classes = bag.nb_ratio.shape[1]
+        n_rows, n_classes = bag.nb_ratio.shape
         targets = np.asarray(targets)
-        counts = torch.zeros(n_classes, bag.nb_ratio.shape[0], dtype=torch.float64)
+        counts = torch.zeros(n_classes * n_rows, dtype=torch.float64)
         offsets, lengths = sequences.offsets, sequences.lengths
         data = np.asarray(sequences.data).reshape(len(sequences.data), -1)[:, 0]
         with torch.no_grad():
@@ -885,11 +885,13 @@ class BaseSequenceEstimator(BaseEstimator):
                 x = np.zeros((stop - start, max(1, int(lengths[start:stop].max()))), np.int64)
                 for row, i in enumerate(range(start, stop)):
                     x[row, : lengths[i]] = data[offsets[i] : offsets[i + 1]]
-                present = bag.presence(
+                rows, keep = bag.nb_features(
                     torch.as_tensor(x), torch.as_tensor(lengths[start:stop])
-                ).double()
+                )
                 labels = torch.as_tensor(targets[start:stop], dtype=torch.int64)
-                counts.index_add_(0, labels, present)
+                cells = (labels.unsqueeze(1) * n_rows + rows)[keep]
+                counts.index_add_(0, cells, torch.ones(len(cells), dtype=torch.float64))
+            counts = counts.view(n_classes, n_rows)
             p = counts + 1.0
             q = counts.sum(0, keepdim=True) - counts + 1.0
             ratio = torch.log(p / p.sum(1, keepdim=True)) - torch.log(q / q.sum(1, keepdim=True))

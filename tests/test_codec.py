@@ -67,8 +67,16 @@ def _round_trip(value, tmp_path, key="param.embedding"):
             {"jitter": 0.1, "mixup": 0.2, "scaling": "auto", "time_mask": 0.25},
         ),
         (
-            TextBag(mode="join", ngrams=2, nb=True),
-            {"buckets": 16384, "dropout": 0.3, "mode": "join", "nb": True, "ngrams": 2},
+            TextBag(mode="join", ngrams=2, nb=True, nb_buckets=4096),
+            {
+                "buckets": 16384,
+                "dropout": 0.3,
+                "mode": "join",
+                "nb": True,
+                "nb_buckets": 4096,
+                "nb_ngrams": 2,
+                "ngrams": 2,
+            },
         ),
         (SGD(momentum=0.5, nesterov=True), {"momentum": 0.5, "nesterov": True}),
         (TokenEmbedding(dim=8), {"dim": 8, "freeze": False, "weights": None}),

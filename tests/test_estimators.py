@@ -28,6 +28,7 @@ from sklearn_rnn.components import (
     TextBag,
     TokenEmbedding,
 )
+from sklearn_rnn.nn import hash_ngrams
 
 FAST = dict(hidden_size=16, max_epochs=3, random_state=0, device="cpu")
 
@@ -715,12 +716,15 @@ def test_bag_nb_weighs_words_by_their_naive_bayes_ratios():
     rng = np.random.RandomState(0)
     X = [rng.randint(2, 30, size=rng.randint(3, 9)) for _ in range(60)]
     y = np.array(["a", "b", "c"])[np.arange(60) % 3]
-    clf = RNNClassifier(**FAST, bag=TextBag(nb=True)).fit(X, y)
+    clf = RNNClassifier(**FAST, bag=TextBag(nb=True, nb_buckets=64)).fit(X, y)
     ratio = clf.net_.module_.ngram_bag.nb_ratio.numpy()
-    assert ratio.shape == (clf.vocab_size_, 3)
-    present = np.zeros((60, clf.vocab_size_))
+    # The words' rows, then the 64 buckets of the bigrams (nb_ngrams=2).
+    assert ratio.shape == (clf.vocab_size_ + 64, 3)
+    present = np.zeros((60, clf.vocab_size_ + 64))
     for row, x in enumerate(X):
         present[row, x] = 1.0
+        bigrams = hash_ngrams(torch.as_tensor(x).view(1, -1), 2, 64).ravel().numpy()
+        present[row, clf.vocab_size_ + bigrams] = 1.0
     for k, label in enumerate(clf.classes_):
         p = 1.0 + present[y == label].sum(0)
         q = 1.0 + present[y != label].sum(0)

@@ -434,6 +434,51 @@ def test_bag_only_builds_no_recurrent_layers_and_join_reads_both(bidirectional):
         RNNSequenceModel(3, input_size=1, vocab_size=10, bag={"mode": "sum"})
 
 
+@pytest.mark.parametrize("nb_ngrams", [1, 2, 3])
+def test_bag_nb_path_sums_distinct_words_and_ngrams_of_its_own_table(nb_ngrams):
+    """The NB path's logits: over the distinct words and n-gram buckets of a
+    sequence (up to ``nb_ngrams`` words, hashed into ``nb_buckets`` rows of
+    its own), their ratio times their weight; repeats count once, padding
+    never, and the embedding path's ``ngrams``/``n_buckets`` play no part."""
+    x = torch.tensor([[5, 6, 7, 5, 6, 9], [8, 6, 0, 0, 0, 0], [7, 3, 3, 3, 0, 0]])
+    lengths = torch.tensor([6, 2, 3])
+    bag = HashedNgramBag(
+        4, ngrams=1, n_buckets=7, nb_outputs=2, vocab_size=10, nb_ngrams=nb_ngrams, nb_buckets=13
+    )
+    assert bag.embedding is None  # the embedding path keeps the words alone
+    assert bag.nb_weight.shape == bag.nb_ratio.shape == (10 + (13 if nb_ngrams > 1 else 0), 2)
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        bag.nb_weight.copy_(torch.randn(bag.nb_weight.shape, generator=generator))
+        bag.nb_ratio.copy_(torch.randn(bag.nb_ratio.shape, generator=generator))
+    expected = torch.zeros(3, 2, dtype=torch.float64)
+    for i, length in enumerate(lengths.tolist()):
+        sequence = x[i, :length].tolist()
+        rows = set(sequence)
+        for n in range(2, nb_ngrams + 1):
+            for start in range(length - n + 1):
+                hashed = sequence[start]
+                for token in sequence[start + 1 : start + n]:
+                    hashed = (hashed * 1_000_003 + token) % 2_147_483_647
+                rows.add(10 + (hashed * n) % 13)
+        for row in rows:
+            expected[i] += bag.nb_ratio[row].double() * bag.nb_weight[row].double()
+    logits = bag.nb_logits(x, lengths)
+    assert logits.dtype == torch.float64
+    torch.testing.assert_close(logits, expected)
+    # Any ids in the padding are never read.
+    noisy = x.clone()
+    noisy[torch.arange(6)[None, :] >= lengths[:, None]] = 4
+    torch.testing.assert_close(bag.nb_logits(noisy, lengths), expected)
+    # The gradient reaches the rows of the batch's words and n-grams only.
+    bag.nb_logits(x, lengths).sum().backward()
+    touched = set(torch.nonzero(bag.nb_weight.grad.abs().sum(1)).ravel().tolist())
+    assert touched == set(bag.nb_features(x, lengths)[0].ravel().tolist()) - {0}
+    # Without settings of its own, the path reads the embedding path's n-grams.
+    shared = HashedNgramBag(4, ngrams=2, n_buckets=7, nb_outputs=2, vocab_size=10)
+    assert shared.nb_weight.shape == (10 + 7, 2) and shared.embedding.num_embeddings == 7
+
+
 def test_bag_word_dropout_acts_in_training_only():
     torch.manual_seed(0)
     words = torch.nn.Embedding(10, 4)

@@ -64,6 +64,13 @@ class HashedNgramBag(nn.Module):
         log-count ratios, filled by the estimator): :meth:`nb_logits`.
     vocab_size : int, default=0
         Word ids of the NB path (``nb_outputs > 0``).
+    nb_ngrams : int or None, default=None
+        Longest n-gram of the NB path; None: ``ngrams``.
+    nb_buckets : int or None, default=None
+        Hash buckets of the NB path's n-grams (rows of ``nb_weight`` and
+        ``nb_ratio`` after the words: one weight and one ratio per bucket and
+        output, independent of ``embedding_dim``); None: ``n_buckets``, the
+        buckets the embedding path hashes into.
 
     Shapes
     ------
@@ -73,7 +80,15 @@ class HashedNgramBag(nn.Module):
     """
 
     def __init__(
-        self, embedding_dim, ngrams=1, n_buckets=2**14, dropout=0.0, nb_outputs=0, vocab_size=0
+        self,
+        embedding_dim,
+        ngrams=1,
+        n_buckets=2**14,
+        dropout=0.0,
+        nb_outputs=0,
+        vocab_size=0,
+        nb_ngrams=None,
+        nb_buckets=None,
     ):
         super().__init__()
         self.ngrams = int(ngrams)
@@ -82,19 +97,25 @@ class HashedNgramBag(nn.Module):
         self.embedding = nn.Embedding(n_buckets, embedding_dim) if self.ngrams > 1 else None
         self.output_size = embedding_dim
         self.vocab_size = int(vocab_size)
+        self.nb_ngrams = self.ngrams if nb_ngrams is None else int(nb_ngrams)
+        self.nb_buckets = self.n_buckets if nb_buckets is None else int(nb_buckets)
         self.nb_weight = None
         if nb_outputs:
             # NBSVM's path (Wang & Manning 2012): logits from the presence of
             # each word and n-gram bucket, scaled by its naive-Bayes log-count
             # ratio (a buffer the estimator fills from the training labels).
-            rows = self.vocab_size + (self.n_buckets if self.ngrams > 1 else 0)
+            # Its own table: a bucket costs a weight and a ratio per output,
+            # so that it can hold many more buckets than the embedding rows.
+            rows = self.vocab_size + (self.nb_buckets if self.nb_ngrams > 1 else 0)
             self.register_buffer("nb_ratio", torch.zeros(rows, int(nb_outputs)))
             self.nb_weight = nn.Parameter(torch.zeros(rows, int(nb_outputs)))
 
-    def presence(self, x, lengths):
-        """Whether each word id and n-gram bucket occurs in each sequence:
-        ``(batch, vocab_size [+ n_buckets])`` float, 0 or 1; buckets follow
-        the words. Padding never counts (the padding id's column is 0).
+    def nb_features(self, x, lengths):
+        """The distinct words and n-gram buckets of each sequence, for the NB
+        path: ``(rows, keep)``, both ``(batch, L)``: the row of each word id
+        and n-gram bucket of 2 to ``nb_ngrams`` words (buckets follow the
+        words), sorted, and whether the row counts (its first occurrence in
+        the sequence, not padding). Padding never counts, nor the padding id.
 
         Parameters
         ----------
@@ -102,25 +123,34 @@ class HashedNgramBag(nn.Module):
         lengths : Tensor of shape (batch,)
         """
         lengths = lengths.to(x.device)
-        rows = self.vocab_size + (self.n_buckets if self.ngrams > 1 else 0)
-        out = torch.zeros(x.shape[0], rows, device=x.device)
-        for n in range(1, min(self.ngrams, x.shape[1]) + 1):
-            ids = x if n == 1 else hash_ngrams(x, n, self.n_buckets) + self.vocab_size
+        parts = []
+        for n in range(1, min(self.nb_ngrams, x.shape[1]) + 1):
+            ids = x if n == 1 else hash_ngrams(x, n, self.nb_buckets) + self.vocab_size
             mask = step_mask((lengths - n + 1).clamp(min=0), ids.shape[1])
-            out.scatter_(1, torch.where(mask, ids, torch.zeros_like(ids)), 1.0)
-        out[:, 0] = 0.0
-        return out
+            parts.append(torch.where(mask, ids, torch.zeros_like(ids)))
+        rows = torch.sort(torch.cat(parts, dim=1), dim=1).values
+        first = torch.cat(
+            [torch.ones_like(rows[:, :1], dtype=torch.bool), rows[:, 1:] != rows[:, :-1]], dim=1
+        )
+        return rows, first & (rows != 0)
 
     def nb_logits(self, x, lengths):
-        """The NB path's logits, ``(batch, nb_outputs)``, in float64.
+        """The NB path's logits, ``(batch, nb_outputs)``, in float64: the sum,
+        over the distinct words and n-gram buckets of each sequence, of their
+        ratio times their weight.
 
         Parameters
         ----------
         x : Tensor of int64 of shape (batch, T)
         lengths : Tensor of shape (batch,)
         """
-        table = self.nb_ratio.double() * self.nb_weight.double()
-        return self.presence(x, lengths).double() @ table
+        rows, keep = self.nb_features(x, lengths)
+        # Gather the rows the batch reads (not the whole table): the gradient
+        # reaches those rows only, and the cost grows with the words, not
+        # with the buckets.
+        weight = nn.functional.embedding(rows, self.nb_weight).double()
+        ratio = nn.functional.embedding(rows, self.nb_ratio).double()
+        return (weight * ratio * keep.unsqueeze(-1).double()).sum(1)
 
     def forward(self, x, lengths, words):
         """The mean embedding of each sequence.

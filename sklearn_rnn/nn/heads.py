@@ -46,7 +46,9 @@ class RNNSequenceModel(nn.Module):
         averaging network); "join": the bag is concatenated to the pooled
         recurrent features (a wide-and-deep skip). Ignored for float input.
         ``"nb": True`` adds the bag's naive-Bayes path to the head's outputs
-        (:meth:`HashedNgramBag.nb_logits`).
+        (:meth:`HashedNgramBag.nb_logits`), over n-grams of up to
+        ``"nb_ngrams"`` words in ``"nb_buckets"`` buckets of its own (absent:
+        ``"ngrams"`` and ``"buckets"``).
         With a bag, the word embedding starts from N(0, 0.1²) rather than
         N(0, 1). With "only", the backbone is built with ``recurrent=False``
         (its word embedding alone) and no attention layer is built: the
@@ -107,6 +109,8 @@ class RNNSequenceModel(nn.Module):
                 bag["dropout"],
                 nb_outputs=n_outputs if bag.get("nb") else 0,
                 vocab_size=backbone_kwargs["vocab_size"],
+                nb_ngrams=bag.get("nb_ngrams"),
+                nb_buckets=bag.get("nb_buckets"),
             )
             # Small rows, as fastText's: a mean over many words starts near zero
             # and learns the words that matter (measured: benchmarks/README.md).
