@@ -374,12 +374,14 @@ class TextBag(Component):
         log-count ratio in the training labels (one class against the rest,
         add-one counts), computed at the start of ``fit``. It reads its own
         n-grams (``nb_ngrams``, ``nb_buckets``).
-    nb_ngrams : int, default=2
+    nb_ngrams : int, default=1
         Longest word n-gram of the NB path (with ``nb=True``): words and
-        n-grams of 2 to ``nb_ngrams`` consecutive tokens (NBSVM-bi's 2). The
+        n-grams of 2 to ``nb_ngrams`` consecutive tokens (2: NBSVM-bi). The
         words are read exactly, the n-grams hashed into ``nb_buckets``
         buckets of the NB path's own, independent of ``ngrams`` and
-        ``buckets``.
+        ``buckets``. 1 reads the words alone. Bigrams gained on movie
+        sentences and French book reviews and lost on the drug reviews
+        (``benchmarks/journal.md``, "The NB path's own bucket table").
     nb_buckets : int, default=262144
         Hash buckets of the NB path's n-grams (``nb_ngrams > 1``), 2**18.
         A bucket costs one weight and one ratio per class (and the
@@ -418,7 +420,7 @@ class TextBag(Component):
         buckets=2**14,
         dropout=0.3,
         nb=False,
-        nb_ngrams=2,
+        nb_ngrams=1,
         nb_buckets=2**18,
     ):
         self.mode = mode

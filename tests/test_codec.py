@@ -67,14 +67,14 @@ def _round_trip(value, tmp_path, key="param.embedding"):
             {"jitter": 0.1, "mixup": 0.2, "scaling": "auto", "time_mask": 0.25},
         ),
         (
-            TextBag(mode="join", ngrams=2, nb=True, nb_buckets=4096),
+            TextBag(mode="join", ngrams=2, nb=True, nb_ngrams=3, nb_buckets=4096),
             {
                 "buckets": 16384,
                 "dropout": 0.3,
                 "mode": "join",
                 "nb": True,
                 "nb_buckets": 4096,
-                "nb_ngrams": 2,
+                "nb_ngrams": 3,
                 "ngrams": 2,
             },
         ),

@@ -716,7 +716,7 @@ def test_bag_nb_weighs_words_by_their_naive_bayes_ratios():
     rng = np.random.RandomState(0)
     X = [rng.randint(2, 30, size=rng.randint(3, 9)) for _ in range(60)]
     y = np.array(["a", "b", "c"])[np.arange(60) % 3]
-    clf = RNNClassifier(**FAST, bag=TextBag(nb=True, nb_buckets=64)).fit(X, y)
+    clf = RNNClassifier(**FAST, bag=TextBag(nb=True, nb_ngrams=2, nb_buckets=64)).fit(X, y)
     ratio = clf.net_.module_.ngram_bag.nb_ratio.numpy()
     # The words' rows, then the 64 buckets of the bigrams (nb_ngrams=2).
     assert ratio.shape == (clf.vocab_size_ + 64, 3)

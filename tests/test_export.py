@@ -78,10 +78,13 @@ CONFIGS = {
         lambda: RNNClassifier(**FAST, embedding=TokenEmbedding(dim=8), bag=TextBag(ngrams=2)),
         "many-tokens",
     ),
-    # The bag's naive-Bayes path: a scatter of presences and a float64 product.
+    # The bag's naive-Bayes path: its words and bigram buckets, sorted and
+    # deduplicated, gathered and summed in float64.
     "classifier-tokens-bag-nb": (
         lambda: RNNClassifier(
-            **FAST, embedding=TokenEmbedding(dim=8), bag=TextBag(ngrams=2, nb=True)
+            **FAST,
+            embedding=TokenEmbedding(dim=8),
+            bag=TextBag(ngrams=2, nb=True, nb_ngrams=2, nb_buckets=64),
         ),
         "many-tokens",
     ),

@@ -258,6 +258,24 @@ def test_a_bag_alone_saves_no_recurrent_weights(tmp_path):
         assert np.array_equal(loaded.predict_proba(X), est.predict_proba(X))
 
 
+def test_the_naive_bayes_path_saves_its_own_ngram_table(tmp_path):
+    """TextBag(nb_ngrams=2): the NB path's weights and ratios (the words'
+    rows, then its own nb_buckets rows) are saved and read back, and the
+    loaded model predicts the same."""
+    X = _tokens(vocabulary=200)
+    y = np.array([int(x[0] > 100) for x in X])
+    bag = TextBag(nb=True, nb_ngrams=2, nb_buckets=32)
+    est = RNNClassifier(**FAST, embedding=TokenEmbedding(dim=8), bag=bag).fit(X, y)
+    path = _saved(est, tmp_path)
+    with safe_open(str(path), framework="pt") as reader:
+        shape = reader.get_slice("module.ngram_bag.nb_ratio").get_shape()
+    assert shape == [est.vocab_size_ + 32, 2]
+    loaded = load(path)
+    assert loaded.bag_ == bag
+    assert loaded.net_.module_.ngram_bag.nb_ratio.abs().sum() > 0
+    assert np.array_equal(loaded.predict_proba(X), est.predict_proba(X))
+
+
 # --- training after loading -----------------------------------------------------------
 
 
