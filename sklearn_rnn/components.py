@@ -383,7 +383,7 @@ class TextBag(Component):
         sentences and French book reviews and lost on the drug reviews
         (``benchmarks/journal.md``, "The NB path's own bucket table").
     nb_buckets : int, default=262144
-        Hash buckets of the NB path's n-grams (``nb_ngrams > 1``), 2**18.
+        Hash buckets of the NB path's n-grams (``nb_ngrams > 1``), ``2**18``.
         A bucket costs one weight and one ratio per class (and the
         optimizer's two moments), not an embedding row, so that n-grams
         rarely share one: 2,667 movie sentences hold 33,000 distinct
