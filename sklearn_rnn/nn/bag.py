@@ -145,9 +145,9 @@ class HashedNgramBag(nn.Module):
         lengths : Tensor of shape (batch,)
         """
         rows, keep = self.nb_features(x, lengths)
-        # Gather the rows the batch reads (not the whole table): the gradient
-        # reaches those rows only, and the cost grows with the words, not
-        # with the buckets.
+        # Gather the rows the batch reads (not the whole table): the forward
+        # and backward passes grow with the words, not with the buckets (the
+        # optimizer still steps every row).
         weight = nn.functional.embedding(rows, self.nb_weight).double()
         ratio = nn.functional.embedding(rows, self.nb_ratio).double()
         return (weight * ratio * keep.unsqueeze(-1).double()).sum(1)
