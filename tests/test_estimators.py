@@ -743,6 +743,8 @@ def test_bag_nb_weighs_words_by_their_naive_bayes_ratios():
     assert not np.allclose(clf.predict_proba(X), before)
     with pytest.raises(ValueError, match="nb=True .* only RNNClassifier"):
         RNNRegressor(**FAST, bag=TextBag(nb=True)).fit(X, np.arange(60.0))
+
+
 @pytest.mark.parametrize("cls", [RNNClassifier, RNNRegressor])
 def test_conv_branch_joins_the_head_for_numbers_and_is_refused_for_tokens(cls, tmp_path):
     rng = np.random.RandomState(0)
