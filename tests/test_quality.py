@@ -93,6 +93,49 @@ def test_select_entries():
         quality.select_entries("NoSuchSet")
 
 
+def test_seeds_auto_is_ten_seeds_below_100_training_series():
+    assert quality.seeds_for(20, "auto") == list(range(10))
+    assert quality.seeds_for(99, "auto") == list(range(10))
+    assert quality.seeds_for(100, "auto") == [0, 1, 2]
+    assert quality.seeds_for(537, "auto") == [0, 1, 2]
+    # Seeds given as a list are used as they are, whatever the size.
+    assert quality.seeds_for(20, [0, 1, 2]) == [0, 1, 2]
+    assert quality.seeds_for(537, [4]) == [4]
+    with pytest.raises(ValueError, match="seeds"):
+        quality.seeds_for(20, "many")
+    assert quality.parse_seeds("auto") == "auto"
+    assert quality.parse_seeds("0,1,2") == [0, 1, 2]
+    with pytest.raises(SystemExit, match="--seeds"):
+        quality.parse_seeds("0,x")
+
+
+def test_seed_cells_name_the_seeds_of_each_row():
+    assert quality._seeds_cell(range(10)) == "0–9"
+    assert quality._seeds_cell([0, 1, 2]) == "0–2"
+    assert quality._seeds_cell([0, 2]) == "0, 2"
+    small = {"seeds": list(range(10)), "defaults": [{"seed": s} for s in range(10)]}
+    large = {"seeds": [0, 1, 2], "defaults": [{"seed": s} for s in range(3)]}
+    sentence, per_row = quality._seeds_sentence([small, large])
+    assert per_row and "fewer than 100 training series" in sentence
+    sentence, per_row = quality._seeds_sentence([large])
+    assert not per_row and "seeds 0, 1, 2" in sentence
+
+
+def test_timeseries_group_and_the_blocks_a_run_rewrites():
+    series = quality.select_entries("timeseries")
+    names = {entry.name for entry in series}
+    # Every UCR/UEA set, classification and regression, confirmation sets included.
+    assert {"ArrowHead", "Tecator", "PLAID", "Covid3Month", "Trace", "FingerMovements",
+            "CardanoSentiment", "PigCVP"} <= names  # fmt: skip
+    assert {entry.group for entry in series} == {"main", "confirmation"}
+    assert not names & {"DrugReviews", "CO2", "DigitLines", "M1Yearly", "MovieSentences"}
+    assert all(quality.MINIROCKET_BASELINES & set(entry.baselines) for entry in series)
+    assert quality.blocks_to_write(series) == ["timeseries"]
+    assert quality.blocks_to_write(quality.ENTRIES) == ["results", "timeseries"]
+    assert quality.blocks_to_write(quality.select_entries("GunPoint,DrugReviews")) == []
+    assert quality.blocks_to_write(series[:-1]) == []
+
+
 def test_apply_params_flat_grouped_and_unknown():
     messages = []
     model = quality.apply_params(
@@ -143,6 +186,61 @@ def test_markdown_and_readme_update(tmp_path, monkeypatch):
     assert text.startswith("# Benchmarks\n\nOther sections stay.\n")
     assert text.count(quality.MARK_START) == 1 and text.count("## Quality on real data") == 1
     assert "GunPoint2" in text and "| GunPoint |" not in text
+
+
+def test_the_timeseries_block_leaves_the_other_rows(tmp_path, monkeypatch):
+    readme = tmp_path / "README.md"
+    readme.write_text("# Benchmarks\n")
+    monkeypatch.setattr(quality, "README", readme)
+    quality.update_readme("| GunPoint | main rows |")
+    quality.update_readme("| OSULeaf | time series |", timeseries=True)
+    quality.update_readme("| OSULeaf | time series, again |", timeseries=True)
+    text = readme.read_text()
+    assert "| GunPoint | main rows |" in text and "| OSULeaf | time series, again |" in text
+    assert "| OSULeaf | time series |" not in text
+    assert text.count(quality.TS_MARK_START) == 1 and text.count("## Time series:") == 1
+    quality.update_readme("| GunPoint | new |")
+    text = readme.read_text()
+    assert "| OSULeaf | time series, again |" in text and "main rows" not in text
+
+
+def test_results_are_saved_after_every_set_and_resumed(tmp_path, monkeypatch):
+    """A run cut short keeps the sets it finished; --resume runs only the others
+    and keeps the first run's command and machine."""
+    calls = []
+
+    def run_entry(entry, *, seeds, **kwargs):
+        calls.append(entry.name)
+        if entry.name == "Coffee" and len(calls) == 2:
+            raise KeyboardInterrupt  # the run is cut short
+        return {"name": entry.name, "group": entry.group, "metric": entry.metric,
+                "seeds": quality.seeds_for(28, seeds)}  # fmt: skip
+
+    monkeypatch.setattr(quality, "run_entry", run_entry)
+    monkeypatch.setattr(
+        quality,
+        "machine_info",
+        lambda threads: {"cpu": "x", "cores": 2, "torch": "t", "first": True},
+    )
+    monkeypatch.setattr(quality, "print_table", lambda results: None)
+    argv = ["--sets", "UnitTest,Coffee", "--seeds", "auto", "--no-readme", "--threads", "1",
+            "--output-dir", str(tmp_path)]  # fmt: skip
+    with pytest.raises(KeyboardInterrupt):
+        quality.main(argv)
+    (path,) = tmp_path.glob("quality-*.json")
+    payload = json.loads(path.read_text())
+    assert [r["name"] for r in payload["results"]] == ["UnitTest"]
+    assert payload["complete"] is False and payload["seeds"] == "auto"
+    assert payload["results"][0]["seeds"] == list(range(10))
+    monkeypatch.setattr(
+        quality, "machine_info", lambda threads: {"cpu": "y", "cores": 2, "torch": "t"}
+    )
+    assert quality.main(argv + ["--resume", str(path)]) == 0
+    assert calls == ["UnitTest", "Coffee", "Coffee"]
+    payload = json.loads(path.read_text())
+    assert [r["name"] for r in payload["results"]] == ["UnitTest", "Coffee"]
+    assert payload["complete"] is True and payload["machine"]["first"]
+    assert "--resume" not in payload["command"]
 
 
 def test_quick_run_end_to_end(tmp_path):
@@ -208,6 +306,7 @@ def test_minirocket_baseline_on_a_tiny_subset():
 def _result_with_minirocket(minirocket, defaults, metric="accuracy", spread=0.0):
     return {
         "name": "OSULeaf",
+        "defaults": [{"seed": seed, "score": defaults, "fit_s": 30.0} for seed in (0, 1, 2)],
         "group": "main",
         "metric": metric,
         "baselines": {
@@ -261,8 +360,9 @@ def test_minirocket_table_has_the_ratio_and_published_columns():
     result["minirocket"] = quality.minirocket_comparison(entry, result)
     table = "\n".join(quality.minirocket_table([result]))
     assert (
-        "| OSULeaf | main | accuracy | 0.957 (0.947–0.967) | 2.0 | 0.832 (0.832–0.832) | 30 | 15× | "
-        ">= MiniRocket - 0.01, spread <= 0.05 | **no** | 0.979 / 0.980 / 0.942 / 0.967 |" in table
+        "| OSULeaf | main | - | 0–2 | accuracy | 0.957 (0.947–0.967) | 2.0 | 0.832 (0.832–0.832) "
+        "| 30 | 15× | >= MiniRocket - 0.01, spread <= 0.05 | **no** | 0.979 / 0.980 / 0.942 / "
+        "0.967 |" in table
     )
     for source in quality.PUBLISHED_SOURCES.values():
         assert source in table
