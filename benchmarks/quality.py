@@ -787,8 +787,10 @@ def default_model(task, seed):
     if task == "regression":
         return make_pipeline(SequenceScaler(), RNNRegressor(random_state=seed))
     if task == "forecast":
-        # The documented forecasting recipe: windows and targets relative to
-        # each window's last value (docs/examples/plot_3_forecasting.py).
+        # The documented forecasting recipe: windows relative to their last
+        # value, targets relative to the baseline forecast that
+        # ResidualForecaster's baseline="auto" weighs on the training windows
+        # (docs/user_guide/choosing.md).
         return ResidualForecaster(make_pipeline(SequenceScaler(), RNNRegressor(random_state=seed)))
     if task == "ctc":
         return CTCTranscriber(random_state=seed)

@@ -508,16 +508,17 @@ def _fit_ar(windows, targets):
     (at most the shortest window) by AIC on a common sample, as statsmodels'
     ``ar_select_order``."""
     sequences = [np.concatenate([window, target]) for window, target in zip(windows, targets)]
-    max_order = min(len(window) for window in windows)
-    lags, following = _lagged(sequences, max_order)
-    # At least two rows per coefficient for the largest order tried.
-    max_order = min(max_order, (len(following) - 1) // 2 - 1)
-    if max_order < 1:
+    # The largest order (at most the shortest window) with at least two
+    # distinct transitions per coefficient, and one more.
+    for max_order in range(min(len(window) for window in windows), 0, -1):
+        lags, following = _lagged(sequences, max_order)
+        if len(following) > 2 * (max_order + 1):
+            break
+    else:
         raise _NotApplicable(
             f"baseline='ar' fits an AR(p) on the windows' distinct transitions; {len(following)} "
             "are too few for an AR(1) with a constant. Pass more windows or another baseline."
         )
-    lags, following = _lagged(sequences, max_order)
     best = None
     for order in range(1, max_order + 1):
         _, rss = _least_squares(lags[:, max_order - order :], following)
