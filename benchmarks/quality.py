@@ -166,6 +166,20 @@ def _nile():
     return sm.datasets.nile.load_pandas().data["volume"].to_numpy(np.float64)
 
 
+def _elec_equip():
+    """Monthly new orders of electrical equipment (euro area index, 1995-2016)."""
+    from statsmodels.datasets import elec_equip
+
+    return elec_equip.load().data.iloc[:, 0].to_numpy(np.float64)
+
+
+def _us_real_gdp():
+    """Quarterly US real GDP 1959-2009 (statsmodels macrodata), seasonally adjusted."""
+    import statsmodels.api as sm
+
+    return sm.datasets.macrodata.load_pandas().data["realgdp"].to_numpy(np.float64)
+
+
 def _sktime_series(name):
     def load():
         import sktime.datasets
@@ -834,8 +848,10 @@ def default_model(task, seed):
     if task == "regression":
         return make_pipeline(SequenceScaler(), RNNRegressor(random_state=seed))
     if task == "forecast":
-        # The documented forecasting recipe: windows and targets relative to
-        # each window's last value (docs/examples/plot_3_forecasting.py).
+        # The documented forecasting recipe: windows relative to their last
+        # value, targets relative to the baseline forecast that
+        # ResidualForecaster's baseline="auto" weighs on the training windows
+        # (docs/user_guide/choosing.md).
         return ResidualForecaster(make_pipeline(SequenceScaler(), RNNRegressor(random_state=seed)))
     if task == "ctc":
         return CTCTranscriber(random_state=seed)
@@ -995,6 +1011,16 @@ FORECAST_SERIES_ENTRIES = [
                     "1949-1960 (sktime): 24 months -> the next 12, last 3 years tested",
                     window=24, horizon=12, test_steps=36, period=12,
                     requires=("sktime", "statsmodels")),
+    # Added after ResidualForecaster's baseline="auto" was chosen on the five
+    # above (and CO2, M1Yearly): they confirm it.
+    forecast_series("ElecEquip", _elec_equip, "monthly euro-area electrical equipment "
+                    "orders index 1995-2016, not seasonally adjusted (statsmodels): 24 months "
+                    "-> the next 12, last 3 years tested; added after baseline='auto' was chosen",
+                    window=24, horizon=12, test_steps=36, period=12),
+    forecast_series("USRealGDP", _us_real_gdp, "quarterly US real GDP 1959-2009, seasonally "
+                    "adjusted (statsmodels): 16 quarters -> the next 4, last 10 years tested; "
+                    "added after baseline='auto' was chosen", window=16, horizon=4,
+                    test_steps=40, period=1),
 ]  # fmt: skip
 
 

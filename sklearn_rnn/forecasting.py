@@ -1,5 +1,6 @@
 """ResidualForecaster: a regressor forecasts what a simple forecast misses."""
 
+import itertools
 import numbers
 
 import numpy as np
@@ -9,9 +10,10 @@ from sklearn.utils import check_array
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._auto import AUTO_FORECAST_BASELINES, auto_forecast_folds
 from ._validation import Sequences, check_sequences, rebuild
 
-BASELINES = ("last", "drift", "linear")
+BASELINES = ("auto", "last", "drift", "linear", "ar")
 #: Ridge penalties ``baseline="linear"`` chooses from (leave-one-out, RidgeCV).
 LINEAR_ALPHAS = np.logspace(-6, 6, 25)
 
@@ -34,9 +36,22 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         ``make_pipeline(SequenceScaler(), RNNRegressor())`` with default
         parameters. To tune it (in ``GridSearchCV``, say), pass that pipeline
         and address its parameters as ``regressor__rnnregressor__<name>``.
-    baseline : {"last", "drift"} or callable, default="last"
+    baseline : {"auto", "last", "drift", "linear", "ar"} or callable, \
+            default="auto"
         The simple forecast, per window and per step ``h = 1..horizon``:
 
+        - ``"auto"``: a weighted mean of the forecasts of ``"last"``,
+          ``"drift"``, ``"linear"`` and ``"ar"`` (a forecast combination,
+          Bates & Granger 1969; stacked with non-negative weights, Breiman
+          1996), the weights (``baseline_weights_``, non-negative, summing
+          to 1) those of least squared error in a rolling-origin validation
+          on the training windows, taken in their order (time order for
+          windows cut from one series): the last half of the windows, in 3
+          consecutive blocks, each forecast by the baselines fitted on the
+          windows before it (less the ``horizon - 1`` whose targets overlap
+          the block's). The baselines of non-zero weight are then fitted on
+          every window. A series that one baseline suits gets it alone
+          (weight 1). Below 12 windows: ``"last"``.
         - ``"last"``: the window's last value (the naive forecast); the
           regressor forecasts the change from it.
         - ``"drift"``: the last value plus ``h`` times the window's mean step,
@@ -47,14 +62,31 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
           regression (penalty by leave-one-out, ``RidgeCV``) from the last
           ``n_lags_`` values of each window, relative to its last value, to
           the targets relative to it, ``n_lags_`` being the shortest training
-          window. The network then learns what the linear model misses (a
-          linear and a neural forecast added, as in Zhang 2003 and LSTNet's
-          autoregressive component, Lai et al. 2018). Windows shorter than
-          ``n_lags_`` cannot be forecast.
+          window: one direct model per forecast step. The network then learns
+          what the linear model misses (a linear and a neural forecast added,
+          as in Zhang 2003 and LSTNet's autoregressive component, Lai et al.
+          2018). Windows shorter than ``n_lags_`` cannot be forecast.
+        - ``"ar"``: an AR(p) with a constant, fitted by least squares on every
+          distinct ``(p values -> next value)`` transition of the training
+          windows followed by their targets (overlapping windows of one
+          series count each transition once), ``p`` (``ar_order_``, at most
+          the shortest window) by AIC as statsmodels' ``ar_select_order``;
+          it forecasts recursively, each step from the ones before. Windows
+          shorter than ``ar_order_`` cannot be forecast.
         - a callable ``baseline(windows, horizon)``: ``windows`` is a list of
           1-D float64 arrays (each window's ``target`` feature); it returns
           an array of shape ``(n_windows, horizon)`` (or ``(n_windows,)``
           when ``horizon`` is 1).
+    correction : "auto" or float in [0, 1], default="auto"
+        The share of the regressor's forecast residual added to the
+        baseline's forecast (``correction_``). ``"auto"``: the least-squares
+        factor, clipped to [0, 1], that best fits the baseline's residuals on
+        the validation windows of ``baseline="auto"`` (the last half), as
+        forecast by a clone of the regressor fitted on the windows before
+        them (a second fit, on half the windows, with the baselines fitted
+        on those); 0 when the network only adds noise to the baseline, 1
+        when it should be kept whole. Below 12 windows: 1. A number fixes
+        it; ``correction=1`` is the forecaster before the factor existed.
     target : int, default=0
         The feature (column) of multi-feature windows that is forecast; the
         other features are passed unchanged. Univariate windows have only 0.
@@ -63,11 +95,25 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
     ----------
     regressor_ : estimator
         The fitted clone of ``regressor``.
+    baseline_ : str
+        The baseline used: ``baseline``'s name, ``"callable"``, or for
+        ``"auto"`` the one of largest weight.
+    baseline_weights_ : dict
+        The weight of each baseline in the forecast, ``{name: weight}``
+        (``{baseline_: 1.0}`` unless ``baseline="auto"``).
+    validation_scores_ : dict or None
+        ``baseline="auto"``: each candidate's mean squared validation error
+        (inf where it cannot be fitted); else None.
+    correction_ : float
+        The share of the regressor's residual forecast that ``predict`` adds.
     linear_ : RidgeCV or None
-        The linear autoregression of ``baseline="linear"``; else None.
+        The linear autoregression of ``baseline_="linear"``; else None.
     n_lags_ : int or None
-        The values of each window ``linear_`` reads (``baseline="linear"``);
-        else None.
+        The values of each window ``linear_`` reads; else None.
+    ar_order_ : int or None
+        The order p of ``baseline_="ar"``; else None.
+    ar_coef_ : ndarray of shape (ar_order_ + 1,) or None
+        Its coefficients, oldest lag first, then the constant; else None.
     n_outputs_ : int
         Forecast steps (the targets' columns; 1 for 1-D ``y``).
     n_features_in_ : int
@@ -97,18 +143,19 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
     _parameter_constraints = {
         "regressor": [HasMethods(["fit", "predict"]), None],
         "baseline": [StrOptions(set(BASELINES)), callable],
+        "correction": [StrOptions({"auto"}), Interval(numbers.Real, 0, 1, closed="both")],
         "target": [Interval(numbers.Integral, 0, None, closed="left")],
     }
 
-    def __init__(self, regressor=None, *, baseline="last", target=0):
+    def __init__(self, regressor=None, *, baseline="auto", correction="auto", target=0):
         self.regressor = regressor
         self.baseline = baseline
+        self.correction = correction
         self.target = target
 
-    def _relative(self, X, reset, horizon, y=None):
+    def _relative(self, X, reset):
         """The windows with their ``target`` feature minus its last value, in
-        X's form, and the baseline forecast of ``horizon`` steps (``y``: the
-        training targets, which ``baseline="linear"`` is fitted on)."""
+        X's form, and that feature of each window as a list of 1-D arrays."""
         sequences = check_sequences(X, estimator=self, reset=reset, allow_tokens=False, dtype=None)
         if len(sequences) == 0:
             raise ValueError("X holds no windows; at least one is required.")
@@ -125,18 +172,36 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         data = np.array(sequences.data, copy=True)
         data[:, self.target] -= np.repeat(last, lengths)
         relative = rebuild(Sequences(data, offsets), sequences.form)
-        return relative, self._baseline_forecast(values, offsets, lengths, last, horizon, y)
+        windows = [values[start:stop] for start, stop in zip(offsets[:-1], offsets[1:])]
+        return relative, windows
 
-    def _baseline_forecast(self, values, offsets, lengths, last, horizon, y=None):
-        if self.baseline == "linear":
-            return self._linear_forecast(values, offsets, lengths, last, horizon, y)
-        if self.baseline == "last":
-            return np.repeat(last[:, None], horizon, axis=1)
-        if self.baseline == "drift":
-            first = values[offsets[:-1]]
+    # --- the baselines: fit on (windows, targets of shape (n, horizon)), forecast
+
+    @staticmethod
+    def _fit_baseline(name, windows, targets):
+        """The fitted state of baseline ``name`` (None for those with none)."""
+        if name == "linear":
+            return _fit_linear(windows, targets)
+        if name == "ar":
+            return _fit_ar(windows, targets)
+        return None
+
+    def _forecast(self, name, state, windows, horizon):
+        if name == "last":
+            return np.repeat(_lasts(windows)[:, None], horizon, axis=1)
+        if name == "drift":
+            lengths = np.array([len(window) for window in windows])
+            last, first = _lasts(windows), np.array([window[0] for window in windows])
             slope = (last - first) / np.maximum(lengths - 1, 1)
             return last[:, None] + slope[:, None] * np.arange(1, horizon + 1)
-        windows = [values[start:stop] for start, stop in zip(offsets[:-1], offsets[1:])]
+        if name == "linear":
+            return _forecast_linear(state, windows, horizon)
+        if name == "ar":
+            return _forecast_ar(state, windows, horizon)
+        return self._call_baseline(windows, horizon)
+
+    def _call_baseline(self, windows, horizon):
+        windows = [window.copy() for window in windows]
         forecast = self.baseline(windows, horizon)
         name = getattr(self.baseline, "__name__", repr(self.baseline))
         try:
@@ -153,45 +218,76 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
             )
         return forecast
 
-    def _linear_forecast(self, values, offsets, lengths, last, horizon, y):
-        """``baseline="linear"``: fitted on ``y`` when given, else applied."""
-        from sklearn.linear_model import RidgeCV
+    def _combined_forecast(self, weights, states, windows, horizon):
+        """The weighted sum of the forecasts of the baselines in ``weights``."""
+        forecast = np.zeros((len(windows), horizon))
+        for name, weight in weights.items():
+            forecast += weight * self._forecast(name, states.get(name), windows, horizon)
+        return forecast
 
-        if y is not None:
-            if len(y) != len(last):
-                raise ValueError(f"X holds {len(last)} windows but y has {len(y)} rows.")
-            self.n_lags_ = int(lengths.min())
-        short = np.flatnonzero(lengths < self.n_lags_)
-        if len(short):
-            raise ValueError(
-                f"Window {short[0]} has {lengths[short[0]]} steps; baseline='linear' reads the "
-                f"last n_lags_={self.n_lags_} steps of each window (the shortest training window)."
-            )
-        steps = offsets[1:, None] - self.n_lags_ + np.arange(self.n_lags_)
-        features = values[steps] - last[:, None]
-        if y is not None:
-            residuals = y - (last if y.ndim == 1 else last[:, None])
-            self.linear_ = RidgeCV(alphas=LINEAR_ALPHAS).fit(features, residuals)
-        forecast = self.linear_.predict(features).reshape(len(last), horizon)
-        return last[:, None] + forecast
+    def _fit_baselines(self, weights, windows, targets):
+        return {name: self._fit_baseline(name, windows, targets) for name in weights}
+
+    def _baseline_forecast(self, windows, horizon):
+        """The fitted baseline's forecast of ``windows``."""
+        states = {}
+        if "linear" in self.baseline_weights_:
+            _check_lags(windows, self.n_lags_, "linear")
+            states["linear"] = {"model": self.linear_, "n_lags": self.n_lags_}
+        if "ar" in self.baseline_weights_:
+            _check_lags(windows, self.ar_order_, "ar")
+            states["ar"] = {"order": self.ar_order_, "coef": self.ar_coef_}
+        return self._combined_forecast(self.baseline_weights_, states, windows, horizon)
+
+    def _set_baseline(self, weights, states):
+        self.baseline_weights_ = weights
+        self.baseline_ = max(weights, key=weights.get)
+        self.linear_ = self.n_lags_ = self.ar_order_ = self.ar_coef_ = None
+        if "linear" in states:
+            self.linear_, self.n_lags_ = states["linear"]["model"], states["linear"]["n_lags"]
+        if "ar" in states:
+            self.ar_order_, self.ar_coef_ = states["ar"]["order"], states["ar"]["coef"]
+
+    def _validation_forecasts(self, windows, targets, folds):
+        """Each candidate's forecasts of the validation blocks (those that
+        can be fitted on every fold), and the blocks' targets."""
+        horizon = targets.shape[1]
+        forecasts = {}
+        for name in AUTO_FORECAST_BASELINES:
+            try:
+                blocks = []
+                for n_fit, start, stop in folds:
+                    state = self._fit_baseline(name, windows[:n_fit], targets[:n_fit])
+                    blocks.append(self._forecast(name, state, windows[start:stop], horizon))
+            except _NotApplicable:
+                continue
+            forecast = np.concatenate(blocks)
+            if np.all(np.isfinite(forecast)):
+                forecasts[name] = forecast
+        observed = np.concatenate([targets[start:stop] for _, start, stop in folds])
+        return forecasts, observed
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, **fit_params):
-        """Fit the regressor on the relative windows and the targets' residuals.
+        """Fit the baseline, then the regressor on the relative windows and
+        the targets' residuals.
 
         Parameters
         ----------
         X : sequences
             The windows, in any form the package's estimators accept (2-D
             array of univariate windows, 3-D array, list of arrays of any
-            lengths, DataFrame).
+            lengths, DataFrame), in time order (the last ones validate the
+            "auto" choices).
         y : array-like of shape (n_windows,) or (n_windows, horizon)
             The values that follow each window.
         **fit_params : dict
             Passed to ``regressor.fit`` (e.g. ``rnnregressor__sample_weight``
             for a pipeline). A validation set (``X_val`` and ``y_val``, or
             ``<step>__X_val`` and ``<step>__y_val``) is taken relative as the
-            training windows are; anything else is passed unchanged.
+            training windows are; anything else is passed unchanged (to the
+            fit that weighs ``correction="auto"``, arrays of one row per
+            window are cut to its windows).
 
         Returns
         -------
@@ -206,14 +302,76 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         if y.ndim not in (1, 2):
             raise ValueError(f"y must be 1-D or 2-D (n_windows, horizon); got shape {y.shape}.")
         horizon = 1 if y.ndim == 1 else y.shape[1]
-        self.linear_ = self.n_lags_ = None
-        relative, forecast = self._relative(X, reset=True, horizon=horizon, y=y)
-        residuals = self._residuals(y, forecast, "y")
-        fit_params = self._relative_validation_sets(fit_params, y, horizon)
+        relative, windows = self._relative(X, reset=True)
+        if len(y) != len(windows):
+            raise ValueError(f"X holds {len(windows)} windows but y has {len(y)} rows.")
+        targets = y.reshape(len(y), horizon)
+        folds = auto_forecast_folds(len(windows), horizon)
+
+        # The baseline: given, or the convex combination of the candidates
+        # of least squared validation error.
+        self.validation_scores_ = None
+        if self.baseline != "auto":
+            weights = {self.baseline if isinstance(self.baseline, str) else "callable": 1.0}
+        elif folds:
+            forecasts, observed = self._validation_forecasts(windows, targets, folds)
+            self.validation_scores_ = {
+                name: float(np.mean((forecasts[name] - observed) ** 2))
+                if name in forecasts
+                else np.inf
+                for name in AUTO_FORECAST_BASELINES
+            }
+            weights = _convex_weights(forecasts, observed)
+        else:
+            weights = {"last": 1.0}
+        self._set_baseline(weights, self._fit_baselines(weights, windows, targets))
+        forecast = self._baseline_forecast(windows, horizon)
+
         regressor = self._default_regressor() if self.regressor is None else self.regressor
+        fit_params = self._relative_validation_sets(fit_params, y, horizon)
+        # The correction: the least-squares factor in [0, 1] of the residuals
+        # of every validation block, forecast by a network fitted before them.
+        if self.correction == "auto" and folds:
+            self.correction_ = self._weigh_correction(
+                regressor,
+                relative,
+                windows,
+                targets,
+                y.ndim,
+                (folds[0][0], folds[0][1], folds[-1][2]),
+                fit_params,
+            )
+        else:
+            self.correction_ = 1.0 if self.correction == "auto" else float(self.correction)
+        residuals = self._residuals(y, forecast, "y")
         self.regressor_ = clone(regressor).fit(relative, residuals, **fit_params)
         self.n_outputs_ = horizon
         return self
+
+    def _weigh_correction(self, regressor, relative, windows, targets, ndim, fold, fit_params):
+        n_fit, start, stop = fold
+        horizon = targets.shape[1]
+        weights = self.baseline_weights_
+        states = self._fit_baselines(weights, windows[:n_fit], targets[:n_fit])
+        forecast = self._combined_forecast(weights, states, windows, horizon)
+        residuals = targets - forecast
+        if ndim == 1:
+            residuals = residuals[:, 0]
+        n_windows = len(windows)
+        params = {
+            key: value[:n_fit]
+            if not key.endswith("_val") and hasattr(value, "__len__") and len(value) == n_windows
+            else value
+            for key, value in fit_params.items()
+        }
+        model = clone(regressor).fit(_take(relative, 0, n_fit), residuals[:n_fit], **params)
+        predicted = np.asarray(model.predict(_take(relative, start, stop)), dtype=np.float64)
+        predicted = predicted.reshape(stop - start, -1)
+        missed = residuals[start:stop].reshape(stop - start, -1)
+        power = float(np.sum(predicted**2))
+        if not np.isfinite(power) or power == 0.0:
+            return 0.0
+        return float(np.clip(np.sum(predicted * missed) / power, 0.0, 1.0))
 
     @staticmethod
     def _residuals(y, forecast, name):
@@ -236,7 +394,8 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
                     f"{y_key} has shape {y_val.shape}; y has {y.shape}: one row of the "
                     "same width per window."
                 )
-            relative, forecast = self._relative(fit_params[key], reset=False, horizon=horizon)
+            relative, windows = self._relative(fit_params[key], reset=False)
+            forecast = self._baseline_forecast(windows, horizon)
             fit_params[key] = relative
             fit_params[y_key] = self._residuals(y_val, forecast, y_key)
         for key in [k for k in fit_params if k == "y_val" or k.endswith("__y_val")]:
@@ -265,8 +424,11 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
             1-D when ``fit`` was given 1-D ``y``.
         """
         check_is_fitted(self)
-        relative, forecast = self._relative(X, reset=False, horizon=self.n_outputs_)
-        residuals = np.asarray(self.regressor_.predict(relative), dtype=np.float64)
+        relative, windows = self._relative(X, reset=False)
+        forecast = self._baseline_forecast(windows, self.n_outputs_)
+        residuals = self.correction_ * np.asarray(
+            self.regressor_.predict(relative), dtype=np.float64
+        )
         return residuals + (forecast[:, 0] if residuals.ndim == 1 else forecast)
 
     def __sklearn_tags__(self):
@@ -274,3 +436,155 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
         return tags
+
+
+# --- baselines fitted on the windows (pure numpy and scikit-learn) ------------------
+
+
+class _NotApplicable(ValueError):
+    """A baseline that cannot be fitted on these windows (too short, too few)."""
+
+
+def _lasts(windows):
+    return np.array([window[-1] for window in windows], dtype=np.float64)
+
+
+def _check_lags(windows, n_lags, name):
+    lengths = np.array([len(window) for window in windows])
+    short = np.flatnonzero(lengths < n_lags)
+    if len(short):
+        attribute = "n_lags_" if name == "linear" else "ar_order_"
+        raise ValueError(
+            f"Window {short[0]} has {lengths[short[0]]} steps; baseline={name!r} reads the "
+            f"last {attribute}={n_lags} steps of each window."
+        )
+
+
+def _last_lags(windows, n_lags):
+    return np.stack([window[len(window) - n_lags :] for window in windows])
+
+
+def _fit_linear(windows, targets):
+    """``baseline="linear"``: ridge (penalty by leave-one-out) from the last
+    ``n_lags`` values relative to the last one, ``n_lags`` the shortest window."""
+    from sklearn.linear_model import RidgeCV
+
+    n_lags = min(len(window) for window in windows)
+    last = _lasts(windows)
+    features = _last_lags(windows, n_lags) - last[:, None]
+    model = RidgeCV(alphas=LINEAR_ALPHAS).fit(features, targets - last[:, None])
+    return {"model": model, "n_lags": n_lags}
+
+
+def _forecast_linear(state, windows, horizon):
+    last = _lasts(windows)
+    features = _last_lags(windows, state["n_lags"]) - last[:, None]
+    return last[:, None] + state["model"].predict(features).reshape(len(windows), horizon)
+
+
+def _lagged(sequences, order):
+    """The distinct ``(order values -> next value)`` rows of the sequences:
+    overlapping windows of one series repeat the same rows, counted once."""
+    rows = [
+        np.lib.stride_tricks.sliding_window_view(sequence, order + 1)
+        for sequence in sequences
+        if len(sequence) > order
+    ]
+    if not rows:
+        return np.empty((0, order)), np.empty(0)
+    rows = np.unique(np.concatenate(rows), axis=0)
+    return rows[:, :-1], rows[:, -1]
+
+
+def _least_squares(lags, following):
+    design = np.hstack([lags, np.ones((len(lags), 1))])
+    coef = np.linalg.lstsq(design, following, rcond=None)[0]
+    return coef, float(np.sum((design @ coef - following) ** 2))
+
+
+def _fit_ar(windows, targets):
+    """``baseline="ar"``: AR(p) with a constant by least squares on every
+    distinct transition of the windows followed by their targets, the order p
+    (at most the shortest window) by AIC on a common sample, as statsmodels'
+    ``ar_select_order``."""
+    sequences = [np.concatenate([window, target]) for window, target in zip(windows, targets)]
+    # The largest order (at most the shortest window) with at least two
+    # distinct transitions per coefficient, and one more.
+    for max_order in range(min(len(window) for window in windows), 0, -1):
+        lags, following = _lagged(sequences, max_order)
+        if len(following) > 2 * (max_order + 1):
+            break
+    else:
+        raise _NotApplicable(
+            f"baseline='ar' fits an AR(p) on the windows' distinct transitions; {len(following)} "
+            "are too few for an AR(1) with a constant. Pass more windows or another baseline."
+        )
+    best = None
+    for order in range(1, max_order + 1):
+        _, rss = _least_squares(lags[:, max_order - order :], following)
+        n = len(following)
+        aic = n * np.log(max(rss, 1e-300) / n) + 2 * (order + 1)
+        if best is None or aic < best[0]:
+            best = (aic, order)
+    order = best[1]
+    coef, _ = _least_squares(*_lagged(sequences, order))
+    return {"order": order, "coef": coef}
+
+
+def _forecast_ar(state, windows, horizon):
+    order, coef = state["order"], state["coef"]
+    history = _last_lags(windows, order)
+    forecast = np.empty((len(windows), horizon))
+    for step in range(horizon):
+        forecast[:, step] = history @ coef[:-1] + coef[-1]
+        history = np.hstack([history[:, 1:], forecast[:, step : step + 1]])
+    return forecast
+
+
+def _convex_weights(forecasts, observed):
+    """``{name: weight}``: the weights, non-negative and summing to 1, of the
+    combination of ``forecasts`` of least squared error to ``observed``
+    (exactly, over every subset of the candidates: there are at most four);
+    candidates of weight 0 are left out."""
+    names = list(forecasts)
+    columns = np.stack([forecasts[name].ravel() for name in names], axis=1)
+    target = observed.ravel()
+    # One scale for all (the weights do not change): better conditioned.
+    scale = np.max(np.abs(target), initial=0.0)
+    if np.isfinite(scale) and scale > 0:
+        columns, target = columns / scale, target / scale
+    best, tolerance = None, 1e-9 * float(np.sum(target**2) + 1e-300)
+    for size in range(1, len(names) + 1):
+        for subset in itertools.combinations(range(len(names)), size):
+            design = columns[:, subset]
+            # Least squares under sum(w) = 1 (KKT system; lstsq for ties).
+            kkt = np.zeros((size + 1, size + 1))
+            kkt[:size, :size] = design.T @ design
+            kkt[:size, size] = kkt[size, :size] = 1.0
+            rhs = np.append(design.T @ target, 1.0)
+            if not (np.all(np.isfinite(kkt)) and np.all(np.isfinite(rhs))):
+                continue  # forecasts too large to weigh (an exploding AR, say)
+            try:
+                weights = np.linalg.lstsq(kkt, rhs, rcond=None)[0][:size]
+            except np.linalg.LinAlgError:
+                continue
+            if np.any(weights < 0):
+                continue
+            error = float(np.sum((design @ weights - target) ** 2))
+            # Strictly better only: ties keep the smaller, earlier subset.
+            if best is None or error < best[0] - tolerance:
+                best = (error, subset, weights)
+    if best is None:  # nothing could be weighed: the first candidate
+        return {names[0]: 1.0}
+    _, subset, weights = best
+    weights = np.clip(weights, 0.0, None)
+    weights /= weights.sum()
+    return {names[i]: float(w) for i, w in zip(subset, weights) if w > 0}
+
+
+def _take(X, start, stop):
+    """Windows ``start:stop`` of relative windows in the form ``rebuild`` gives."""
+    if isinstance(X, Sequences):
+        offsets = X.offsets[start : stop + 1]
+        return Sequences(X.data[offsets[0] : offsets[-1]], offsets - offsets[0])
+    return X[start:stop]

@@ -168,6 +168,7 @@ ESTIMATORS = [
     ResidualForecaster(Ridge()),
     ResidualForecaster(Ridge(), baseline="drift"),
     ResidualForecaster(Ridge(), baseline="linear"),
+    ResidualForecaster(Ridge(), baseline="ar", correction=0.5),
 ]
 TRANSFORMERS = [
     SequencePadder(),

@@ -31,7 +31,7 @@ Y = np.array([[4.0, 5.0], [9.0, 10.0], [6.0, 8.0]])
 
 
 def test_last_baseline_shifts_ragged_windows_and_targets_by_the_last_value():
-    model = ResidualForecaster(_Recorder()).fit(RAGGED, Y)
+    model = ResidualForecaster(_Recorder(), baseline="last", correction=1).fit(RAGGED, Y)
     seen = model.regressor_.X_seen_
     assert isinstance(seen, list) and [len(s) for s in seen] == [2, 3, 1]
     np.testing.assert_array_equal(seen[1], [-2.0, -5.0, 0.0])
@@ -64,7 +64,9 @@ def test_linear_baseline_is_a_ridge_autoregression_of_the_relative_windows():
         series[t] = 1.5 * series[t - 1] - 0.8 * series[t - 2] + rng.normal()
     X, y, _ = make_windows(series, window=6, horizon=2)
     windows = [x[-k:] for x, k in zip(X, np.resize([6, 5, 4], len(X)))]
-    model = ResidualForecaster(_Recorder(), baseline="linear").fit(windows[:200], y[:200])
+    model = ResidualForecaster(_Recorder(), baseline="linear", correction=1).fit(
+        windows[:200], y[:200]
+    )
     assert model.n_lags_ == 4
     features = np.array([w[-4:] - w[-1] for w in windows])
     last = np.array([w[-1] for w in windows])[:, None]
@@ -75,7 +77,9 @@ def test_linear_baseline_is_a_ridge_autoregression_of_the_relative_windows():
     residual = (y[:200] - linear[:200]).mean(axis=0)
     np.testing.assert_allclose(model.predict(windows[200:]), linear[200:] + residual)
     # Far better than the last value on this series.
-    last_only = ResidualForecaster(_Recorder()).fit(windows[:200], y[:200])
+    last_only = ResidualForecaster(_Recorder(), baseline="last", correction=1).fit(
+        windows[:200], y[:200]
+    )
     errors = {
         name: np.sqrt(np.mean((m.predict(windows[200:]) - y[200:]) ** 2))
         for name, m in [("linear", model), ("last", last_only)]
@@ -134,7 +138,7 @@ def test_only_the_target_feature_of_multifeature_windows_is_shifted():
     rng = np.random.RandomState(0)
     X = rng.randn(5, 4, 2)
     y = rng.randn(5, 3)
-    model = ResidualForecaster(_Recorder(), target=1).fit(X, y)
+    model = ResidualForecaster(_Recorder(), baseline="last", target=1).fit(X, y)
     seen = model.regressor_.X_seen_
     assert seen.shape == X.shape
     np.testing.assert_array_equal(seen[:, :, 0], X[:, :, 0])
@@ -248,3 +252,184 @@ def test_a_validation_set_is_taken_relative_as_the_training_windows():
         ResidualForecaster(_Validated()).fit(RAGGED, Y, X_val=X_val, y_val=np.zeros((2, 3)))
     with pytest.raises(ValueError, match="X holds 2 windows but y_val has 1 rows"):
         ResidualForecaster(_Validated()).fit(RAGGED, Y, X_val=X_val, y_val=y_val[:1])
+
+
+# --- baseline="auto", baseline="ar" and the correction ---------------------------
+
+
+def _random_walks_with_drift(seed, n=16):
+    """Independent series, each a random walk with its own drift."""
+    rng = np.random.default_rng(seed)
+    series = [np.cumsum(rng.normal(rng.normal(0, 3), 0.5, 30)) for _ in range(n)]
+    return np.array([s[:24] for s in series]), np.array([s[24:] for s in series])
+
+
+def _seasonal(seed):
+    rng = np.random.default_rng(seed)
+    t = np.arange(240.0)
+    X, y, _ = make_windows(10 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 1, 240), window=24)
+    return X, y
+
+
+def _random_walk(seed):
+    rng = np.random.default_rng(seed)
+    X, y, _ = make_windows(np.cumsum(rng.normal(0, 1, 120)), window=10)
+    return X, y
+
+
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (_random_walks_with_drift, {"drift"}),
+        (_seasonal, {"linear", "ar"}),
+        (_random_walk, {"last"}),
+    ],
+)
+def test_auto_baseline_weighs_the_baselines_that_suit_the_series(make, expected):
+    """Trending series get the drift, a seasonal one the autoregressions, a
+    random walk the last value; the forecast is the weighted sum of the
+    chosen baselines, each fitted on every window."""
+    X, y = make(0)
+    model = ResidualForecaster(_Recorder(), correction=0.0).fit(X, y)
+    weights = model.baseline_weights_
+    assert model.baseline_ in expected
+    assert sum(weights.get(name, 0.0) for name in expected) > 0.7, weights
+    assert sum(weights.values()) == pytest.approx(1.0) and min(weights.values()) > 0
+    assert set(model.validation_scores_) == {"last", "drift", "linear", "ar"}
+    best = min(model.validation_scores_, key=model.validation_scores_.get)
+    assert best in expected
+    combined = sum(
+        weight * ResidualForecaster(_Recorder(), baseline=name, correction=0.0).fit(X, y).predict(X)
+        for name, weight in weights.items()
+    )
+    np.testing.assert_allclose(model.predict(X), combined)
+    # On the series' own windows the combination is no worse than any baseline alone.
+    errors = {
+        name: np.mean(
+            (
+                ResidualForecaster(_Recorder(), baseline=name, correction=0.0).fit(X, y).predict(X)
+                - y
+            )
+            ** 2
+        )
+        for name in ("last", "drift")
+    }
+    assert np.mean((model.predict(X) - y) ** 2) <= min(errors.values()) * 1.01
+
+
+def test_convex_weights_are_the_least_squares_combination_summing_to_one():
+    from sklearn_rnn.forecasting import _convex_weights
+
+    rng = np.random.default_rng(0)
+    a, b, c = rng.normal(size=(3, 50, 2))
+    weights = _convex_weights({"a": a, "b": b, "c": c}, 0.3 * a + 0.7 * b)
+    assert weights.keys() == {"a", "b"}
+    assert weights["a"] == pytest.approx(0.3) and weights["b"] == pytest.approx(0.7)
+    # Outside the simplex: the best corner or edge, never a negative weight.
+    assert _convex_weights({"a": a, "b": b}, 2 * a - b) == {"a": 1.0}
+    assert _convex_weights({"a": a, "same": a.copy()}, a) == {"a": 1.0}
+
+
+def test_auto_validates_on_the_last_windows_with_a_gap_for_the_horizon():
+    """The correction's network is fitted on the windows before the first
+    validation block, less the horizon - 1 whose targets overlap it; the
+    final one on every window. Below 12 windows nothing is validated."""
+    from sklearn_rnn._auto import auto_forecast_folds
+
+    class _Sizes(_Recorder):
+        sizes = []
+
+        def fit(self, X, y, sample_weight=None):
+            type(self).sizes.append(len(y))
+            return super().fit(X, y, sample_weight)
+
+    X, y = _seasonal(0)
+    X3, y3, _ = make_windows(X[:114, 0], window=6, horizon=3)
+    # 106 windows: blocks of round(0.5 * 106 / 3) = 18, each 2 windows after its fit.
+    assert auto_forecast_folds(len(X3), 3) == [(50, 52, 70), (68, 70, 88), (86, 88, 106)]
+    ResidualForecaster(_Sizes()).fit(X3, y3)
+    assert _Sizes.sizes == [50, 106]
+    assert auto_forecast_folds(11, 1) == []
+    small = ResidualForecaster(_Recorder()).fit(X3[:11], y3[:11])
+    assert small.baseline_weights_ == {"last": 1.0} and small.validation_scores_ is None
+    assert small.correction_ == 1.0
+
+
+class _Backwards(Ridge):
+    """Forecasts the opposite of what a ridge regression forecasts."""
+
+    def predict(self, X):
+        return -super().predict(X)
+
+
+def test_the_correction_keeps_the_network_only_where_it_helps():
+    """A regressor that only harms the baseline gets weight 0 (the forecast
+    is the baseline's); one that forecasts what the baseline misses keeps
+    most of its weight; a number fixes the weight."""
+    X, y = _seasonal(1)
+    baseline_only = ResidualForecaster(_Recorder(), baseline="last", correction=0.0).fit(X, y)
+    noisy = ResidualForecaster(_Backwards(), baseline="last").fit(X, y)
+    assert noisy.correction_ == 0.0
+    np.testing.assert_allclose(noisy.predict(X), baseline_only.predict(X))
+    useful = ResidualForecaster(Ridge(alpha=1.0), baseline="last").fit(X, y)
+    assert useful.correction_ > 0.8
+    half = ResidualForecaster(Ridge(alpha=1.0), baseline="last", correction=0.5).fit(X, y)
+    assert half.correction_ == 0.5
+    relative = X - X[:, -1:]
+    np.testing.assert_allclose(half.predict(X), X[:, -1] + 0.5 * half.regressor_.predict(relative))
+    with pytest.raises(ValueError, match="correction"):
+        ResidualForecaster(Ridge(), correction=1.5).fit(X, y)
+
+
+def test_ar_baseline_is_statsmodels_ar_on_the_series_behind_the_windows():
+    """AR(p) on the windows' distinct transitions, p by AIC up to the window:
+    the lags and coefficients statsmodels fits on the series they were cut
+    from, and a recursive forecast."""
+    statsmodels = pytest.importorskip("statsmodels.tsa.ar_model")
+    rng = np.random.default_rng(0)
+    series = np.zeros(200)
+    for t in range(3, 200):
+        series[t] = 5 + 0.6 * series[t - 1] - 0.3 * series[t - 3] + rng.normal()
+    X, y, _ = make_windows(series, window=8, horizon=2)
+    model = ResidualForecaster(_Recorder(), baseline="ar", correction=0.0).fit(X, y)
+    selection = statsmodels.ar_select_order(series, maxlag=8, ic="aic", trend="c")
+    assert model.ar_order_ == len(selection.ar_lags) == max(selection.ar_lags)
+    fitted = statsmodels.AutoReg(series, lags=model.ar_order_, trend="c").fit()
+    # statsmodels: constant first, then lag 1, 2, ...; ours: oldest lag first, then the constant.
+    np.testing.assert_allclose(model.ar_coef_[-1], fitted.params[0], rtol=1e-6)
+    np.testing.assert_allclose(model.ar_coef_[:-1][::-1], fitted.params[1:], rtol=1e-6)
+    forecast = model.predict(X[-1:])[0]
+    history = list(X[-1])
+    for step in range(2):
+        history.append(fitted.params[0] + fitted.params[1:] @ history[::-1][: model.ar_order_])
+        assert forecast[step] == pytest.approx(history[-1])
+    windows = [x[-k:] for x, k in zip(X, np.resize([8, 7], len(X)))]
+    ragged = ResidualForecaster(_Recorder(), baseline="ar").fit(windows, y)
+    assert ragged.ar_order_ >= 2
+    with pytest.raises(ValueError, match="Window 0 has 1 steps; baseline='ar' reads"):
+        ragged.predict([X[0][-1:]])
+    with pytest.raises(ValueError, match="too few for an AR"):
+        ResidualForecaster(_Recorder(), baseline="ar").fit(RAGGED[:1], Y[:1])
+
+
+def test_auto_forecaster_is_deterministic_and_survives_pickle_and_clone():
+    import pickle
+
+    from sklearn.base import clone
+
+    X, y = _seasonal(2)
+    small = {"hidden_size": 8, "max_epochs": 3, "random_state": 0, "device": "cpu"}
+    first = ResidualForecaster(RNNRegressor(**small)).fit(X[:150], y[:150])
+    second = ResidualForecaster(RNNRegressor(**small)).fit(X[:150], y[:150])
+    assert first.baseline_weights_ == second.baseline_weights_
+    assert first.correction_ == second.correction_
+    np.testing.assert_array_equal(first.predict(X[150:]), second.predict(X[150:]))
+    restored = pickle.loads(pickle.dumps(first))
+    np.testing.assert_array_equal(restored.predict(X[150:]), first.predict(X[150:]))
+    assert restored.baseline_weights_ == first.baseline_weights_
+    fresh = clone(first)
+    assert fresh.get_params()["baseline"] == "auto" and fresh.get_params()["correction"] == "auto"
+    assert not hasattr(fresh, "baseline_weights_")
+    np.testing.assert_array_equal(
+        fresh.fit(X[:150], y[:150]).predict(X[150:]), first.predict(X[150:])
+    )
