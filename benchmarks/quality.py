@@ -1644,6 +1644,10 @@ are rewritten by every run without `--quick`, `--params` or `--no-readme`.
   statsmodels, windows of 24 months -> the next 12 (`make_windows`), the last
   10 years as test, RMSE over every step of every test window; handwritten
   digit lines (`make_digit_lines`), test lines from unseen writers, CER.
+  SpokenDigits (`make_spoken_digits`, espeak-ng from the espeakng-loader
+  wheel): 3-7 digits spoken with noise, as MFCC frames, test voices of other
+  voice variants in other accents than the training ones, CER; a
+  confirmation set.
   JapaneseVowels, PLAID and Covid3Month are *confirmation* sets, not to be
   used when choosing defaults.
   Trace (tslearn wheel) and the UEA EEG sets EyesOpenShut and
