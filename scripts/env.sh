@@ -17,7 +17,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
         pip_install "torch==2.13.0"
     fi
     # setuptools' editable-install notices go to a log, shown only on failure.
-    if ! pip_install -e ".[test,data,plot,dask,onnx]" > .venv/install.log 2>&1; then
+    if ! pip_install -e ".[test,data,plot,dask,onnx,speech]" > .venv/install.log 2>&1; then
         cat .venv/install.log
         exit 1
     fi
@@ -49,6 +49,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     # search). --no-deps: pyctcdecode 0.5 caps numpy below 2 (its decoder
     # runs on numpy 2) and would downgrade it; pygtrie is its one other need.
     pip_install --no-deps "seqeval==1.2.2" "pyctcdecode==0.5.0" "pygtrie==2.6.2"
+    # espeak-ng (library and voices, no dependencies) for make_spoken_digits,
+    # pinned so that the SpokenDigits benchmark speaks the same voices.
+    pip_install "espeakng-loader==0.2.4"
     echo "$wanted" > "$stamp"
 fi
 export PATH="$PWD/.venv/bin:$PATH"

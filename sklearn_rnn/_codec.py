@@ -313,7 +313,9 @@ def _decode_component(data, where, arrays, key):
     if not isinstance(saved, dict):
         raise InvalidEncoding(f"{where}: the params of a {name} must be a JSON object")
     expected = set(cls._get_param_names())
-    missing, unknown = expected - set(saved), set(saved) - expected
+    # A setting added since the file was written keeps its default.
+    missing = expected - set(saved) - cls._added_settings
+    unknown = set(saved) - expected
     if missing or unknown:
         raise InvalidEncoding(
             f"{where}: the params do not match {name}'s"

@@ -161,7 +161,7 @@ AUGMENTATION = {
         [StrOptions({"auto"}), Augmentation, None],
         '"auto", Augmentation or None',
         "Training-time augmentation of numeric sequences (jitter, scaling, time\n"
-        'masking, mixup): an :class:`~sklearn_rnn.components.Augmentation`. "auto"\n'
+        'and feature masking, mixup): an :class:`~sklearn_rnn.components.Augmentation`. "auto"\n'
         'is ``Augmentation()``, whose own "auto" settings augment a classifier\'s\n'
         "small numeric training sets (fewer than 100 sequences) and nothing\n"
         "else; None: none. ``augmentation_`` holds the settings used (None when\n"

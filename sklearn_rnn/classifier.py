@@ -47,7 +47,8 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
     augmentation_ : Augmentation or None
         The training-time augmentation used (``augmentation`` with its "auto"
         settings resolved), e.g. ``Augmentation(jitter=0.1, scaling=0.2,
-        time_mask=0.0, mixup=0.2)``; None when nothing augments.
+        time_mask=0.0, feature_mask=0.0, mixup=0.2)``; None when nothing
+        augments.
     bag_ : TextBag, ConvBranch or None
         The bag of embeddings used (``bag`` with "auto" resolved), or the
         ConvBranch of numeric input; None without one (a TextBag given for

@@ -57,6 +57,10 @@ class Component(BaseEstimator):
     """Base of the components: a keyword-only ``__init__`` that stores its
     arguments, ``_parameter_constraints``, and :meth:`validate`."""
 
+    #: Settings added after saved files first held the component: a file that
+    #: lacks one loads with its default, the behaviour from before it existed.
+    _added_settings = frozenset()
+
     def validate(self, owner):
         """Check the settings; errors name the estimator's parameter ``owner``.
 
@@ -296,6 +300,10 @@ class Augmentation(Component):
     time_mask : float in [0, 1], default=0.0
         One span of up to this fraction of each sequence's real steps is set
         to zero (SpecAugment's time masking, Park et al., 2019). 0: none.
+    feature_mask : float in [0, 1], default=0.0
+        One span of up to this fraction of consecutive features (mel bands,
+        cepstral coefficients) is set to zero at every step of each sequence
+        (SpecAugment's frequency masking). 0: none.
     mixup : "auto" or float, default="auto"
         RNNClassifier only: each batch's sequences are mixed with a random
         partner from the same batch, ``lam * x + (1 - lam) * x_partner`` with
@@ -321,22 +329,28 @@ class Augmentation(Component):
         "jitter": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
         "scaling": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
         "time_mask": [Interval(Real, 0, 1, closed="both")],
+        "feature_mask": [Interval(Real, 0, 1, closed="both")],
         "mixup": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
     }
+    _added_settings = frozenset({"feature_mask"})
 
-    def __init__(self, *, jitter="auto", scaling="auto", time_mask=0.0, mixup="auto"):
+    def __init__(
+        self, *, jitter="auto", scaling="auto", time_mask=0.0, feature_mask=0.0, mixup="auto"
+    ):
         self.jitter = jitter
         self.scaling = scaling
         self.time_mask = time_mask
+        self.feature_mask = feature_mask
         self.mixup = mixup
 
     def module_kwargs(self):
         """The torch module's ``augmentation`` argument (mixup is the net's, not
-        the module's): the resolved jitter, scaling and time mask."""
+        the module's): the resolved jitter, scaling, time and feature masks."""
         return {
             "jitter": float(self.jitter),
             "scaling": float(self.scaling),
             "time_mask": float(self.time_mask),
+            "feature_mask": float(self.feature_mask),
         }
 
     def is_active(self):

@@ -131,7 +131,8 @@ class CTCTranscriber(BaseSequenceEstimator):
             "default": None,
             "doc": "Training-time augmentation of numeric frames: an\n"
             ":class:`~sklearn_rnn.components.Augmentation` (jitter, scaling, time\n"
-            "masking: SpecAugment's masking of spans of frames; mixup is for\n"
+            "and feature masking: SpecAugment's masking of spans of frames and of\n"
+            "features; mixup is for\n"
             'classifiers only). None: none; CTC has no "auto" rule (its "auto"\n'
             "settings are 0). ``augmentation_`` holds the settings used.",
         },

@@ -6,6 +6,9 @@ Nothing is downloaded at run time.
 - :func:`make_digit_lines`: lines of real handwritten digits (scikit-learn's
   copy of the UCI optical digits), read column by column, labelled by their
   digit string; a transcription task for CTC.
+- :func:`make_spoken_digits`: digit strings spoken by espeak-ng voices (the
+  ``espeakng-loader`` wheel), with noise, as MFCC frames; transcription
+  from speakers never heard in training.
 - :func:`make_order_task`: classification where only the order of events
   carries the label.
 - :func:`make_order_regression`: regression where only the order of events
@@ -1204,3 +1207,227 @@ def load_polarity(name, *, data_home=None):
 
 
 __all__ += ["load_polarity"]
+
+
+# --- Synthetic speech ----------------------------------------------------------------
+#
+# Spoken digit strings synthesised by espeak-ng (the espeakng-loader wheel ships
+# the library and its voices; nothing is downloaded) and turned into MFCC frames.
+
+_SPOKEN_DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven",
+                       "eight", "nine")  # fmt: skip
+# Voice pools of make_spoken_digits: espeak-ng voice variants (a synthetic
+# speaker's formants and pitch) in English accents. No variant and no accent is
+# in both pools: a model trained on "train" and scored on "test" meets new
+# voices speaking with accents it never heard, as a new speaker would.
+_SPOKEN_VOICE_POOLS = {
+    "train": (
+        ("m1", "m2", "m3", "m4", "f1", "f2", "f3", "Andy", "Annie", "Gene", "Michael", "Nguyen"),
+        ("en", "en-us", "en-gb-scotland", "en-gb-x-rp", "en-029"),
+    ),
+    "test": (
+        ("m5", "m6", "m7", "f4", "f5", "Alex", "Mario", "Denis"),
+        ("en-us-nyc", "en-gb-x-gbclan", "en-gb-x-gbcwmd"),
+    ),
+}
+_SPOKEN_DIGIT_VOICES = {
+    pool: tuple(f"{accent}+{variant}" for variant in variants for accent in accents)
+    for pool, (variants, accents) in _SPOKEN_VOICE_POOLS.items()
+}  # fmt: skip
+
+
+def spoken_digit_voices(pool="train"):
+    """The espeak-ng voices of one pool of :func:`make_spoken_digits`.
+
+    Parameters
+    ----------
+    pool : {"train", "test"}, default="train"
+        Which pool. "train" holds 60 voices: the voice variants m1-m4, f1-f3,
+        Andy, Annie, Gene, Michael and Nguyen, each in the British (``en``),
+        American (``en-us``), Scottish (``en-gb-scotland``), received
+        pronunciation (``en-gb-x-rp``) and Caribbean (``en-029``) accents.
+        "test" holds 24: the variants m5-m7, f4, f5, Alex, Mario and Denis in
+        the New York (``en-us-nyc``), Lancastrian (``en-gb-x-gbclan``) and
+        West Midlands (``en-gb-x-gbcwmd``) accents. No variant and no accent
+        is in both.
+
+    Returns
+    -------
+    voices : tuple of str
+        Voice names ``"language+variant"``.
+
+    Examples
+    --------
+    >>> from sklearn_rnn.datasets import spoken_digit_voices
+    >>> len(spoken_digit_voices("train")), spoken_digit_voices("test")[:2]
+    (60, ('en-us-nyc+m5', 'en-gb-x-gbclan+m5'))
+    """
+    if pool not in _SPOKEN_DIGIT_VOICES:
+        raise ValueError(f'pool must be "train" or "test"; got {pool!r}.')
+    return _SPOKEN_DIGIT_VOICES[pool]
+
+
+def _check_range(value, name, low, high):
+    """A ``(min, max)`` pair of numbers within ``[low, high]``, or one number (min == max)."""
+    pair = (value, value) if isinstance(value, Real) and not isinstance(value, bool) else value
+    try:
+        first, last = (float(bound) for bound in pair)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number or a (min, max) pair; got {value!r}.") from None
+    if not low <= first <= last <= high:
+        raise ValueError(f"{name} must satisfy {low:g} <= min <= max <= {high:g}; got {value!r}.")
+    return first, last
+
+
+def make_spoken_digits(
+    n_samples=500,
+    *,
+    voices="train",
+    min_digits=3,
+    max_digits=7,
+    snr=(5.0, 20.0),
+    rate=(140, 210),
+    pitch=(30, 70),
+    n_mfcc=13,
+    normalize=True,
+    random_state=None,
+):
+    """Spoken digit strings, synthesised with espeak-ng, as MFCC frames.
+
+    Each sample is a string of ``min_digits`` to ``max_digits`` digits,
+    spoken as words ("three one four") by one of ``voices``, with its speed
+    (``rate``, words per minute) and pitch drawn at random, after a silence
+    of 0 to 0.2 s, mixed with white noise at a random signal-to-noise ratio
+    in ``snr`` (dB, over the whole utterance), and turned into 13 MFCC per
+    10 ms frame: pre-emphasis 0.97, 25 ms Hamming windows every 10 ms, power
+    spectrum, 40 triangular mel filters from 20 Hz to the Nyquist frequency,
+    natural log, orthonormal DCT-II. With ``normalize`` each utterance's
+    coefficients are standardised over its frames (cepstral mean and variance
+    normalisation). A sequence has about 100 frames per second of speech,
+    e.g. 150-250 for 5 digits.
+
+    The speech comes from espeak-ng 1.52 in the ``espeakng-loader`` wheel
+    (``pip install 'sklearn-rnn[speech]'``), which ships the library and its
+    voices; nothing is downloaded. Synthesis runs in a child Python process
+    (espeak-ng keeps state between utterances within a process), so that the
+    same arguments give the same samples on every call; about 2 ms of
+    synthesis and 2 ms of features per utterance.
+
+    Parameters
+    ----------
+    n_samples : int, default=500
+        Number of utterances.
+    voices : {"train", "test"} or list of str, default="train"
+        Who speaks, each utterance drawing one uniformly: a pool of
+        :func:`spoken_digit_voices` (60 voices for "train": 12 voice variants
+        in 5 English accents; 24 for "test": 8 other variants in 3 other
+        accents), or espeak-ng voice names ``"language+variant"`` such as
+        ``"en-us+f3"``. The pools share no variant and no accent: train on
+        one, score on the other to measure unseen speakers.
+    min_digits, max_digits : int, default=3, 7
+        Fewest and most digits per utterance; the count is uniform between.
+    snr : float or (float, float), default=(5.0, 20.0)
+        Signal-to-noise ratio in dB, uniform between the two bounds (one
+        number: fixed). ``float("inf")`` adds no noise.
+    rate : int or (int, int), default=(140, 210)
+        espeak-ng's speaking rate in words per minute (80-450; espeak-ng's
+        default is 175), uniform between the bounds: speed perturbation.
+    pitch : int or (int, int), default=(30, 70)
+        espeak-ng's base pitch (0-100, default 50), uniform between the
+        bounds; the pitch range (intonation) is drawn from the same interval.
+    n_mfcc : int, default=13
+        Cepstral coefficients per frame (at most 40, the mel filters).
+    normalize : bool, default=True
+        Standardise each utterance's coefficients over its frames.
+    random_state : int, RandomState instance or None, default=None
+        Seed for digits, voices, rates, pitches, silences and noise. An int
+        gives the same samples every call.
+
+    Returns
+    -------
+    X : list of ndarray of shape (T_i, n_mfcc), dtype float32
+        The MFCC frames.
+    y : list of str
+        The digits spoken, e.g. ``"314"``.
+    speakers : ndarray of shape (n_samples,), dtype object
+        The voice of each utterance (``"en-us+f3"``), e.g. for a split by
+        speaker (:class:`~sklearn.model_selection.GroupKFold`).
+
+    Raises
+    ------
+    ImportError
+        If ``espeakng-loader`` is not installed.
+    ValueError
+        If a voice is unknown to espeak-ng (the message names it), or another
+        argument is out of range.
+
+    See Also
+    --------
+    make_digit_lines : A transcription task from handwritten digits.
+    sklearn_rnn.CTCTranscriber : Trains on these with the CTC loss.
+
+    Examples
+    --------
+    >>> from sklearn_rnn.datasets import make_spoken_digits
+    >>> X, y, speakers = make_spoken_digits(n_samples=3, random_state=0)
+    >>> len(X), X[0].shape[1], X[0].dtype, len(y[0]) >= 3
+    (3, 13, dtype('float32'), True)
+    >>> X_test, y_test, test_speakers = make_spoken_digits(
+    ...     n_samples=3, voices="test", random_state=1)
+    >>> set(speakers) & set(test_speakers)
+    set()
+    """
+    from . import _speech
+
+    n_samples = _check_int(n_samples, "n_samples", 1)
+    min_digits, max_digits = _check_length_range(
+        "min_digits", min_digits, "max_digits", max_digits, minimum=1
+    )
+    snr = _check_range(snr, "snr", -np.inf, np.inf)
+    rate = _check_range(rate, "rate", 80, 450)
+    pitch = _check_range(pitch, "pitch", 0, 100)
+    n_mfcc = _check_int(n_mfcc, "n_mfcc", 1)
+    if n_mfcc > 40:
+        raise ValueError(f"n_mfcc must be <= 40 (the mel filters); got {n_mfcc}.")
+    if isinstance(voices, str):
+        if voices not in _SPOKEN_DIGIT_VOICES:
+            raise ValueError(
+                f'voices must be "train", "test" or a list of voice names; got {voices!r}.'
+            )
+        voices = _SPOKEN_DIGIT_VOICES[voices]
+    voices = list(voices)
+    if not voices:
+        raise ValueError("voices must name at least one voice.")
+    for voice in voices:
+        _speech.check_voice(voice)
+    rng = check_random_state(random_state)
+
+    texts, speakers, utterances = [], [], []
+    for _ in range(n_samples):
+        digits = rng.randint(0, 10, size=rng.randint(min_digits, max_digits + 1))
+        voice = voices[rng.randint(len(voices))]
+        settings = [int(round(rng.uniform(*bounds))) for bounds in (rate, pitch, pitch)]
+        texts.append("".join(str(digit) for digit in digits))
+        speakers.append(voice)
+        words = " ".join(_SPOKEN_DIGIT_WORDS[digit] for digit in digits)
+        utterances.append((words, voice, *settings))
+    sample_rate, waves = _speech.synthesize(utterances)
+
+    X = []
+    for wave in waves:
+        silence = np.zeros(rng.randint(0, int(0.2 * sample_rate) + 1))
+        signal = np.concatenate([silence, wave / 32768.0])
+        # Always one draw, so that the noise never shifts the other draws.
+        ratio_db = snr[0] + (snr[1] - snr[0]) * rng.uniform() if snr[0] < snr[1] else snr[0]
+        power = float(np.mean(signal**2))
+        if np.isfinite(ratio_db) and power > 0:
+            noise_power = power / 10.0 ** (ratio_db / 10.0)
+            signal = signal + np.sqrt(noise_power) * rng.standard_normal(len(signal))
+        features = _speech.mfcc(signal, sample_rate, n_mfcc=n_mfcc)
+        if normalize:
+            features = (features - features.mean(axis=0)) / (features.std(axis=0) + 1e-8)
+        X.append(features.astype(np.float32))
+    return X, texts, np.array(speakers, dtype=object)
+
+
+__all__ += ["make_spoken_digits", "spoken_digit_voices"]

@@ -63,8 +63,14 @@ def _round_trip(value, tmp_path, key="param.embedding"):
         (ConvFrontend(), {"channels": 64, "stack": 1, "stride": "auto"}),
         (FrameStacking(factor=3), {"factor": 3}),
         (
-            Augmentation(jitter=0.1, scaling="auto", time_mask=0.25, mixup=0.2),
-            {"jitter": 0.1, "mixup": 0.2, "scaling": "auto", "time_mask": 0.25},
+            Augmentation(jitter=0.1, scaling="auto", time_mask=0.25, feature_mask=0.1, mixup=0.2),
+            {
+                "feature_mask": 0.1,
+                "jitter": 0.1,
+                "mixup": 0.2,
+                "scaling": "auto",
+                "time_mask": 0.25,
+            },
         ),
         (
             TextBag(mode="join", ngrams=2, nb=True, nb_ngrams=3, nb_buckets=4096),
@@ -209,6 +215,18 @@ def _component(name, **params):
 def test_invalid_components_are_refused(data, match):
     with pytest.raises(InvalidEncoding, match=match):
         decode(_through_json(data), "parameter 'x'")
+
+
+def test_a_component_saved_before_a_setting_existed_loads_with_its_default():
+    """Files written before Augmentation had feature_mask load as they trained:
+    without feature masking. Other missing settings are still refused."""
+    older = _component("Augmentation", jitter=0.1, scaling=0.0, time_mask=0.2, mixup=0.0)
+    loaded = decode(_through_json(older), "parameter 'x'")
+    assert loaded == Augmentation(jitter=0.1, scaling=0.0, time_mask=0.2, feature_mask=0.0,
+                                  mixup=0.0)  # fmt: skip
+    del older["params"]["time_mask"]
+    with pytest.raises(InvalidEncoding, match=r"missing: \['time_mask'\]"):
+        decode(_through_json(older), "parameter 'x'")
 
 
 def test_tensor_references_are_checked():

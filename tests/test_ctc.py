@@ -335,11 +335,13 @@ def test_augmentation_acts_in_training_only(small_lines):
     X, y = small_lines
     plain = CTCTranscriber(**FAST).fit(X, y)
     assert plain.augmentation_ is None
-    augmentation = Augmentation(time_mask=0.5, jitter=0.3)
+    augmentation = Augmentation(time_mask=0.5, feature_mask=0.5, jitter=0.3)
     ctc = CTCTranscriber(**FAST, augmentation=augmentation).fit(X, y)
-    assert ctc.augmentation_ == Augmentation(jitter=0.3, scaling=0.0, time_mask=0.5, mixup=0.0)
+    assert ctc.augmentation_ == Augmentation(
+        jitter=0.3, scaling=0.0, time_mask=0.5, feature_mask=0.5, mixup=0.0
+    )
     module = ctc.net_.module_
-    assert module.augmentation == {"jitter": 0.3, "time_mask": 0.5}
+    assert module.augmentation == {"jitter": 0.3, "time_mask": 0.5, "feature_mask": 0.5}
     # The option was not ignored: the same seed trains other weights.
     assert not torch.equal(
         module.head.weight.detach().cpu(), plain.net_.module_.head.weight.detach().cpu()

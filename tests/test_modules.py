@@ -204,6 +204,18 @@ def test_each_augmentation_perturbs_real_steps_only_and_as_documented():
             assert torch.equal(zero, torch.arange(int(zero[0]), int(zero[0]) + len(zero)))
         keep = (masked[i, :length] != 0).all(-1)
         assert torch.equal(masked[i, :length][keep], x[i, :length][keep])
+    features = augment_sequences(x, LENGTHS, feature_mask=0.5)
+    widths = []
+    for i, length in enumerate(LENGTHS.tolist()):
+        zero = (features[i, :length] == 0).all(0).nonzero().flatten()
+        # one contiguous span of at most half the features, at every real step
+        assert len(zero) <= x.shape[2] // 2
+        if len(zero):
+            assert torch.equal(zero, torch.arange(int(zero[0]), int(zero[0]) + len(zero)))
+        keep = (features[i, :length] != 0).all(0)
+        assert torch.equal(features[i, :length][:, keep], x[i, :length][:, keep])
+        widths.append(len(zero))
+    assert max(widths) > 0
     assert torch.equal(augment_sequences(x, LENGTHS), x)
 
 

@@ -177,6 +177,7 @@ PROBES = {
     "augmentation__jitter": Probe(0.5, context={"augmentation": Augmentation()}),
     "augmentation__scaling": Probe(0.5, context={"augmentation": Augmentation()}),
     "augmentation__time_mask": Probe(0.5, context={"augmentation": Augmentation()}),
+    "augmentation__feature_mask": Probe(0.5, context={"augmentation": Augmentation()}),
     "augmentation__mixup": Probe(0.4, context={"augmentation": Augmentation()}),
     "embedding": Probe(TokenEmbedding(dim=8), data="tokens"),
     "embedding__dim": Probe(8, context={"embedding": TokenEmbedding()}, data="tokens"),

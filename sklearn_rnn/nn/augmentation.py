@@ -1,11 +1,12 @@
-"""Training-time augmentation of zero-padded float batches (jitter, scaling, time masking, mixup)."""
+"""Training-time augmentation of zero-padded float batches (jitter, scaling, time and
+feature masking, mixup)."""
 
 import torch
 
 from .utils import step_mask
 
 
-def augment_sequences(x, lengths, *, jitter=0.0, scaling=0.0, time_mask=0.0):
+def augment_sequences(x, lengths, *, jitter=0.0, scaling=0.0, time_mask=0.0, feature_mask=0.0):
     """Randomly perturbed copy of a zero-padded float batch (training-time
     augmentation for small data, Um et al., 2017; Park et al., 2019).
 
@@ -15,7 +16,11 @@ def augment_sequences(x, lengths, *, jitter=0.0, scaling=0.0, time_mask=0.0):
       from N(1, scaling²), one per sequence and feature;
     - ``time_mask``: one span of up to this fraction of each sequence's real
       steps, at a random place, is set to zero (the mean of standardised
-      input).
+      input);
+    - ``feature_mask``: one span of up to this fraction of the features
+      (consecutive ones, e.g. mel bands or cepstral coefficients), at a random
+      place, is set to zero at every step of the sequence (SpecAugment's
+      frequency masking).
 
     Padding stays zero, so exactness on padded batches is kept. Random draws
     come from torch's generator (seeded by the estimator).
@@ -30,6 +35,8 @@ def augment_sequences(x, lengths, *, jitter=0.0, scaling=0.0, time_mask=0.0):
         Standard deviation of the multiplicative factors around 1; 0: none.
     time_mask : float, default=0.0
         Largest fraction of a sequence's real steps set to zero; 0: none.
+    feature_mask : float, default=0.0
+        Largest fraction of the features set to zero in a sequence; 0: none.
     """
     lengths = lengths.to(x.device)
     batch, steps, features = x.shape
@@ -44,6 +51,12 @@ def augment_sequences(x, lengths, *, jitter=0.0, scaling=0.0, time_mask=0.0):
         step = torch.arange(steps, device=x.device).unsqueeze(0)
         hidden = (step >= start.unsqueeze(1)) & (step < (start + span).unsqueeze(1))
         x = x.masked_fill(hidden.unsqueeze(-1), 0.0)
+    if feature_mask > 0:
+        width = torch.floor(torch.rand(batch, device=x.device) * feature_mask * features).long()
+        first = torch.floor(torch.rand(batch, device=x.device) * (features - width + 1)).long()
+        feature = torch.arange(features, device=x.device).unsqueeze(0)
+        hidden = (feature >= first.unsqueeze(1)) & (feature < (first + width).unsqueeze(1))
+        x = x.masked_fill(hidden.unsqueeze(1), 0.0)
     return x * mask
 
 
