@@ -1623,20 +1623,23 @@ def markdown_tables(results, machine, command):
         "",
     ]
     lines += [
-        "**Every baseline** (fit and predict in seconds)",
+        "**Every baseline**: score (fit and predict seconds), one set a row",
         "",
-        "| set | baseline | score | s |",
-        "|---|---|---|---|",
+        "| set | baselines |",
+        "|---|---|",
     ]
     for r in results:
         entry = by_name[r["name"].lower()]
+        cells = []
         for name, outcome in r.get("baselines", {}).items():
             score = _cell(entry, outcome.get("score")) if "score" in outcome else "error"
             if len(outcome.get("scores", [])) > 1:
                 low, high = min(outcome["scores"]), max(outcome["scores"])
                 score += f" ({_cell(entry, low)}–{_cell(entry, high)})"
-            seconds = f"{outcome['seconds']:.1f}" if "seconds" in outcome else "-"
-            lines.append(f"| {r['name']} | {BASELINES[name][0]} | {score} | {seconds} |")
+            seconds = f"; {outcome['seconds']:.1f} s" if "seconds" in outcome else ""
+            cells.append(f"{BASELINES[name][0]}: {score}{seconds}")
+        if cells:
+            lines.append(f"| {r['name']} | {' · '.join(cells)} |")
     return "\n".join(lines)
 
 

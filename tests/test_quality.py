@@ -180,6 +180,8 @@ def test_markdown_and_readme_update(tmp_path, monkeypatch):
     machine = quality.machine_info(2)
     table = quality.markdown_tables([result], machine, "python benchmarks/quality.py")
     assert "| GunPoint | 50/150 | 1 | 150 | 2 | accuracy | 0.913 (1-NN" in table
+    # Every baseline of a set on one row: its score and seconds.
+    assert "| GunPoint | 1-NN Euclidean, raw series: 0.913; 0.0 s |" in table
     quality.update_readme(table)
     quality.update_readme(table.replace("GunPoint", "GunPoint2"))  # replaces, no duplicate
     text = readme.read_text()
