@@ -175,9 +175,18 @@ def _elec_equip():
 
 def _us_real_gdp():
     """Quarterly US real GDP 1959-2009 (statsmodels macrodata), seasonally adjusted."""
-    import statsmodels.api as sm
+    return _macrodata("realgdp")()
 
-    return sm.datasets.macrodata.load_pandas().data["realgdp"].to_numpy(np.float64)
+
+def _macrodata(column):
+    """A quarterly column of statsmodels' macrodata (US, 1959-2009)."""
+
+    def load():
+        import statsmodels.api as sm
+
+        return sm.datasets.macrodata.load_pandas().data[column].to_numpy(np.float64)
+
+    return load
 
 
 def _sktime_series(name):
@@ -1030,6 +1039,23 @@ FORECAST_SERIES_ENTRIES = [
     forecast_series("USRealGDP", _us_real_gdp, "quarterly US real GDP 1959-2009, seasonally "
                     "adjusted (statsmodels): 16 quarters -> the next 4, last 10 years tested; "
                     "added after baseline='auto' was chosen", window=16, horizon=4,
+                    test_steps=40, period=1),
+    # Chosen (series, window, horizon, test years) on 2026-12-06, before any
+    # model was run on them, after ElecEquip and USRealGDP had been used to
+    # choose the damped-trend and Theta candidates of baseline="auto": they
+    # confirm that choice.
+    forecast_series("PBS", _sktime_series("load_PBS_dataset"), "monthly Australian "
+                    "pharmaceutical benefit scheme sales 1991-2008 (sktime): 24 months -> the next "
+                    "12, last 3 years tested; added after the damped-trend candidates were chosen",
+                    window=24, horizon=12, test_steps=36, period=12,
+                    requires=("sktime", "statsmodels")),
+    forecast_series("USUnemployment", _macrodata("unemp"), "quarterly US unemployment rate "
+                    "1959-2009 (statsmodels macrodata): 16 quarters -> the next, last 10 years "
+                    "tested; added after the damped-trend candidates were chosen", window=16,
+                    horizon=1, test_steps=40, period=1),
+    forecast_series("USCPI", _macrodata("cpi"), "quarterly US consumer price index 1959-2009 "
+                    "(statsmodels macrodata): 16 quarters -> the next 4, last 10 years tested; "
+                    "added after the damped-trend candidates were chosen", window=16, horizon=4,
                     test_steps=40, period=1),
 ]  # fmt: skip
 
