@@ -189,6 +189,18 @@ def _macrodata(column):
     return load
 
 
+def _seatbelts():
+    """Monthly UK car drivers killed or seriously injured 1969-1984 (the KSI
+    column of the seatbelts file shipped in the sktime wheel)."""
+    import csv
+
+    from sklearn_rnn.datasets import _package_dir
+
+    path = _package_dir("sktime", "seatbelts") / "datasets" / "data" / "seatbelts" / "seatbelts.csv"
+    with open(path, encoding="utf-8") as file:
+        return np.array([float(row["KSI"]) for row in csv.DictReader(file)])
+
+
 def _sktime_series(name):
     def load():
         import sktime.datasets
@@ -1045,8 +1057,9 @@ FORECAST_SERIES_ENTRIES = [
     # choose the damped-trend and Theta candidates of baseline="auto": they
     # confirm that choice.
     forecast_series("PBS", _sktime_series("load_PBS_dataset"), "monthly Australian "
-                    "pharmaceutical benefit scheme sales 1991-2008 (sktime): 24 months -> the next "
-                    "12, last 3 years tested; added after the damped-trend candidates were chosen",
+                    "pharmaceutical benefit scheme scripts of one drug 1991-2008 (sktime): 24 months "
+                    "-> the next 12, last 3 years tested (all zero: an intermittent series); added "
+                    "after the damped-trend candidates were chosen",
                     window=24, horizon=12, test_steps=36, period=12,
                     requires=("sktime", "statsmodels")),
     forecast_series("USUnemployment", _macrodata("unemp"), "quarterly US unemployment rate "
@@ -1057,6 +1070,13 @@ FORECAST_SERIES_ENTRIES = [
                     "(statsmodels macrodata): 16 quarters -> the next 4, last 10 years tested; "
                     "added after the damped-trend candidates were chosen", window=16, horizon=4,
                     test_steps=40, period=1),
+    # Chosen the same way after the three above had run once and PBS had
+    # turned out intermittent (its last 3 years are all zero): a monthly
+    # one-step series.
+    forecast_series("Seatbelts", _seatbelts, "monthly UK drivers killed or seriously injured "
+                    "1969-1984 (sktime wheel's seatbelts file): 24 months -> the next, last 3 years "
+                    "tested; added after the damped-trend candidates were chosen", window=24,
+                    horizon=1, test_steps=36, period=12, requires=("sktime", "statsmodels")),
 ]  # fmt: skip
 
 
