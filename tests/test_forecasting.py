@@ -576,3 +576,19 @@ def test_the_correction_is_left_out_below_50_windows_before_the_validation():
     _Sizes.sizes = []
     enough = ResidualForecaster(_Sizes(), baseline="last").fit(X[:102], y[:102])
     assert _Sizes.sizes == [51, 102] and enough.correction_ > 0.5
+
+
+def test_damped_and_theta_survive_pickle_and_clone_and_refit_alike():
+    import pickle
+
+    from sklearn.base import clone
+
+    X, y = _flattening(2)
+    model = ResidualForecaster(Ridge(), baseline=["damped", "theta"]).fit(X[:50], y[:50])
+    assert set(model.validation_scores_) == {"damped", "theta"}
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict(X[50:]), model.predict(X[50:]))
+    assert (restored.damped_, restored.theta_alpha_) == (model.damped_, model.theta_alpha_)
+    again = clone(model).fit(X[:50], y[:50])
+    assert again.baseline_weights_ == model.baseline_weights_
+    np.testing.assert_array_equal(again.predict(X[50:]), model.predict(X[50:]))
