@@ -549,6 +549,9 @@ def test_a_list_of_baselines_weighs_those_only():
     one = ResidualForecaster(_Recorder(), baseline=("theta",), correction=0.0).fit(X, y)
     theta = ResidualForecaster(_Recorder(), baseline="theta", correction=0.0).fit(X, y)
     np.testing.assert_array_equal(one.predict(X), theta.predict(X))
+    # Below 12 windows nothing is validated: the first name.
+    small = ResidualForecaster(_Recorder(), baseline=["theta", "last"]).fit(X[:11], y[:11])
+    assert small.baseline_weights_ == {"theta": 1.0} and small.validation_scores_ is None
     for bad in (["last", "median"], [], ["last", "last"], ["auto"]):
         with pytest.raises(ValueError, match="baseline="):
             ResidualForecaster(_Recorder(), baseline=bad).fit(X, y)
