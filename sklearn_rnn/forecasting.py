@@ -10,10 +10,14 @@ from sklearn.utils import check_array
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._auto import AUTO_FORECAST_BASELINES, auto_forecast_folds
+from ._auto import (
+    AUTO_FORECAST_BASELINES,
+    AUTO_FORECAST_MIN_CORRECTION_WINDOWS,
+    auto_forecast_folds,
+)
 from ._validation import Sequences, check_sequences, rebuild
 
-BASELINES = ("auto", "last", "drift", "linear", "ar")
+BASELINES = ("auto", "last", "drift", "linear", "ar", "damped", "theta")
 #: Ridge penalties ``baseline="linear"`` chooses from (leave-one-out, RidgeCV).
 LINEAR_ALPHAS = np.logspace(-6, 6, 25)
 
@@ -36,22 +40,27 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         ``make_pipeline(SequenceScaler(), RNNRegressor())`` with default
         parameters. To tune it (in ``GridSearchCV``, say), pass that pipeline
         and address its parameters as ``regressor__rnnregressor__<name>``.
-    baseline : {"auto", "last", "drift", "linear", "ar"} or callable, \
-            default="auto"
+    baseline : {"auto", "last", "drift", "linear", "ar", "damped", "theta"}, \
+            list of them, or callable, default="auto"
         The simple forecast, per window and per step ``h = 1..horizon``:
 
         - ``"auto"``: a weighted mean of the forecasts of ``"last"``,
-          ``"drift"``, ``"linear"`` and ``"ar"`` (a forecast combination,
-          Bates & Granger 1969; stacked with non-negative weights, Breiman
-          1996), the weights (``baseline_weights_``, non-negative, summing
-          to 1) those of least squared error in a rolling-origin validation
-          on the training windows, taken in their order (time order for
-          windows cut from one series): the last half of the windows, in 3
-          consecutive blocks, each forecast by the baselines fitted on the
-          windows before it (less the ``horizon - 1`` whose targets overlap
-          the block's). The baselines of non-zero weight are then fitted on
-          every window. A series that one baseline suits gets it alone
-          (weight 1). Below 12 windows: ``"last"``.
+          ``"drift"``, ``"linear"``, ``"ar"``, ``"damped"`` and ``"theta"``
+          (a forecast combination, Bates & Granger 1969; stacked with
+          non-negative weights, Breiman 1996), the weights
+          (``baseline_weights_``, non-negative, summing to 1) those of least
+          squared error in a rolling-origin validation on the training
+          windows, taken in their order (time order for windows cut from one
+          series): the last half of the windows, in 3 consecutive blocks,
+          each forecast by the baselines fitted on the windows before it
+          (less the ``horizon - 1`` whose targets overlap the block's). The
+          baselines of non-zero weight are then fitted on every window. A
+          series that one baseline suits gets it alone (weight 1). Below 12
+          windows: ``"last"``.
+        - a list of the names below: the same validated combination, of
+          those only (below 12 windows, the first). ``["last", "drift",
+          "linear", "ar"]`` is ``"auto"`` before ``"damped"`` and
+          ``"theta"`` joined it.
         - ``"last"``: the window's last value (the naive forecast); the
           regressor forecasts the change from it.
         - ``"drift"``: the last value plus ``h`` times the window's mean step,
@@ -73,6 +82,22 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
           the shortest window) by AIC as statsmodels' ``ar_select_order``;
           it forecasts recursively, each step from the ones before. Windows
           shorter than ``ar_order_`` cannot be forecast.
+        - ``"damped"``: Holt's additive trend with a damping factor
+          (Gardner & McKenzie 1985), the exponential smoothing that ETS's
+          damped trend fits, run over each window: its level starts at the
+          window's first value, its trend at the window's mean step. Its
+          three parameters (``damped_``: smoothing ``alpha``, trend smoothing
+          ``beta``, damping ``phi``) are shared by every window, chosen on a
+          grid (``DAMPED_ALPHAS``, ``DAMPED_BETAS``, ``DAMPED_PHIS``) for
+          the least squared error of the forecasts of the training targets.
+          The grid holds the naive forecast, simple exponential smoothing,
+          the drift and Holt's undamped trend; ``phi < 1`` flattens the
+          trend with the horizon.
+        - ``"theta"``: the Theta method (Assimakopoulos & Nikolopoulos
+          2000) in Hyndman & Billah's (2003) form, run over each window:
+          simple exponential smoothing plus half the window's least-squares
+          slope, its smoothing ``theta_alpha_`` shared by every window and
+          chosen as ``"damped"``'s (``THETA_ALPHAS``).
         - a callable ``baseline(windows, horizon)``: ``windows`` is a list of
           1-D float64 arrays (each window's ``target`` feature); it returns
           an array of shape ``(n_windows, horizon)`` (or ``(n_windows,)``
@@ -85,8 +110,11 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         forecast by a clone of the regressor fitted on the windows before
         them (a second fit, on half the windows, with the baselines fitted
         on those); 0 when the network only adds noise to the baseline, 1
-        when it should be kept whole. Below 12 windows: 1. A number fixes
-        it; ``correction=1`` is the forecaster before the factor existed.
+        when it should be kept whole. 0, without the second fit, when fewer
+        than 50 windows precede the validation (about 100 training windows
+        or fewer): a network fitted on so few did not help on any test
+        series. Below 12 windows: 1. A number fixes it; ``correction=1`` is
+        the forecaster before the factor existed.
     target : int, default=0
         The feature (column) of multi-feature windows that is forecast; the
         other features are passed unchanged. Univariate windows have only 0.
@@ -97,13 +125,13 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         The fitted clone of ``regressor``.
     baseline_ : str
         The baseline used: ``baseline``'s name, ``"callable"``, or for
-        ``"auto"`` the one of largest weight.
+        ``"auto"`` and a list the one of largest weight.
     baseline_weights_ : dict
         The weight of each baseline in the forecast, ``{name: weight}``
         (``{baseline_: 1.0}`` unless ``baseline="auto"``).
     validation_scores_ : dict or None
-        ``baseline="auto"``: each candidate's mean squared validation error
-        (inf where it cannot be fitted); else None.
+        ``baseline="auto"`` or a list: each candidate's mean squared
+        validation error (inf where it cannot be fitted); else None.
     correction_ : float
         The share of the regressor's residual forecast that ``predict`` adds.
     linear_ : RidgeCV or None
@@ -114,6 +142,11 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         The order p of ``baseline_="ar"``; else None.
     ar_coef_ : ndarray of shape (ar_order_ + 1,) or None
         Its coefficients, oldest lag first, then the constant; else None.
+    damped_ : dict or None
+        ``{"alpha": ..., "beta": ..., "phi": ...}`` of ``"damped"`` when it
+        has a weight; else None.
+    theta_alpha_ : float or None
+        The smoothing of ``"theta"`` when it has a weight; else None.
     n_outputs_ : int
         Forecast steps (the targets' columns; 1 for 1-D ``y``).
     n_features_in_ : int
@@ -142,7 +175,7 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
 
     _parameter_constraints = {
         "regressor": [HasMethods(["fit", "predict"]), None],
-        "baseline": [StrOptions(set(BASELINES)), callable],
+        "baseline": [StrOptions(set(BASELINES)), callable, list, tuple],
         "correction": [StrOptions({"auto"}), Interval(numbers.Real, 0, 1, closed="both")],
         "target": [Interval(numbers.Integral, 0, None, closed="left")],
     }
@@ -184,6 +217,10 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
             return _fit_linear(windows, targets)
         if name == "ar":
             return _fit_ar(windows, targets)
+        if name == "damped":
+            return _fit_damped(windows, targets)
+        if name == "theta":
+            return _fit_theta(windows, targets)
         return None
 
     def _forecast(self, name, state, windows, horizon):
@@ -198,6 +235,10 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
             return _forecast_linear(state, windows, horizon)
         if name == "ar":
             return _forecast_ar(state, windows, horizon)
+        if name == "damped":
+            return _forecast_damped(state, windows, horizon)
+        if name == "theta":
+            return _forecast_theta(state, windows, horizon)
         return self._call_baseline(windows, horizon)
 
     def _call_baseline(self, windows, horizon):
@@ -237,23 +278,49 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         if "ar" in self.baseline_weights_:
             _check_lags(windows, self.ar_order_, "ar")
             states["ar"] = {"order": self.ar_order_, "coef": self.ar_coef_}
+        if "damped" in self.baseline_weights_:
+            states["damped"] = dict(self.damped_)
+        if "theta" in self.baseline_weights_:
+            states["theta"] = {"alpha": self.theta_alpha_}
         return self._combined_forecast(self.baseline_weights_, states, windows, horizon)
 
     def _set_baseline(self, weights, states):
         self.baseline_weights_ = weights
         self.baseline_ = max(weights, key=weights.get)
         self.linear_ = self.n_lags_ = self.ar_order_ = self.ar_coef_ = None
+        self.damped_ = self.theta_alpha_ = None
+        if "damped" in states:
+            self.damped_ = dict(states["damped"])
+        if "theta" in states:
+            self.theta_alpha_ = states["theta"]["alpha"]
         if "linear" in states:
             self.linear_, self.n_lags_ = states["linear"]["model"], states["linear"]["n_lags"]
         if "ar" in states:
             self.ar_order_, self.ar_coef_ = states["ar"]["order"], states["ar"]["coef"]
 
-    def _validation_forecasts(self, windows, targets, folds):
+    def _candidates(self):
+        """The baselines ``fit`` weighs: ``"auto"``'s, or those named in a
+        list; None for one baseline."""
+        if isinstance(self.baseline, str):
+            return AUTO_FORECAST_BASELINES if self.baseline == "auto" else None
+        if callable(self.baseline):
+            return None
+        names = tuple(self.baseline)
+        allowed = [name for name in BASELINES if name != "auto"]
+        bad = [name for name in names if not isinstance(name, str) or name not in allowed]
+        if not names or bad or len(set(names)) < len(names):
+            raise ValueError(
+                f"baseline={self.baseline!r}: a list of baselines to weigh names each of "
+                f"{allowed} at most once (and at least one); got {bad or 'none or repeats'}."
+            )
+        return names
+
+    def _validation_forecasts(self, windows, targets, folds, candidates):
         """Each candidate's forecasts of the validation blocks (those that
         can be fitted on every fold), and the blocks' targets."""
         horizon = targets.shape[1]
         forecasts = {}
-        for name in AUTO_FORECAST_BASELINES:
+        for name in candidates:
             try:
                 blocks = []
                 for n_fit, start, stop in folds:
@@ -311,19 +378,22 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         # The baseline: given, or the convex combination of the candidates
         # of least squared validation error.
         self.validation_scores_ = None
-        if self.baseline != "auto":
+        candidates = self._candidates()
+        if candidates is None:
             weights = {self.baseline if isinstance(self.baseline, str) else "callable": 1.0}
+        elif len(candidates) == 1:
+            weights = {candidates[0]: 1.0}
         elif folds:
-            forecasts, observed = self._validation_forecasts(windows, targets, folds)
+            forecasts, observed = self._validation_forecasts(windows, targets, folds, candidates)
             self.validation_scores_ = {
                 name: float(np.mean((forecasts[name] - observed) ** 2))
                 if name in forecasts
                 else np.inf
-                for name in AUTO_FORECAST_BASELINES
+                for name in candidates
             }
-            weights = _convex_weights(forecasts, observed)
+            weights = _convex_weights(forecasts, observed) if forecasts else {candidates[0]: 1.0}
         else:
-            weights = {"last": 1.0}
+            weights = {candidates[0]: 1.0}
         self._set_baseline(weights, self._fit_baselines(weights, windows, targets))
         forecast = self._baseline_forecast(windows, horizon)
 
@@ -331,7 +401,11 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         fit_params = self._relative_validation_sets(fit_params, y, horizon)
         # The correction: the least-squares factor in [0, 1] of the residuals
         # of every validation block, forecast by a network fitted before them.
-        if self.correction == "auto" and folds:
+        # Too few windows before the validation: the network is left out.
+        few = bool(folds) and folds[0][0] < AUTO_FORECAST_MIN_CORRECTION_WINDOWS
+        if self.correction == "auto" and few:
+            self.correction_ = 0.0
+        elif self.correction == "auto" and folds:
             self.correction_ = self._weigh_correction(
                 regressor,
                 relative,
@@ -539,6 +613,118 @@ def _forecast_ar(state, windows, horizon):
         forecast[:, step] = history @ coef[:-1] + coef[-1]
         history = np.hstack([history[:, 1:], forecast[:, step : step + 1]])
     return forecast
+
+
+#: The smoothing (alpha), trend smoothing (beta) and damping (phi) values
+#: ``baseline="damped"`` chooses from; the grid holds the naive forecast
+#: (alpha=1, phi=0), simple exponential smoothing (phi=0), the drift
+#: (alpha=1, beta=0, phi=1) and Holt's linear trend (phi=1).
+DAMPED_ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.85, 1.0)
+DAMPED_BETAS = (0.0, 0.05, 0.1, 0.2, 0.4)
+DAMPED_PHIS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 1.0)
+#: The smoothing values ``baseline="theta"`` chooses from.
+THETA_ALPHAS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def _aligned(windows):
+    """The windows right-aligned in a ``(n_windows, longest)`` matrix (zeros
+    before each window's first value) and the column of each first value."""
+    lengths = np.array([len(window) for window in windows])
+    longest = int(lengths.max())
+    values = np.zeros((len(windows), longest))
+    for row, window in enumerate(windows):
+        values[row, longest - len(window) :] = window
+    return values, longest - lengths
+
+
+def _holt(windows, alpha, beta, phi):
+    """Holt's damped additive trend run over each window, for every
+    parameter triple at once (``alpha``, ``beta``, ``phi`` of shape (k,)):
+    the final levels and trends, each of shape (k, n_windows). The level
+    starts at the window's first value, the trend at its mean step (so that
+    alpha=1, beta=0, phi=1 is the drift)."""
+    values, starts = _aligned(windows)
+    n_windows, longest = values.shape
+    first = values[np.arange(n_windows), starts]
+    slope = (values[:, -1] - first) / np.maximum(longest - starts - 1, 1)
+    alpha, beta, phi = (np.asarray(p, dtype=np.float64)[:, None] for p in (alpha, beta, phi))
+    level = np.broadcast_to(first, (len(alpha), n_windows)).copy()
+    trend = np.broadcast_to(slope, (len(alpha), n_windows)).copy()
+    for step in range(1, longest):
+        active = starts < step
+        observed = values[:, step]
+        damped = phi * trend
+        new_level = alpha * observed + (1.0 - alpha) * (level + damped)
+        new_trend = beta * (new_level - level) + (1.0 - beta) * damped
+        level = np.where(active, new_level, level)
+        trend = np.where(active, new_trend, trend)
+    return level, trend
+
+
+def _damped_forecast(level, trend, phi, horizon):
+    """``level + (phi + ... + phi^h) trend`` for h = 1..horizon: shape
+    (k, n_windows, horizon)."""
+    phi = np.asarray(phi, dtype=np.float64)[:, None]
+    weights = np.cumsum(phi ** np.arange(1, horizon + 1), axis=1)  # (k, horizon)
+    return level[:, :, None] + weights[:, None, :] * trend[:, :, None]
+
+
+def _fit_damped(windows, targets):
+    """``baseline="damped"``: Holt's damped additive trend (Gardner &
+    McKenzie 1985) run over each window, its three parameters shared by every
+    window: those of the grid whose forecasts of the targets have the least
+    squared error."""
+    grid = np.array(list(itertools.product(DAMPED_ALPHAS, DAMPED_BETAS, DAMPED_PHIS)))
+    errors = np.zeros(len(grid))
+    # In chunks of windows: the (k, n_windows, horizon) forecasts stay small.
+    for start in range(0, len(windows), 512):
+        chunk = windows[start : start + 512]
+        level, trend = _holt(chunk, grid[:, 0], grid[:, 1], grid[:, 2])
+        forecast = _damped_forecast(level, trend, grid[:, 2], targets.shape[1])
+        errors += np.sum((forecast - targets[start : start + 512]) ** 2, axis=(1, 2))
+    errors = np.where(np.isfinite(errors), errors, np.inf)
+    alpha, beta, phi = grid[int(np.argmin(errors))]
+    return {"alpha": float(alpha), "beta": float(beta), "phi": float(phi)}
+
+
+def _forecast_damped(state, windows, horizon):
+    params = [[state["alpha"]], [state["beta"]], [state["phi"]]]
+    level, trend = _holt(windows, *params)
+    return _damped_forecast(level, trend, params[2], horizon)[0]
+
+
+def _theta_forecast(windows, alpha, horizon):
+    """The Theta method (Assimakopoulos & Nikolopoulos 2000) as Hyndman &
+    Billah (2003) state it: simple exponential smoothing of the window plus
+    half its least-squares slope ``b``, ``b / 2 (h - 1 + 1/alpha - (1 -
+    alpha)^n / alpha)``; shape (k, n_windows, horizon) for the k ``alpha``."""
+    alpha = np.asarray(alpha, dtype=np.float64)
+    zeros = np.zeros_like(alpha)
+    level, _ = _holt(windows, alpha, zeros, zeros)
+    lengths = np.array([len(window) for window in windows], dtype=np.float64)
+    slopes = np.array(
+        [np.polyfit(np.arange(len(w)), w, 1)[0] if len(w) > 1 else 0.0 for w in windows]
+    )
+    steps = np.arange(1, horizon + 1, dtype=np.float64)
+    a = alpha[:, None, None]
+    drift = (steps - 1.0) + 1.0 / a - (1.0 - a) ** lengths[None, :, None] / a
+    return level[:, :, None] + 0.5 * slopes[None, :, None] * drift
+
+
+def _fit_theta(windows, targets):
+    """``baseline="theta"``: the Theta method run over each window, its
+    smoothing parameter shared by every window: the one of the grid whose
+    forecasts of the targets have the least squared error."""
+    errors = np.zeros(len(THETA_ALPHAS))
+    for start in range(0, len(windows), 512):
+        forecast = _theta_forecast(windows[start : start + 512], THETA_ALPHAS, targets.shape[1])
+        errors += np.sum((forecast - targets[start : start + 512]) ** 2, axis=(1, 2))
+    errors = np.where(np.isfinite(errors), errors, np.inf)
+    return {"alpha": float(THETA_ALPHAS[int(np.argmin(errors))])}
+
+
+def _forecast_theta(state, windows, horizon):
+    return _theta_forecast(windows, [state["alpha"]], horizon)[0]
 
 
 def _convex_weights(forecasts, observed):

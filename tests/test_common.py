@@ -169,6 +169,8 @@ ESTIMATORS = [
     ResidualForecaster(Ridge(), baseline="drift"),
     ResidualForecaster(Ridge(), baseline="linear"),
     ResidualForecaster(Ridge(), baseline="ar", correction=0.5),
+    ResidualForecaster(Ridge(), baseline="damped"),
+    ResidualForecaster(Ridge(), baseline=["theta", "damped", "last"]),
 ]
 TRANSFORMERS = [
     SequencePadder(),

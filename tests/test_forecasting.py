@@ -280,9 +280,11 @@ def _random_walk(seed):
 @pytest.mark.parametrize(
     "make, expected",
     [
-        (_random_walks_with_drift, {"drift"}),
+        # "damped" holds the drift (alpha=1, beta=0, phi=1) and the naive
+        # forecast (alpha=1, phi=0): it may stand for either.
+        (_random_walks_with_drift, {"drift", "damped"}),
         (_seasonal, {"linear", "ar"}),
-        (_random_walk, {"last"}),
+        (_random_walk, {"last", "damped"}),
     ],
 )
 def test_auto_baseline_weighs_the_baselines_that_suit_the_series(make, expected):
@@ -295,7 +297,7 @@ def test_auto_baseline_weighs_the_baselines_that_suit_the_series(make, expected)
     assert model.baseline_ in expected
     assert sum(weights.get(name, 0.0) for name in expected) > 0.7, weights
     assert sum(weights.values()) == pytest.approx(1.0) and min(weights.values()) > 0
-    assert set(model.validation_scores_) == {"last", "drift", "linear", "ar"}
+    assert set(model.validation_scores_) == {"last", "drift", "linear", "ar", "damped", "theta"}
     best = min(model.validation_scores_, key=model.validation_scores_.get)
     assert best in expected
     combined = sum(
@@ -433,3 +435,163 @@ def test_auto_forecaster_is_deterministic_and_survives_pickle_and_clone():
     np.testing.assert_array_equal(
         fresh.fit(X[:150], y[:150]).predict(X[150:]), first.predict(X[150:])
     )
+
+
+# --- baseline="damped", baseline="theta" and lists of baselines -------------------
+
+
+def _flattening(seed, n=60):
+    """Independent series rising towards a ceiling (a saturating curve with
+    noise): 18 values in, the next 6 out, cut while they still rise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(24.0)
+    series = np.array(
+        [
+            rng.uniform(20, 60) * (1 - np.exp(-t / rng.uniform(8, 14))) + rng.normal(0, 0.3, 24)
+            for _ in range(n)
+        ]
+    )
+    return series[:, :18], series[:, 18:]
+
+
+def _holt_by_hand(window, alpha, beta, phi, horizon):
+    level, trend = window[0], (window[-1] - window[0]) / (len(window) - 1)
+    for value in window[1:]:
+        previous = level
+        level = alpha * value + (1 - alpha) * (level + phi * trend)
+        trend = beta * (level - previous) + (1 - beta) * phi * trend
+    return [level + sum(phi**i for i in range(1, h + 1)) * trend for h in range(1, horizon + 1)]
+
+
+def test_damped_baseline_flattens_a_trend_that_flattens():
+    """On series whose rise slows down, Holt's damped trend (phi < 1) beats
+    the drift, which extends the window's mean step, and the last value; its
+    forecast is Holt's recursion with the fitted parameters."""
+    X, y = _flattening(0)
+    X_new, y_new = _flattening(1)
+    errors = {}
+    for name in ("last", "drift", "damped"):
+        model = ResidualForecaster(_Recorder(), baseline=name, correction=0.0).fit(X, y)
+        errors[name] = np.mean((model.predict(X_new) - y_new) ** 2)
+    damped = ResidualForecaster(_Recorder(), baseline="damped", correction=0.0).fit(X, y)
+    assert damped.baseline_weights_ == {"damped": 1.0}
+    assert damped.damped_["phi"] < 1
+    assert errors["damped"] < 0.5 * min(errors["drift"], errors["last"]), errors
+    expected = _holt_by_hand(X_new[3], **damped.damped_, horizon=6)
+    np.testing.assert_allclose(damped.predict(X_new[3:4])[0], expected)
+    # Ragged windows run over their own steps only.
+    windows = [*X[:-1], X[-1][5:]]
+    as_list = ResidualForecaster(_Recorder(), baseline="damped", correction=0.0).fit(windows, y)
+    ragged = [X_new[3][-7:], X_new[4]]
+    forecast = as_list.predict(ragged)
+    for window, row in zip(ragged, forecast):
+        np.testing.assert_allclose(row, _holt_by_hand(window, **as_list.damped_, horizon=6))
+
+
+def test_damped_parameters_follow_the_series():
+    """On random walks the fitted damped trend forecasts about as the last
+    value does, better than the drift; on straight lines it keeps the
+    trend undamped (phi=1) and forecasts them exactly."""
+    rng = np.random.default_rng(0)
+    walks = np.cumsum(rng.normal(size=(160, 16)), axis=1)
+    train, new = walks[:80], walks[80:]
+    errors = {}
+    for name in ("last", "drift", "damped"):
+        model = ResidualForecaster(_Recorder(), baseline=name, correction=0.0)
+        model.fit(train[:, :12], train[:, 12:])
+        errors[name] = np.mean((model.predict(new[:, :12]) - new[:, 12:]) ** 2)
+    assert errors["damped"] < 1.05 * errors["last"] < errors["drift"], errors
+    lines = rng.normal(size=(30, 1)) * np.arange(16.0) + rng.normal(size=(30, 1))
+    model = ResidualForecaster(_Recorder(), baseline="damped", correction=0.0)
+    model.fit(lines[:, :12], lines[:, 12:])
+    assert model.damped_["phi"] == 1.0
+    np.testing.assert_allclose(model.predict(lines[:, :12]), lines[:, 12:], atol=1e-9)
+
+
+def test_theta_baseline_is_smoothing_plus_half_the_slope():
+    """The Theta method: exponential smoothing of the window plus half its
+    least-squares slope (Hyndman & Billah 2003), which on a noisy trend
+    forecasts better than the last value."""
+    rng = np.random.default_rng(0)
+    series = np.cumsum(1.0 + rng.normal(0, 2, 300))
+    X, y, _ = make_windows(series, window=20, horizon=3)
+    model = ResidualForecaster(_Recorder(), baseline="theta", correction=0.0).fit(X[:200], y[:200])
+    last = ResidualForecaster(_Recorder(), baseline="last", correction=0.0).fit(X[:200], y[:200])
+    alpha = model.theta_alpha_
+    assert model.baseline_weights_ == {"theta": 1.0} and 0 < alpha <= 1
+    window = X[250]
+    level = window[0]
+    for value in window[1:]:
+        level = alpha * value + (1 - alpha) * level
+    slope = np.polyfit(np.arange(20.0), window, 1)[0]
+    n = len(window)
+    expected = [
+        level + slope / 2 * (h - 1 + 1 / alpha - (1 - alpha) ** n / alpha) for h in (1, 2, 3)
+    ]
+    np.testing.assert_allclose(model.predict(X[250:251])[0], expected)
+    error = np.mean((model.predict(X[200:]) - y[200:]) ** 2)
+    assert error < np.mean((last.predict(X[200:]) - y[200:]) ** 2)
+
+
+def test_a_list_of_baselines_weighs_those_only():
+    """A list is "auto"'s validated combination over the names it holds; one
+    name is that baseline; a bad name or an empty list is an error."""
+    X, y = _seasonal(0)
+    auto = ResidualForecaster(_Recorder(), correction=0.0).fit(X, y)
+    pair = ResidualForecaster(_Recorder(), baseline=["last", "drift"], correction=0.0).fit(X, y)
+    assert set(pair.validation_scores_) == {"last", "drift"}
+    assert set(pair.baseline_weights_) <= {"last", "drift"}
+    assert pair.validation_scores_["last"] == auto.validation_scores_["last"]
+    assert not np.allclose(pair.predict(X), auto.predict(X))
+    old = ["last", "drift", "linear", "ar"]
+    before = ResidualForecaster(_Recorder(), baseline=old, correction=0.0).fit(X, y)
+    assert set(before.validation_scores_) == set(old)
+    one = ResidualForecaster(_Recorder(), baseline=("theta",), correction=0.0).fit(X, y)
+    theta = ResidualForecaster(_Recorder(), baseline="theta", correction=0.0).fit(X, y)
+    np.testing.assert_array_equal(one.predict(X), theta.predict(X))
+    # Below 12 windows nothing is validated: the first name.
+    small = ResidualForecaster(_Recorder(), baseline=["theta", "last"]).fit(X[:11], y[:11])
+    assert small.baseline_weights_ == {"theta": 1.0} and small.validation_scores_ is None
+    for bad in (["last", "median"], [], ["last", "last"], ["auto"]):
+        with pytest.raises(ValueError, match="baseline="):
+            ResidualForecaster(_Recorder(), baseline=bad).fit(X, y)
+
+
+def test_the_correction_is_left_out_below_50_windows_before_the_validation():
+    """With fewer than 50 windows before the first validation block the
+    network is not weighed (no second fit) and the forecast is the
+    baseline's; from 50 it is weighed as before."""
+    from sklearn_rnn._auto import auto_forecast_folds
+
+    class _Sizes(Ridge):
+        sizes = []
+
+        def fit(self, X, y, sample_weight=None):
+            type(self).sizes.append(len(y))
+            return super().fit(X, y, sample_weight)
+
+    X, y = _seasonal(1)
+    assert auto_forecast_folds(96, 1)[0][0] == 48 and auto_forecast_folds(102, 1)[0][0] == 51
+    few = ResidualForecaster(_Sizes(), baseline="last").fit(X[:96], y[:96])
+    assert _Sizes.sizes == [96] and few.correction_ == 0.0
+    baseline = ResidualForecaster(_Recorder(), baseline="last", correction=0.0)
+    np.testing.assert_allclose(few.predict(X[96:]), baseline.fit(X[:96], y[:96]).predict(X[96:]))
+    _Sizes.sizes = []
+    enough = ResidualForecaster(_Sizes(), baseline="last").fit(X[:102], y[:102])
+    assert _Sizes.sizes == [51, 102] and enough.correction_ > 0.5
+
+
+def test_damped_and_theta_survive_pickle_and_clone_and_refit_alike():
+    import pickle
+
+    from sklearn.base import clone
+
+    X, y = _flattening(2)
+    model = ResidualForecaster(Ridge(), baseline=["damped", "theta"]).fit(X[:50], y[:50])
+    assert set(model.validation_scores_) == {"damped", "theta"}
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict(X[50:]), model.predict(X[50:]))
+    assert (restored.damped_, restored.theta_alpha_) == (model.damped_, model.theta_alpha_)
+    again = clone(model).fit(X[:50], y[:50])
+    assert again.baseline_weights_ == model.baseline_weights_
+    np.testing.assert_array_equal(again.predict(X[50:]), model.predict(X[50:]))
