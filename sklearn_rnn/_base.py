@@ -39,6 +39,7 @@ from ._auto import (
     auto_augmentation,
     auto_bag,
     auto_bucketing,
+    auto_embedding,
     auto_frontend,
     auto_frontend_stride,
     auto_max_epochs,
@@ -53,7 +54,7 @@ from ._validation import (
     check_sample_weight_array,
     check_sequences,
 )
-from .components import SGD, Component, ConvBranch, ConvFrontend, DataParallel, TokenEmbedding
+from .components import SGD, Component, ConvBranch, ConvFrontend, DataParallel
 from .nn.augmentation import mixup_batch
 from .nn.utils import resolve_device
 
@@ -449,10 +450,14 @@ class BaseSequenceEstimator(BaseEstimator):
     #: estimators), or only from ``BUCKETING_AUTO_MIN_SAMPLES`` sequences.
     _always_buckets = False
 
-    def _embedding(self):
-        """The token embedding's settings: ``embedding``, or its defaults."""
+    def _embedding(self, auto_resolved_bag=None):
+        """The token embedding's settings: ``embedding``, or for None the
+        rule's (:func:`auto_embedding`: the bag ``bag="auto"`` resolved to,
+        ``auto_resolved_bag``, may narrow it)."""
         embedding = getattr(self, "embedding", None)
-        return TokenEmbedding() if embedding is None else embedding
+        if embedding is None:
+            return auto_embedding(auto_resolved_bag, is_classifier(self))
+        return embedding
 
     def _resolve_frontend(self, sequences, cell):
         """``frontend`` with "auto" (and an "auto" stride) resolved."""
@@ -485,7 +490,11 @@ class BaseSequenceEstimator(BaseEstimator):
         self.frontend_strides_ = (
             kwargs["frontend"][1]["strides"] if kwargs["frontend"] is not None else None
         )
-        embedding = self._embedding()
+        # bag="auto" may choose the embedding's size (embedding=None): resolved first.
+        auto_resolved_bag = None
+        if "bag" in self._parameters and self.bag == "auto":
+            auto_resolved_bag = auto_bag(sequences, is_classifier(self))
+        embedding = self._embedding(auto_resolved_bag)
         self.embedding_ = clone(embedding) if sequences.is_tokens else None
         kwargs.update(embedding_dim=int(embedding.dim), freeze_embedding=bool(embedding.freeze))
         if "augmentation" in self._parameters:
@@ -504,7 +513,7 @@ class BaseSequenceEstimator(BaseEstimator):
                 None if self.augmentation_ is None else self.augmentation_.module_kwargs()
             )
         if "bag" in self._parameters:
-            bag = auto_bag(sequences, is_classifier(self)) if self.bag == "auto" else self.bag
+            bag = auto_resolved_bag if self.bag == "auto" else self.bag
             kwargs["branch"] = None
             if isinstance(bag, ConvBranch):
                 if sequences.is_tokens:

@@ -177,8 +177,9 @@ EMBEDDING = {
         "TokenEmbedding or None",
         "The embedding of token ids, used when X holds integer tokens: a\n"
         ":class:`~sklearn_rnn.components.TokenEmbedding` (size, pretrained rows,\n"
-        "freezing). None: ``TokenEmbedding()``. ``embedding_`` holds the one\n"
-        "used (None for float input).",
+        "freezing). None: ``TokenEmbedding()``, or ``TokenEmbedding(dim=16)``\n"
+        'under the sentence bag that ``bag="auto"`` gives a classifier.\n'
+        "``embedding_`` holds the one used (None for float input).",
     ),
 }
 
@@ -190,9 +191,12 @@ BAG = {
         "What the head reads beside (or instead of) the recurrent layers. For\n"
         "token input: a :class:`~sklearn_rnn.components.TextBag`, the mean of\n"
         "the embeddings of the sequence's words (and word n-grams), read alone\n"
-        'or beside the recurrent layers. "auto" uses ``TextBag()`` (the bag\n'
-        "alone) for token sequences with more distinct tokens than training\n"
-        "sequences, else none; None: the recurrent layers alone. A TextBag is\n"
+        'or beside the recurrent layers. "auto" uses a bag alone for token\n'
+        "sequences with more distinct tokens than training sequences: for a\n"
+        "classifier with NBSVM's naive-Bayes path, ``TextBag(nb=True)``, and\n"
+        "``TextBag(nb=True, nb_ngrams=2)`` where the median sequence holds at\n"
+        "most 30 tokens (sentences); ``TextBag()`` for a regressor; else none.\n"
+        "None: the recurrent layers alone. A TextBag is\n"
         "ignored for float input. For numeric input: a\n"
         ":class:`~sklearn_rnn.components.ConvBranch`, convolutions beside the\n"
         'recurrent layers whose mean joins the head (LSTM-FCN); "auto" gives\n'

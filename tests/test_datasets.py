@@ -873,6 +873,154 @@ def test_load_polarity_real_corpora_when_downloaded(name):
         assert not any("&quot;" in text or "&amp;" in text for text in X)
 
 
+# --- load_vader_snippets ----------------------------------------------------------
+
+
+def _tar_gz(members):
+    """The bytes of a .tar.gz archive holding ``members`` (name -> bytes)."""
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for member, data in members.items():
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def _vader_archive(folder, files):
+    """A vaderSentiment-3.3.2 sdist whose inner hutto_ICWSM_2014.tar.gz holds ``files``."""
+    inner = _tar_gz({f"hutto_ICWSM_2014/{name}": data for name, data in files.items()})
+    outer = _tar_gz({"vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz": inner})
+    (folder / "vaderSentiment-3.3.2.tar.gz").write_bytes(outer)
+
+
+# As in the real files: CRLF line ends, no end of line after the last one; ratings
+# on either side of the neutral band (|mean| < 0.5), and on its edges.
+_AMAZON = (
+    b"1_1\t-0.9\tno picture.\r\n"
+    b"1_2\t0.49\tbought it in may.\r\n"
+    b"2_1\t0.5\tit works.\r\n"
+    b"2_2\t-0.5\t  it broke.  \r\n"
+    b"3_1\t0\tmanual inside.\r\n"
+    b"3_2\t-0.45\tmeh.\r\n"
+    b"4_1\t3.2\tgreat player!"
+)
+
+
+def test_load_vader_snippets_reads_the_nested_archive(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from sklearn_rnn import datasets
+
+    _vader_archive(
+        tmp_path,
+        {
+            "amazonReviewSnippets_GroundTruth.txt": _AMAZON,
+            "tweets_GroundTruth.txt": b"7\t-1.2\tugh",
+        },
+    )
+    X, y = datasets.load_vader_snippets("amazon_reviews", data_home=tmp_path)
+    assert isinstance(X, pd.Series) and X.name == "text"
+    # The neutral band drops 1_2 (0.49), 3_1 (0) and 3_2 (-0.45); 0.5 and -0.5 are kept.
+    assert X.index.tolist() == ["1_1", "2_1", "2_2", "4_1"]
+    assert X.tolist() == ["no picture.", "it works.", "it broke.", "great player!"]
+    assert isinstance(y, np.ndarray) and y.dtype == object
+    assert y.tolist() == ["negative", "positive", "negative", "positive"]
+    X, y = datasets.load_vader_snippets("tweets", data_home=tmp_path)
+    assert X.tolist() == ["ugh"] and y.tolist() == ["negative"]
+    # The extracted file wins over the archive; the environment variable names the folder.
+    folder = tmp_path / "extracted"
+    folder.mkdir()
+    _vader_archive(folder, {"tweets_GroundTruth.txt": b"7\t-1.2\tugh"})
+    (folder / "tweets_GroundTruth.txt").write_bytes(b"8\t2.0\tyay\n")
+    monkeypatch.setenv("SKLEARN_RNN_DATA", str(folder))
+    X, y = datasets.load_vader_snippets("tweets")
+    assert X.index.tolist() == ["8"] and y.tolist() == ["positive"]
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b"1\t1.0\tgood\r\n2\t-1.0", r"Line 2 of tweets_GroundTruth\.txt has 2 tab-separated"),
+        (b"1\t1.0\tgood\t!", r"Line 1 .* has 4 tab-separated fields; expected 3"),
+        (b"1\t1.0\tgood\r\n\r\n2\t1.0\tfine", r"Line 2 .* has 1 tab-separated"),
+        (b"1\tpos\tgood", r"Line 1 .* has the mean rating 'pos'; expected a number"),
+        (b"1\t4.5\tgood", r"Line 1 .* has the mean rating 4\.5; expected -4 to 4"),
+        (b"1\tnan\tgood", r"Line 1 .* has the mean rating nan"),
+        (b"1\t1.0\t  ", r"Line 1 .* has an empty id or text"),
+        (b"1\t1.0\tgood\n1\t-1.0\tbad", r"tweets_GroundTruth\.txt repeats an id"),
+        (b"1\t1.0\t\xff", r"is not UTF-8 text"),
+    ],
+    ids=[
+        "two-fields",
+        "four-fields",
+        "blank-line",
+        "word-rating",
+        "off-scale",
+        "nan",
+        "empty-text",
+        "repeated-id",
+        "not-utf8",
+    ],  # fmt: skip
+)
+def test_load_vader_snippets_refuses_malformed_lines(tmp_path, content, match):
+    from sklearn_rnn.datasets import load_vader_snippets
+
+    _vader_archive(tmp_path, {"tweets_GroundTruth.txt": content})
+    with pytest.raises(ValueError, match=match):
+        load_vader_snippets("tweets", data_home=tmp_path)
+
+
+def test_load_vader_snippets_unknown_name_and_missing_archive(tmp_path):
+    from sklearn_rnn.datasets import load_vader_snippets
+
+    with pytest.raises(ValueError, match="name must be one of") as error:
+        load_vader_snippets("imdb", data_home=tmp_path)
+    for name in ["amazon_reviews", "tweets", "nyt_editorials", "movie_reviews"]:
+        assert repr(name) in str(error.value)
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"(?s)load_vader_snippets reads tweets_GroundTruth\.txt .*"
+        r"pip download --no-deps --no-binary :all: vaderSentiment==3\.3\.2 -d",
+    ):
+        load_vader_snippets("tweets", data_home=tmp_path / "empty")
+    _vader_archive(tmp_path, {"tweets_GroundTruth.txt": b"1\t1.0\tgood"})
+    with pytest.raises(FileNotFoundError, match=r"holds no .*nytEditorialSnippets_GroundTruth"):
+        load_vader_snippets("nyt_editorials", data_home=tmp_path)
+
+
+# name: (kept snippets, positive ones, distinct documents, first words of the first kept text)
+_VADER_SIZES = {
+    "amazon_reviews": (2985, 1750, 298, "troubleshooting ad-2500 and ad-2600"),
+    "tweets": (3432, 2345, 3432, "Somehow I was blessed"),
+    "nyt_editorials": (2970, 1187, 497, "It's mainly a holiday celebration"),
+    "movie_reviews": (10072, 4996, 10072, "The Rock is destined"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_VADER_SIZES))
+def test_load_vader_snippets_real_files_when_downloaded(name):
+    """scripts/env.sh downloads the sdist; CI fails without it instead of skipping."""
+    from sklearn_rnn.datasets import get_data_home, load_vader_snippets
+
+    home = get_data_home()
+    if not (home / "vaderSentiment-3.3.2.tar.gz").is_file():
+        _skip_or_fail(
+            f"the vaderSentiment 3.3.2 source distribution is not in the data folder {home} "
+            "(scripts/env.sh downloads it)"
+        )
+    n_kept, n_positive, n_documents, start = _VADER_SIZES[name]
+    X, y = load_vader_snippets(name)
+    assert len(X) == len(y) == n_kept and X.index.is_unique
+    assert int((y == "positive").sum()) == n_positive
+    assert len({identifier.split("_")[0] for identifier in X.index}) == n_documents
+    assert X.iloc[0].startswith(start)
+    assert all(isinstance(text, str) and text and text == text.strip() for text in X)
+
+
 # --- make_spoken_digits (espeak-ng from the espeakng-loader wheel) ----------------
 
 

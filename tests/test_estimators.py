@@ -694,14 +694,38 @@ def test_bag_auto_reads_the_vocabulary_against_the_number_of_sequences(cls):
     # 40 sequences over about 200 distinct tokens: the bag alone.
     many_words = [rng.randint(2, 400, size=rng.randint(3, 9)) for _ in range(40)]
     floats = [rng.randn(rng.randint(3, 9), 2) for _ in range(40)]
-    # A classifier's bag adds the naive-Bayes path; a regressor has no classes.
+    # Median 31 tokens, one more than sentences get bigrams at.
+    long_words = [rng.randint(2, 400, size=31 + i % 2) for i in range(40)]
+    # A classifier's bag adds the naive-Bayes path, with bigrams for sequences of at
+    # most AUTO_NB_BIGRAM_MAX_LENGTH tokens (median); a regressor has no classes.
     nb = cls is RNNClassifier
-    for X, expected in [(few_words, None), (many_words, "only"), (floats, None)]:
+    cases = [
+        (few_words, None, 1),
+        (many_words, "only", 2),
+        (long_words, "only", 1),
+        (floats, None, 1),
+    ]
+    for X, expected, nb_ngrams in cases:
         est = cls(**FAST).fit(X, y)
-        assert est.bag_ == (None if expected is None else TextBag(mode=expected, nb=nb))
+        bag = TextBag(mode=expected, nb=nb, nb_ngrams=nb_ngrams if nb else 1)
+        assert est.bag_ == (None if expected is None else bag)
         assert (est.net_.module_.bag is None) == (expected is None)
         if expected is not None:
             assert (est.net_.module_.ngram_bag.nb_weight is not None) == nb
+            assert est.net_.module_.ngram_bag.nb_ngrams == (nb_ngrams if nb else 1)
+        # embedding=None: the sentence bag narrows the word vectors to 16.
+        dim = 16 if nb and nb_ngrams == 2 else 64
+        if isinstance(X[0][0], (int, np.integer)):
+            assert est.embedding_ == TokenEmbedding(dim=dim)
+            assert est.net_.module_.backbone.embedding.weight.shape[1] == dim
+        else:
+            assert est.embedding_ is None
+    # Set by the user, the same bag or embedding keeps TokenEmbedding()'s size.
+    sentence_bag = TextBag(nb=True, nb_ngrams=2) if nb else TextBag()
+    for params in [{"bag": sentence_bag}, {"embedding": TokenEmbedding()}]:
+        est = cls(**FAST, **params).fit(many_words, y)
+        assert est.embedding_ == TokenEmbedding()
+        assert est.net_.module_.backbone.embedding.weight.shape[1] == 64
     # The bag's mean is order-blind: a permuted sequence predicts the same.
     est = cls(**FAST, bag=TextBag()).fit(many_words, y)
     np.testing.assert_allclose(

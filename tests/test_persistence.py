@@ -232,10 +232,10 @@ def test_a_bag_alone_saves_no_recurrent_weights(tmp_path):
         pooling="attention",
     )
     auto = RNNClassifier(**params).fit(X, y)
-    only = RNNClassifier(**params, bag=TextBag(nb=True)).fit(X, y)
+    only = RNNClassifier(**params, bag=TextBag(nb=True, nb_ngrams=2)).fit(X, y)
     assert auto._module_init["bag"]["mode"] == "only"
-    # "auto" resolved to the bag (with the classifier's naive-Bayes path) is
-    # the same model as that bag given.
+    # "auto" resolved to the bag (with the classifier's naive-Bayes path, with
+    # bigrams for these short sequences) is the same model as that bag given.
     assert np.array_equal(auto.predict_proba(X), only.predict_proba(X))
     for est in (auto, only):
         path = _saved(est, tmp_path)
