@@ -281,17 +281,22 @@ class MiniRocketBranch(nn.Module):
         lengths = lengths.to(x.device)
         x = x * (torch.arange(steps, device=x.device)[None, :] < lengths[:, None])[..., None]
         parts = []
-        kernels = torch.arange(len(MINIROCKET_INDICES), device=x.device)
+        n_kernels = len(MINIROCKET_INDICES)
         for d, dilation, count, start, stop in self._slices():
-            conv = self._convolve(x, d, dilation)
+            conv = self._convolve(x, d, dilation)  # (84, batch, T)
             full, inner = self._step_masks(lengths, steps, dilation, x.device)
-            # Padding alternates with the kernel and the dilation.
-            same = ((d + kernels) % 2 == 0)[:, None, None]
-            mask = torch.where(same, full[None], inner[None])  # (84, batch, T)
-            conv = conv.masked_fill(~mask, -math.inf)
-            n = mask.sum(dim=2).to(x.dtype)  # (84, batch)
-            biases = self.biases[start:stop].view(len(kernels), count)
-            ppv = [(conv > biases[:, j, None, None]).sum(dim=2) / n for j in range(count)]
+            # Padding alternates with the kernel and the dilation: kernel k
+            # counts every real step when d + k is even. Steps not counted
+            # are set to -inf, never above a bias.
+            pairs = conv.view(n_kernels // 2, 2, len(x), steps)
+            same = d % 2
+            pairs[:, same].masked_fill_(~full, -math.inf)
+            pairs[:, 1 - same].masked_fill_(~inner, -math.inf)
+            n = torch.stack([full.sum(dim=1), inner.sum(dim=1)]).to(x.dtype)  # (2, batch)
+            n = n[[same, 1 - same]].repeat(n_kernels // 2, 1)  # (84, batch)
+            biases = self.biases[start:stop].view(n_kernels, count)
+            # Counts of up to 2**24 steps are exact in float32.
+            ppv = [(conv > biases[:, j, None, None]).to(x.dtype).sum(dim=2) / n for j in range(count)]
             parts.append(torch.stack(ppv, dim=2).permute(1, 0, 2).reshape(len(x), -1))
         return torch.cat(parts, dim=1)
 
