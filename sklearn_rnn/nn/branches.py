@@ -261,7 +261,8 @@ class MiniRocketBranch(nn.Module):
         full = t[None, :] < lengths[:, None]
         pad = 4 * dilation
         inner = full & (t[None, :] >= pad) & (t[None, :] < (lengths - pad)[:, None])
-        inner = torch.where((lengths > 2 * pad)[:, None], inner, full)
+        long = (lengths > 2 * pad)[:, None]
+        inner = (inner & long) | (full & ~long)
         return full, inner
 
     def transform(self, x, lengths, budget=2**23):
@@ -271,7 +272,9 @@ class MiniRocketBranch(nn.Module):
         one dilation) is computed in parts, each sequence's features the
         same either way.
         """
-        if len(x) > 1 and len(MINIROCKET_INDICES) * x.shape[0] * x.shape[1] > budget:
+        exporting = torch.jit.is_tracing() or torch.onnx.is_in_onnx_export()
+        large = len(MINIROCKET_INDICES) * x.shape[0] * x.shape[1] > budget
+        if not exporting and len(x) > 1 and large:
             half = len(x) // 2
             return torch.cat(
                 [self.transform(x[:half], lengths[:half]), self.transform(x[half:], lengths[half:])]
@@ -288,16 +291,14 @@ class MiniRocketBranch(nn.Module):
             # Padding alternates with the kernel and the dilation: kernel k
             # counts every real step when d + k is even. Steps not counted
             # are set to -inf, never above a bias.
-            pairs = conv.view(n_kernels // 2, 2, len(x), steps)
-            same = d % 2
-            pairs[:, same].masked_fill_(~full, -math.inf)
-            pairs[:, 1 - same].masked_fill_(~inner, -math.inf)
-            n = torch.stack([full.sum(dim=1), inner.sum(dim=1)]).to(x.dtype)  # (2, batch)
-            n = n[[same, 1 - same]].repeat(n_kernels // 2, 1)  # (84, batch)
+            pair = torch.stack([full, inner] if d % 2 == 0 else [inner, full])  # (2, batch, T)
+            conv = conv.unflatten(0, (n_kernels // 2, 2)).masked_fill(~pair, -math.inf)
+            conv = conv.flatten(0, 1)
+            n = pair.sum(dim=2).to(x.dtype).repeat(n_kernels // 2, 1)  # (84, batch)
             biases = self.biases[start:stop].view(n_kernels, count)
             # Counts of up to 2**24 steps are exact in float32.
             ppv = [(conv > biases[:, j, None, None]).to(x.dtype).sum(dim=2) / n for j in range(count)]
-            parts.append(torch.stack(ppv, dim=2).permute(1, 0, 2).reshape(len(x), -1))
+            parts.append(torch.stack(ppv, dim=2).permute(1, 0, 2).flatten(1))
         return torch.cat(parts, dim=1)
 
     def forward(self, x, lengths):
