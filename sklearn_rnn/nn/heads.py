@@ -136,6 +136,12 @@ class RNNSequenceModel(nn.Module):
             features += self.branch.output_size
         self.augmentation = _augmentation(words, augmentation)
         self.head = nn.Linear(features, n_outputs)
+        if getattr(self.branch, "fixed", False):
+            # A fixed branch's many features start with no weight: the head
+            # grows them from zero, as a penalised linear model's path does,
+            # instead of adding a random projection of them to its outputs.
+            with torch.no_grad():
+                self.head.weight[:, features - self.branch.output_size :] = 0.0
 
     def forward(self, x, lengths, branch_features=None):
         if self.training and self.augmentation:
