@@ -297,6 +297,10 @@ def test_sequence_model_reads_precomputed_fixed_branch_features():
         branch={"name": "minirocket", "reference_length": 7, "n_features": 168},
     ).eval()  # fmt: skip
     assert model.head.in_features == 4 + 168
+    # The head's weights on the fixed features start at zero, the others not.
+    assert torch.all(model.head.weight[:, 4:] == 0) and torch.all(model.head.weight[:, :4] != 0)
+    with torch.no_grad():
+        model.head.weight.normal_()
     features = model.branch.fit(batches, LENGTHS.numpy())
     x, lengths = batches(np.arange(len(LENGTHS)))
     reference = model(x, lengths)
