@@ -143,3 +143,18 @@ def test_mixup_mixes_the_rocket_features_with_the_same_partner_and_weight():
     criterion = torch.nn.CrossEntropyLoss()
     target = lam * criterion(logits, targets) + (1 - lam) * criterion(logits, targets[partner])
     torch.testing.assert_close(loss, target)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available")
+def test_rocket_branch_fits_and_predicts_on_cuda():
+    """The branch's buffers follow the network to the GPU; its features and
+    biases are the CPU's (the same elementwise sums)."""
+    X, y = _data()
+    cpu = RNNClassifier(**FAST, bag=SMALL).fit(X, y)
+    gpu = RNNClassifier(**{**FAST, "device": "cuda"}, bag=SMALL).fit(X, y)
+    branch = gpu.net_.module_.branch
+    assert branch.biases.is_cuda and branch.mean.is_cuda
+    torch.testing.assert_close(branch.biases.cpu(), cpu.net_.module_.branch.biases)
+    torch.testing.assert_close(branch.mean.cpu(), cpu.net_.module_.branch.mean)
+    proba = gpu.predict_proba(X)
+    assert proba.shape == (len(X), 2) and np.allclose(proba.sum(1), 1)
