@@ -268,9 +268,16 @@ class MiniRocketBranch(nn.Module):
     def transform(self, x, lengths, budget=2**23):
         """The PPV features, not standardised: ``(batch, output_size)``.
 
-        A batch of more than ``budget`` kernel outputs (84 x batch x T at
-        one dilation) is computed in parts, each sequence's features the
-        same either way.
+        Parameters
+        ----------
+        x : Tensor of shape (batch, T, input_size)
+            Zero-padded batch (padding may hold anything: it is zeroed).
+        lengths : Tensor of shape (batch,)
+            True lengths.
+        budget : int, default=2**23
+            A batch of more kernel outputs than this (84 x batch x T at one
+            dilation) is computed in parts, each sequence's features the
+            same either way.
         """
         exporting = torch.jit.is_tracing() or torch.onnx.is_in_onnx_export()
         large = len(MINIROCKET_INDICES) * x.shape[0] * x.shape[1] > budget
@@ -354,14 +361,30 @@ class MiniRocketBranch(nn.Module):
         return self.standardise(features.float())
 
     def standardise(self, features):
-        """``(features - mean) / std``, on the features' device."""
+        """``(features - mean) / std``, on the features' device.
+
+        Parameters
+        ----------
+        features : Tensor of shape (n_samples, output_size)
+            Features from :meth:`transform`.
+        """
         return (features - self.mean.to(features.device)) / self.std.to(features.device)
 
     @torch.no_grad()
     def raw_features(self, batches, lengths, budget=2**22):
-        """:meth:`transform` of the sequences that ``batches`` gives, in
-        batches of similar lengths of about ``budget`` steps (padding
-        included): ``(n_samples, output_size)`` on the CPU."""
+        """:meth:`transform` of many sequences, in batches of similar
+        lengths: ``(n_samples, output_size)`` on the CPU.
+
+        Parameters
+        ----------
+        batches : callable
+            ``batches(indices)`` returns the zero-padded batch ``(x,
+            lengths)`` of the sequences at ``indices``.
+        lengths : ndarray of shape (n_samples,)
+            The sequences' lengths.
+        budget : int, default=2**22
+            Most kernel outputs (84 x batch x T) per batch.
+        """
         lengths = np.asarray(lengths)
         order = np.argsort(lengths, kind="stable")
         out = torch.empty(len(lengths), self.output_size)

@@ -144,6 +144,18 @@ class RNNSequenceModel(nn.Module):
                 self.head.weight[:, features - self.branch.output_size :] = 0.0
 
     def forward(self, x, lengths, branch_features=None):
+        """Logits or values of each sequence.
+
+        Parameters
+        ----------
+        x : Tensor of shape (batch, T, input_size), or (batch, T) int64 ids
+            Zero-padded batch.
+        lengths : Tensor of shape (batch,)
+            True lengths.
+        branch_features : Tensor of shape (batch, branch.output_size) or None
+            A fixed branch's features, precomputed; None computes them from
+            ``x``. Ignored by a branch that is not fixed.
+        """
         if self.training and self.augmentation:
             x = augment_sequences(x, lengths, **self.augmentation)
         parts = []
