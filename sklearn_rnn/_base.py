@@ -45,7 +45,7 @@ from ._auto import (
     auto_max_epochs,
 )
 from ._checkpoint import read_checkpoint, restore_optimizer, write_checkpoint
-from ._data import BucketIterator, SequenceDataset, shard_batch_count
+from ._data import BucketIterator, SequenceDataset, pad_batch, shard_batch_count
 from ._params import OPTIMIZERS
 from ._validation import (
     OOV_TOKEN_ID,
@@ -54,7 +54,13 @@ from ._validation import (
     check_sample_weight_array,
     check_sequences,
 )
-from .components import SGD, Component, ConvBranch, ConvFrontend, DataParallel
+from .components import (
+    BRANCH_COMPONENTS,
+    SGD,
+    Component,
+    ConvFrontend,
+    DataParallel,
+)
 from .nn.augmentation import mixup_batch
 from .nn.utils import resolve_device
 
@@ -198,6 +204,11 @@ class _SequenceNet(NeuralNet):
         self._set_training(True)
         x, lengths, partner, lam = mixup_batch(Xi["x"], Xi["lengths"], self.mixup)
         Xi = {**Xi, "x": x, "lengths": lengths}
+        features = Xi.get("branch_features")
+        if features is not None:
+            # A fixed branch's features, mixed as the input and the labels are.
+            other = features[partner.to(features.device)]
+            Xi["branch_features"] = lam * features + (1.0 - lam) * other
         y_pred = self.infer(Xi, **fit_params)
         yi = to_tensor(yi, device=self.device)
         own = self.get_loss(y_pred, yi, X=Xi, training=True)
@@ -515,14 +526,17 @@ class BaseSequenceEstimator(BaseEstimator):
         if "bag" in self._parameters:
             bag = auto_resolved_bag if self.bag == "auto" else self.bag
             kwargs["branch"] = None
-            if isinstance(bag, ConvBranch):
+            if isinstance(bag, BRANCH_COMPONENTS):
                 if sequences.is_tokens:
                     raise ValueError(
-                        f"bag={bag!r} is a convolutional branch for numeric sequences; "
+                        f"bag={bag!r} is a branch for numeric sequences; "
                         "token sequences take a TextBag (or None)."
                     )
                 self.bag_ = clone(bag)
                 kwargs["bag"], kwargs["branch"] = None, self.bag_.module_kwargs()
+                if getattr(self.bag_.module, "fixed", False):
+                    # Dilations spread over the longest training sequence.
+                    kwargs["branch"]["reference_length"] = int(sequences.lengths.max())
             else:
                 self.bag_ = clone(bag) if bag is not None and sequences.is_tokens else None
                 kwargs["bag"] = None if self.bag_ is None else self.bag_.module_kwargs()
@@ -770,6 +784,9 @@ class BaseSequenceEstimator(BaseEstimator):
             targets = self._fit_targets(y, sequences, classes)
             rng = check_random_state(self.random_state)
             self._seed = int(rng.randint(np.iinfo(np.int32).max))
+            branch = module_kwargs.get("branch")
+            if branch is not None and "reference_length" in branch:
+                branch["seed"] = self._seed
             if context is None:
                 self.device_ = resolve_device(self.device)
             else:
@@ -845,6 +862,11 @@ class BaseSequenceEstimator(BaseEstimator):
             done = 0
             if resume is not None:
                 done = self._resume(checkpoint, resume)
+            # A fixed branch: fitted on a new network's training sequences,
+            # its features computed once for every training and validation one.
+            self._set_branch_features(
+                train_dataset, valid_dataset, fit=not continuing and resume is None
+            )
             self.net_.partial_fit(train_dataset, None, epochs=epochs - done)
         self.history_ = self.net_.history
         self.n_epochs_ = len(self.history_)
@@ -876,6 +898,27 @@ class BaseSequenceEstimator(BaseEstimator):
                 stacklevel=3,
             )
         return self
+
+    def _set_branch_features(self, train_dataset, valid_dataset, fit):
+        """For a fixed branch (MiniRocket's features): fit it on the training
+        sequences if ``fit`` (its biases and standardisation), then give
+        each dataset its sequences' features, which the batches carry."""
+        branch = getattr(self.net_.module_, "branch", None)
+        if not getattr(branch, "fixed", False):
+            return
+        for dataset in (train_dataset, valid_dataset):
+            if dataset is None:
+                continue
+            sequences = dataset.sequences
+
+            def batches(indices, sequences=sequences):
+                return pad_batch(sequences, np.asarray(indices, dtype=np.int64))
+
+            if fit and dataset is train_dataset:
+                features = branch.fit(batches, sequences.lengths)
+            else:
+                features = branch.standardise(branch.raw_features(batches, sequences.lengths))
+            dataset.branch_features = features.numpy()
 
     def _set_nb_ratios(self, sequences, targets, chunk=256):
         """Fill the bag's naive-Bayes log-count ratios from the training

@@ -28,6 +28,12 @@ class SequenceDataset(Dataset):
     target_collate : callable or None, default=None
         Builds the batch's target from ``[y[i] for i in batch]`` when targets are
         ragged (CTC); by default ``y[indices]`` as a tensor.
+
+    Attributes
+    ----------
+    branch_features : ndarray of shape (n_samples, n_branch_features) or None
+        A fixed branch's features of each sequence, computed once before
+        training; when set, batches carry them as ``"branch_features"``.
     """
 
     def __init__(self, sequences, y=None, sample_weight=None, target_collate=None):
@@ -35,6 +41,7 @@ class SequenceDataset(Dataset):
         self.y = y
         self.sample_weight = sample_weight
         self.target_collate = target_collate
+        self.branch_features = None
         # Fixed-length data (a 3-D or 2-D array) needs no padding: batches are
         # one gather from a (n_samples, T, ...) view of the buffer.
         lengths = sequences.lengths
@@ -62,6 +69,8 @@ class SequenceDataset(Dataset):
         else:
             x, lengths = pad_batch(self.sequences, indices)
         X = {"x": x, "lengths": lengths}
+        if self.branch_features is not None:
+            X["branch_features"] = torch.from_numpy(self.branch_features[indices])
         if self.sample_weight is not None:
             X["sample_weight"] = torch.from_numpy(self.sample_weight[indices])
         if self.y is None:

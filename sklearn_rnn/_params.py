@@ -28,6 +28,7 @@ from .components import (
     ConvFrontend,
     DataParallel,
     FrameStacking,
+    RocketBranch,
     TextBag,
     TokenEmbedding,
 )
@@ -186,8 +187,8 @@ EMBEDDING = {
 BAG = {
     "bag": Param(
         "auto",
-        [StrOptions({"auto"}), TextBag, ConvBranch, None],
-        '"auto", TextBag, ConvBranch or None',
+        [StrOptions({"auto"}), TextBag, ConvBranch, RocketBranch, None],
+        '"auto", TextBag, ConvBranch, RocketBranch or None',
         "What the head reads beside (or instead of) the recurrent layers. For\n"
         "token input: a :class:`~sklearn_rnn.components.TextBag`, the mean of\n"
         "the embeddings of the sequence's words (and word n-grams), read alone\n"
@@ -199,7 +200,9 @@ BAG = {
         "None: the recurrent layers alone. A TextBag is\n"
         "ignored for float input. For numeric input: a\n"
         ":class:`~sklearn_rnn.components.ConvBranch`, convolutions beside the\n"
-        'recurrent layers whose mean joins the head (LSTM-FCN); "auto" gives\n'
+        "recurrent layers whose mean joins the head (LSTM-FCN), or a\n"
+        ":class:`~sklearn_rnn.components.RocketBranch`, MiniRocket's fixed\n"
+        'dilated-kernel features, computed once per fit; "auto" gives\n'
         "numeric input none. ``bag_`` holds the bag or branch used. See\n"
         "``docs/user_guide/choosing.md``.",
     ),

@@ -49,9 +49,9 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         settings resolved), e.g. ``Augmentation(jitter=0.1, scaling=0.2,
         time_mask=0.0, feature_mask=0.0, mixup=0.2)``; None when nothing
         augments.
-    bag_ : TextBag, ConvBranch or None
+    bag_ : TextBag, ConvBranch, RocketBranch or None
         The bag of embeddings used (``bag`` with "auto" resolved), or the
-        ConvBranch of numeric input; None without one (a TextBag given for
+        ConvBranch or RocketBranch of numeric input; None without one (a TextBag given for
         float input is ignored).
     {shared_attributes}
 

@@ -14,7 +14,8 @@ the estimator turns it into plain keyword arguments of the torch modules of
 - training-time augmentation (``augmentation=``): :class:`Augmentation`;
 - beside the recurrent layers (``bag=``): the text bag of embeddings
   :class:`TextBag` for tokens, the convolutional branch :class:`ConvBranch`
-  (LSTM-FCN) for numbers;
+  (LSTM-FCN) and MiniRocket's fixed features :class:`RocketBranch` for
+  numbers;
 - the token embedding (``embedding=``): :class:`TokenEmbedding`;
 - the optimizer with its own settings (``optimizer=``): :class:`SGD`;
 - data-parallel training on several processes (``device=``): :class:`DataParallel`.
@@ -36,7 +37,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .nn.branches import FCNBranch
+from .nn.branches import FCNBranch, MiniRocketBranch
 from .nn.frontends import ConvFrontEnd
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "ConvFrontend",
     "DataParallel",
     "FrameStacking",
+    "RocketBranch",
     "SGD",
     "TextBag",
     "TokenEmbedding",
@@ -277,6 +279,72 @@ class ConvBranch(Component):
             "kernels": self.kernels,
             "levels": bool(self.levels),
         }
+
+
+class RocketBranch(Component):
+    """MiniRocket's features beside the recurrent layers, for numeric input
+    (Dempster et al., 2021; torch module:
+    :class:`sklearn_rnn.nn.MiniRocketBranch`).
+
+    The 84 fixed kernels of length 9 of MiniRocket (three weights of 2, six
+    of -1), at dilations spaced exponentially up to ``(L - 1) / 8`` for the
+    longest training sequence's length ``L``, each over the sum of a random
+    subset of 1 to 9 input features (MiniRocket's multivariate recipe).
+    Each feature is the proportion of a sequence's real steps where a
+    kernel's output exceeds a bias (PPV); the biases are quantiles of the
+    kernels' outputs on random training sequences, set when the estimator
+    fits, as are the features' means and standard deviations (the head
+    reads them standardised). Nothing in the branch is trained: the head
+    learns its weights on these features, beside the pooled recurrent
+    features.
+
+    The features are computed once per fit, over the training (and
+    validation) sequences, not at every step; prediction computes them for
+    the sequences it is given. Mixup mixes them with the same partner and
+    weight as the input; jitter and scaling reach the recurrent layers only.
+    Padding never counts: a sequence's features are the same alone as in a
+    batch. The draws (feature subsets, the sequences that give the biases)
+    follow the estimator's ``random_state``.
+
+    Parameters
+    ----------
+    n_features : int, default=9996
+        Features: rounded down to a multiple of 84 (MiniRocket's 10,000 gives
+        9,996).
+    max_dilations : int, default=32
+        Most dilations per kernel (MiniRocket's ``max_dilations_per_kernel``).
+
+    Examples
+    --------
+    >>> from sklearn_rnn import RNNClassifier
+    >>> from sklearn_rnn.components import RocketBranch
+    >>> RNNClassifier(bag=RocketBranch(n_features=84 * 50))
+    RNNClassifier(bag=RocketBranch(n_features=4200))
+    """
+
+    module = MiniRocketBranch
+
+    _parameter_constraints = {
+        "n_features": [Interval(Integral, 84, None, closed="left")],
+        "max_dilations": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, *, n_features=9996, max_dilations=32):
+        self.n_features = n_features
+        self.max_dilations = max_dilations
+
+    def module_kwargs(self):
+        """The sequence model's ``branch`` argument, less what the data and
+        the seed give (``reference_length``, ``seed``)."""
+        return {
+            "name": self.module.name,
+            "n_features": int(self.n_features),
+            "max_dilations": int(self.max_dilations),
+        }
+
+
+#: The components that add a branch beside the recurrent layers (numeric input).
+BRANCH_COMPONENTS = (ConvBranch, RocketBranch)
 
 
 # --- augmentation ----------------------------------------------------------------
@@ -593,6 +661,7 @@ COMPONENTS = {
         ConvFrontend,
         FrameStacking,
         ConvBranch,
+        RocketBranch,
         Augmentation,
         TextBag,
         TokenEmbedding,

@@ -56,9 +56,9 @@ class RNNRegressor(RegressorMixin, BaseSequenceEstimator):
     augmentation_ : Augmentation or None
         The training-time augmentation used (``augmentation`` with its "auto"
         settings resolved: none for regressors); None when nothing augments.
-    bag_ : TextBag, ConvBranch or None
+    bag_ : TextBag, ConvBranch, RocketBranch or None
         The bag of embeddings used (``bag`` with "auto" resolved), or the
-        ConvBranch of numeric input; None without one (a TextBag given for
+        ConvBranch or RocketBranch of numeric input; None without one (a TextBag given for
         float input is ignored).
     {shared_attributes}
 

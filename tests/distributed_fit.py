@@ -19,7 +19,7 @@ from skorch.callbacks import Callback
 
 from sklearn_rnn import RNNClassifier
 from sklearn_rnn._data import BucketBatchSampler
-from sklearn_rnn.components import DataParallel
+from sklearn_rnn.components import DataParallel, RocketBranch
 
 #: Settings of the test's fits (the 1-process references use them too).
 SETTINGS = {"hidden_size": 16, "max_epochs": 8, "batch_size": 32, "lr": 0.01}
@@ -90,6 +90,18 @@ def main(out):
         random_state=0,
     ).fit(X, y)
     result["early_stopping_epochs"] = stopper.n_epochs_
+    # A fixed branch (MiniRocket's features): fitted alike in every process,
+    # its features carried in each process's batches.
+    rocket = RNNClassifier(
+        **{**SETTINGS, "max_epochs": 2},
+        bag=RocketBranch(n_features=168),
+        device=DataParallel(backend="gloo"),
+        random_state=0,
+    ).fit(X, y)
+    result["rocket"] = {
+        "weights": {k: v.numpy().copy() for k, v in rocket.net_.module_.state_dict().items()},
+        "proba": rocket.predict_proba(X_test),
+    }
     rank = dist.get_rank()
     result["world_size"] = dist.get_world_size()
     # A fit interrupted after epoch 2 leaves rank 0's checkpoint, which the

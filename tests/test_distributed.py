@@ -61,6 +61,7 @@ def test_a_fit_on_two_processes(tmp_path):
     _check_processes_agree_on_early_stopping(two_processes)
     _check_processes_given_different_data_refuse_it(two_processes)
     _check_a_checkpoint_written_by_rank_0_resumes_every_process(two_processes)
+    _check_a_fixed_branch_trains_alike_in_every_process(two_processes)
 
 
 def _samples(batches):
@@ -146,6 +147,17 @@ def _check_a_checkpoint_written_by_rank_0_resumes_every_process(two_processes):
         # Resumed, the fit ends with the uninterrupted fit's weights.
         for key, value in ranks[0]["fits"][0]["weights"].items():
             np.testing.assert_array_equal(rank["resumed_weights"][key], value)
+
+
+def _check_a_fixed_branch_trains_alike_in_every_process(two_processes):
+    _, ranks = two_processes
+    first, second = (rank["rocket"] for rank in ranks)
+    assert (first["weights"]["branch.biases"] != 0).any()
+    for key in first["weights"]:
+        np.testing.assert_array_equal(first["weights"][key], second["weights"][key])
+    np.testing.assert_array_equal(first["proba"], second["proba"])
+    # The head learnt weights on the branch's features.
+    assert (first["weights"]["head.weight"][:, -168:] != 0).any()
 
 
 def _check_processes_given_different_data_refuse_it(two_processes):

@@ -38,7 +38,6 @@ KNOWN_GAPS = {
     "sklearn_rnn.Sequences.take": {"indices"},
     "sklearn_rnn.nn.RNNBackbone.forward": {"x", "lengths"},
     "sklearn_rnn.nn.RNNFrameModel.forward": {"x", "lengths"},
-    "sklearn_rnn.nn.RNNSequenceModel.forward": {"x", "lengths"},
     "sklearn_rnn.nn.pool_sequences": {
         "outputs",
         "lengths",

@@ -12,7 +12,13 @@ from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 
 from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor, RNNTagger
-from sklearn_rnn.components import ConvFrontend, FrameStacking, TextBag, TokenEmbedding
+from sklearn_rnn.components import (
+    ConvFrontend,
+    FrameStacking,
+    RocketBranch,
+    TextBag,
+    TokenEmbedding,
+)
 from sklearn_rnn.datasets import make_digit_lines
 from sklearn_rnn.export import DEFAULT_OPSET, to_onnx, word_inputs
 from sklearn_rnn.preprocessing import SequenceScaler
@@ -61,6 +67,11 @@ CONFIGS = {
             frontend=ConvFrontend(stride=2, stack=2),
             pooling="attention+last",
         ),
+        "ragged",
+    ),
+    # MiniRocket's fixed features beside the LSTM: computed in the graph.
+    "classifier-rocket-branch": (
+        lambda: RNNClassifier(**FAST, bag=RocketBranch(n_features=168)),
         "ragged",
     ),
     "classifier-tokens-bidirectional": (

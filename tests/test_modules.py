@@ -8,6 +8,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from sklearn_rnn.nn import (
     FCNBranch,
     HashedNgramBag,
+    MiniRocketBranch,
     RNNBackbone,
     RNNFrameModel,
     RNNSequenceModel,
@@ -158,6 +159,153 @@ def test_conv_branch_is_exact_on_padded_batches(levels):
             torch.testing.assert_close(features[i, 3:].double(), std, atol=1e-5, rtol=1e-5)
     with pytest.raises(ValueError, match="one kernel per block"):
         FCNBranch(3, channels=(4, 4), kernels=(3,))
+
+
+def _ragged(lengths, features, seed=0):
+    """Ragged float32 sequences and a ``batches(indices)`` that pads them."""
+    rng = np.random.default_rng(seed)
+    X = [rng.normal(size=(int(n), features)).astype(np.float32).cumsum(0) for n in lengths]
+    lengths = np.asarray(lengths)
+
+    def batches(indices):
+        indices = np.asarray(indices)
+        out = np.zeros((len(indices), int(lengths[indices].max()), features), np.float32)
+        for row, i in enumerate(indices):
+            out[row, : lengths[i]] = X[i]
+        return torch.from_numpy(out), torch.from_numpy(lengths[indices])
+
+    return X, batches
+
+
+def _reference_ppv(x, bias, dilation, indices, same):
+    """One MiniRocket feature of one univariate sequence, from the paper's
+    definition: the proportion of the kernel's outputs above the bias, over
+    the "same"-padded outputs or over those whose kernel lies inside."""
+    weights = -np.ones(9)
+    weights[list(indices)] = 2.0
+    n, pad = len(x), 4 * dilation
+    padded = np.concatenate([np.zeros(pad), x, np.zeros(pad)])
+    out = np.array([sum(weights[g] * padded[t + g * dilation] for g in range(9)) for t in range(n)])
+    if not same and n > 2 * pad:
+        out = out[pad : n - pad]
+    return float(np.mean(out > bias))
+
+
+def test_minirocket_branch_features_follow_the_definition_and_ignore_padding():
+    """MiniRocketBranch: its PPV features are the paper's (checked one by one
+    against a direct computation), the same alone as in a padded batch (the
+    batch padded with zeros or anything else), and standardised by fit."""
+    lengths = [30, 9, 17, 4, 30, 25]
+    X, batches = _ragged(lengths, 1)
+    branch = MiniRocketBranch(1, reference_length=30, n_features=84 * 5, seed=3)
+    assert branch.dilations == [1, 2, 3] and branch.output_size == 84 * 5
+    features = branch.fit(batches, np.asarray(lengths))
+    assert features.shape == (6, 84 * 5)
+    torch.testing.assert_close(features.mean(0), torch.zeros(84 * 5), atol=1e-5, rtol=0)
+    spread = features.std(0, unbiased=False)
+    assert ((spread - 1).abs() < 1e-4).logical_or(spread == 0).all()
+    x, batch_lengths = batches(np.arange(6))
+    raw = branch.transform(x, batch_lengths)
+    torch.testing.assert_close(branch.standardise(raw), features)
+    noisy = x.clone()
+    noisy[torch.arange(x.shape[1])[None, :] >= batch_lengths[:, None]] = 1e3
+    assert torch.equal(branch.transform(noisy, batch_lengths), raw)
+    for i in range(6):
+        alone = branch.transform(*batches([i]))
+        assert torch.equal(alone[0], raw[i])
+    # Against the definition, feature by feature (all of one dilation's kernels).
+    biases = branch.biases.numpy()
+    start = 0
+    for d, (dilation, count) in enumerate(zip(branch.dilations, branch.features_per_dilation)):
+        for k, kernel in enumerate(branch.indices.tolist()):
+            same = (d + k) % 2 == 0
+            for j in range(count):
+                index = start + k * count + j
+                for i in (0, 3):  # a long sequence, and one shorter than the kernel's span
+                    expected = _reference_ppv(X[i][:, 0], biases[index], dilation, kernel, same)
+                    assert raw[i, index].item() == pytest.approx(expected, abs=1e-6)
+        start += 84 * count
+    # The biases are quantiles of the kernels' outputs: each feature is
+    # neither always 0 nor always 1 over the training sequences.
+    assert ((raw > 0) & (raw < 1)).any(0).float().mean() > 0.5
+
+
+def test_minirocket_branch_matches_sktimes_features():
+    """On univariate series, given sktime's biases, the branch's "same"-padded
+    features (half of them, alternating) are sktime's
+    MiniRocketMultivariateVariable's (which pads every kernel), and the same
+    dilations are drawn."""
+    numba_minirocket = pytest.importorskip(
+        "sktime.transformations.rocket._minirocket_multi_var_numba"
+    )
+    lengths = [40, 25, 33, 40, 12]
+    X, batches = _ragged(lengths, 1, seed=1)
+    flat = np.concatenate([x[:, 0] for x in X])[None, :].astype(np.float32)
+    L = np.asarray(lengths, dtype=np.int32)
+    parameters = numba_minirocket._fit_multi_var(flat, L, 40, 84 * 6, 32, 0)
+    theirs = numba_minirocket._transform_multi_var(flat, L, parameters)
+    branch = MiniRocketBranch(1, reference_length=40, n_features=84 * 6)
+    assert branch.dilations == parameters[2].tolist()
+    assert branch.features_per_dilation == parameters[3].tolist()
+    branch.biases.copy_(torch.from_numpy(parameters[4]))
+    ours = branch.transform(*batches(np.arange(5))).numpy()
+    same = np.concatenate(
+        [
+            np.repeat((d + np.arange(84)) % 2 == 0, count)
+            for d, count in enumerate(branch.features_per_dilation)
+        ]
+    )
+    np.testing.assert_allclose(ours[:, same], theirs[:, same], atol=1e-6)
+    assert not np.allclose(ours[:, ~same], theirs[:, ~same])
+
+
+def test_minirocket_branch_draws_feature_subsets_and_biases_by_its_seed():
+    """Multivariate input: each (dilation, kernel) pair sums 1 to 9 of the
+    features, drawn by the seed, as are the sequences that give the biases."""
+    lengths = [20, 14, 20, 9]
+    _, batches = _ragged(lengths, 12)
+    branch = MiniRocketBranch(12, reference_length=20, n_features=84 * 4, seed=0)
+    counts = branch.channel_mask.sum(dim=2)
+    assert counts.min() >= 1 and counts.max() <= 9 and len(counts.unique()) > 3
+    same = MiniRocketBranch(12, reference_length=20, n_features=84 * 4, seed=0)
+    other = MiniRocketBranch(12, reference_length=20, n_features=84 * 4, seed=1)
+    assert torch.equal(same.channel_mask, branch.channel_mask)
+    assert not torch.equal(other.channel_mask, branch.channel_mask)
+    features = branch.fit(batches, np.asarray(lengths))
+    torch.testing.assert_close(same.fit(batches, np.asarray(lengths)), features)
+    assert not torch.equal(other.fit(batches, np.asarray(lengths)), features)
+    # A feature the subsets leave out changes no feature of the pairs that skip it.
+    x, batch_lengths = batches(np.arange(4))
+    changed = x.clone()
+    changed[..., 5] += 10.0
+    unread = ~branch.channel_mask[:, :, 5].bool()  # (dilations, 84)
+    keep = torch.cat(
+        [unread[d].repeat_interleave(count) for d, count in enumerate(branch.features_per_dilation)]
+    )
+    assert keep.any() and not keep.all()
+    before, after = branch.transform(x, batch_lengths), branch.transform(changed, batch_lengths)
+    assert torch.equal(before[:, keep], after[:, keep])
+    assert not torch.equal(before[:, ~keep], after[:, ~keep])
+
+
+def test_sequence_model_reads_precomputed_fixed_branch_features():
+    """A fixed branch's features given to forward replace its computation:
+    the same outputs as computed on the fly, and others when they differ."""
+    _, batches = _ragged(LENGTHS.tolist(), 3)
+    model = RNNSequenceModel(
+        2, input_size=3, hidden_size=4,
+        branch={"name": "minirocket", "reference_length": 7, "n_features": 168},
+    ).eval()  # fmt: skip
+    assert model.head.in_features == 4 + 168
+    # The head's weights on the fixed features start at zero, the others not.
+    assert torch.all(model.head.weight[:, 4:] == 0) and torch.all(model.head.weight[:, :4] != 0)
+    with torch.no_grad():
+        model.head.weight.normal_()
+    features = model.branch.fit(batches, LENGTHS.numpy())
+    x, lengths = batches(np.arange(len(LENGTHS)))
+    reference = model(x, lengths)
+    torch.testing.assert_close(model(x, lengths, branch_features=features), reference)
+    assert not torch.allclose(model(x, lengths, branch_features=features.flip(0)), reference)
 
 
 def test_sequence_model_concatenates_the_branch_before_the_head():

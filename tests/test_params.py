@@ -33,6 +33,7 @@ from sklearn_rnn.components import (
     ConvFrontend,
     DataParallel,
     FrameStacking,
+    RocketBranch,
     TextBag,
     TokenEmbedding,
 )
@@ -81,6 +82,8 @@ def test_each_estimator_declares_only_its_parameters():
 _rng = np.random.RandomState(0)
 _X_RAGGED = [_rng.randn(_rng.randint(3, 16), 3).astype(np.float32) for _ in range(64)]
 _X_TOKENS = [_rng.randint(2, 20, size=_rng.randint(3, 16)) for _ in range(64)]
+# Long enough for MiniRocket's dilations to spread (up to (L - 1) / 8).
+_X_LONG = [_rng.randn(_rng.randint(40, 80), 3).astype(np.float32) for _ in range(64)]
 _X_LINES, _Y_LINES = make_digit_lines(n_samples=48, max_digits=3, random_state=0)
 #: Settings shared by both fits of each comparison, to keep them fast.
 _BASE = {"hidden_size": 8, "max_epochs": 2, "batch_size": 16, "random_state": 0, "device": "cpu"}
@@ -89,7 +92,7 @@ _BASE = {"hidden_size": 8, "max_epochs": 2, "batch_size": 16, "random_state": 0,
 def _data(cls, kind):
     """Data each estimator learns from in a few epochs (the target is in the
     last step), so that early stopping sees the validation loss improve."""
-    X = _X_TOKENS if kind == "tokens" else _X_RAGGED
+    X = {"tokens": _X_TOKENS, "long": _X_LONG}.get(kind, _X_RAGGED)
     if cls is RNNTagger:
         # One label per step, unbalanced (so that class weights act).
         if kind == "words":  # already split words, spelled from the token ids
@@ -142,7 +145,8 @@ class Probe:
 
     ``context``: other parameters set in both fits of the comparison, where the
     value only acts under them; ``data``: what both fit on ("ragged",
-    "tokens", or "words", which only RNNTagger takes).
+    "long" (ragged, 40 to 79 steps), "tokens", or "words", which only
+    RNNTagger takes).
     """
 
     def __init__(self, *values, context=None, data="ragged"):
@@ -197,6 +201,9 @@ PROBES = {
     # A convolutional branch beside the recurrent layers, for numbers.
     "bag__channels": Probe(4, context={"bag": ConvBranch(channels=8)}),
     "bag__levels": Probe(True, context={"bag": ConvBranch(channels=8)}),
+    # MiniRocket's fixed features beside the recurrent layers.
+    "bag__n_features": Probe(168, context={"bag": RocketBranch(n_features=84)}),
+    "bag__max_dilations": Probe(1, context={"bag": RocketBranch(n_features=84 * 4)}, data="long"),
     "optimizer": Probe("adam", "sgd", "rmsprop", SGD(momentum=0.5)),
     "optimizer__momentum": Probe(0.0, context={"optimizer": SGD()}),
     "optimizer__nesterov": Probe(True, context={"optimizer": SGD()}),

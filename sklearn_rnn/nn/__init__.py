@@ -14,7 +14,8 @@ padding or on the other samples of the batch.
   :class:`RNNTaggerModel` (per step);
 - :mod:`~sklearn_rnn.nn.bag`: :class:`HashedNgramBag`;
 - :mod:`~sklearn_rnn.nn.branches`: :class:`FCNBranch` (beside the recurrent
-  layers, LSTM-FCN), by name in :data:`BRANCHES`;
+  layers, LSTM-FCN) and :class:`MiniRocketBranch` (MiniRocket's fixed
+  features), by name in :data:`BRANCHES`;
 - :mod:`~sklearn_rnn.nn.losses`: :class:`CTCLossOnPadded`, :class:`StepCrossEntropy`;
 - :mod:`~sklearn_rnn.nn.augmentation`: jitter, scaling, time masking, mixup;
 - :mod:`~sklearn_rnn.nn.utils`: masks and step operations, the choice of device.
@@ -23,7 +24,7 @@ padding or on the other samples of the batch.
 from .augmentation import augment_sequences, mixup_batch, resample_to_lengths
 from .backbone import CELLS, POOLINGS, RNNBackbone, check_pooling, pool_sequences
 from .bag import BAGS, HashedNgramBag, hash_ngrams
-from .branches import BRANCHES, FCNBranch
+from .branches import BRANCHES, FCNBranch, MiniRocketBranch
 from .frontends import FRONTENDS, ConvFrontEnd, MaskedBatchNorm1d
 from .heads import RNNFrameModel, RNNSequenceModel, RNNTaggerModel
 from .losses import CTCLossOnPadded, StepCrossEntropy
@@ -38,6 +39,7 @@ __all__ = [
     "CTCLossOnPadded",
     "ConvFrontEnd",
     "FCNBranch",
+    "MiniRocketBranch",
     "HashedNgramBag",
     "MaskedBatchNorm1d",
     "RNNBackbone",

@@ -6,8 +6,17 @@ sequence, which :class:`~sklearn_rnn.nn.heads.RNNSequenceModel` concatenates
 to the pooled recurrent features before its head. :data:`BRANCHES` maps the
 name a model is given (``RNNSequenceModel(branch={"name": "conv", ...})``) to
 the class.
+
+A branch whose output depends only on the input and on buffers fixed before
+training (``fixed = True``: :class:`MiniRocketBranch`) may be given its
+features precomputed: the estimator computes them once over the training
+set, and the model reads them from the batch instead of recomputing them at
+every step.
 """
 
+import math
+
+import numpy as np
 import torch
 from torch import nn
 
@@ -98,5 +107,305 @@ class FCNBranch(nn.Module):
         return torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]
 
 
+#: MiniRocket's 84 kernels: the positions (of 9) of the three weights of 2
+#: (the six others are -1), every combination of 3 of 9 in order.
+MINIROCKET_INDICES = tuple(
+    (a, b, c) for a in range(9) for b in range(a + 1, 9) for c in range(b + 1, 9)
+)
+
+#: The golden ratio: MiniRocket's low-discrepancy quantiles are
+#: ``(i * phi) % 1`` for the features i = 1, 2, ...
+GOLDEN_RATIO = (math.sqrt(5.0) + 1.0) / 2.0
+
+
+def minirocket_dilations(reference_length, n_features, max_dilations):
+    """MiniRocket's dilations and the features per kernel at each.
+
+    ``max_dilations`` (at most the features per kernel) exponents spaced
+    evenly from 1 to ``(reference_length - 1) / 8``, rounded down to
+    integers; a dilation met several times gets as many shares of the
+    ``n_features // 84`` features per kernel, the remainder dealt from the
+    smallest dilation on (``_fit_dilations`` of Dempster et al.'s code).
+
+    Returns
+    -------
+    dilations : list of int
+    features_per_dilation : list of int
+    """
+    per_kernel = max(int(n_features), 84) // 84
+    count = min(per_kernel, int(max_dilations))
+    multiplier = per_kernel / count
+    max_exponent = math.log2(max(int(reference_length) - 1, 8) / 8)
+    raw = np.logspace(0, max_exponent, count, base=2).astype(np.int32)
+    dilations, counts = np.unique(raw, return_counts=True)
+    counts = (counts * multiplier).astype(np.int64)
+    remainder, i = per_kernel - int(counts.sum()), 0
+    while remainder > 0:
+        counts[i] += 1
+        remainder -= 1
+        i = (i + 1) % len(counts)
+    return [int(d) for d in dilations], [int(c) for c in counts]
+
+
+class MiniRocketBranch(nn.Module):
+    """MiniRocket's features (Dempster et al., 2021) as a branch: fixed
+    dilated kernels, data-fitted biases, proportions of positive values.
+
+    The 84 kernels of length 9 (three weights of 2, six of -1) are applied at
+    dilations spaced exponentially up to ``(reference_length - 1) / 8``
+    (:func:`minirocket_dilations`). Each (dilation, kernel) pair reads the
+    sum of a random subset of the input's features (1 to 9 of them, as
+    MiniRocket's multivariate version draws them) and yields as many
+    features as its dilation's share: the proportion of the sequence's
+    steps where the convolution exceeds a bias (PPV). The biases are
+    quantiles (low-discrepancy, from the golden ratio) of the convolution of
+    a random training sequence, set by :meth:`fit`, which also sets the
+    features' means and standard deviations over the training sequences:
+    the branch's output is standardised.
+
+    Half of the pairs, alternating with the kernel and the dilation, count
+    every step of the "same"-padded convolution; the others only the steps
+    whose kernel lies wholly inside the sequence (all steps when none do,
+    on a sequence shorter than the kernel's span). PPV counts a sequence's
+    real steps only, so a sequence's features are the same alone as in a
+    zero-padded batch: the convolutions are computed by shifted sums, in
+    the same order whatever the batch.
+
+    Nothing in it is trained (``fixed``): the model may be given its
+    features precomputed.
+
+    Parameters
+    ----------
+    input_size : int
+    reference_length : int
+        The length the dilations are spread over (the longest training
+        sequence, at least 9).
+    n_features : int, default=9996
+        Features wanted; rounded down to a multiple of 84 (at least 84).
+    max_dilations : int, default=32
+        Most dilations per kernel.
+    seed : int, default=0
+        Draws the features' subsets (and, in :meth:`fit`, the sequences
+        whose convolutions give the biases).
+
+    Shapes
+    ------
+    forward(x, lengths) -> Tensor of shape (batch, output_size)
+        ``output_size`` is ``84 * (n_features // 84)``.
+    """
+
+    name = "minirocket"
+    #: Its output depends on the input and fixed buffers only.
+    fixed = True
+
+    def __init__(self, input_size, reference_length, n_features=9996, max_dilations=32, seed=0):
+        super().__init__()
+        self.input_size = int(input_size)
+        self.reference_length = max(int(reference_length), 9)
+        self.seed = int(seed)
+        self.dilations, self.features_per_dilation = minirocket_dilations(
+            self.reference_length, n_features, max_dilations
+        )
+        n_kernels = len(MINIROCKET_INDICES)
+        self.output_size = n_kernels * sum(self.features_per_dilation)
+        rng = np.random.default_rng(self.seed)
+        # Which input features each (dilation, kernel) pair sums.
+        channels = min(self.input_size, 9)
+        mask = np.zeros((len(self.dilations), n_kernels, self.input_size), dtype=np.float32)
+        counts = (2 ** rng.uniform(0, math.log2(channels + 1), mask.shape[:2])).astype(int)
+        for d in range(len(self.dilations)):
+            for k in range(n_kernels):
+                chosen = rng.choice(self.input_size, min(counts[d, k], channels), replace=False)
+                mask[d, k, chosen] = 1.0
+        self.register_buffer("channel_mask", torch.from_numpy(mask))
+        self.register_buffer("indices", torch.tensor(MINIROCKET_INDICES, dtype=torch.int64))
+        size = self.output_size
+        self.register_buffer("biases", torch.zeros(size))
+        self.register_buffer("mean", torch.zeros(size))
+        self.register_buffer("std", torch.ones(size))
+
+    def _slices(self):
+        start = 0
+        for d, (dilation, count) in enumerate(zip(self.dilations, self.features_per_dilation)):
+            stop = start + len(MINIROCKET_INDICES) * count
+            yield d, dilation, count, start, stop
+            start = stop
+
+    def _convolve(self, x, d, dilation):
+        """The 84 kernels' outputs at one dilation, each over its features'
+        sum: ``(84, batch, T)``, for a batch zero beyond each sequence's end."""
+        steps = x.shape[1]
+        pad = 4 * dilation
+        h = nn.functional.pad(x.transpose(1, 2), (pad, pad))  # (batch, features, T + 2 pad)
+        i0, i1, i2 = self.indices[:, 0], self.indices[:, 1], self.indices[:, 2]
+        mask = self.channel_mask[d]  # (84, features)
+        out = None
+        for c in range(x.shape[2]):
+            if not bool(mask[:, c].any()):
+                continue
+            # The feature shifted by (g - 4) * dilation, for the 9 positions.
+            shifted = torch.stack([h[:, c, g * dilation : g * dilation + steps] for g in range(9)])
+            alpha = -shifted[0]
+            for g in range(1, 9):
+                alpha = alpha - shifted[g]
+            gamma = 3.0 * shifted  # (9, batch, T)
+            conv = (alpha + gamma[i0] + gamma[i1] + gamma[i2]) * mask[:, c, None, None]
+            out = conv if out is None else out + conv
+        return out
+
+    def _step_masks(self, lengths, steps, dilation, device):
+        """``(full, inner)`` masks ``(batch, T)``: the real steps, and those
+        whose kernel lies inside the sequence (all real steps where none do)."""
+        t = torch.arange(steps, device=device)
+        lengths = lengths.to(device)
+        full = t[None, :] < lengths[:, None]
+        pad = 4 * dilation
+        inner = full & (t[None, :] >= pad) & (t[None, :] < (lengths - pad)[:, None])
+        long = (lengths > 2 * pad)[:, None]
+        inner = (inner & long) | (full & ~long)
+        return full, inner
+
+    def transform(self, x, lengths, budget=2**23):
+        """The PPV features, not standardised: ``(batch, output_size)``.
+
+        Parameters
+        ----------
+        x : Tensor of shape (batch, T, input_size)
+            Zero-padded batch (padding may hold anything: it is zeroed).
+        lengths : Tensor of shape (batch,)
+            True lengths.
+        budget : int, default=2**23
+            A batch of more kernel outputs than this (84 x batch x T at one
+            dilation) is computed in parts, each sequence's features the
+            same either way.
+        """
+        exporting = torch.jit.is_tracing() or torch.onnx.is_in_onnx_export()
+        large = len(MINIROCKET_INDICES) * x.shape[0] * x.shape[1] > budget
+        if not exporting and len(x) > 1 and large:
+            half = len(x) // 2
+            return torch.cat(
+                [self.transform(x[:half], lengths[:half]), self.transform(x[half:], lengths[half:])]
+            )
+        x = x.float()
+        steps = x.shape[1]
+        lengths = lengths.to(x.device)
+        x = x * (torch.arange(steps, device=x.device)[None, :] < lengths[:, None])[..., None]
+        parts = []
+        n_kernels = len(MINIROCKET_INDICES)
+        for d, dilation, count, start, stop in self._slices():
+            conv = self._convolve(x, d, dilation)  # (84, batch, T)
+            full, inner = self._step_masks(lengths, steps, dilation, x.device)
+            # Padding alternates with the kernel and the dilation: kernel k
+            # counts every real step when d + k is even. Steps not counted
+            # are set to -inf, never above a bias.
+            pair = torch.stack([full, inner] if d % 2 == 0 else [inner, full])  # (2, batch, T)
+            conv = conv.unflatten(0, (n_kernels // 2, 2)).masked_fill(~pair, -math.inf)
+            conv = conv.flatten(0, 1)
+            n = pair.sum(dim=2).to(x.dtype).repeat(n_kernels // 2, 1)  # (84, batch)
+            biases = self.biases[start:stop].view(n_kernels, count)
+            # Counts of up to 2**24 steps are exact in float32.
+            ppv = [
+                (conv > biases[:, j, None, None]).to(x.dtype).sum(dim=2) / n for j in range(count)
+            ]
+            parts.append(torch.stack(ppv, dim=2).permute(1, 0, 2).flatten(1))
+        return torch.cat(parts, dim=1)
+
+    def forward(self, x, lengths):
+        """The standardised features of each sequence.
+
+        Parameters
+        ----------
+        x : Tensor of shape (batch, T, input_size)
+            Zero-padded batch.
+        lengths : Tensor of shape (batch,)
+            True lengths.
+        """
+        return self.standardise(self.transform(x, lengths))
+
+    @torch.no_grad()
+    def fit(self, batches, lengths):
+        """Set the biases and the standardisation from training sequences.
+
+        Parameters
+        ----------
+        batches : callable
+            ``batches(indices)`` returns the zero-padded batch ``(x,
+            lengths)`` of the training sequences at ``indices`` (an array
+            of positions, possibly repeated).
+        lengths : ndarray of shape (n_samples,)
+            The training sequences' lengths.
+
+        Returns
+        -------
+        features : Tensor of shape (n_samples, output_size)
+            The training sequences' standardised features, on the CPU.
+        """
+        rng = np.random.default_rng(self.seed + 1)
+        n_kernels = len(MINIROCKET_INDICES)
+        device = self.biases.device
+        for d, dilation, count, start, stop in self._slices():
+            # Each kernel's biases: quantiles of its output on one random sequence.
+            chosen = rng.integers(len(lengths), size=n_kernels)
+            x, chosen_lengths = batches(chosen)
+            conv = self._convolve(x.to(device).float(), d, dilation)  # (84, 84, T)
+            number = torch.arange(start, stop, dtype=torch.float64)
+            quantiles = ((number + 1) * GOLDEN_RATIO % 1.0).view(n_kernels, count)
+            biases = torch.empty(n_kernels, count, dtype=torch.float64)
+            for k in range(n_kernels):
+                real = conv[k, k, : int(chosen_lengths[k])].double().cpu()
+                biases[k] = torch.quantile(real, quantiles[k])
+            self.biases[start:stop] = biases.view(-1).to(self.biases)
+        features = self.raw_features(batches, lengths).double()
+        mean, std = features.mean(dim=0), features.std(dim=0, unbiased=False)
+        self.mean.copy_(mean.to(self.mean))
+        # A constant feature is centred, not blown up.
+        self.std.copy_(torch.where(std > 1e-6, std, torch.ones_like(std)).to(self.std))
+        return self.standardise(features.float())
+
+    def standardise(self, features):
+        """``(features - mean) / std``, on the features' device.
+
+        Parameters
+        ----------
+        features : Tensor of shape (n_samples, output_size)
+            Features from :meth:`transform`.
+        """
+        return (features - self.mean.to(features.device)) / self.std.to(features.device)
+
+    @torch.no_grad()
+    def raw_features(self, batches, lengths, budget=2**22):
+        """:meth:`transform` of many sequences, in batches of similar
+        lengths: ``(n_samples, output_size)`` on the CPU.
+
+        Parameters
+        ----------
+        batches : callable
+            ``batches(indices)`` returns the zero-padded batch ``(x,
+            lengths)`` of the sequences at ``indices``.
+        lengths : ndarray of shape (n_samples,)
+            The sequences' lengths.
+        budget : int, default=2**22
+            Most kernel outputs (84 x batch x T) per batch.
+        """
+        lengths = np.asarray(lengths)
+        order = np.argsort(lengths, kind="stable")
+        out = torch.empty(len(lengths), self.output_size)
+        begin = 0
+        while begin < len(order):
+            size = 256
+            while (
+                size > 1
+                and size * 84 * int(lengths[order[min(begin + size, len(order)) - 1]]) > budget
+            ):
+                size //= 2
+            indices = order[begin : begin + size]
+            x, batch_lengths = batches(indices)
+            out[torch.as_tensor(indices)] = self.transform(
+                x.to(self.biases.device), batch_lengths
+            ).cpu()
+            begin += size
+        return out
+
+
 #: Branch modules by the name a model is given.
-BRANCHES = {cls.name: cls for cls in (FCNBranch,)}
+BRANCHES = {cls.name: cls for cls in (FCNBranch, MiniRocketBranch)}

@@ -62,14 +62,19 @@ class RNNSequenceModel(nn.Module):
         "conv", **kwargs}`` with a name of
         :data:`~sklearn_rnn.nn.branches.BRANCHES` and its keyword arguments
         besides ``input_size`` (:class:`~sklearn_rnn.nn.branches.FCNBranch`:
-        LSTM-FCN). It reads the (augmented) input, and its features are
-        concatenated to the pooled recurrent features before the head.
+        LSTM-FCN; :class:`~sklearn_rnn.nn.branches.MiniRocketBranch`:
+        MiniRocket's features). It reads the (augmented) input, and its
+        features are concatenated to the pooled recurrent features before
+        the head. A fixed branch (``branch.fixed``) may be given its features
+        precomputed, as ``forward``'s ``branch_features``.
     **backbone_kwargs
         Passed to :class:`RNNBackbone` (``input_size`` included).
 
     Shapes
     ------
-    forward(x, lengths) -> Tensor of shape (batch, n_outputs): logits or values.
+    forward(x, lengths, branch_features=None) -> Tensor of shape (batch, n_outputs)
+        Logits or values. ``branch_features`` ``(batch, branch.output_size)``:
+        a fixed branch's output, precomputed (computed from ``x`` if None).
     """
 
     def __init__(
@@ -131,8 +136,26 @@ class RNNSequenceModel(nn.Module):
             features += self.branch.output_size
         self.augmentation = _augmentation(words, augmentation)
         self.head = nn.Linear(features, n_outputs)
+        if getattr(self.branch, "fixed", False):
+            # A fixed branch's many features start with no weight: the head
+            # grows them from zero, as a penalised linear model's path does,
+            # instead of adding a random projection of them to its outputs.
+            with torch.no_grad():
+                self.head.weight[:, features - self.branch.output_size :] = 0.0
 
-    def forward(self, x, lengths):
+    def forward(self, x, lengths, branch_features=None):
+        """Logits or values of each sequence.
+
+        Parameters
+        ----------
+        x : Tensor of shape (batch, T, input_size), or (batch, T) int64 ids
+            Zero-padded batch.
+        lengths : Tensor of shape (batch,)
+            True lengths.
+        branch_features : Tensor of shape (batch, branch.output_size) or None
+            A fixed branch's features, precomputed; None computes them from
+            ``x``. Ignored by a branch that is not fixed.
+        """
         if self.training and self.augmentation:
             x = augment_sequences(x, lengths, **self.augmentation)
         parts = []
@@ -147,7 +170,10 @@ class RNNSequenceModel(nn.Module):
             words = self.backbone.embedding(x)
             parts.append(self.ngram_bag(x, lengths, words))
         if self.branch is not None:
-            parts.append(self.branch(x, lengths))
+            if branch_features is not None and getattr(self.branch, "fixed", False):
+                parts.append(branch_features.to(device=x.device, dtype=x.dtype))
+            else:
+                parts.append(self.branch(x, lengths))
         pooled = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
         nb = self.ngram_bag is not None and self.ngram_bag.nb_weight is not None
         if self.training:
