@@ -766,11 +766,19 @@ def _minirocket_transform(seed):
     if not _MINIROCKET_WARM:
         # The first fit compiles numba's kernels (tens of seconds without a
         # cache): done once on tiny random data, outside the timed fit.
+        # numba's first parallel run starts its OpenMP pool, which resets
+        # the process's OpenMP thread count, torch's included, to every
+        # core: torch's count is restored, or the network fitted after
+        # MiniRocket would run oversubscribed (4x slower on 2 busy cores).
+        import torch
+
+        threads = torch.get_num_threads()
         rng = np.random.RandomState(0)
         tiny = _minirocket_frames(rng.normal(size=(4, 20, 1)))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             MiniRocketMultivariateVariable(random_state=0).fit(tiny).transform(tiny)
+        torch.set_num_threads(threads)
         _MINIROCKET_WARM.append(True)
     return transform
 

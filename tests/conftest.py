@@ -12,12 +12,17 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     torch.set_num_threads(
         max(1, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
     )
+#: numba's first parallel run (sktime's MiniRocket, in the tests that compare
+#: against it) resets the process's OpenMP thread count, torch's included:
+#: every test starts with the count set above.
+TORCH_THREADS = torch.get_num_threads()
 
 
 @pytest.fixture(autouse=True)
 def _seed():
     np.random.seed(0)  # noqa: NPY002 (sklearn code under test may draw from it)
     torch.manual_seed(0)
+    torch.set_num_threads(TORCH_THREADS)
 
 
 @pytest.fixture(scope="session")
