@@ -25,7 +25,7 @@ and the last row is one ordinary process on ``cuda`` (this path has not been
 run yet: no GPU machine was available when the script was written).
 
 Unless ``--no-readme`` (or ``--quick``), the table goes between the markers of
-``benchmarks/README.md``.
+``benchmarks/scaling.md``.
 """
 
 import argparse
@@ -191,7 +191,7 @@ def main(argv=None):
         from harness import replace_section
 
         replace_section(
-            HERE / "README.md",
+            HERE / "scaling.md",
             START,
             END,
             table,

@@ -33,7 +33,7 @@ Usage (from the repository root)::
     python benchmarks/memory.py --no-readme      # print only
 
 Results go to ``benchmarks/results/memory-*.json`` and, unless ``--no-readme``,
-into the table between the markers of ``benchmarks/README.md``.
+into the table between the markers of ``benchmarks/scaling.md``.
 """
 
 import argparse
@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-README = HERE / "README.md"
+README = HERE / "scaling.md"
 BEGIN, END = "<!-- memory-results:start -->", "<!-- memory-results:end -->"
 METHODS = {
     "package_list": "package, list of arrays",

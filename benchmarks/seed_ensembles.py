@@ -27,7 +27,7 @@ Usage (from the repository root)::
     python benchmarks/seed_ensembles.py                     # 4 sets, 5 members, 3 ensembles (~15 min on 1 core)
     python benchmarks/seed_ensembles.py --sets Coffee --members 3 --ensembles 2 --no-readme
 
-The table goes between the markers of ``benchmarks/README.md`` unless
+The table goes between the markers of ``benchmarks/tasks.md`` unless
 ``--no-readme``.
 """
 
@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-README = HERE / "README.md"
+README = HERE / "tasks.md"
 MARK_START = "<!-- seed-ensembles:start -->"
 MARK_END = "<!-- seed-ensembles:end -->"
 DEFAULT_SETS = "ArrowHead,Coffee,PickupGestureWiimoteZ,CardanoSentiment"

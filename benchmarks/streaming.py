@@ -29,7 +29,7 @@ Usage (from the repository root)::
     python benchmarks/streaming.py --n 1000000 --no-readme
 
 Unless ``--no-readme``, the table goes between the markers of
-``benchmarks/README.md``.
+``benchmarks/scaling.md``.
 """
 
 import argparse
@@ -236,7 +236,7 @@ def main(argv=None):
         from harness import replace_section
 
         replace_section(
-            HERE / "README.md",
+            HERE / "scaling.md",
             START,
             END,
             table,

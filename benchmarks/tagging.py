@@ -42,7 +42,7 @@ Two tasks, each in one run with its baselines:
 The tagger is fitted once per seed (the POS split is fixed; the segment data
 are drawn per seed); the baselines are deterministic given the data. The
 script prints a table, writes the raw results as JSON into
-``benchmarks/results/`` and the Markdown table into ``benchmarks/README.md``
+``benchmarks/results/`` and the Markdown table into ``benchmarks/tasks.md``
 between the ``tagging-results`` markers (not with ``--quick`` or
 ``--no-readme``).
 """
@@ -65,7 +65,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 BENCHMARKS_DIR = Path(__file__).resolve().parent
-README = BENCHMARKS_DIR / "README.md"
+README = BENCHMARKS_DIR / "tasks.md"
 RESULTS_DIR = BENCHMARKS_DIR / "results"
 MARK_START = "<!-- tagging-results:start -->"
 MARK_END = "<!-- tagging-results:end -->"

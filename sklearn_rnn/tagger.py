@@ -312,7 +312,7 @@ _WORD_FEATURES = Param(
     "prefixes of 1-3 letters, suffixes of 1-4 letters and shape (case,\n"
     "digits, punctuation), each embedded, so that an unknown word is read\n"
     'from its spelling. "auto" is "spelling" (on POS tagging it beats "id",\n'
-    "most on unknown words: benchmarks/README.md). Unused for numeric and\n"
+    "most on unknown words: benchmarks/tasks.md). Unused for numeric and\n"
     "token-id X.",
     module=True,
 )
