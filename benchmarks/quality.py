@@ -95,21 +95,34 @@ def _polarity(name):
     return load
 
 
-def _amazon_snippets():
-    """The VADER amazon review sentences (binarised, neutral ones dropped), split
-    once: the first fold of a stratified 3-fold split grouped by review (seed
-    0), so that a review's sentences stay on one side; about 2/3 train."""
-    from sklearn.model_selection import StratifiedGroupKFold
+def _vader_snippets(name):
+    """A VADER ground-truth file (binarised, neutral snippets dropped), split
+    once: the first fold of a stratified 3-fold split (seed 0), grouped by
+    document where the ids name one (``"<document>_<sentence>"``: the amazon
+    reviews, the NYT editorials) so that a document's sentences stay on one
+    side, else by text (the tweets) so that a repeated text never lands on
+    both; about 2/3 train, 1/3 test."""
 
-    from sklearn_rnn.datasets import load_vader_snippets
+    def load():
+        from sklearn.model_selection import StratifiedGroupKFold
 
-    X, y = load_vader_snippets("amazon_reviews")
-    reviews = np.array([identifier.split("_")[0] for identifier in X.index])
-    texts = np.asarray(X, dtype=object)
-    folds = StratifiedGroupKFold(n_splits=3, shuffle=True, random_state=0)
-    train, test = next(folds.split(texts, y, groups=reviews))
-    return {"X_train": texts[train], "y_train": y[train], "X_test": texts[test],
-            "y_test": y[test]}  # fmt: skip
+        from sklearn_rnn.datasets import load_vader_snippets
+
+        X, y = load_vader_snippets(name)
+        texts = np.asarray(X, dtype=object)
+        if all("_" in identifier for identifier in X.index):
+            groups = np.array([identifier.split("_")[0] for identifier in X.index])
+        else:
+            groups = texts
+        folds = StratifiedGroupKFold(n_splits=3, shuffle=True, random_state=0)
+        train, test = next(folds.split(texts, y, groups=groups))
+        return {"X_train": texts[train], "y_train": y[train], "X_test": texts[test],
+                "y_test": y[test]}  # fmt: skip
+
+    return load
+
+
+_amazon_snippets = _vader_snippets("amazon_reviews")
 
 
 def _drug_reviews():
@@ -1189,6 +1202,16 @@ ENTRIES = [
           group="confirmation", requires=(), grid=SEQUENCE_GRID,
           note="VADER's product review sentences (vaderSentiment sdist), neutral ones dropped, "
           "2/3-1/3 split grouped by review; chosen and added after the text defaults were chosen"),
+    # Added on 2026-12-07, split before any model ran on them.
+    Entry("TweetSnippets", _vader_snippets("tweets"), "text", "accuracy", TEXT_BASELINES,
+          Target(), group="confirmation", requires=(), grid=SEQUENCE_GRID,
+          note="VADER's rated tweets (vaderSentiment sdist), neutral ones dropped, stratified "
+          "2/3-1/3 split grouped by text; added on 2026-12-07 before any model ran on them"),
+    Entry("EditorialSnippets", _vader_snippets("nyt_editorials"), "text", "accuracy",
+          TEXT_BASELINES, Target(), group="confirmation", requires=(), grid=SEQUENCE_GRID,
+          note="VADER's rated New York Times editorial sentences (vaderSentiment sdist), "
+          "neutral ones dropped, 2/3-1/3 split grouped by editorial; added on 2026-12-07 "
+          "before any model ran on them"),
     *FORECAST_SERIES_ENTRIES,
     Entry("SpokenDigits", _spoken_digits, "ctc", "CER", (), Target(value=0.02),
           group="confirmation", requires=("espeakng-loader",),

@@ -400,6 +400,40 @@ def test_m1_yearly_windows_never_reach_the_test_years():
     assert len(lengths) > 10  # ragged
 
 
+@pytest.mark.parametrize(
+    "name, grouped", [("amazon_reviews", True), ("tweets", False), ("nyt_editorials", True)]
+)
+def test_vader_snippets_split_keeps_documents_and_repeats_on_one_side(name, grouped, monkeypatch):
+    """The VADER sets split 2/3-1/3, stratified, a document's sentences (ids
+    "<document>_<sentence>") or a repeated text on one side; no data read."""
+    import pandas as pd
+
+    from sklearn_rnn import datasets
+
+    rng = np.random.default_rng(0)
+    n = 300
+    if grouped:
+        ids = [f"{i // 5}_{i % 5}" for i in range(n)]
+        texts = [f"text {i}" for i in range(n)]
+    else:
+        ids = [str(i) for i in range(n)]
+        texts = [f"text {i % 200}" for i in range(n)]  # 100 texts repeated
+    y = np.where(rng.random(n) < 0.3, "negative", "positive").astype(object)
+    X = pd.Series(texts, index=pd.Index(ids), name="text")
+    monkeypatch.setattr(datasets, "load_vader_snippets", lambda which: (X, y))
+    data = quality._vader_snippets(name)()
+    train, test = data["X_train"], data["X_test"]
+    assert len(train) + len(test) == n and abs(len(train) - 2 * n / 3) < 15
+    assert abs(np.mean(data["y_train"] == "negative") - np.mean(y == "negative")) < 0.05
+    if grouped:
+        position = {text: int(identifier.split("_")[0]) for text, identifier in zip(texts, ids)}
+        assert not {position[t] for t in train} & {position[t] for t in test}
+    else:
+        assert not set(train) & set(test)
+    # The split is fixed: the same on a second call.
+    np.testing.assert_array_equal(quality._vader_snippets(name)()["X_train"], train)
+
+
 @pytest.mark.parametrize("name", [entry.name for entry in quality.FORECAST_SERIES_ENTRIES])
 def test_forecast_series_windows_never_reach_the_test_values(name):
     """Training windows and their targets end before the test values; every
