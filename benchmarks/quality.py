@@ -231,6 +231,40 @@ def _seatbelts():
         return np.array([float(row["KSI"]) for row in csv.DictReader(file)])
 
 
+def _housing_starts():
+    """Monthly US housing starts, not seasonally adjusted (FRED HOUSTNSA,
+    thousands), 1959-2018: the Holt-Winters test data shipped in the
+    statsmodels wheel."""
+    import csv
+
+    from sklearn_rnn.datasets import _package_dir
+
+    path = _package_dir("statsmodels", "HousingStarts") / "tsa" / "holtwinters" / "tests"
+    with open(path / "results" / "housing-data.csv", encoding="utf-8") as file:
+        return np.array([float(row["HOUSTNSA"]) for row in csv.DictReader(file)])
+
+
+def _baa_yield():
+    """Monthly Moody's BAA corporate bond yield (Schwert's series, 468
+    months): the unit-root test data shipped in the statsmodels wheel."""
+    from sklearn_rnn.datasets import _package_dir
+
+    path = _package_dir("statsmodels", "BAAYield") / "tsa" / "tests" / "results" / "BAA.csv"
+    return np.loadtxt(path, skiprows=1, dtype=np.float64)
+
+
+def _us_consumption_change():
+    """Quarterly percent change of US real personal consumption 1970-2016
+    (the Uschange file shipped in the sktime wheel)."""
+    import csv
+
+    from sklearn_rnn.datasets import _package_dir
+
+    path = _package_dir("sktime", "Uschange") / "datasets" / "data" / "Uschange" / "Uschange.csv"
+    with open(path, encoding="utf-8") as file:
+        return np.array([float(row["Consumption"]) for row in csv.DictReader(file)])
+
+
 def _sktime_series(name):
     def load():
         import sktime.datasets
@@ -1115,6 +1149,28 @@ FORECAST_SERIES_ENTRIES = [
                     "1969-1984 (sktime wheel's seatbelts file): 24 months -> the next, last 3 years "
                     "tested; added after the damped-trend candidates were chosen", window=24,
                     horizon=1, test_steps=36, period=12, requires=("sktime", "statsmodels")),
+    # Chosen (series, window, horizon, test years) on 2026-12-07, before any
+    # model was run on them, after the seven series above and the four before
+    # them had been used to choose or reject changes to ResidualForecaster's
+    # "auto" rules: they confirm the rules of that session.
+    forecast_series("HousingStarts", _housing_starts, "monthly US housing starts, not "
+                    "seasonally adjusted, 1959-2018 (statsmodels wheel's Holt-Winters test "
+                    "data): 24 months -> the next 12, last 3 years tested; added on 2026-12-07, "
+                    "picked before any model ran on it", window=24, horizon=12, test_steps=36,
+                    period=12),
+    forecast_series("BAAYield", _baa_yield, "monthly Moody's BAA corporate bond yield, "
+                    "Schwert's 468 months (statsmodels wheel's unit-root test data): 24 months "
+                    "-> the next, last 5 years tested; added on 2026-12-07, picked before any "
+                    "model ran on it", window=24, horizon=1, test_steps=60, period=1),
+    forecast_series("USRealInvestment", _macrodata("realinv"), "quarterly US real private "
+                    "investment 1959-2009 (statsmodels macrodata): 16 quarters -> the next 4, "
+                    "last 10 years tested; added on 2026-12-07, picked before any model ran on "
+                    "it", window=16, horizon=4, test_steps=40, period=1),
+    forecast_series("USConsumptionChange", _us_consumption_change, "quarterly percent change "
+                    "of US real consumption 1970-2016 (sktime wheel's Uschange file): 16 "
+                    "quarters -> the next, last 10 years tested; added on 2026-12-07, picked "
+                    "before any model ran on it", window=16, horizon=1, test_steps=40,
+                    period=1, requires=("sktime", "statsmodels")),
 ]  # fmt: skip
 
 

