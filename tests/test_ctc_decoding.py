@@ -291,8 +291,7 @@ def test_wide_beam_equals_brute_force_argmax(table):
     best_labellings = {
         collapse(path, blank)
         for path in itertools.product(range(probs.shape[1]), repeat=len(probs))
-        if math.prod(probs[t, symbol] for t, symbol in enumerate(path))
-        >= best_prob * (1 - 1e-9)
+        if math.prod(probs[t, symbol] for t, symbol in enumerate(path)) >= best_prob * (1 - 1e-9)
     }
     assert tuple(greedy.tolist()) in best_labellings
     assert labellings[tuple(greedy.tolist())] <= math.exp(hypothesis.log_prob) * (1 + 1e-9)

@@ -600,7 +600,9 @@ def test_auto_shrinks_the_correction_by_the_validation_windows():
     shrunk = ResidualForecaster(Ridge(alpha=1.0), baseline="last").fit(X, y)
     factor = unshrunk.fit(X, y).correction_
     assert 0.8 < factor < 1.0  # not clipped: the shrinkage is seen whole
-    assert shrunk.correction_ == pytest.approx(factor * 108 / (108 + AUTO_FORECAST_CORRECTION_PRIOR))
+    assert shrunk.correction_ == pytest.approx(
+        factor * 108 / (108 + AUTO_FORECAST_CORRECTION_PRIOR)
+    )
     np.testing.assert_allclose(shrunk.regressor_.predict(X), unshrunk.regressor_.predict(X))
     relative = X - X[:, -1:]
     for model in (shrunk, unshrunk):
