@@ -20,7 +20,14 @@ one process at ``--threads`` torch (and numba) threads:
 
 Each figure is the best of ``--repeats`` runs; the ratios (branch / sktime)
 are what to compare across machines, the seconds follow the machine's load
-(printed with them). Nothing is written to ``benchmarks/README.md``.
+(printed with them).
+
+``--fits SET[,SET]`` also fits, on each quality set named (``quality.py``'s
+loaders), the default model of its task and the same with
+``bag=RocketBranch()`` (``random_state=0``, the full training budget), one
+after the other in this process, and prints both fit times, their ratio and
+both scores: the cost of the branch in a whole fit. Nothing is written to
+``benchmarks/README.md``.
 """
 
 import argparse
@@ -109,18 +116,37 @@ def time_sktime(series, repeats):
     return {"fit_s": fit_s, "transform_s": transform_s}
 
 
+def time_fits(name, seed=0):
+    """``{defaults_s, rocket_s, ratio, defaults_score, rocket_score}`` on a quality set."""
+    import quality
+
+    entry = quality.ENTRIES_BY_NAME[name.lower()]
+    data = entry.load()
+    row = {"set": entry.name, "load_1min": [os.getloadavg()[0]]}
+    for key, params in (("defaults", None), ("rocket", {"bag": {"RocketBranch": {}}})):
+        run = quality.fit_default(entry, data, seed, params=params, log=lambda *_: None)
+        row[f"{key}_s"], row[f"{key}_score"] = run["fit_s"], run["score"]
+        row[f"{key}_predict_s"] = run["predict_s"]
+    row["ratio"] = row["rocket_s"] / row["defaults_s"]
+    row["load_1min"].append(os.getloadavg()[0])
+    return row
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=1, help="torch and numba threads")
     parser.add_argument("--shapes", default=",".join(SHAPES), help="comma-separated shapes")
     parser.add_argument("--repeats", type=int, default=2, help="runs per figure (the best is kept)")
+    parser.add_argument(
+        "--fits", default="", help="quality sets to fit with and without the branch"
+    )
     args = parser.parse_args(argv)
     os.environ["OMP_NUM_THREADS"] = os.environ["NUMBA_NUM_THREADS"] = str(args.threads)
     import torch
 
     torch.set_num_threads(args.threads)
     rows = []
-    for shape in args.shapes.split(","):
+    for shape in filter(None, args.shapes.split(",")):
         series = make_series(shape)
         load = os.getloadavg()[0]
         branch = time_branch(series, args.repeats)
@@ -141,6 +167,16 @@ def main(argv=None):
             f"sktime fit {theirs['fit_s']:.2f} s, transform {theirs['transform_s']:.2f} s; "
             f"transform x{row['transform_ratio']:.2f}, fit (with features) x{row['fit_ratio']:.2f} "
             f"(load {row['load_1min'][0]:.1f}-{row['load_1min'][1]:.1f})",
+            flush=True,
+        )
+    for name in filter(None, args.fits.split(",")):
+        row = time_fits(name)
+        rows.append(row)
+        print(
+            f"{row['set']}: fit {row['defaults_s']:.1f} s (defaults, score "
+            f"{row['defaults_score']:.4g}), {row['rocket_s']:.1f} s (RocketBranch, score "
+            f"{row['rocket_score']:.4g}): x{row['ratio']:.2f}; predict {row['defaults_predict_s']:.1f} "
+            f"/ {row['rocket_predict_s']:.1f} s (load {row['load_1min'][0]:.1f}-{row['load_1min'][1]:.1f})",
             flush=True,
         )
     print(json.dumps(rows))
