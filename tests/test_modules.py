@@ -230,6 +230,32 @@ def test_minirocket_branch_features_follow_the_definition_and_ignore_padding():
     assert ((raw > 0) & (raw < 1)).any(0).float().mean() > 0.5
 
 
+@pytest.mark.parametrize("features", [1, 3])
+def test_minirocket_branch_long_batches_are_computed_in_parts_alike(features):
+    """Long sequences are compared with the biases a few at a time (here one
+    sequence per part: 84 x 1,600 outputs): each sequence's features are the
+    same as alone, as in a batch padded with anything, and as the
+    definition's (the first feature of the first kernels)."""
+    lengths = [1600, 1100, 700]
+    X, batches = _ragged(lengths, features, seed=2)
+    branch = MiniRocketBranch(features, reference_length=1600, n_features=84 * 2, seed=1)
+    branch.fit(batches, np.asarray(lengths))
+    x, batch_lengths = batches(np.arange(3))
+    assert 2**18 // (84 * x.shape[1]) < len(x)  # the batch is split
+    raw = branch.transform(x, batch_lengths)
+    noisy = x.clone()
+    noisy[torch.arange(x.shape[1])[None, :] >= batch_lengths[:, None]] = -1e3
+    assert torch.equal(branch.transform(noisy, batch_lengths), raw)
+    for i in range(3):
+        assert torch.equal(branch.transform(*batches([i]))[0], raw[i])
+    biases = branch.biases.numpy()
+    count = branch.features_per_dilation[0]
+    for k, kernel in enumerate(branch.indices.tolist()[:4]):
+        subset = branch.channel_mask[0, k].bool().numpy()
+        expected = _reference_ppv(X[1][:, subset].sum(1), biases[k * count], 1, kernel, k % 2 == 0)
+        assert raw[1, k * count].item() == pytest.approx(expected, abs=1e-6)
+
+
 def test_minirocket_branch_matches_sktimes_features():
     """On univariate series, given sktime's biases, the branch's "same"-padded
     features (half of them, alternating) are sktime's
