@@ -504,7 +504,7 @@ class BaseSequenceEstimator(BaseEstimator):
         # bag="auto" may choose the embedding's size (embedding=None): resolved first.
         auto_resolved_bag = None
         if "bag" in self._parameters and self.bag == "auto":
-            auto_resolved_bag = auto_bag(sequences, is_classifier(self))
+            auto_resolved_bag = auto_bag(sequences, is_classifier(self), partial)
         embedding = self._embedding(auto_resolved_bag)
         self.embedding_ = clone(embedding) if sequences.is_tokens else None
         kwargs.update(embedding_dim=int(embedding.dim), freeze_embedding=bool(embedding.freeze))

@@ -203,7 +203,9 @@ BAG = {
         "recurrent layers whose mean joins the head (LSTM-FCN), or a\n"
         ":class:`~sklearn_rnn.components.RocketBranch`, MiniRocket's fixed\n"
         'dilated-kernel features, computed once per fit; "auto" gives\n'
-        "numeric input none. ``bag_`` holds the bag or branch used. See\n"
+        "numeric sequences of a median length of at least 64 steps\n"
+        "``RocketBranch()`` (not in ``partial_fit``), shorter ones none.\n"
+        "``bag_`` holds the bag or branch used. See\n"
         "``docs/user_guide/choosing.md``.",
     ),
 }

@@ -306,6 +306,10 @@ class RocketBranch(Component):
     batch. The draws (feature subsets, the sequences that give the biases)
     follow the estimator's ``random_state``.
 
+    ``bag="auto"`` gives it (with its defaults) to numeric sequences whose
+    median training length is at least 64 steps; ``bag=None`` is the
+    network without it.
+
     Parameters
     ----------
     n_features : int, default=9996
@@ -483,7 +487,8 @@ class TextBag(Component):
     embeddings generalises): for a classifier ``TextBag(nb=True,
     nb_ngrams=2)`` when the median training sequence holds at most 30 tokens
     (sentences) and ``TextBag(nb=True)`` above, ``TextBag()`` for a
-    regressor; else no bag. Float input never has a bag. See
+    regressor; else no bag. Float input never has a text bag (from 64 steps
+    it gets a :class:`RocketBranch`). See
     ``docs/user_guide/choosing.md``.
     """
 

@@ -158,3 +158,30 @@ def test_rocket_branch_fits_and_predicts_on_cuda():
     torch.testing.assert_close(branch.mean.cpu(), cpu.net_.module_.branch.mean)
     proba = gpu.predict_proba(X)
     assert proba.shape == (len(X), 2) and np.allclose(proba.sum(1), 1)
+
+
+@pytest.mark.parametrize("cls", [RNNClassifier, RNNRegressor])
+def test_bag_auto_gives_long_numeric_sequences_the_rocket_branch(cls):
+    """bag="auto": RocketBranch() from a median training length of 64 steps,
+    no branch below it, none in partial_fit (its first batch alone would
+    set the biases), and bag=None keeps the network without it."""
+    rng = np.random.RandomState(0)
+    y = np.arange(20) % 2
+
+    def series(lengths):
+        return [rng.randn(n, 1).astype(np.float32) for n in lengths]
+
+    fast = dict(FAST, max_epochs=1)
+    # Median 64 (half the series shorter): the branch.
+    long = series([40] * 9 + [64] * 11)
+    est = cls(**fast).fit(long, y)
+    assert est.bag_ == RocketBranch()
+    assert isinstance(est.net_.module_.branch, MiniRocketBranch)
+    # Median 63: none.
+    short = series([63] * 11 + [200] * 9)
+    est = cls(**fast).fit(short, y)
+    assert est.bag_ is None and est.net_.module_.branch is None
+    assert cls(**fast, bag=None).fit(long, y).net_.module_.branch is None
+    partial = cls(**fast)
+    partial.partial_fit(long, y, **({"classes": [0, 1]} if cls is RNNClassifier else {}))
+    assert partial.net_.module_.branch is None
