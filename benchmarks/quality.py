@@ -256,13 +256,36 @@ def _baa_yield():
 def _us_consumption_change():
     """Quarterly percent change of US real personal consumption 1970-2016
     (the Uschange file shipped in the sktime wheel)."""
-    import csv
+    return _uschange("Consumption")()
 
-    from sklearn_rnn.datasets import _package_dir
 
-    path = _package_dir("sktime", "Uschange") / "datasets" / "data" / "Uschange" / "Uschange.csv"
-    with open(path, encoding="utf-8") as file:
-        return np.array([float(row["Consumption"]) for row in csv.DictReader(file)])
+def _uschange(column):
+    """A quarterly column of the Uschange file shipped in the sktime wheel
+    (percent changes, US, 1970-2016)."""
+
+    def load():
+        import csv
+
+        from sklearn_rnn.datasets import _package_dir
+
+        folder = _package_dir("sktime", "Uschange") / "datasets" / "data" / "Uschange"
+        with open(folder / "Uschange.csv", encoding="utf-8") as file:
+            return np.array([float(row[column]) for row in csv.DictReader(file)])
+
+    return load
+
+
+def _statsmodels_test_series(file_name):
+    """A one-column series of the unit-root test data shipped in the
+    statsmodels wheel (``statsmodels/tsa/tests/results``)."""
+
+    def load():
+        from sklearn_rnn.datasets import _package_dir
+
+        path = _package_dir("statsmodels", file_name) / "tsa" / "tests" / "results" / file_name
+        return np.loadtxt(path, skiprows=1, dtype=np.float64)
+
+    return load
 
 
 def _sktime_series(name):
@@ -1171,6 +1194,32 @@ FORECAST_SERIES_ENTRIES = [
                     "quarters -> the next, last 10 years tested; added on 2026-12-07, picked "
                     "before any model ran on it", window=16, horizon=1, test_steps=40,
                     period=1, requires=("sktime", "statsmodels")),
+    # Chosen (series, window, horizon, test years) on 2026-12-07, before any
+    # model was run on them, after all the series above had been used to
+    # choose or reject ResidualForecaster's "auto" rules: they confirm the
+    # rules of the session that added them.
+    forecast_series("USTBillRate", _macrodata("tbilrate"), "quarterly US 3-month treasury "
+                    "bill rate 1959-2009 (statsmodels macrodata): 16 quarters -> the next, last "
+                    "10 years tested; added on 2026-12-07, fixed before any model ran on it",
+                    window=16, horizon=1, test_steps=40, period=1),
+    forecast_series("USRealConsumption", _macrodata("realcons"), "quarterly US real personal "
+                    "consumption 1959-2009 (statsmodels macrodata): 16 quarters -> the next 4, "
+                    "last 10 years tested; added on 2026-12-07, fixed before any model ran on it",
+                    window=16, horizon=4, test_steps=40, period=1),
+    forecast_series("USProductionChange", _uschange("Production"), "quarterly percent change "
+                    "of US industrial production 1970-2016 (sktime wheel's Uschange file): 16 "
+                    "quarters -> the next, last 10 years tested; added on 2026-12-07, fixed "
+                    "before any model ran on it", window=16, horizon=1, test_steps=40,
+                    period=1, requires=("sktime", "statsmodels")),
+    forecast_series("SP500", _statsmodels_test_series("SP500.csv"), "monthly S&P 500 index, "
+                    "Schwert's 468 months (statsmodels wheel's unit-root test data): 24 months "
+                    "-> the next, last 5 years tested; added on 2026-12-07, fixed before any "
+                    "model ran on it", window=24, horizon=1, test_steps=60, period=1),
+    forecast_series("GNPDeflator", _statsmodels_test_series("gnpdef.csv"), "yearly log US "
+                    "GNP deflator 1889-1970, Nelson and Plosser's 82 years (statsmodels wheel's "
+                    "unit-root test data): 10 years -> the next 3, last 20 years tested; added on "
+                    "2026-12-07, fixed before any model ran on it", window=10, horizon=3,
+                    test_steps=20, period=1),
 ]  # fmt: skip
 
 
