@@ -18,7 +18,7 @@ from ._auto import (
 )
 from ._validation import Sequences, check_sequences, rebuild
 
-BASELINES = ("auto", "last", "drift", "linear", "ar", "damped", "theta")
+BASELINES = ("auto", "last", "drift", "linear", "ar", "ar_diff", "damped", "theta")
 #: Ridge penalties ``baseline="linear"`` chooses from (leave-one-out, RidgeCV).
 LINEAR_ALPHAS = np.logspace(-6, 6, 25)
 
@@ -41,7 +41,8 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         ``make_pipeline(SequenceScaler(), RNNRegressor())`` with default
         parameters. To tune it (in ``GridSearchCV``, say), pass that pipeline
         and address its parameters as ``regressor__rnnregressor__<name>``.
-    baseline : {"auto", "last", "drift", "linear", "ar", "damped", "theta"}, \
+    baseline : {"auto", "last", "drift", "linear", "ar", "ar_diff", "damped", \
+            "theta"}, \
             list of them, or callable, default="auto"
         The simple forecast, per window and per step ``h = 1..horizon``:
 
@@ -83,6 +84,16 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
           the shortest window) by AIC as statsmodels' ``ar_select_order``;
           it forecasts recursively, each step from the ones before. Windows
           shorter than ``ar_order_`` cannot be forecast.
+        - ``"ar_diff"``: ``"ar"`` on the differences of the values (an
+          ARIMA(p, 1, 0) with drift): an AR(p) with a constant fitted on
+          every distinct transition of the windows' steps (each value minus
+          the one before, the targets' included), ``p``
+          (``ar_diff_order_``) by AIC; the forecast steps are added to the
+          window's last value. It has no level to return to: a fitted AR
+          on the values of a trending or random-walk series pulls its
+          forecasts back toward the levels it was fitted on, this one does
+          not. Windows of fewer than ``ar_diff_order_ + 1`` values cannot be
+          forecast. Not in ``"auto"``'s pool (``sklearn_rnn._auto``).
         - ``"damped"``: Holt's additive trend with a damping factor
           (Gardner & McKenzie 1985), the exponential smoothing that ETS's
           damped trend fits, run over each window: its level starts at the
@@ -148,6 +159,11 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         The order p of ``baseline_="ar"``; else None.
     ar_coef_ : ndarray of shape (ar_order_ + 1,) or None
         Its coefficients, oldest lag first, then the constant; else None.
+    ar_diff_order_ : int or None
+        The order p of ``"ar_diff"`` when it has a weight; else None.
+    ar_diff_coef_ : ndarray of shape (ar_diff_order_ + 1,) or None
+        Its coefficients on the differences, oldest lag first, then the
+        constant (the drift); else None.
     damped_ : dict or None
         ``{"alpha": ..., "beta": ..., "phi": ...}`` of ``"damped"`` when it
         has a weight; else None.
@@ -226,6 +242,8 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
             return _fit_linear(windows, targets)
         if name == "ar":
             return _fit_ar(windows, targets)
+        if name == "ar_diff":
+            return _fit_ar_diff(windows, targets)
         if name == "damped":
             return _fit_damped(windows, targets)
         if name == "theta":
@@ -244,6 +262,8 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
             return _forecast_linear(state, windows, horizon)
         if name == "ar":
             return _forecast_ar(state, windows, horizon)
+        if name == "ar_diff":
+            return _forecast_ar_diff(state, windows, horizon)
         if name == "damped":
             return _forecast_damped(state, windows, horizon)
         if name == "theta":
@@ -287,6 +307,9 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         if "ar" in self.baseline_weights_:
             _check_lags(windows, self.ar_order_, "ar")
             states["ar"] = {"order": self.ar_order_, "coef": self.ar_coef_}
+        if "ar_diff" in self.baseline_weights_:
+            _check_lags(windows, self.ar_diff_order_ + 1, "ar_diff")
+            states["ar_diff"] = {"order": self.ar_diff_order_, "coef": self.ar_diff_coef_}
         if "damped" in self.baseline_weights_:
             states["damped"] = dict(self.damped_)
         if "theta" in self.baseline_weights_:
@@ -297,6 +320,7 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         self.baseline_weights_ = weights
         self.baseline_ = max(weights, key=weights.get)
         self.linear_ = self.n_lags_ = self.ar_order_ = self.ar_coef_ = None
+        self.ar_diff_order_ = self.ar_diff_coef_ = None
         self.damped_ = self.theta_alpha_ = None
         if "damped" in states:
             self.damped_ = dict(states["damped"])
@@ -306,6 +330,9 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
             self.linear_, self.n_lags_ = states["linear"]["model"], states["linear"]["n_lags"]
         if "ar" in states:
             self.ar_order_, self.ar_coef_ = states["ar"]["order"], states["ar"]["coef"]
+        if "ar_diff" in states:
+            self.ar_diff_order_ = states["ar_diff"]["order"]
+            self.ar_diff_coef_ = states["ar_diff"]["coef"]
 
     def _candidates(self):
         """The baselines ``fit`` weighs: ``"auto"``'s, or those named in a
@@ -542,7 +569,7 @@ def _check_lags(windows, n_lags, name):
     lengths = np.array([len(window) for window in windows])
     short = np.flatnonzero(lengths < n_lags)
     if len(short):
-        attribute = "n_lags_" if name == "linear" else "ar_order_"
+        attribute = {"linear": "n_lags_", "ar": "ar_order_"}.get(name, "ar_diff_order_ + 1")
         raise ValueError(
             f"Window {short[0]} has {lengths[short[0]]} steps; baseline={name!r} reads the "
             f"last {attribute}={n_lags} steps of each window."
@@ -628,6 +655,30 @@ def _forecast_ar(state, windows, horizon):
         forecast[:, step] = history @ coef[:-1] + coef[-1]
         history = np.hstack([history[:, 1:], forecast[:, step : step + 1]])
     return forecast
+
+
+def _differences(windows, targets):
+    """Each window's steps (value minus the one before), and the targets'
+    (the first minus the window's last value)."""
+    steps = [np.diff(window) for window in windows]
+    targets = np.diff(np.concatenate([_lasts(windows)[:, None], targets], axis=1), axis=1)
+    return steps, targets
+
+
+def _fit_ar_diff(windows, targets):
+    """``baseline="ar_diff"``: ``"ar"`` fitted on the differences (an
+    ARIMA(p, 1, 0) with drift)."""
+    if min(len(window) for window in windows) < 2:
+        raise _NotApplicable(
+            "baseline='ar_diff' fits an AR(p) on the windows' steps; a window of one value "
+            "has none. Pass windows of at least 2 values or another baseline."
+        )
+    return _fit_ar(*_differences(windows, targets))
+
+
+def _forecast_ar_diff(state, windows, horizon):
+    steps = _forecast_ar(state, [np.diff(window) for window in windows], horizon)
+    return _lasts(windows)[:, None] + np.cumsum(steps, axis=1)
 
 
 #: The smoothing (alpha), trend smoothing (beta) and damping (phi) values

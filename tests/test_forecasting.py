@@ -634,3 +634,76 @@ def test_damped_and_theta_survive_pickle_and_clone_and_refit_alike():
     again = clone(model).fit(X[:50], y[:50])
     assert again.baseline_weights_ == model.baseline_weights_
     np.testing.assert_array_equal(again.predict(X[50:]), model.predict(X[50:]))
+
+
+# --- baseline="ar_diff" -----------------------------------------------------------
+
+
+def _integrated_ar(seed, n=240, drift=0.5):
+    """A random walk whose steps are an AR(1) (0.7) around ``drift``."""
+    rng = np.random.default_rng(seed)
+    steps = np.zeros(n)
+    for t in range(1, n):
+        steps[t] = drift + 0.7 * (steps[t - 1] - drift) + rng.normal()
+    return np.cumsum(steps)
+
+
+def test_ar_diff_baseline_is_statsmodels_ar_on_the_differences():
+    """AR(p) with a constant on the windows' steps: the lags and coefficients
+    statsmodels fits on the differenced series, its forecast steps added to
+    the window's last value."""
+    statsmodels = pytest.importorskip("statsmodels.tsa.ar_model")
+    series = _integrated_ar(0)
+    X, y, _ = make_windows(series, window=8, horizon=3)
+    model = ResidualForecaster(_Recorder(), baseline="ar_diff", correction=0.0).fit(X, y)
+    assert model.baseline_weights_ == {"ar_diff": 1.0} and model.ar_order_ is None
+    steps = np.diff(series)
+    selection = statsmodels.ar_select_order(steps, maxlag=7, ic="aic", trend="c")
+    assert model.ar_diff_order_ == len(selection.ar_lags) == max(selection.ar_lags)
+    fitted = statsmodels.AutoReg(steps, lags=model.ar_diff_order_, trend="c").fit()
+    np.testing.assert_allclose(model.ar_diff_coef_[-1], fitted.params[0], rtol=1e-6)
+    np.testing.assert_allclose(model.ar_diff_coef_[:-1][::-1], fitted.params[1:], rtol=1e-6)
+    window = X[-1]
+    history, level, expected = list(np.diff(window)), window[-1], []
+    for _ in range(3):
+        step = fitted.params[0] + fitted.params[1:] @ history[::-1][: model.ar_diff_order_]
+        history.append(step)
+        level += step
+        expected.append(level)
+    np.testing.assert_allclose(model.predict(X[-1:])[0], expected, rtol=1e-6)
+    windows = [x[-k:] for x, k in zip(X, np.resize([8, 7], len(X)))]
+    ragged = ResidualForecaster(_Recorder(), baseline="ar_diff").fit(windows, y)
+    with pytest.raises(ValueError, match="Window 0 has 1 steps; baseline='ar_diff' reads"):
+        ragged.predict([X[0][-1:]])
+    with pytest.raises(ValueError, match="a window of one value"):
+        ResidualForecaster(_Recorder(), baseline="ar_diff").fit([[1.0], [2.0]], [3.0, 4.0])
+
+
+def test_ar_diff_follows_a_random_walk_that_ar_pulls_back():
+    """On a random walk that wanders away from the levels of its training
+    windows, the AR on the values pulls its forecasts back toward them; the
+    AR on the differences does not. In a list it is weighed, and its fitted
+    state survives pickle and clone."""
+    import pickle
+
+    from sklearn.base import clone
+
+    series = _integrated_ar(2, n=300, drift=0.0)
+    X, y, _ = make_windows(series, window=12, horizon=6)
+    errors, models = {}, {}
+    for name in ("ar", "ar_diff"):
+        models[name] = ResidualForecaster(_Recorder(), baseline=name, correction=0.0)
+        models[name].fit(X[:120], y[:120])
+        errors[name] = np.mean((models[name].predict(X[200:]) - y[200:]) ** 2)
+    assert errors["ar_diff"] < 0.5 * errors["ar"], errors
+    both = ResidualForecaster(Ridge(), baseline=["last", "ar_diff"]).fit(X[:120], y[:120])
+    assert set(both.validation_scores_) == {"last", "ar_diff"}
+    assert both.validation_scores_["ar_diff"] < both.validation_scores_["last"]
+    assert "ar_diff" in both.baseline_weights_
+    assert both.ar_diff_order_ == models["ar_diff"].ar_diff_order_
+    restored = pickle.loads(pickle.dumps(both))
+    np.testing.assert_array_equal(restored.predict(X[120:]), both.predict(X[120:]))
+    assert restored.ar_diff_order_ == both.ar_diff_order_
+    again = clone(both).fit(X[:120], y[:120])
+    assert again.baseline_weights_ == both.baseline_weights_
+    np.testing.assert_array_equal(again.predict(X[120:]), both.predict(X[120:]))
