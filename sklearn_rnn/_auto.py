@@ -240,6 +240,13 @@ def auto_bucketing(n_samples, always):
 #: series added afterwards to confirm them (US CPI 2.79 -> 2.90, PBS 0.649 ->
 #: 0.982; benchmarks/journal.md, 2026-12-07). Name them in a list to weigh
 #: them: ``baseline=["last", "drift", "linear", "ar", "damped", "theta"]``.
+#: ``"ar_diff"`` (the AR on the differences) is not in the pool either: alone
+#: it beat ``"ar"`` on 12 of the 17 selection series (US real GDP 161 against
+#: 202) and lost on the stationary ones (Lynx 1120 against 852); in the pool
+#: it cost Lynx 13 %, and put in place of ``"ar"`` where a KPSS test finds
+#: no level stationarity it won the GDP (202 -> 184) and lost the seasonal
+#: monthly series (Airline 17.9 -> 20.6; benchmarks/journal.md, "where the
+#: naive forecast or a smoother wins", 2026-12-07).
 AUTO_FORECAST_BASELINES = ("last", "drift", "linear", "ar")
 #: Rolling-origin validation of ``baseline="auto"`` and ``correction="auto"``:
 #: the last ``AUTO_FORECAST_VALIDATION`` of the training windows (in their
