@@ -331,20 +331,25 @@ class RocketBranch(Component):
     _parameter_constraints = {
         "n_features": [Interval(Integral, 84, None, closed="left")],
         "max_dilations": [Interval(Integral, 1, None, closed="left")],
+        "head": [StrOptions({"ridge", "joint"})],
     }
 
-    def __init__(self, *, n_features=9996, max_dilations=32):
+    def __init__(self, *, n_features=9996, max_dilations=32, head="ridge"):
         self.n_features = n_features
         self.max_dilations = max_dilations
+        self.head = head
 
     def module_kwargs(self):
         """The sequence model's ``branch`` argument, less what the data and
         the seed give (``reference_length``, ``seed``)."""
-        return {
+        kwargs = {
             "name": self.module.name,
             "n_features": int(self.n_features),
             "max_dilations": int(self.max_dilations),
         }
+        if self.head == "ridge":
+            kwargs["ridge"] = True
+        return kwargs
 
 
 #: The components that add a branch beside the recurrent layers (numeric input).

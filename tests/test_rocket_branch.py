@@ -28,17 +28,25 @@ def _data(n=40, seed=0):
     return X, y
 
 
-@pytest.mark.parametrize("cls", [RNNClassifier, RNNRegressor])
-def test_rocket_branch_joins_the_head_and_predicts_the_same_alone(cls, tmp_path):
+@pytest.mark.parametrize(
+    "cls, head", [(RNNClassifier, "ridge"), (RNNRegressor, "ridge"), (RNNClassifier, "joint")]
+)
+def test_rocket_branch_joins_the_head_and_predicts_the_same_alone(cls, head, tmp_path):
     X, y = _data()
     plain = cls(**FAST, bag=None).fit(X, y)
+    SMALL = RocketBranch(n_features=84 * 3, head=head)
     est = cls(**FAST, bag=SMALL).fit(X, y)
     assert est.bag_ == SMALL and est.bag_ is not SMALL
     branch = est.net_.module_.branch
     assert isinstance(branch, MiniRocketBranch)
     assert branch.reference_length == max(len(x) for x in X)
     assert est._module_init["branch"]["seed"] == est._seed
-    assert est.net_.module_.head.in_features == plain.net_.module_.head.in_features + 84 * 3
+    # "joint": the features join the head's inputs; "ridge": the ridge's
+    # scores join its outputs.
+    extra = 84 * 3 if head == "joint" else 0
+    assert est.net_.module_.head.in_features == plain.net_.module_.head.in_features + extra
+    assert branch.n_features == 84 * 3
+    assert branch.output_size == (84 * 3 if head == "joint" else est.net_.module_.head.out_features)
     # The biases and the scaling were fitted on the training sequences.
     assert (branch.biases != 0).all() and (branch.std != 1).any()
     together = est.predict(X[:10])
@@ -87,7 +95,8 @@ def test_rocket_features_are_computed_once_per_fit_not_per_step(monkeypatch):
 
     original = RNNSequenceModel.forward
     monkeypatch.setattr(RNNSequenceModel, "forward", forward)
-    est = RNNRegressor(**{**FAST, "max_epochs": 4}, bag=SMALL, early_stopping=True).fit(X, y)
+    joint = RocketBranch(n_features=84 * 3, head="joint")
+    est = RNNRegressor(**{**FAST, "max_epochs": 4}, bag=joint, early_stopping=True).fit(X, y)
     assert sum(calls) == 60  # every sequence once: 54 training, 6 validation
     assert len(seen) >= 4 * 2 and all(features is not None for features in seen)
     # Features that are the branch's own, standardised.
@@ -185,3 +194,79 @@ def test_bag_auto_gives_long_numeric_sequences_the_rocket_branch(cls):
     partial = cls(**fast)
     partial.partial_fit(long, y, **({"classes": [0, 1]} if cls is RNNClassifier else {}))
     assert partial.net_.module_.branch is None
+
+
+@pytest.mark.parametrize("cls", [RNNClassifier, RNNRegressor])
+def test_ridge_head_is_minirocket_ridge_added_to_the_network_at_a_loo_scale(cls, monkeypatch):
+    """head="ridge": the branch's ridge is RidgeClassifierCV's (RidgeCV's on
+    the standardised targets) on its standardised training features, alpha
+    from np.logspace(-3, 3, 10) by leave-one-out error; training batches
+    carry its scores; the model's outputs are the network's plus the scores
+    times the scale fitted on the leave-one-out scores, and the network's
+    share starts at zero."""
+    from sklearn.linear_model import RidgeClassifierCV, RidgeCV
+
+    from sklearn_rnn._data import pad_batch
+    from sklearn_rnn.nn import RNNSequenceModel
+    from sklearn_rnn.nn.branches import ridge_loo, ridge_scale
+
+    X, y = _data(40)
+    y = y if cls is RNNClassifier else np.linspace(-1.0, 2.0, 40) + y
+    seen = []
+    original = RNNSequenceModel.forward
+
+    def forward(module, x, lengths, branch_features=None):
+        if module.training:
+            seen.append(branch_features.clone())
+        return original(module, x, lengths, branch_features)
+
+    monkeypatch.setattr(RNNSequenceModel, "forward", forward)
+    fast = {**FAST, "batch_size": 40, "max_epochs": 1}
+    est = cls(**fast, bag=SMALL).fit(X, y)
+    monkeypatch.setattr(RNNSequenceModel, "forward", original)
+    module = est.net_.module_
+    branch = module.branch
+    sequences = est._validate_X(X, reset=False)
+    features = branch.standardise(
+        branch.raw_features(lambda i: pad_batch(sequences, np.asarray(i)), sequences.lengths)
+    ).double()
+    alphas = np.logspace(-3, 3, 10)
+    if cls is RNNClassifier:
+        ridge = RidgeClassifierCV(alphas=alphas).fit(features.numpy(), y)
+        targets = np.where(y[:, None] == np.arange(2), 1.0, -1.0)
+        # sklearn fits one column for two classes: the second class's; the
+        # first's is its negative.
+        coef = np.ravel(ridge.coef_)
+        np.testing.assert_allclose(branch.ridge_coef[:, 1].numpy(), coef, atol=1e-5)
+        np.testing.assert_allclose(branch.ridge_coef[:, 0].numpy(), -coef, atol=1e-5)
+    else:
+        targets = ((y - est.y_mean_) / est.y_scale_)[:, None]
+        ridge = RidgeCV(alphas=alphas).fit(features.numpy(), targets)
+        np.testing.assert_allclose(branch.ridge_coef[:, 0].numpy(), np.ravel(ridge.coef_), atol=1e-5)
+    assert float(branch.ridge_alpha) == ridge.alpha_
+    # Training batches carry the ridge's scores (one batch of all 40, shuffled).
+    scores = branch.project(features.float())
+    carried = seen[0]
+    assert carried.shape == (40, module.head.out_features)
+    order = [int(torch.argmin(((scores - row) ** 2).sum(1))) for row in carried]
+    assert sorted(order) == list(range(40))
+    torch.testing.assert_close(carried, scores[order])
+    # The scale is the one fitted on the leave-one-out scores.
+    loo = ridge_loo(features, torch.tensor(targets), alphas=(ridge.alpha_,))[3]
+    labels = torch.tensor(y) if cls is RNNClassifier else torch.tensor(targets)
+    scale = ridge_scale(loo, labels, classes=cls is RNNClassifier)
+    assert float(module.branch_scale) == pytest.approx(scale, rel=1e-6) and scale > 0
+    # Prediction: the network's outputs plus the ridge's scores, scaled; an
+    # unfitted network adds nothing.
+    module.branch_scale.fill_(0.0)
+    network = est._predict_pooled(X)
+    module.branch_scale.fill_(scale)
+    expected = network + scale * scores.double().numpy()
+    np.testing.assert_allclose(est._predict_pooled(X), expected, atol=1e-4)
+    untrained = cls(**{**fast, "max_epochs": 1, "lr": 1e-12}, bag=SMALL).fit(X, y)
+    np.testing.assert_allclose(
+        untrained._predict_pooled(X), scale * scores.double().numpy(), atol=1e-3
+    )
+    # The setting acts: the joint head predicts otherwise.
+    joint = cls(**fast, bag=RocketBranch(n_features=84 * 3, head="joint"))
+    assert not np.allclose(joint.fit(X, y)._predict_pooled(X), est._predict_pooled(X))
