@@ -111,13 +111,19 @@ def test_partial_fit_keeps_the_fitted_branch_and_warm_start_continues():
     est = RNNClassifier(**FAST, bag=SMALL)
     est.partial_fit(X[:20], y[:20], classes=[0, 1])
     biases = est.net_.module_.branch.biases.clone()
+    coef, scale = est.net_.module_.branch.ridge_coef.clone(), est.net_.module_.branch_scale.clone()
+    assert coef.abs().sum() > 0
     est.partial_fit(X[20:], y[20:])
     assert torch.equal(est.net_.module_.branch.biases, biases)
+    assert torch.equal(est.net_.module_.branch.ridge_coef, coef)
+    assert torch.equal(est.net_.module_.branch_scale, scale)
     assert est.n_epochs_ == 2
     warm = RNNClassifier(**FAST, bag=SMALL, warm_start=True).fit(X, y)
     mean = warm.net_.module_.branch.mean.clone()
+    coef = warm.net_.module_.branch.ridge_coef.clone()
     warm.fit(X[:20], y[:20])
     assert torch.equal(warm.net_.module_.branch.mean, mean)
+    assert torch.equal(warm.net_.module_.branch.ridge_coef, coef)
     assert warm.n_epochs_ == 2 * FAST["max_epochs"]
 
 
@@ -162,7 +168,7 @@ def test_rocket_branch_fits_and_predicts_on_cuda():
     cpu = RNNClassifier(**FAST, bag=SMALL).fit(X, y)
     gpu = RNNClassifier(**{**FAST, "device": "cuda"}, bag=SMALL).fit(X, y)
     branch = gpu.net_.module_.branch
-    assert branch.biases.is_cuda and branch.mean.is_cuda
+    assert branch.biases.is_cuda and branch.mean.is_cuda and branch.ridge_coef.is_cuda
     torch.testing.assert_close(branch.biases.cpu(), cpu.net_.module_.branch.biases)
     torch.testing.assert_close(branch.mean.cpu(), cpu.net_.module_.branch.mean)
     proba = gpu.predict_proba(X)

@@ -305,10 +305,10 @@ class MiniRocketBranch(nn.Module):
     Shapes
     ------
     forward(x, lengths) -> Tensor of shape (batch, output_size)
-        The standardised features, ``output_size = n_features``, the
-        features computed, ``84 * (n_features // 84)`` with the default
-        dilations; with ``ridge_outputs``, the ridge's scores of them,
-        ``output_size = ridge_outputs``.
+        The standardised features (``output_size`` is the attribute
+        ``n_features``, the features computed: ``84 * (n_features // 84)``),
+        or with ``ridge_outputs`` the ridge's scores of them (``output_size
+        = ridge_outputs``).
     """
 
     name = "minirocket"

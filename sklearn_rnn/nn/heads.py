@@ -66,7 +66,12 @@ class RNNSequenceModel(nn.Module):
         MiniRocket's features). It reads the (augmented) input, and its
         features are concatenated to the pooled recurrent features before
         the head. A fixed branch (``branch.fixed``) may be given its features
-        precomputed, as ``forward``'s ``branch_features``.
+        precomputed, as ``forward``'s ``branch_features``. ``"ridge": True``
+        (MiniRocketBranch) builds the branch with ``ridge_outputs=n_outputs``:
+        its ridge's scores are not read by the head but added to its
+        outputs, times the buffer ``branch_scale`` (set when the estimator
+        fits the ridge), and the head's weights and bias start at zero, so
+        that the untrained model is the ridge.
     **backbone_kwargs
         Passed to :class:`RNNBackbone` (``input_size`` included).
 
