@@ -14,7 +14,7 @@ from sklearn_rnn.components import Augmentation, RocketBranch
 from sklearn_rnn.nn import MiniRocketBranch, mixup_batch
 
 FAST = dict(hidden_size=8, max_epochs=3, random_state=0, device="cpu")
-SMALL = RocketBranch(n_features=84 * 3)
+SMALL = RocketBranch(n_features=84 * 3, head="ridge")
 
 
 def _data(n=40, seed=0):
@@ -34,9 +34,9 @@ def _data(n=40, seed=0):
 def test_rocket_branch_joins_the_head_and_predicts_the_same_alone(cls, head, tmp_path):
     X, y = _data()
     plain = cls(**FAST, bag=None).fit(X, y)
-    SMALL = RocketBranch(n_features=84 * 3, head=head)
-    est = cls(**FAST, bag=SMALL).fit(X, y)
-    assert est.bag_ == SMALL and est.bag_ is not SMALL
+    small = RocketBranch(n_features=84 * 3, head=head)
+    est = cls(**FAST, bag=small).fit(X, y)
+    assert est.bag_ == small and est.bag_ is not small
     branch = est.net_.module_.branch
     assert isinstance(branch, MiniRocketBranch)
     assert branch.reference_length == max(len(x) for x in X)
@@ -54,18 +54,18 @@ def test_rocket_branch_joins_the_head_and_predicts_the_same_alone(cls, head, tmp
     alone = np.concatenate([est.predict([x]) for x in X[:10]])
     np.testing.assert_allclose(alone, together, rtol=1e-5, atol=1e-6)
     # Same random_state, same model; another one draws other kernels' subsets.
-    np.testing.assert_array_equal(cls(**FAST, bag=SMALL).fit(X, y).predict(X), est.predict(X))
-    other = cls(**{**FAST, "random_state": 1}, bag=SMALL).fit(X, y)
+    np.testing.assert_array_equal(cls(**FAST, bag=small).fit(X, y).predict(X), est.predict(X))
+    other = cls(**{**FAST, "random_state": 1}, bag=small).fit(X, y)
     assert not torch.equal(other.net_.module_.branch.biases, branch.biases)
     # Saved, pickled and cloned.
     est.save(tmp_path / "rocket.safetensors")
     loaded = sklearn_rnn.load(tmp_path / "rocket.safetensors")
     np.testing.assert_array_equal(loaded.predict(X[:10]), together)
-    assert loaded.get_params()["bag"] == SMALL
+    assert loaded.get_params()["bag"] == small
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(X[:10]), together)
-    assert clone(est).get_params()["bag"] == SMALL
+    assert clone(est).get_params()["bag"] == small
     with pytest.raises(ValueError, match="bag=RocketBranch.*numeric sequences"):
-        cls(**FAST, bag=SMALL).fit([np.arange(2, 9)] * 40, y)
+        cls(**FAST, bag=small).fit([np.arange(2, 9)] * 40, y)
     with pytest.raises(ValueError, match="bag=RocketBranch.*n_features"):
         cls(**FAST, bag=RocketBranch(n_features=83)).fit(X, y)
     with pytest.raises(ValueError, match="bag=RocketBranch.*max_dilations"):
