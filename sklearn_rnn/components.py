@@ -296,7 +296,10 @@ class RocketBranch(Component):
     fits, as are the features' means and standard deviations (they are
     read standardised). Nothing in the branch is trained by gradient.
 
-    ``head`` says how the features reach the outputs. ``"ridge"``: as in
+    ``head`` says how the features reach the outputs. ``"joint"``: the
+    features join the pooled recurrent features in the network's linear
+    head, their weights starting at zero and trained with the rest.
+    ``"ridge"``: as in
     MiniRocket, a ridge regression over them, fitted in closed form when the
     estimator fits (``RidgeClassifierCV``'s +1/-1 class columns, or the
     regressor's standardised targets; its penalty chosen among
@@ -305,9 +308,7 @@ class RocketBranch(Component):
     leave-one-out scores (the cross-entropy's best, or for values the
     least-squares slope), and the network's head starts at zero: the
     untrained model is the ridge, and training grows the recurrent layers'
-    correction. ``"joint"``: the features join the pooled recurrent
-    features in the network's linear head, their weights starting at zero
-    and trained with the rest.
+    correction.
 
     The features are computed once per fit, over the training (and
     validation) sequences, not at every step; the batches carry them (with
@@ -333,10 +334,11 @@ class RocketBranch(Component):
         9,996).
     max_dilations : int, default=32
         Most dilations per kernel (MiniRocket's ``max_dilations_per_kernel``).
-    head : {"ridge", "joint"}, default="ridge"
-        A closed-form ridge whose scores join the outputs, or a weight per
-        feature in the network's head, trained with it (before 2026-12-07
-        the only head).
+    head : {"joint", "ridge"}, default="joint"
+        A weight per feature in the network's head, trained with it, or a
+        closed-form ridge whose scores join the outputs (opt-in: over seeds
+        0-2 it won on PigCVP, PLAID, ArrowHead and Tecator and lost on
+        EyesOpenShut and ACSF1; ``benchmarks/journal.md``).
 
     Examples
     --------
@@ -354,7 +356,7 @@ class RocketBranch(Component):
         "head": [StrOptions({"ridge", "joint"})],
     }
 
-    def __init__(self, *, n_features=9996, max_dilations=32, head="ridge"):
+    def __init__(self, *, n_features=9996, max_dilations=32, head="joint"):
         self.n_features = n_features
         self.max_dilations = max_dilations
         self.head = head
