@@ -273,6 +273,14 @@ def test_ridge_head_is_minirocket_ridge_added_to_the_network_at_a_loo_scale(cls,
     np.testing.assert_allclose(
         untrained._predict_pooled(X), scale * scores.double().numpy(), atol=1e-3
     )
+    # Sample weights weigh the ridge (weighted least squares).
+    w = np.linspace(0.2, 3.0, 40)
+    weighted = cls(**fast, bag=SMALL).fit(X, y, sample_weight=w).net_.module_.branch
+    reference = (RidgeClassifierCV if cls is RNNClassifier else RidgeCV)(alphas=alphas)
+    reference.fit(features.numpy(), y if cls is RNNClassifier else targets, sample_weight=w)
+    column = weighted.ridge_coef[:, -1].numpy()
+    np.testing.assert_allclose(column, np.ravel(reference.coef_), atol=1e-5)
+    assert not np.allclose(column, branch.ridge_coef[:, -1].numpy(), atol=1e-3)
     # The setting acts: the joint head predicts otherwise.
     joint = cls(**fast, bag=RocketBranch(n_features=84 * 3, head="joint"))
     assert not np.allclose(joint.fit(X, y)._predict_pooled(X), est._predict_pooled(X))
