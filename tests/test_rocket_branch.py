@@ -248,7 +248,9 @@ def test_ridge_head_is_minirocket_ridge_added_to_the_network_at_a_loo_scale(cls,
     else:
         targets = ((y - est.y_mean_) / est.y_scale_)[:, None]
         ridge = RidgeCV(alphas=alphas).fit(features.numpy(), targets)
-        np.testing.assert_allclose(branch.ridge_coef[:, 0].numpy(), np.ravel(ridge.coef_), atol=1e-5)
+        np.testing.assert_allclose(
+            branch.ridge_coef[:, 0].numpy(), np.ravel(ridge.coef_), atol=1e-5
+        )
     assert float(branch.ridge_alpha) == ridge.alpha_
     # Training batches carry the ridge's scores (one batch of all 40, shuffled).
     scores = branch.project(features.float())

@@ -653,7 +653,9 @@ def ridge_scale(scores, targets, weights=None, classes=True):
     w = torch.ones(n, dtype=torch.float64) if weights is None else weights.double().reshape(n)
     if not classes:
         y = targets.double().reshape(scores.shape)
-        slope = float((w[:, None] * scores * y).sum() / (w[:, None] * scores**2).sum().clamp(min=1e-12))
+        slope = float(
+            (w[:, None] * scores * y).sum() / (w[:, None] * scores**2).sum().clamp(min=1e-12)
+        )
         return max(slope, 0.0)
     factors = torch.logspace(-2, 4, 241, dtype=torch.float64)
     index = targets.long().reshape(n)
