@@ -62,6 +62,7 @@ from .components import (
     DataParallel,
 )
 from .nn.augmentation import mixup_batch
+from .nn.branches import ridge_scale
 from .nn.utils import resolve_device
 
 #: Largest embedding (vocab_size x embedding_dim) fit accepts: 1 GiB of float32.
@@ -918,7 +919,30 @@ class BaseSequenceEstimator(BaseEstimator):
                 features = branch.fit(batches, sequences.lengths)
             else:
                 features = branch.standardise(branch.raw_features(batches, sequences.lengths))
+            if getattr(branch, "ridge_outputs", None) is not None:
+                features = self._ridge_scores(branch, dataset, features, train_dataset, fit)
             dataset.branch_features = features.numpy()
+
+    def _ridge_scores(self, branch, dataset, features, train_dataset, fit):
+        """A ridge branch's scores of a dataset's sequences from their
+        standardised ``features``. If ``fit``, the ridge is first fitted on
+        the training sequences, and its scale in the model's outputs set
+        from their leave-one-out scores."""
+        if fit and dataset is train_dataset:
+            classes = is_classifier(self)
+            y = torch.as_tensor(np.asarray(dataset.y))
+            if classes:
+                # One column per class, +1 and -1 (RidgeClassifierCV's targets).
+                targets = -torch.ones(len(y), branch.ridge_outputs, dtype=torch.float64)
+                targets[torch.arange(len(y)), y.long()] = 1.0
+            else:
+                targets = y.double().reshape(len(y), -1)
+            weights = dataset.sample_weight
+            weights = None if weights is None else torch.as_tensor(np.asarray(weights))
+            loo = branch.fit_ridge(features, targets, weights)
+            scale = ridge_scale(loo, y if classes else targets, weights, classes=classes)
+            self.net_.module_.branch_scale.fill_(scale)
+        return branch.project(features)
 
     def _set_nb_ratios(self, sequences, targets, chunk=256):
         """Fill the bag's naive-Bayes log-count ratios from the training

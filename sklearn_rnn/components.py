@@ -293,15 +293,32 @@ class RocketBranch(Component):
     Each feature is the proportion of a sequence's real steps where a
     kernel's output exceeds a bias (PPV); the biases are quantiles of the
     kernels' outputs on random training sequences, set when the estimator
-    fits, as are the features' means and standard deviations (the head
-    reads them standardised). Nothing in the branch is trained: the head
-    learns its weights on these features, beside the pooled recurrent
-    features.
+    fits, as are the features' means and standard deviations (they are
+    read standardised). Nothing in the branch is trained by gradient.
+
+    ``head`` says how the features reach the outputs. ``"joint"``: the
+    features join the pooled recurrent features in the network's linear
+    head, their weights starting at zero and trained with the rest.
+    ``"ridge"``: as in
+    MiniRocket, a ridge regression over them, fitted in closed form when the
+    estimator fits (``RidgeClassifierCV``'s +1/-1 class columns, or the
+    regressor's standardised targets; its penalty chosen among
+    ``np.logspace(-3, 3, 10)`` by exact leave-one-out error); its scores are
+    added to the network's outputs times a scale fitted on the ridge's
+    leave-one-out scores (the cross-entropy's best, or for values the
+    least-squares slope), and the network's head starts at zero: the
+    untrained model is the ridge, and training grows the recurrent layers'
+    correction.
 
     The features are computed once per fit, over the training (and
-    validation) sequences, not at every step; prediction computes them for
-    the sequences it is given. Mixup mixes them with the same partner and
-    weight as the input; jitter and scaling reach the recurrent layers only.
+    validation) sequences, not at every step; the batches carry them (with
+    ``"ridge"``, the ridge's scores: one per output instead of 9,996 per
+    sequence); prediction computes them for the sequences it is given. The
+    ridge weighs the sequences by ``sample_weight`` (and ``class_weight``);
+    a continued fit (``warm_start``, ``partial_fit``) keeps the branch and
+    its ridge. Mixup mixes the features (or scores) with the same partner
+    and weight as the input; jitter and scaling reach the recurrent layers
+    only.
     Padding never counts: a sequence's features are the same alone as in a
     batch. The draws (feature subsets, the sequences that give the biases)
     follow the estimator's ``random_state``.
@@ -317,6 +334,11 @@ class RocketBranch(Component):
         9,996).
     max_dilations : int, default=32
         Most dilations per kernel (MiniRocket's ``max_dilations_per_kernel``).
+    head : {"joint", "ridge"}, default="joint"
+        A weight per feature in the network's head, trained with it, or a
+        closed-form ridge whose scores join the outputs (opt-in: over seeds
+        0-2 it won on PigCVP, PLAID, ArrowHead and Tecator and lost on
+        EyesOpenShut and ACSF1; ``benchmarks/journal.md``).
 
     Examples
     --------
@@ -331,20 +353,25 @@ class RocketBranch(Component):
     _parameter_constraints = {
         "n_features": [Interval(Integral, 84, None, closed="left")],
         "max_dilations": [Interval(Integral, 1, None, closed="left")],
+        "head": [StrOptions({"ridge", "joint"})],
     }
 
-    def __init__(self, *, n_features=9996, max_dilations=32):
+    def __init__(self, *, n_features=9996, max_dilations=32, head="joint"):
         self.n_features = n_features
         self.max_dilations = max_dilations
+        self.head = head
 
     def module_kwargs(self):
         """The sequence model's ``branch`` argument, less what the data and
         the seed give (``reference_length``, ``seed``)."""
-        return {
+        kwargs = {
             "name": self.module.name,
             "n_features": int(self.n_features),
             "max_dilations": int(self.max_dilations),
         }
+        if self.head == "ridge":
+            kwargs["ridge"] = True
+        return kwargs
 
 
 #: The components that add a branch beside the recurrent layers (numeric input).

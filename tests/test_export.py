@@ -74,6 +74,11 @@ CONFIGS = {
         lambda: RNNClassifier(**FAST, bag=RocketBranch(n_features=168)),
         "ragged",
     ),
+    # ... and their ridge's scores added to the outputs.
+    "regressor-rocket-ridge": (
+        lambda: RNNRegressor(**FAST, bag=RocketBranch(n_features=168, head="ridge")),
+        "ragged",
+    ),
     "classifier-tokens-bidirectional": (
         lambda: RNNClassifier(**FAST, bidirectional=True, embedding=TokenEmbedding(dim=8)),
         "tokens",

@@ -314,6 +314,37 @@ def test_minirocket_branch_draws_feature_subsets_and_biases_by_its_seed():
     assert not torch.equal(before[:, ~keep], after[:, ~keep])
 
 
+@pytest.mark.parametrize("n, p", [(30, 80), (120, 20)])
+def test_ridge_loo_is_sklearns_ridgecv_and_its_leave_one_out(n, p):
+    """ridge_loo: RidgeCV's alpha (efficient leave-one-out), coefficients and
+    intercept, weighted or not, through the Gram matrix (n <= p) or X^T X
+    accumulated over chunks (n > p); its leave-one-out predictions are
+    those of a ridge refitted without the sample."""
+    from sklearn.linear_model import Ridge, RidgeCV
+
+    from sklearn_rnn.nn.branches import RIDGE_ALPHAS, ridge_loo
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(n, p)
+    Y = X[:, :3] @ rng.randn(3, 2) + 2 * rng.randn(n, 2)
+    for weights in (None, rng.uniform(0.5, 2.0, n)):
+        ours = ridge_loo(
+            torch.tensor(X), torch.tensor(Y), None if weights is None else torch.tensor(weights),
+            chunk=7,
+        )  # fmt: skip
+        coef, intercept, alpha, loo = ours
+        theirs = RidgeCV(alphas=RIDGE_ALPHAS).fit(X, Y, sample_weight=weights)
+        assert alpha == theirs.alpha_
+        np.testing.assert_allclose(coef.numpy().T, theirs.coef_, atol=1e-10)
+        np.testing.assert_allclose(intercept.numpy(), theirs.intercept_, atol=1e-10)
+        for i in (0, 7):
+            rows = np.arange(n) != i
+            refit = Ridge(alpha=alpha).fit(
+                X[rows], Y[rows], sample_weight=None if weights is None else weights[rows]
+            )
+            np.testing.assert_allclose(loo[i].numpy(), refit.predict(X[i : i + 1])[0], atol=1e-10)
+
+
 def test_sequence_model_reads_precomputed_fixed_branch_features():
     """A fixed branch's features given to forward replace its computation:
     the same outputs as computed on the fly, and others when they differ."""

@@ -204,6 +204,7 @@ PROBES = {
     # MiniRocket's fixed features beside the recurrent layers.
     "bag__n_features": Probe(168, context={"bag": RocketBranch(n_features=84)}),
     "bag__max_dilations": Probe(1, context={"bag": RocketBranch(n_features=84 * 4)}, data="long"),
+    "bag__head": Probe("ridge", context={"bag": RocketBranch(n_features=84)}),
     "optimizer": Probe("adam", "sgd", "rmsprop", SGD(momentum=0.5)),
     "optimizer__momentum": Probe(0.0, context={"optimizer": SGD()}),
     "optimizer__nesterov": Probe(True, context={"optimizer": SGD()}),

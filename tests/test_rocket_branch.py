@@ -14,7 +14,7 @@ from sklearn_rnn.components import Augmentation, RocketBranch
 from sklearn_rnn.nn import MiniRocketBranch, mixup_batch
 
 FAST = dict(hidden_size=8, max_epochs=3, random_state=0, device="cpu")
-SMALL = RocketBranch(n_features=84 * 3)
+SMALL = RocketBranch(n_features=84 * 3, head="ridge")
 
 
 def _data(n=40, seed=0):
@@ -28,17 +28,25 @@ def _data(n=40, seed=0):
     return X, y
 
 
-@pytest.mark.parametrize("cls", [RNNClassifier, RNNRegressor])
-def test_rocket_branch_joins_the_head_and_predicts_the_same_alone(cls, tmp_path):
+@pytest.mark.parametrize(
+    "cls, head", [(RNNClassifier, "ridge"), (RNNRegressor, "ridge"), (RNNClassifier, "joint")]
+)
+def test_rocket_branch_joins_the_head_and_predicts_the_same_alone(cls, head, tmp_path):
     X, y = _data()
     plain = cls(**FAST, bag=None).fit(X, y)
-    est = cls(**FAST, bag=SMALL).fit(X, y)
-    assert est.bag_ == SMALL and est.bag_ is not SMALL
+    small = RocketBranch(n_features=84 * 3, head=head)
+    est = cls(**FAST, bag=small).fit(X, y)
+    assert est.bag_ == small and est.bag_ is not small
     branch = est.net_.module_.branch
     assert isinstance(branch, MiniRocketBranch)
     assert branch.reference_length == max(len(x) for x in X)
     assert est._module_init["branch"]["seed"] == est._seed
-    assert est.net_.module_.head.in_features == plain.net_.module_.head.in_features + 84 * 3
+    # "joint": the features join the head's inputs; "ridge": the ridge's
+    # scores join its outputs.
+    extra = 84 * 3 if head == "joint" else 0
+    assert est.net_.module_.head.in_features == plain.net_.module_.head.in_features + extra
+    assert branch.n_features == 84 * 3
+    assert branch.output_size == (84 * 3 if head == "joint" else est.net_.module_.head.out_features)
     # The biases and the scaling were fitted on the training sequences.
     assert (branch.biases != 0).all() and (branch.std != 1).any()
     together = est.predict(X[:10])
@@ -46,18 +54,18 @@ def test_rocket_branch_joins_the_head_and_predicts_the_same_alone(cls, tmp_path)
     alone = np.concatenate([est.predict([x]) for x in X[:10]])
     np.testing.assert_allclose(alone, together, rtol=1e-5, atol=1e-6)
     # Same random_state, same model; another one draws other kernels' subsets.
-    np.testing.assert_array_equal(cls(**FAST, bag=SMALL).fit(X, y).predict(X), est.predict(X))
-    other = cls(**{**FAST, "random_state": 1}, bag=SMALL).fit(X, y)
+    np.testing.assert_array_equal(cls(**FAST, bag=small).fit(X, y).predict(X), est.predict(X))
+    other = cls(**{**FAST, "random_state": 1}, bag=small).fit(X, y)
     assert not torch.equal(other.net_.module_.branch.biases, branch.biases)
     # Saved, pickled and cloned.
     est.save(tmp_path / "rocket.safetensors")
     loaded = sklearn_rnn.load(tmp_path / "rocket.safetensors")
     np.testing.assert_array_equal(loaded.predict(X[:10]), together)
-    assert loaded.get_params()["bag"] == SMALL
+    assert loaded.get_params()["bag"] == small
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(X[:10]), together)
-    assert clone(est).get_params()["bag"] == SMALL
+    assert clone(est).get_params()["bag"] == small
     with pytest.raises(ValueError, match="bag=RocketBranch.*numeric sequences"):
-        cls(**FAST, bag=SMALL).fit([np.arange(2, 9)] * 40, y)
+        cls(**FAST, bag=small).fit([np.arange(2, 9)] * 40, y)
     with pytest.raises(ValueError, match="bag=RocketBranch.*n_features"):
         cls(**FAST, bag=RocketBranch(n_features=83)).fit(X, y)
     with pytest.raises(ValueError, match="bag=RocketBranch.*max_dilations"):
@@ -87,7 +95,8 @@ def test_rocket_features_are_computed_once_per_fit_not_per_step(monkeypatch):
 
     original = RNNSequenceModel.forward
     monkeypatch.setattr(RNNSequenceModel, "forward", forward)
-    est = RNNRegressor(**{**FAST, "max_epochs": 4}, bag=SMALL, early_stopping=True).fit(X, y)
+    joint = RocketBranch(n_features=84 * 3, head="joint")
+    est = RNNRegressor(**{**FAST, "max_epochs": 4}, bag=joint, early_stopping=True).fit(X, y)
     assert sum(calls) == 60  # every sequence once: 54 training, 6 validation
     assert len(seen) >= 4 * 2 and all(features is not None for features in seen)
     # Features that are the branch's own, standardised.
@@ -102,13 +111,19 @@ def test_partial_fit_keeps_the_fitted_branch_and_warm_start_continues():
     est = RNNClassifier(**FAST, bag=SMALL)
     est.partial_fit(X[:20], y[:20], classes=[0, 1])
     biases = est.net_.module_.branch.biases.clone()
+    coef, scale = est.net_.module_.branch.ridge_coef.clone(), est.net_.module_.branch_scale.clone()
+    assert coef.abs().sum() > 0
     est.partial_fit(X[20:], y[20:])
     assert torch.equal(est.net_.module_.branch.biases, biases)
+    assert torch.equal(est.net_.module_.branch.ridge_coef, coef)
+    assert torch.equal(est.net_.module_.branch_scale, scale)
     assert est.n_epochs_ == 2
     warm = RNNClassifier(**FAST, bag=SMALL, warm_start=True).fit(X, y)
     mean = warm.net_.module_.branch.mean.clone()
+    coef = warm.net_.module_.branch.ridge_coef.clone()
     warm.fit(X[:20], y[:20])
     assert torch.equal(warm.net_.module_.branch.mean, mean)
+    assert torch.equal(warm.net_.module_.branch.ridge_coef, coef)
     assert warm.n_epochs_ == 2 * FAST["max_epochs"]
 
 
@@ -153,7 +168,7 @@ def test_rocket_branch_fits_and_predicts_on_cuda():
     cpu = RNNClassifier(**FAST, bag=SMALL).fit(X, y)
     gpu = RNNClassifier(**{**FAST, "device": "cuda"}, bag=SMALL).fit(X, y)
     branch = gpu.net_.module_.branch
-    assert branch.biases.is_cuda and branch.mean.is_cuda
+    assert branch.biases.is_cuda and branch.mean.is_cuda and branch.ridge_coef.is_cuda
     torch.testing.assert_close(branch.biases.cpu(), cpu.net_.module_.branch.biases)
     torch.testing.assert_close(branch.mean.cpu(), cpu.net_.module_.branch.mean)
     proba = gpu.predict_proba(X)
@@ -185,3 +200,89 @@ def test_bag_auto_gives_long_numeric_sequences_the_rocket_branch(cls):
     partial = cls(**fast)
     partial.partial_fit(long, y, **({"classes": [0, 1]} if cls is RNNClassifier else {}))
     assert partial.net_.module_.branch is None
+
+
+@pytest.mark.parametrize("cls", [RNNClassifier, RNNRegressor])
+def test_ridge_head_is_minirocket_ridge_added_to_the_network_at_a_loo_scale(cls, monkeypatch):
+    """head="ridge": the branch's ridge is RidgeClassifierCV's (RidgeCV's on
+    the standardised targets) on its standardised training features, alpha
+    from np.logspace(-3, 3, 10) by leave-one-out error; training batches
+    carry its scores; the model's outputs are the network's plus the scores
+    times the scale fitted on the leave-one-out scores, and the network's
+    share starts at zero."""
+    from sklearn.linear_model import RidgeClassifierCV, RidgeCV
+
+    from sklearn_rnn._data import pad_batch
+    from sklearn_rnn.nn import RNNSequenceModel
+    from sklearn_rnn.nn.branches import ridge_loo, ridge_scale
+
+    X, y = _data(40)
+    y = y if cls is RNNClassifier else np.linspace(-1.0, 2.0, 40) + y
+    seen = []
+    original = RNNSequenceModel.forward
+
+    def forward(module, x, lengths, branch_features=None):
+        if module.training:
+            seen.append(branch_features.clone())
+        return original(module, x, lengths, branch_features)
+
+    monkeypatch.setattr(RNNSequenceModel, "forward", forward)
+    fast = {**FAST, "batch_size": 40, "max_epochs": 1}
+    est = cls(**fast, bag=SMALL).fit(X, y)
+    monkeypatch.setattr(RNNSequenceModel, "forward", original)
+    module = est.net_.module_
+    branch = module.branch
+    sequences = est._validate_X(X, reset=False)
+    features = branch.standardise(
+        branch.raw_features(lambda i: pad_batch(sequences, np.asarray(i)), sequences.lengths)
+    ).double()
+    alphas = np.logspace(-3, 3, 10)
+    if cls is RNNClassifier:
+        ridge = RidgeClassifierCV(alphas=alphas).fit(features.numpy(), y)
+        targets = np.where(y[:, None] == np.arange(2), 1.0, -1.0)
+        # sklearn fits one column for two classes: the second class's; the
+        # first's is its negative.
+        coef = np.ravel(ridge.coef_)
+        np.testing.assert_allclose(branch.ridge_coef[:, 1].numpy(), coef, atol=1e-5)
+        np.testing.assert_allclose(branch.ridge_coef[:, 0].numpy(), -coef, atol=1e-5)
+    else:
+        targets = ((y - est.y_mean_) / est.y_scale_)[:, None]
+        ridge = RidgeCV(alphas=alphas).fit(features.numpy(), targets)
+        np.testing.assert_allclose(
+            branch.ridge_coef[:, 0].numpy(), np.ravel(ridge.coef_), atol=1e-5
+        )
+    assert float(branch.ridge_alpha) == ridge.alpha_
+    # Training batches carry the ridge's scores (one batch of all 40, shuffled).
+    scores = branch.project(features.float())
+    carried = seen[0]
+    assert carried.shape == (40, module.head.out_features)
+    order = [int(torch.argmin(((scores - row) ** 2).sum(1))) for row in carried]
+    assert sorted(order) == list(range(40))
+    torch.testing.assert_close(carried, scores[order])
+    # The scale is the one fitted on the leave-one-out scores.
+    loo = ridge_loo(features, torch.tensor(targets), alphas=(ridge.alpha_,))[3]
+    labels = torch.tensor(y) if cls is RNNClassifier else torch.tensor(targets)
+    scale = ridge_scale(loo, labels, classes=cls is RNNClassifier)
+    assert float(module.branch_scale) == pytest.approx(scale, rel=1e-6) and scale > 0
+    # Prediction: the network's outputs plus the ridge's scores, scaled; an
+    # unfitted network adds nothing.
+    module.branch_scale.fill_(0.0)
+    network = est._predict_pooled(X)
+    module.branch_scale.fill_(scale)
+    expected = network + scale * scores.double().numpy()
+    np.testing.assert_allclose(est._predict_pooled(X), expected, atol=1e-4)
+    untrained = cls(**{**fast, "max_epochs": 1, "lr": 1e-12}, bag=SMALL).fit(X, y)
+    np.testing.assert_allclose(
+        untrained._predict_pooled(X), scale * scores.double().numpy(), atol=1e-3
+    )
+    # Sample weights weigh the ridge (weighted least squares).
+    w = np.linspace(0.2, 3.0, 40)
+    weighted = cls(**fast, bag=SMALL).fit(X, y, sample_weight=w).net_.module_.branch
+    reference = (RidgeClassifierCV if cls is RNNClassifier else RidgeCV)(alphas=alphas)
+    reference.fit(features.numpy(), y if cls is RNNClassifier else targets, sample_weight=w)
+    column = weighted.ridge_coef[:, -1].numpy()
+    np.testing.assert_allclose(column, np.ravel(reference.coef_), atol=1e-5)
+    assert not np.allclose(column, branch.ridge_coef[:, -1].numpy(), atol=1e-3)
+    # The setting acts: the joint head predicts otherwise.
+    joint = cls(**fast, bag=RocketBranch(n_features=84 * 3, head="joint"))
+    assert not np.allclose(joint.fit(X, y)._predict_pooled(X), est._predict_pooled(X))

@@ -118,6 +118,105 @@ MINIROCKET_INDICES = tuple(
 GOLDEN_RATIO = (math.sqrt(5.0) + 1.0) / 2.0
 
 
+#: The ridge penalties a ridge over a fixed branch's features chooses from by
+#: leave-one-out error: MiniRocket's ``RidgeClassifierCV(alphas=np.logspace(-3,
+#: 3, 10))``.
+RIDGE_ALPHAS = tuple(float(a) for a in np.logspace(-3, 3, 10))
+
+
+def ridge_loo(features, targets, weights=None, alphas=RIDGE_ALPHAS, chunk=4096):
+    """A ridge regression with an intercept, its penalty chosen by exact
+    leave-one-out error, in closed form (one eigendecomposition).
+
+    The criterion is scikit-learn's ``RidgeCV``/``RidgeClassifierCV`` with
+    their default efficient leave-one-out (their ``_RidgeGCV``): the
+    (weighted) mean over samples and targets of the squared leave-one-out
+    residuals ``e_i / (1 - h_ii)``, ``h`` the hat matrix's diagonal (the
+    intercept's ``w_i / sum(w)`` included). The first penalty of the
+    smallest error wins. With ``n_samples <= n_features`` the Gram matrix
+    ``X X^T`` is decomposed, else ``X^T X`` (accumulated over chunks of
+    rows). Computed in float64.
+
+    Parameters
+    ----------
+    features : Tensor of shape (n_samples, n_features)
+    targets : Tensor of shape (n_samples, n_targets)
+    weights : Tensor of shape (n_samples,) or None, default=None
+        Sample weights (weighted least squares).
+    alphas : sequence of float, default=RIDGE_ALPHAS
+        Penalties to choose from.
+    chunk : int, default=4096
+        Rows per chunk where ``n_samples > n_features``.
+
+    Returns
+    -------
+    coef : Tensor of shape (n_features, n_targets)
+    intercept : Tensor of shape (n_targets,)
+    alpha : float
+        The chosen penalty.
+    loo : Tensor of shape (n_samples, n_targets)
+        Each sample's prediction by the ridge (of that penalty) fitted
+        without it.
+    """
+    n, p = features.shape
+    Y = targets.double().reshape(n, -1)
+    w = torch.ones(n, dtype=torch.float64) if weights is None else weights.double().reshape(n)
+    total = w.sum()
+    x_mean = (w @ features.double()) / total
+    y_mean = (w @ Y) / total
+    sw = w.sqrt()[:, None]
+    Yc = (Y - y_mean) * sw
+    alphas = [float(a) for a in alphas]
+    if n <= p:
+        Xc = (features.double() - x_mean) * sw
+        gram = Xc @ Xc.T
+        eigenvalues, Q = torch.linalg.eigh(gram)
+        eigenvalues = eigenvalues.clamp(min=0.0)
+        QtY = Q.T @ Yc
+        Q2 = Q * Q
+    else:
+        gram = torch.zeros(p, p, dtype=torch.float64)
+        XtY = torch.zeros(p, Y.shape[1], dtype=torch.float64)
+        for start in range(0, n, chunk):
+            part = (features[start : start + chunk].double() - x_mean) * sw[start : start + chunk]
+            gram += part.T @ part
+            XtY += part.T @ Yc[start : start + chunk]
+        eigenvalues, V = torch.linalg.eigh(gram)
+        eigenvalues = eigenvalues.clamp(min=0.0)
+        VtXtY = V.T @ XtY
+        # Rows of X V (chunked): the fitted values and the hat's diagonal.
+        XV = torch.cat(
+            [
+                ((features[s : s + chunk].double() - x_mean) * sw[s : s + chunk]) @ V
+                for s in range(0, n, chunk)
+            ]
+        )
+        XV2 = XV * XV
+    intercept_hat = w / total
+    best = None
+    for alpha in alphas:
+        if n <= p:
+            shrink = eigenvalues / (eigenvalues + alpha)
+            fitted = Q @ (shrink[:, None] * QtY)
+            hat = Q2 @ shrink + intercept_hat
+        else:
+            inverse = 1.0 / (eigenvalues + alpha)
+            fitted = XV @ (inverse[:, None] * VtXtY)
+            hat = XV2 @ inverse + intercept_hat
+        residual = (Yc - fitted) / sw  # unscaled: y_i - prediction_i
+        loo_residual = residual / (1.0 - hat).clamp(min=1e-12)[:, None]
+        error = float((w[:, None] * loo_residual**2).sum() / (total * Y.shape[1]))
+        if best is None or error < best[0]:
+            best = (error, alpha, loo_residual)
+    _, alpha, loo_residual = best
+    if n <= p:
+        coef = Xc.T @ (Q @ (QtY / (eigenvalues + alpha)[:, None]))
+    else:
+        coef = V @ (VtXtY / (eigenvalues + alpha)[:, None])
+    intercept = y_mean - x_mean @ coef
+    return coef, intercept, alpha, Y - loo_residual
+
+
 def minirocket_dilations(reference_length, n_features, max_dilations):
     """MiniRocket's dilations and the features per kernel at each.
 
@@ -197,18 +296,34 @@ class MiniRocketBranch(nn.Module):
     seed : int, default=0
         Draws the features' subsets (and, in :meth:`fit`, the sequences
         whose convolutions give the biases).
+    ridge_outputs : int or None, default=None
+        None: the branch outputs its standardised features. An int: it
+        outputs the scores of a ridge regression over them, of this many
+        targets, fitted in closed form by :meth:`fit_ridge` (MiniRocket's
+        classifier, Dempster et al., 2021).
 
     Shapes
     ------
     forward(x, lengths) -> Tensor of shape (batch, output_size)
-        ``output_size`` is ``84 * (n_features // 84)``.
+        The standardised features (``output_size`` is the attribute
+        ``n_features``, the features computed: ``84 * (n_features // 84)``),
+        or with ``ridge_outputs`` the ridge's scores of them (``output_size
+        = ridge_outputs``).
     """
 
     name = "minirocket"
     #: Its output depends on the input and fixed buffers only.
     fixed = True
 
-    def __init__(self, input_size, reference_length, n_features=9996, max_dilations=32, seed=0):
+    def __init__(
+        self,
+        input_size,
+        reference_length,
+        n_features=9996,
+        max_dilations=32,
+        seed=0,
+        ridge_outputs=None,
+    ):
         super().__init__()
         self.input_size = int(input_size)
         self.reference_length = max(int(reference_length), 9)
@@ -233,6 +348,15 @@ class MiniRocketBranch(nn.Module):
         self.register_buffer("biases", torch.zeros(size))
         self.register_buffer("mean", torch.zeros(size))
         self.register_buffer("std", torch.ones(size))
+        self.ridge_outputs = None if ridge_outputs is None else int(ridge_outputs)
+        self.n_features = size
+        if self.ridge_outputs is not None:
+            # A ridge over the standardised features (set by fit_ridge): the
+            # branch outputs its scores.
+            self.register_buffer("ridge_coef", torch.zeros(size, self.ridge_outputs))
+            self.register_buffer("ridge_intercept", torch.zeros(self.ridge_outputs))
+            self.register_buffer("ridge_alpha", torch.ones((), dtype=torch.float64))
+            self.output_size = self.ridge_outputs
 
     def _slices(self):
         start = 0
@@ -285,7 +409,7 @@ class MiniRocketBranch(nn.Module):
         return full, inner
 
     def transform(self, x, lengths, budget=2**23):
-        """The PPV features, not standardised: ``(batch, output_size)``.
+        """The PPV features, not standardised: ``(batch, n_features)``.
 
         Parameters
         ----------
@@ -361,7 +485,51 @@ class MiniRocketBranch(nn.Module):
         lengths : Tensor of shape (batch,)
             True lengths.
         """
-        return self.standardise(self.transform(x, lengths))
+        return self.project(self.standardise(self.transform(x, lengths)))
+
+    def project(self, features):
+        """The branch's output from its standardised features: the features
+        themselves, or with ``ridge_outputs`` the ridge's scores (computed in
+        float64, so that a sequence's scores do not depend on its batch).
+
+        Parameters
+        ----------
+        features : Tensor of shape (n_samples, n_features)
+            Standardised features (:meth:`standardise`).
+        """
+        if self.ridge_outputs is None:
+            return features
+        coef = self.ridge_coef.to(features.device).double()
+        intercept = self.ridge_intercept.to(features.device).double()
+        return (features.double() @ coef + intercept).to(features.dtype)
+
+    @torch.no_grad()
+    def fit_ridge(self, features, targets, weights=None):
+        """Fit the ridge over the standardised training features
+        (:func:`ridge_loo`: its penalty chosen by leave-one-out error among
+        :data:`RIDGE_ALPHAS`) and return each training sequence's
+        leave-one-out scores.
+
+        Parameters
+        ----------
+        features : Tensor of shape (n_samples, n_features)
+            The training sequences' standardised features.
+        targets : Tensor of shape (n_samples, ridge_outputs)
+            What the ridge fits (for classes, one column per class of +1
+            and -1, as ``RidgeClassifierCV``).
+        weights : Tensor of shape (n_samples,) or None, default=None
+            Sample weights.
+
+        Returns
+        -------
+        loo : Tensor of shape (n_samples, ridge_outputs)
+            float64, on the CPU.
+        """
+        coef, intercept, alpha, loo = ridge_loo(features.cpu(), targets.cpu(), weights)
+        self.ridge_coef.copy_(coef.to(self.ridge_coef))
+        self.ridge_intercept.copy_(intercept.to(self.ridge_intercept))
+        self.ridge_alpha.fill_(alpha)
+        return loo
 
     @torch.no_grad()
     def fit(self, batches, lengths):
@@ -378,7 +546,7 @@ class MiniRocketBranch(nn.Module):
 
         Returns
         -------
-        features : Tensor of shape (n_samples, output_size)
+        features : Tensor of shape (n_samples, n_features)
             The training sequences' standardised features, on the CPU.
         """
         rng = np.random.default_rng(self.seed + 1)
@@ -414,7 +582,7 @@ class MiniRocketBranch(nn.Module):
 
         Parameters
         ----------
-        features : Tensor of shape (n_samples, output_size)
+        features : Tensor of shape (n_samples, n_features)
             Features from :meth:`transform`.
         """
         return (features - self.mean.to(features.device)) / self.std.to(features.device)
@@ -422,7 +590,7 @@ class MiniRocketBranch(nn.Module):
     @torch.no_grad()
     def raw_features(self, batches, lengths, budget=2**22):
         """:meth:`transform` of many sequences, in batches of similar
-        lengths: ``(n_samples, output_size)`` on the CPU.
+        lengths: ``(n_samples, n_features)`` on the CPU.
 
         Parameters
         ----------
@@ -436,7 +604,7 @@ class MiniRocketBranch(nn.Module):
         """
         lengths = np.asarray(lengths)
         order = np.argsort(lengths, kind="stable")
-        out = torch.empty(len(lengths), self.output_size)
+        out = torch.empty(len(lengths), self.n_features)
         begin = 0
         while begin < len(order):
             size = 256
@@ -456,3 +624,43 @@ class MiniRocketBranch(nn.Module):
 
 #: Branch modules by the name a model is given.
 BRANCHES = {cls.name: cls for cls in (FCNBranch, MiniRocketBranch)}
+
+
+def ridge_scale(scores, targets, weights=None, classes=True):
+    """The factor by which a ridge's scores join a model's outputs, fitted on
+    their leave-one-out scores.
+
+    For classes, the ``s`` of the smallest (weighted) cross-entropy of
+    ``softmax(s * scores)`` among 241 factors spaced evenly in log from 0.01
+    to 10,000; for values, the least-squares slope of the targets on the
+    scores (no intercept), at least 0.
+
+    Parameters
+    ----------
+    scores : Tensor of shape (n_samples, n_outputs)
+        Leave-one-out scores (:func:`ridge_loo`).
+    targets : Tensor
+        Class indices ``(n_samples,)``, or values ``(n_samples, n_outputs)``.
+    weights : Tensor of shape (n_samples,) or None, default=None
+    classes : bool, default=True
+
+    Returns
+    -------
+    scale : float
+    """
+    scores = scores.double()
+    n = len(scores)
+    w = torch.ones(n, dtype=torch.float64) if weights is None else weights.double().reshape(n)
+    if not classes:
+        y = targets.double().reshape(scores.shape)
+        slope = float(
+            (w[:, None] * scores * y).sum() / (w[:, None] * scores**2).sum().clamp(min=1e-12)
+        )
+        return max(slope, 0.0)
+    factors = torch.logspace(-2, 4, 241, dtype=torch.float64)
+    index = targets.long().reshape(n)
+    losses = [
+        float((w * nn.functional.cross_entropy(f * scores, index, reduction="none")).sum())
+        for f in factors
+    ]
+    return float(factors[int(np.argmin(losses))])

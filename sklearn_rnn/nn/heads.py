@@ -66,7 +66,12 @@ class RNNSequenceModel(nn.Module):
         MiniRocket's features). It reads the (augmented) input, and its
         features are concatenated to the pooled recurrent features before
         the head. A fixed branch (``branch.fixed``) may be given its features
-        precomputed, as ``forward``'s ``branch_features``.
+        precomputed, as ``forward``'s ``branch_features``. ``"ridge": True``
+        (MiniRocketBranch) builds the branch with ``ridge_outputs=n_outputs``:
+        its ridge's scores are not read by the head but added to its
+        outputs, times the buffer ``branch_scale`` (set when the estimator
+        fits the ridge), and the head's weights and bias start at zero, so
+        that the untrained model is the ridge.
     **backbone_kwargs
         Passed to :class:`RNNBackbone` (``input_size`` included).
 
@@ -132,11 +137,24 @@ class RNNSequenceModel(nn.Module):
                 raise ValueError(f"branch must name one of {sorted(BRANCHES)}; got {name!r}.")
             if words:
                 raise ValueError("A branch reads numeric input; this model reads tokens.")
+            if branch.pop("ridge", False):
+                branch["ridge_outputs"] = n_outputs
             self.branch = BRANCHES[name](backbone_kwargs["input_size"], **branch)
-            features += self.branch.output_size
+            if getattr(self.branch, "ridge_outputs", None) is None:
+                features += self.branch.output_size
+            else:
+                # The branch's ridge scores join the head's outputs at a
+                # fixed scale (set when the estimator fits the ridge).
+                self.register_buffer("branch_scale", torch.ones(()))
         self.augmentation = _augmentation(words, augmentation)
         self.head = nn.Linear(features, n_outputs)
-        if getattr(self.branch, "fixed", False):
+        if self.branch is not None and getattr(self.branch, "ridge_outputs", None) is not None:
+            # The model starts as the ridge: the network's share of the
+            # outputs grows from zero.
+            with torch.no_grad():
+                self.head.weight.zero_()
+                self.head.bias.zero_()
+        if getattr(self.branch, "fixed", False) and self.branch.ridge_outputs is None:
             # A fixed branch's many features start with no weight: the head
             # grows them from zero, as a penalised linear model's path does,
             # instead of adding a random projection of them to its outputs.
@@ -169,22 +187,33 @@ class RNNSequenceModel(nn.Module):
         if self.bag is not None:
             words = self.backbone.embedding(x)
             parts.append(self.ngram_bag(x, lengths, words))
+        scores = None
         if self.branch is not None:
             if branch_features is not None and getattr(self.branch, "fixed", False):
-                parts.append(branch_features.to(device=x.device, dtype=x.dtype))
+                branch_out = branch_features.to(device=x.device, dtype=x.dtype)
             else:
-                parts.append(self.branch(x, lengths))
+                branch_out = self.branch(x, lengths)
+            if getattr(self.branch, "ridge_outputs", None) is None:
+                parts.append(branch_out)
+            else:
+                scores = branch_out
         pooled = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
         nb = self.ngram_bag is not None and self.ngram_bag.nb_weight is not None
         if self.training:
             out = self.head(pooled)
+            if scores is not None:
+                out = out + self.branch_scale * scores
             return out + self.ngram_bag.nb_logits(x, lengths).to(out.dtype) if nb else out
         # At inference the (tiny) head runs in float64: the recurrent layers
         # already give bitwise-identical rows whatever the batch.
-        if nb:
+        if nb or scores is not None:
             weight, bias = self.head.weight.double(), self.head.bias.double()
             out = nn.functional.linear(pooled.double(), weight, bias)
-            return (out + self.ngram_bag.nb_logits(x, lengths)).to(pooled.dtype)
+            if nb:
+                out = out + self.ngram_bag.nb_logits(x, lengths)
+            if scores is not None:
+                out = out + self.branch_scale.double() * scores.double()
+            return out.to(pooled.dtype)
         return _head_float64(self.head, pooled)
 
 
