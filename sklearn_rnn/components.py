@@ -478,6 +478,17 @@ class TextBag(Component):
         ``TextBag(nb=True, nb_ngrams=ngrams, nb_buckets=buckets)`` is the NB
         path of the versions before these settings, which read the
         embedding path's n-grams and buckets.
+    subwords : {"both", "mean", "nb"} or None, default="both"
+        Which paths read the character n-grams of the words when X carries
+        them (``SequenceTokenizer(subwords=(3, 5))``, whose output is a
+        :class:`~sklearn_rnn.Sequences` with ``subwords``; fastText's
+        subwords, Bojanowski et al. 2017): "mean" gives each n-gram id an
+        embedding row of its own that enters the mean beside the words'
+        (and word n-grams'), "nb" gives it a row of the NB path (a weight
+        per class on its presence, scaled by its naive-Bayes ratio; needs
+        ``nb=True``), "both" both. None, or X without n-grams: words alone.
+        A model fitted with n-grams must be given them to predict; n-gram
+        ids never seen in ``fit`` are left out.
 
     Notes
     -----
@@ -500,7 +511,9 @@ class TextBag(Component):
         "nb": ["boolean"],
         "nb_ngrams": [Interval(Integral, 1, None, closed="left")],
         "nb_buckets": [Interval(Integral, 1, None, closed="left")],
+        "subwords": [StrOptions({"both", "mean", "nb"}), None],
     }
+    _added_settings = frozenset({"subwords"})
 
     def __init__(
         self,
@@ -512,6 +525,7 @@ class TextBag(Component):
         nb=False,
         nb_ngrams=1,
         nb_buckets=2**18,
+        subwords="both",
     ):
         self.mode = mode
         self.ngrams = ngrams
@@ -520,6 +534,15 @@ class TextBag(Component):
         self.nb = nb
         self.nb_ngrams = nb_ngrams
         self.nb_buckets = nb_buckets
+        self.subwords = subwords
+
+    def validate(self, owner):
+        super().validate(owner)
+        if self.subwords == "nb" and not self.nb:
+            raise ValueError(
+                f"{owner}={self!r}: subwords='nb' gives the character n-grams to the NB "
+                "path, which needs nb=True."
+            )
 
     def module_kwargs(self):
         """The torch module's ``bag`` argument."""
@@ -531,6 +554,7 @@ class TextBag(Component):
             "nb": bool(self.nb),
             "nb_ngrams": int(self.nb_ngrams),
             "nb_buckets": int(self.nb_buckets),
+            "subwords": self.subwords,
         }
 
 
