@@ -988,9 +988,12 @@ class BaseSequenceEstimator(BaseEstimator):
             for key, value in self.get_params(deep=False).items()
             if key not in ("checkpoint", "verbose", "callbacks", "device")
         }
+        subwords = sequences.subwords
         digest = joblib_hash(
             (type(self).__name__, params, sequences.data, sequences.offsets, targets, weights)
             + ((X_val, y_val) if X_val is not None else ())
+            # The character n-grams a bag reads are data too (absent: the old name).
+            + ((subwords.data, subwords.offsets) if subwords is not None else ())
         )
         try:
             os.makedirs(self.checkpoint, exist_ok=True)
