@@ -38,7 +38,7 @@ import os
 import sys
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -2121,6 +2121,12 @@ def parse_args(argv=None):
     )
     parser.add_argument("--no-defaults", action="store_true", help="baselines only")
     parser.add_argument(
+        "--baselines",
+        default="",
+        help="comma-separated baselines to run instead of each set's own, e.g. "
+        "tfidf_char_lr_cv (character n-grams, in no set's list)",
+    )
+    parser.add_argument(
         "--no-readme", action="store_true", help="do not touch benchmarks/README.md"
     )
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
@@ -2136,6 +2142,12 @@ def main(argv=None):
     # The grid search's worker processes read it when they start torch.
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
     entries = select_entries(args.sets)
+    if args.baselines:
+        names = tuple(args.baselines.split(","))
+        unknown = sorted(set(names) - set(BASELINES))
+        if unknown:
+            raise SystemExit(f"--baselines: unknown {unknown}; known: {sorted(BASELINES)}")
+        entries = [replace(entry, baselines=names) for entry in entries]
     seeds = parse_seeds(args.seeds)
     params = json.loads(args.params) if args.params else None
     if params is not None and not isinstance(params, dict):

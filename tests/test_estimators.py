@@ -795,7 +795,7 @@ def test_bag_reads_the_character_ngrams_of_the_words(cls, tmp_path):
     behaviour: TextBag(subwords=None), or a tokenizer without subwords."""
     X, y = _review_words(120, 0)
     y = y if cls is RNNClassifier else y.astype(float)
-    bag = TextBag(nb=True) if cls is RNNClassifier else TextBag()
+    bag = TextBag(nb=True, subwords="both") if cls is RNNClassifier else TextBag()
     settings = dict(FAST, bag=bag)
     pipe = make_pipeline(SequenceTokenizer(subwords=(3, 5)), cls(**settings)).fit(X, y)
     est, tokens = pipe[-1], pipe[0].transform(X)
@@ -806,7 +806,7 @@ def test_bag_reads_the_character_ngrams_of_the_words(cls, tmp_path):
     # TextBag(subwords=None) is the bag of words alone, as a tokenizer
     # without subwords gives it, bit for bit.
     words = cls(**dict(settings, bag=clone(bag).set_params(subwords=None))).fit(tokens, y)
-    plain = make_pipeline(SequenceTokenizer(), cls(**settings)).fit(X, y)
+    plain = make_pipeline(SequenceTokenizer(subwords=None), cls(**settings)).fit(X, y)
     assert np.array_equal(words.predict(tokens), plain.predict(X))
     # Unseen words: only their spelling (their n-grams) tells them apart.
     new = ["lovelish film", "awfulest film", "superbish film", "horridest film"]

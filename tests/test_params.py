@@ -210,7 +210,7 @@ PROBES = {
     "bag__nb": Probe(True, context={"bag": TextBag()}, data="tokens"),
     "bag__nb_ngrams": Probe(2, 3, context={"bag": TextBag(nb=True)}, data="tokens"),
     "bag__nb_buckets": Probe(16, context={"bag": TextBag(nb=True, nb_ngrams=2)}, data="tokens"),
-    "bag__subwords": Probe(None, "mean", "nb", context={"bag": TextBag(nb=True)}, data="subwords"),
+    "bag__subwords": Probe(None, "both", "nb", context={"bag": TextBag(nb=True)}, data="subwords"),
     # A convolutional branch beside the recurrent layers, for numbers.
     "bag__channels": Probe(4, context={"bag": ConvBranch(channels=8)}),
     "bag__levels": Probe(True, context={"bag": ConvBranch(channels=8)}),

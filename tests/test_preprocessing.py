@@ -67,7 +67,8 @@ def test_tokenizer_subwords_give_the_character_ngrams_of_each_token():
     grams = ["<go", "<goi", "goi", "goin", "ing", "ing>", "ng>", "oin", "oing", "<go>", "go>"]
     assert tokenizer.subword_vocabulary_ == {gram: i for i, gram in enumerate(grams, start=1)}
     out = tokenizer.transform(["go gone", "", "going"])
-    plain = SequenceTokenizer().fit(["go going", "going"]).transform(["go gone", "", "going"])
+    plain = SequenceTokenizer(subwords=None).fit(["go going", "going"])
+    plain = plain.transform(["go gone", "", "going"])
     # The ids are those without subwords; an empty document is [1] with no n-gram.
     assert isinstance(out, Sequences) and _ids(out.to_list()) == _ids(plain)
     ids = tokenizer.subword_vocabulary_
@@ -83,7 +84,9 @@ def test_tokenizer_subwords_give_the_character_ngrams_of_each_token():
     assert _ids(fitted.subwords.to_list())[0][:4] == [ids["<go"], ids["go>"], ids["<go>"], ids["<go"]]
     # Taking samples keeps their n-grams.
     assert _ids(out.take([2, 0]).subwords.to_list())[1] == _ids(out.subwords.to_list())[0]
-    assert SequenceTokenizer().fit(["go"]).subword_vocabulary_ is None
+    # None (the default): the words alone, as a list.
+    none = SequenceTokenizer().fit(["go"])
+    assert none.subword_vocabulary_ is None and isinstance(none.transform(["go"]), list)
 
 
 @pytest.mark.parametrize("subwords", [(5, 3), (0, 2), (3,), ("a", 4), (True, 3)])

@@ -171,6 +171,9 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         brings the n-grams of its spelling that training saw. The output is
         then a :class:`~sklearn_rnn.Sequences` (the token ids, and the
         n-gram ids as its ``subwords``), not a list. None: words alone.
+        ``(3, 5)`` gained on sentence-level text in the classifier's bag
+        and lost on reviews (``benchmarks/journal.md``, "Issue 26, text:
+        character n-grams").
 
     Attributes
     ----------
@@ -422,9 +425,9 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
             or not 1 <= value[0] <= value[1]
         ):
             raise ValueError(
-                "The 'subwords' parameter of SequenceTokenizer must be None or a pair of "
-                f"ints (min_n, max_n) with 1 <= min_n <= max_n, e.g. (3, 5). Got {value!r} "
-                "instead."
+                "The 'subwords' parameter of SequenceTokenizer must be None or (min_n, "
+                "max_n), the shortest and longest character n-grams of each token, with "
+                f"1 <= min_n <= max_n, e.g. (3, 5). Got {value!r} instead."
             )
         return int(value[0]), int(value[1])
 
