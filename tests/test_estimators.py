@@ -826,22 +826,31 @@ def test_bag_reads_the_character_ngrams_of_the_words(cls, tmp_path):
     )
     alone = np.concatenate(
         [
-            est.predict_proba(tokens[i : i + 1]) if cls is RNNClassifier else est.predict(tokens[i : i + 1])
+            est.predict_proba(tokens[i : i + 1])
+            if cls is RNNClassifier
+            else est.predict(tokens[i : i + 1])
             for i in range(8)
         ]
     )
     np.testing.assert_allclose(alone, out[:8], rtol=1e-5, atol=1e-6)
     # Saved, loaded, pickled: the same predictions.
     est.save(tmp_path / "subwords.safetensors")
-    for copy in (sklearn_rnn.load(tmp_path / "subwords.safetensors"), pickle.loads(pickle.dumps(est))):
+    for copy in (
+        sklearn_rnn.load(tmp_path / "subwords.safetensors"),
+        pickle.loads(pickle.dumps(est)),
+    ):
         assert np.array_equal(copy.predict(tokens), est.predict(tokens))
     # N-gram ids never seen in fit are left out; a model fitted with n-grams needs them.
-    unseen = Sequences(tokens.data, tokens.offsets, subwords=Sequences(
-        tokens.subwords.data + n_grams + 1, tokens.subwords.offsets
-    ))
-    no_grams = Sequences(tokens.data, tokens.offsets, subwords=Sequences(
-        np.zeros(0, np.int64), np.zeros(len(tokens) + 1, np.int64)
-    ))
+    unseen = Sequences(
+        tokens.data,
+        tokens.offsets,
+        subwords=Sequences(tokens.subwords.data + n_grams + 1, tokens.subwords.offsets),
+    )
+    no_grams = Sequences(
+        tokens.data,
+        tokens.offsets,
+        subwords=Sequences(np.zeros(0, np.int64), np.zeros(len(tokens) + 1, np.int64)),
+    )
     assert np.array_equal(est.predict(unseen), est.predict(no_grams))
     with pytest.raises(ValueError, match="fitted on token sequences with the character n-grams"):
         est.predict(tokens.without_subwords())

@@ -716,7 +716,9 @@ def test_bag_reads_character_ngrams_in_its_mean_and_its_nb_path():
     torch.testing.assert_close(out[1], torch.stack([*words.weight[[8, 6]], table[3]]).mean(0))
     torch.testing.assert_close(out[2], words.weight[7])  # no n-gram: its word alone
     # Without subwords the bag is the words' mean, as before.
-    torch.testing.assert_close(bag(TOKENS, TOKEN_LENGTHS, embedded)[1], words.weight[[8, 6]].mean(0))
+    torch.testing.assert_close(
+        bag(TOKENS, TOKEN_LENGTHS, embedded)[1], words.weight[[8, 6]].mean(0)
+    )
     # More padding of the n-grams changes nothing.
     wider = torch.cat([subwords, torch.zeros(3, 3, dtype=torch.int64)], dim=1)
     torch.testing.assert_close(bag(TOKENS, TOKEN_LENGTHS, embedded, wider), out)

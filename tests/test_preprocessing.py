@@ -81,7 +81,12 @@ def test_tokenizer_subwords_give_the_character_ngrams_of_each_token():
     ]
     assert check_sequences(out).subwords is out.subwords
     fitted = SequenceTokenizer(subwords=[3, 4]).fit_transform(["go going", "going"])
-    assert _ids(fitted.subwords.to_list())[0][:4] == [ids["<go"], ids["go>"], ids["<go>"], ids["<go"]]
+    assert _ids(fitted.subwords.to_list())[0][:4] == [
+        ids["<go"],
+        ids["go>"],
+        ids["<go>"],
+        ids["<go"],
+    ]
     # Taking samples keeps their n-grams.
     assert _ids(out.take([2, 0]).subwords.to_list())[1] == _ids(out.subwords.to_list())[0]
     # None (the default): the words alone, as a list.
