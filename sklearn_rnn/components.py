@@ -490,8 +490,9 @@ class TextBag(Component):
         A model fitted with n-grams must be given them to predict; n-gram
         ids never seen in ``fit`` are left out. On movie sentences the mean
         gained most (0.746 -> 0.761; "nb" 0.755, "both" 0.752, seeds 0-2);
-        with both, the reviews lost (``benchmarks/journal.md``, "Issue 26,
-        text: character n-grams"). No tokenizer gives them by default.
+        the reviews lost (0.004-0.007 in the mean, 0.01-0.02 in both;
+        ``benchmarks/journal.md``, "Issue 26, text: character n-grams").
+        No tokenizer gives them by default.
 
     Notes
     -----
