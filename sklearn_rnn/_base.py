@@ -527,6 +527,7 @@ class BaseSequenceEstimator(BaseEstimator):
         if "bag" in self._parameters:
             bag = auto_resolved_bag if self.bag == "auto" else self.bag
             kwargs["branch"] = None
+            self._subword_rows = 0
             if isinstance(bag, BRANCH_COMPONENTS):
                 if sequences.is_tokens:
                     raise ValueError(
@@ -541,6 +542,13 @@ class BaseSequenceEstimator(BaseEstimator):
             else:
                 self.bag_ = clone(bag) if bag is not None and sequences.is_tokens else None
                 kwargs["bag"] = None if self.bag_ is None else self.bag_.module_kwargs()
+                self._subword_rows = 0
+                if self.bag_ is not None and self.bag_.subwords is not None:
+                    subwords = sequences.subwords
+                    if subwords is not None and subwords.data.size:
+                        # Room for every training id; 0 pads.
+                        self._subword_rows = int(subwords.data.max()) + 1
+                    kwargs["bag"]["subword_rows"] = self._subword_rows
                 if self.bag_ is not None and self.bag_.nb and not is_classifier(self):
                     raise ValueError(
                         f"bag={self.bag!r}: nb=True weighs words by their naive-Bayes ratios "
@@ -633,6 +641,14 @@ class BaseSequenceEstimator(BaseEstimator):
             (sequences.take(valid_idx), _safe_indexing(y, valid_idx)),
         )
 
+    def _fitted_subword_rows(self):
+        """Character n-gram ids the fitted bag reads (0: none)."""
+        rows = getattr(self, "_subword_rows", None)
+        if rows is None:  # loaded from a file: the module's arguments say
+            bag = (getattr(self, "_module_init", None) or {}).get("bag") or {}
+            rows = bag.get("subword_rows", 0)
+        return int(rows)
+
     def _validate_X(self, X, reset):
         sequences = check_sequences(X, estimator=self, reset=reset)
         if not sequences.is_tokens:
@@ -667,7 +683,20 @@ class BaseSequenceEstimator(BaseEstimator):
         if sequences.is_tokens:
             # Ids never seen in fit are out of vocabulary, as the tokenizer's are.
             data = np.where(sequences.data < self.vocab_size_, sequences.data, OOV_TOKEN_ID)
-            sequences = Sequences(data, sequences.offsets, sequences.form)
+            rows = self._fitted_subword_rows()
+            subwords = None
+            if rows:
+                if sequences.subwords is None:
+                    raise ValueError(
+                        f"{type(self).__name__} was fitted on token sequences with the "
+                        "character n-grams of their words (Sequences.subwords, from "
+                        "SequenceTokenizer(subwords=...)); X has none. Transform X with the "
+                        "tokenizer the estimator was fitted after."
+                    )
+                # N-gram ids never seen in fit are left out (0 pads).
+                ids = sequences.subwords.data
+                subwords = Sequences(np.where(ids < rows, ids, 0), sequences.subwords.offsets)
+            sequences = Sequences(data, sequences.offsets, sequences.form, subwords=subwords)
         return sequences
 
     def _mixup(self):
@@ -782,6 +811,8 @@ class BaseSequenceEstimator(BaseEstimator):
         else:
             self._fitted_module_kwargs = self._module_kwargs()
             module_kwargs = self._resolve_module_kwargs(sequences, partial=partial)
+            if not getattr(self, "_subword_rows", 0):
+                sequences = sequences.without_subwords()  # no bag reads them
             targets = self._fit_targets(y, sequences, classes)
             rng = check_random_state(self.random_state)
             self._seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -953,17 +984,15 @@ class BaseSequenceEstimator(BaseEstimator):
         n_rows, n_classes = bag.nb_ratio.shape
         targets = np.asarray(targets)
         counts = torch.zeros(n_classes * n_rows, dtype=torch.float64)
-        offsets, lengths = sequences.offsets, sequences.lengths
-        data = np.asarray(sequences.data).reshape(len(sequences.data), -1)[:, 0]
         with torch.no_grad():
             for start in range(0, len(sequences), chunk):
-                stop = min(start + chunk, len(sequences))
-                x = np.zeros((stop - start, max(1, int(lengths[start:stop].max()))), np.int64)
-                for row, i in enumerate(range(start, stop)):
-                    x[row, : lengths[i]] = data[offsets[i] : offsets[i + 1]]
-                rows, keep = bag.nb_features(
-                    torch.as_tensor(x), torch.as_tensor(lengths[start:stop])
-                )
+                indices = np.arange(start, min(start + chunk, len(sequences)))
+                x, lengths = pad_batch(sequences, indices)
+                subwords = None
+                if sequences.subwords is not None:
+                    subwords = pad_batch(sequences.subwords, indices)[0]
+                rows, keep = bag.nb_features(x, lengths, subwords)
+                stop = start + len(indices)
                 labels = torch.as_tensor(targets[start:stop], dtype=torch.int64)
                 cells = (labels.unsqueeze(1) * n_rows + rows)[keep]
                 counts.index_add_(0, cells, torch.ones(len(cells), dtype=torch.float64))
@@ -983,9 +1012,12 @@ class BaseSequenceEstimator(BaseEstimator):
             for key, value in self.get_params(deep=False).items()
             if key not in ("checkpoint", "verbose", "callbacks", "device")
         }
+        subwords = sequences.subwords
         digest = joblib_hash(
             (type(self).__name__, params, sequences.data, sequences.offsets, targets, weights)
             + ((X_val, y_val) if X_val is not None else ())
+            # The character n-grams a bag reads are data too (absent: the old name).
+            + ((subwords.data, subwords.offsets) if subwords is not None else ())
         )
         try:
             os.makedirs(self.checkpoint, exist_ok=True)

@@ -34,6 +34,9 @@ class SequenceDataset(Dataset):
     branch_features : ndarray of shape (n_samples, n_branch_features) or None
         A fixed branch's features of each sequence, computed once before
         training; when set, batches carry them as ``"branch_features"``.
+
+    Token sequences with character n-grams (``sequences.subwords``) give
+    batches their ids too, zero-padded, as ``"subwords"``.
     """
 
     def __init__(self, sequences, y=None, sample_weight=None, target_collate=None):
@@ -69,6 +72,8 @@ class SequenceDataset(Dataset):
         else:
             x, lengths = pad_batch(self.sequences, indices)
         X = {"x": x, "lengths": lengths}
+        if self.sequences.subwords is not None:
+            X["subwords"] = pad_batch(self.sequences.subwords, indices)[0]
         if self.branch_features is not None:
             X["branch_features"] = torch.from_numpy(self.branch_features[indices])
         if self.sample_weight is not None:

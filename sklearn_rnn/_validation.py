@@ -47,15 +47,24 @@ class Sequences:
         integer token data is 1-D.
     offsets : ndarray of shape (n_samples + 1,)
         Sample ``i`` is ``data[offsets[i]:offsets[i + 1]]``.
+    form : InputForm or None, default=None
+        What the storage was validated from (None if built directly).
+    subwords : Sequences or None, default=None
+        Token sequences only: each sample's character n-gram ids (ragged
+        int64, 0 never used, a sample may have none), as
+        ``SequenceTokenizer(subwords=...)`` gives them: the n-grams of every
+        token of the sample, one after the other. A
+        :class:`~sklearn_rnn.components.TextBag` reads them beside the words.
     """
 
-    __slots__ = ("data", "offsets", "form")
+    __slots__ = ("data", "offsets", "form", "subwords")
 
-    def __init__(self, data, offsets, form=None):
+    def __init__(self, data, offsets, form=None, subwords=None):
         self.data = data
         self.offsets = np.asarray(offsets, dtype=np.int64)
         #: The :class:`InputForm` this storage was validated from (None if built directly).
         self.form = form
+        self.subwords = subwords
 
     @classmethod
     def from_list(cls, arrays, dtype=None):
@@ -97,7 +106,12 @@ class Sequences:
         source, lengths = _gather_index(self.offsets, indices)
         offsets = np.zeros(len(indices) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        return Sequences(self.data[source], offsets)
+        subwords = None if self.subwords is None else self.subwords.take(indices)
+        return Sequences(self.data[source], offsets, subwords=subwords)
+
+    def without_subwords(self):
+        """The same sequences (and form) without character n-grams."""
+        return self if self.subwords is None else Sequences(self.data, self.offsets, self.form)
 
     def to_list(self):
         """Return the samples as a list of arrays (views of the buffer)."""
@@ -545,9 +559,28 @@ def check_sequences(X, *, estimator=None, reset=True, allow_tokens=True, dtype=n
     if estimator is not None:
         _check_n_features(estimator, seqs, reset)
         _check_step_features(estimator, seqs, reset)
+    if seqs.subwords is not None:
+        _check_subwords(seqs)
     if seqs.form is None:
-        seqs = Sequences(seqs.data, seqs.offsets, form)
+        seqs = Sequences(seqs.data, seqs.offsets, form, subwords=seqs.subwords)
     return seqs
+
+
+def _check_subwords(seqs):
+    """Character n-grams (``Sequences.subwords``) that fit their token sequences."""
+    subwords = seqs.subwords
+    if not seqs.is_tokens:
+        raise ValueError(
+            "Sequences.subwords holds the character n-grams of token sequences; these "
+            f"sequences hold floats ({seqs.n_features} feature(s) per step)."
+        )
+    if not isinstance(subwords, Sequences) or not subwords.is_tokens or len(subwords) != len(seqs):
+        raise ValueError(
+            f"Sequences.subwords must be a Sequences of integer ids with one sample per "
+            f"sequence ({len(seqs)}); got {subwords!r}."
+        )
+    if subwords.data.size and subwords.data.min() < 0:
+        raise ValueError("Character n-gram ids (Sequences.subwords) must be non-negative.")
 
 
 def _array_3d_to_sequences(X, dtype):

@@ -505,6 +505,21 @@ class TextBag(Component):
         ``TextBag(nb=True, nb_ngrams=ngrams, nb_buckets=buckets)`` is the NB
         path of the versions before these settings, which read the
         embedding path's n-grams and buckets.
+    subwords : {"mean", "nb", "both"} or None, default="mean"
+        Which paths read the character n-grams of the words when X carries
+        them (``SequenceTokenizer(subwords=(3, 5))``, whose output is a
+        :class:`~sklearn_rnn.Sequences` with ``subwords``; fastText's
+        subwords, Bojanowski et al. 2017): "mean" gives each n-gram id an
+        embedding row of its own that enters the mean beside the words'
+        (and word n-grams'), "nb" gives it a row of the NB path (a weight
+        per class on its presence, scaled by its naive-Bayes ratio; needs
+        ``nb=True``), "both" both. None, or X without n-grams: words alone.
+        A model fitted with n-grams must be given them to predict; n-gram
+        ids never seen in ``fit`` are left out. On movie sentences the mean
+        gained most (0.746 -> 0.761; "nb" 0.755, "both" 0.752, seeds 0-2);
+        the reviews lost (0.004-0.007 in the mean, 0.01-0.02 in both;
+        ``benchmarks/journal.md``, "Issue 26, text: character n-grams").
+        No tokenizer gives them by default.
 
     Notes
     -----
@@ -527,7 +542,9 @@ class TextBag(Component):
         "nb": ["boolean"],
         "nb_ngrams": [Interval(Integral, 1, None, closed="left")],
         "nb_buckets": [Interval(Integral, 1, None, closed="left")],
+        "subwords": [StrOptions({"both", "mean", "nb"}), None],
     }
+    _added_settings = frozenset({"subwords"})
 
     def __init__(
         self,
@@ -539,6 +556,7 @@ class TextBag(Component):
         nb=False,
         nb_ngrams=1,
         nb_buckets=2**18,
+        subwords="mean",
     ):
         self.mode = mode
         self.ngrams = ngrams
@@ -547,6 +565,15 @@ class TextBag(Component):
         self.nb = nb
         self.nb_ngrams = nb_ngrams
         self.nb_buckets = nb_buckets
+        self.subwords = subwords
+
+    def validate(self, owner):
+        super().validate(owner)
+        if self.subwords == "nb" and not self.nb:
+            raise ValueError(
+                f"{owner}={self!r}: subwords='nb' gives the character n-grams to the NB "
+                "path, which needs nb=True."
+            )
 
     def module_kwargs(self):
         """The torch module's ``bag`` argument."""
@@ -558,6 +585,7 @@ class TextBag(Component):
             "nb": bool(self.nb),
             "nb_ngrams": int(self.nb_ngrams),
             "nb_buckets": int(self.nb_buckets),
+            "subwords": self.subwords,
         }
 
 

@@ -322,6 +322,13 @@ def to_onnx(estimator, path=None, *, opset=None):
             "ResidualForecaster, export regressor_ and add the baseline forecast back."
         )
     check_is_fitted(estimator, "net_")
+    if estimator._fitted_subword_rows():
+        raise ValueError(
+            f"to_onnx exports networks that read token ids alone; this "
+            f"{type(estimator).__name__}'s bag also reads the character n-grams of the "
+            "words (SequenceTokenizer(subwords=...)). Fit it with TextBag(subwords=None), "
+            "or a tokenizer without subwords, to export it."
+        )
     opset = DEFAULT_OPSET if opset is None else opset
     if not isinstance(opset, int) or isinstance(opset, bool) or opset not in SUPPORTED_OPSETS:
         raise ValueError(

@@ -82,6 +82,7 @@ def _round_trip(value, tmp_path, key="param.embedding"):
                 "nb_buckets": 4096,
                 "nb_ngrams": 3,
                 "ngrams": 2,
+                "subwords": "mean",
             },
         ),
         (SGD(momentum=0.5, nesterov=True), {"momentum": 0.5, "nesterov": True}),

@@ -34,7 +34,6 @@ EXAMPLES = sorted((DOCS / "examples").glob("plot_*.py"))
 # only shrinks.
 KNOWN_GAPS = {
     "sklearn_rnn.RNNClassifier.predict_log_proba": {"X"},
-    "sklearn_rnn.Sequences": {"form"},
     "sklearn_rnn.Sequences.take": {"indices"},
     "sklearn_rnn.nn.RNNBackbone.forward": {"x", "lengths"},
     "sklearn_rnn.nn.RNNFrameModel.forward": {"x", "lengths"},

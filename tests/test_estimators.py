@@ -19,7 +19,7 @@ from sklearn.preprocessing import FunctionTransformer
 from skorch.callbacks import Callback
 
 import sklearn_rnn
-from sklearn_rnn import RNNClassifier, RNNRegressor, TrainingDivergedError
+from sklearn_rnn import RNNClassifier, RNNRegressor, Sequences, TrainingDivergedError
 from sklearn_rnn.components import (
     Augmentation,
     ConvBranch,
@@ -29,6 +29,7 @@ from sklearn_rnn.components import (
     TokenEmbedding,
 )
 from sklearn_rnn.nn import hash_ngrams
+from sklearn_rnn.preprocessing import SequenceTokenizer
 
 FAST = dict(hidden_size=16, max_epochs=3, random_state=0, device="cpu")
 
@@ -767,6 +768,98 @@ def test_bag_nb_weighs_words_by_their_naive_bayes_ratios():
     assert not np.allclose(clf.predict_proba(X), before)
     with pytest.raises(ValueError, match="nb=True .* only RNNClassifier"):
         RNNRegressor(**FAST, bag=TextBag(nb=True)).fit(X, np.arange(60.0))
+
+
+def _review_words(n, seed):
+    """Short texts whose class is in the stems of their words: each positive
+    or negative stem comes with one of several endings."""
+    rng = np.random.RandomState(seed)
+    stems = (["lovel", "superb", "delight"], ["awful", "horrid", "dread"])
+    endings = ["", "y", "ly", "s"]
+    y = np.arange(n) % 2
+    X = [
+        " ".join(
+            [rng.choice(stems[1 - label]) + rng.choice(endings) for _ in range(2)]
+            + [rng.choice(["film", "book", "meal"])]
+        )
+        for label in y
+    ]
+    return X, y
+
+
+@pytest.mark.parametrize("cls", [RNNClassifier, RNNRegressor])
+def test_bag_reads_the_character_ngrams_of_the_words(cls, tmp_path):
+    """SequenceTokenizer(subwords=...) gives the bag each word's character
+    n-grams: their rows join the mean (and, with nb=True, the NB path), so
+    that a word never seen in fit is read through its spelling. Old
+    behaviour: TextBag(subwords=None), or a tokenizer without subwords."""
+    X, y = _review_words(120, 0)
+    y = y if cls is RNNClassifier else y.astype(float)
+    bag = TextBag(nb=True, subwords="both") if cls is RNNClassifier else TextBag()
+    settings = dict(FAST, bag=bag)
+    pipe = make_pipeline(SequenceTokenizer(subwords=(3, 5)), cls(**settings)).fit(X, y)
+    est, tokens = pipe[-1], pipe[0].transform(X)
+    n_grams = len(pipe[0].subword_vocabulary_)
+    assert est.net_.module_.ngram_bag.subword_embedding.num_embeddings == n_grams + 1
+    if cls is RNNClassifier:
+        assert est.net_.module_.ngram_bag.nb_ratio.shape == (est.vocab_size_ + n_grams + 1, 2)
+    # TextBag(subwords=None) is the bag of words alone, as a tokenizer
+    # without subwords gives it, bit for bit.
+    words = cls(**dict(settings, bag=clone(bag).set_params(subwords=None))).fit(tokens, y)
+    plain = make_pipeline(SequenceTokenizer(subwords=None), cls(**settings)).fit(X, y)
+    assert np.array_equal(words.predict(tokens), plain.predict(X))
+    # Unseen words: only their spelling (their n-grams) tells them apart.
+    new = ["lovelish film", "awfulest film", "superbish film", "horridest film"]
+    new_tokens = pipe[0].transform(new)
+    assert set(np.concatenate(new_tokens.to_list()).tolist()) <= {1, pipe[0].vocabulary_["film"]}
+    assert len(set(plain.predict(new).tolist())) == 1
+    if cls is RNNClassifier:
+        assert pipe.predict(new).tolist() == [1, 0, 1, 0]
+    else:
+        assert len(set(np.round(pipe.predict(new), 6).tolist())) == 4
+    # Same random_state, same model; alone or in a batch, the same output.
+    again = make_pipeline(SequenceTokenizer(subwords=(3, 5)), cls(**settings)).fit(X, y)
+    out = est.predict_proba(tokens) if cls is RNNClassifier else est.predict(tokens)
+    assert np.array_equal(
+        again[-1].predict_proba(tokens) if cls is RNNClassifier else again[-1].predict(tokens),
+        out,
+    )
+    alone = np.concatenate(
+        [
+            est.predict_proba(tokens[i : i + 1])
+            if cls is RNNClassifier
+            else est.predict(tokens[i : i + 1])
+            for i in range(8)
+        ]
+    )
+    np.testing.assert_allclose(alone, out[:8], rtol=1e-5, atol=1e-6)
+    # Saved, loaded, pickled: the same predictions.
+    est.save(tmp_path / "subwords.safetensors")
+    for copy in (
+        sklearn_rnn.load(tmp_path / "subwords.safetensors"),
+        pickle.loads(pickle.dumps(est)),
+    ):
+        assert np.array_equal(copy.predict(tokens), est.predict(tokens))
+    # N-gram ids never seen in fit are left out; a model fitted with n-grams needs them.
+    unseen = Sequences(
+        tokens.data,
+        tokens.offsets,
+        subwords=Sequences(tokens.subwords.data + n_grams + 1, tokens.subwords.offsets),
+    )
+    no_grams = Sequences(
+        tokens.data,
+        tokens.offsets,
+        subwords=Sequences(np.zeros(0, np.int64), np.zeros(len(tokens) + 1, np.int64)),
+    )
+    assert np.array_equal(est.predict(unseen), est.predict(no_grams))
+    with pytest.raises(ValueError, match="fitted on token sequences with the character n-grams"):
+        est.predict(tokens.without_subwords())
+
+
+def test_bag_subwords_nb_needs_the_nb_path():
+    X = SequenceTokenizer(subwords=(3, 5)).fit_transform(["good film", "bad film"])
+    with pytest.raises(ValueError, match=r"bag=TextBag\(subwords='nb'\).*needs nb=True"):
+        RNNClassifier(**FAST, bag=TextBag(subwords="nb")).fit(X, [0, 1])
 
 
 @pytest.mark.parametrize("cls", [RNNClassifier, RNNRegressor])

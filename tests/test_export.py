@@ -21,7 +21,7 @@ from sklearn_rnn.components import (
 )
 from sklearn_rnn.datasets import make_digit_lines
 from sklearn_rnn.export import DEFAULT_OPSET, to_onnx, word_inputs
-from sklearn_rnn.preprocessing import SequenceScaler
+from sklearn_rnn.preprocessing import SequenceScaler, SequenceTokenizer
 
 FAST = dict(hidden_size=8, max_epochs=2, device="cpu", random_state=0)
 
@@ -341,6 +341,16 @@ def test_writes_a_file_and_takes_an_opset(tmp_path):
     np.testing.assert_allclose(_run(est, session, X), est.predict_proba(X), rtol=1e-5, atol=1e-4)
     with pytest.raises(ValueError, match="opset must be an int from 11 to 20"):
         to_onnx(est, opset=21)
+
+
+def test_a_bag_reading_character_ngrams_is_refused():
+    tokenizer = SequenceTokenizer(subwords=(3, 5))
+    X = tokenizer.fit_transform(["good film", "bad film", "good book", "bad book"])
+    est = RNNClassifier(**FAST, bag=TextBag(nb=True)).fit(X, [1, 0, 1, 0])
+    with pytest.raises(ValueError, match="also reads the character n-grams"):
+        to_onnx(est)
+    # Without them the same bag exports.
+    to_onnx(RNNClassifier(**FAST, bag=TextBag(nb=True, subwords=None)).fit(X, [1, 0, 1, 0]))
 
 
 def test_the_estimators_network_is_left_as_it_was():

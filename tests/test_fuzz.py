@@ -68,6 +68,7 @@ from hypothesis import strategies as st
 
 from sklearn_rnn import CTCTranscriber, RNNClassifier, RNNRegressor, RNNTagger
 from sklearn_rnn._base import MAX_FEATURE_MAGNITUDE
+from sklearn_rnn.components import TextBag
 from sklearn_rnn.preprocessing import (
     LongToSequences,
     SequencePadder,
@@ -1484,6 +1485,15 @@ REJECTED_INPUTS = [
     ),
     (
         "predict",
+        "tokens without the character n-grams the bag was fitted on",
+        lambda: _fitted_tiny(
+            RNNClassifier,
+            SequenceTokenizer(subwords=(3, 5)).fit_transform(["a b", "c d"] * 3),
+            bag=TextBag(),
+        ).predict([np.array([2, 3])]),
+    ),
+    (
+        "predict",
         "3 features per step, fitted on 2",
         lambda: _fitted_tiny(RNNClassifier).predict([np.ones((4, 3))]),
     ),
@@ -1755,6 +1765,11 @@ REJECTED_INPUTS = [
         "SequenceTokenizer.fit",
         'an empty document with `empty_document="error"`',
         lambda: SequenceTokenizer(empty_document="error").fit(["a b", " ."]),
+    ),
+    (
+        "SequenceTokenizer.fit",
+        "`subwords=(5, 3)`",
+        lambda: SequenceTokenizer(subwords=(5, 3)).fit(["a b"]),
     ),
     (
         "SequenceTokenizer.inverse_transform",

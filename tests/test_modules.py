@@ -727,3 +727,38 @@ def test_frozen_embedding_gets_no_gradient():
     model(TOKENS, TOKEN_LENGTHS).sum().backward()
     assert model.backbone.embedding.weight.grad is None
     assert model.head.weight.grad is not None
+
+
+def test_bag_reads_character_ngrams_in_its_mean_and_its_nb_path():
+    """With ``subword_rows``, each character n-gram id of a sequence
+    (``subwords``, 0 padding) enters the mean with a row of its own table,
+    as a word does, and the NB path with a row after the word n-grams'."""
+    torch.manual_seed(0)
+    words = torch.nn.Embedding(10, 4)
+    embedded = words(TOKENS)
+    subwords = torch.tensor([[1, 2, 2, 0], [3, 0, 0, 0], [0, 0, 0, 0]])
+    bag = HashedNgramBag(4, nb_outputs=2, vocab_size=10, subword_rows=5).eval()
+    assert bag.subword_embedding.num_embeddings == 5
+    assert bag.nb_weight.shape == (10 + 5, 2)
+    out = bag(TOKENS, TOKEN_LENGTHS, embedded, subwords)
+    table = bag.subword_embedding.weight
+    first = torch.stack([*words.weight[[5, 6, 7, 5, 9]], table[1], table[2], table[2]])
+    torch.testing.assert_close(out[0], first.mean(0))
+    torch.testing.assert_close(out[1], torch.stack([*words.weight[[8, 6]], table[3]]).mean(0))
+    torch.testing.assert_close(out[2], words.weight[7])  # no n-gram: its word alone
+    # Without subwords the bag is the words' mean, as before.
+    torch.testing.assert_close(
+        bag(TOKENS, TOKEN_LENGTHS, embedded)[1], words.weight[[8, 6]].mean(0)
+    )
+    # More padding of the n-grams changes nothing.
+    wider = torch.cat([subwords, torch.zeros(3, 3, dtype=torch.int64)], dim=1)
+    torch.testing.assert_close(bag(TOKENS, TOKEN_LENGTHS, embedded, wider), out)
+    # The NB path: distinct n-grams once each, after the 10 word rows.
+    rows, keep = bag.nb_features(TOKENS, TOKEN_LENGTHS, subwords)
+    assert set(rows[0][keep[0]].tolist()) == {5, 6, 7, 9, 11, 12}
+    assert set(rows[2][keep[2]].tolist()) == {7}
+    # Each path can go without them.
+    mean_only = HashedNgramBag(4, nb_outputs=2, vocab_size=10, subword_rows=5, subword_nb=False)
+    assert mean_only.nb_weight.shape == (10, 2)
+    nb_only = HashedNgramBag(4, nb_outputs=2, vocab_size=10, subword_rows=5, subword_mean=False)
+    assert nb_only.subword_embedding is None and nb_only.nb_weight.shape == (15, 2)

@@ -21,6 +21,7 @@ from sklearn_rnn import (
     RNNClassifier,
     RNNRegressor,
     RNNTagger,
+    Sequences,
     TrainingDivergedError,
     TrainingDivergedWarning,
     TrainingInterruptedWarning,
@@ -82,6 +83,12 @@ def test_each_estimator_declares_only_its_parameters():
 _rng = np.random.RandomState(0)
 _X_RAGGED = [_rng.randn(_rng.randint(3, 16), 3).astype(np.float32) for _ in range(64)]
 _X_TOKENS = [_rng.randint(2, 20, size=_rng.randint(3, 16)) for _ in range(64)]
+# The same tokens with "character n-grams" (SequenceTokenizer(subwords=...)'s
+# form): two per token, shared by tokens of one residue modulo 5 and 3.
+_X_SUBWORDS = Sequences.from_list(_X_TOKENS)
+_X_SUBWORDS.subwords = Sequences.from_list(
+    [np.stack([1 + x % 5, 6 + x % 3], axis=1).ravel() for x in _X_TOKENS]
+)
 # Long enough for MiniRocket's dilations to spread (up to (L - 1) / 8).
 _X_LONG = [_rng.randn(_rng.randint(40, 80), 3).astype(np.float32) for _ in range(64)]
 _X_LINES, _Y_LINES = make_digit_lines(n_samples=48, max_digits=3, random_state=0)
@@ -93,6 +100,10 @@ def _data(cls, kind):
     """Data each estimator learns from in a few epochs (the target is in the
     last step), so that early stopping sees the validation loss improve."""
     X = {"tokens": _X_TOKENS, "long": _X_LONG}.get(kind, _X_RAGGED)
+    if kind == "subwords":
+        last = np.array([float(x[-1]) for x in _X_TOKENS])
+        y = (last > np.median(last)).astype(int)
+        return _X_SUBWORDS, (y if cls is RNNClassifier else last + y)
     if cls is RNNTagger:
         # One label per step, unbalanced (so that class weights act).
         if kind == "words":  # already split words, spelled from the token ids
@@ -145,7 +156,8 @@ class Probe:
 
     ``context``: other parameters set in both fits of the comparison, where the
     value only acts under them; ``data``: what both fit on ("ragged",
-    "long" (ragged, 40 to 79 steps), "tokens", or "words", which only
+    "long" (ragged, 40 to 79 steps), "tokens", "subwords" (tokens with character
+    n-grams), or "words", which only
     RNNTagger takes).
     """
 
@@ -198,6 +210,7 @@ PROBES = {
     "bag__nb": Probe(True, context={"bag": TextBag()}, data="tokens"),
     "bag__nb_ngrams": Probe(2, 3, context={"bag": TextBag(nb=True)}, data="tokens"),
     "bag__nb_buckets": Probe(16, context={"bag": TextBag(nb=True, nb_ngrams=2)}, data="tokens"),
+    "bag__subwords": Probe(None, "both", "nb", context={"bag": TextBag(nb=True)}, data="subwords"),
     # A convolutional branch beside the recurrent layers, for numbers.
     "bag__channels": Probe(4, context={"bag": ConvBranch(channels=8)}),
     "bag__levels": Probe(True, context={"bag": ConvBranch(channels=8)}),
@@ -241,6 +254,8 @@ OVERRIDES = {
         "augmentation__scaling": Probe(0.5, 0.0, context={"augmentation": Augmentation()}),
     },
     RNNRegressor: {
+        # No NB path: the n-grams' rows in the mean, or none.
+        "bag__subwords": Probe(None, context={"bag": TextBag()}, data="subwords"),
         # True stops after n_iter_no_change epochs; "auto" (from 50 samples)
         # runs them all: they differ once a plateau stops it.
         "early_stopping": Probe(

@@ -11,7 +11,7 @@ from hypothesis.extra import numpy as hnp
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.pipeline import make_pipeline
 
-from sklearn_rnn import OOV_TOKEN_ID, PAD_TOKEN_ID, RNNClassifier
+from sklearn_rnn import OOV_TOKEN_ID, PAD_TOKEN_ID, RNNClassifier, Sequences
 from sklearn_rnn._validation import check_sequences
 from sklearn_rnn.preprocessing import (
     LongToSequences,
@@ -59,6 +59,45 @@ def test_tokenizer_unseen_tokens_map_to_oov_and_empty_document():
 def test_tokenizer_output_is_read_as_tokens_by_the_validator():
     out = SequenceTokenizer().fit_transform(["a b c", "d"])
     assert check_sequences(out).is_tokens
+
+
+def test_tokenizer_subwords_give_the_character_ngrams_of_each_token():
+    tokenizer = SequenceTokenizer(subwords=(3, 4)).fit(["go going", "going"])
+    # The n-grams of "<go>" and "<going>", most frequent first, ties alphabetical.
+    grams = ["<go", "<goi", "goi", "goin", "ing", "ing>", "ng>", "oin", "oing", "<go>", "go>"]
+    assert tokenizer.subword_vocabulary_ == {gram: i for i, gram in enumerate(grams, start=1)}
+    out = tokenizer.transform(["go gone", "", "going"])
+    plain = SequenceTokenizer(subwords=None).fit(["go going", "going"])
+    plain = plain.transform(["go gone", "", "going"])
+    # The ids are those without subwords; an empty document is [1] with no n-gram.
+    assert isinstance(out, Sequences) and _ids(out.to_list()) == _ids(plain)
+    ids = tokenizer.subword_vocabulary_
+    # "gone" is out of the vocabulary but brings the n-grams of its spelling
+    # that training saw ("<go"); each token's n-grams follow the previous one's.
+    assert _ids(out.subwords.to_list()) == [
+        [ids["<go"], ids["go>"], ids["<go>"], ids["<go"]],
+        [],
+        [ids[g] for g in ["<go", "goi", "oin", "ing", "ng>", "<goi", "goin", "oing", "ing>"]],
+    ]
+    assert check_sequences(out).subwords is out.subwords
+    fitted = SequenceTokenizer(subwords=[3, 4]).fit_transform(["go going", "going"])
+    assert _ids(fitted.subwords.to_list())[0][:4] == [
+        ids["<go"],
+        ids["go>"],
+        ids["<go>"],
+        ids["<go"],
+    ]
+    # Taking samples keeps their n-grams.
+    assert _ids(out.take([2, 0]).subwords.to_list())[1] == _ids(out.subwords.to_list())[0]
+    # None (the default): the words alone, as a list.
+    none = SequenceTokenizer().fit(["go"])
+    assert none.subword_vocabulary_ is None and isinstance(none.transform(["go"]), list)
+
+
+@pytest.mark.parametrize("subwords", [(5, 3), (0, 2), (3,), ("a", 4), (True, 3)])
+def test_tokenizer_subwords_refuses_bad_ranges(subwords):
+    with pytest.raises(ValueError, match="'subwords' parameter of SequenceTokenizer"):
+        SequenceTokenizer(subwords=subwords).fit(["go going"])
 
 
 def test_tokenizer_char_level_and_lowercase():

@@ -71,6 +71,13 @@ class HashedNgramBag(nn.Module):
         ``nb_ratio`` after the words: one weight and one ratio per bucket and
         output, independent of ``embedding_dim``); None: ``n_buckets``, the
         buckets the embedding path hashes into.
+    subword_rows : int, default=0
+        Character n-gram ids (``forward``'s ``subwords``, 0 padding): with
+        ``subword_mean``, a table of their own rows enters the mean beside the
+        words' (fastText's subwords); with ``subword_nb`` and an NB path, one
+        NB row each after the word n-gram buckets. 0: none.
+    subword_mean : bool, default=True
+    subword_nb : bool, default=True
 
     Shapes
     ------
@@ -89,6 +96,9 @@ class HashedNgramBag(nn.Module):
         vocab_size=0,
         nb_ngrams=None,
         nb_buckets=None,
+        subword_rows=0,
+        subword_mean=True,
+        subword_nb=True,
     ):
         super().__init__()
         self.ngrams = int(ngrams)
@@ -99,6 +109,13 @@ class HashedNgramBag(nn.Module):
         self.vocab_size = int(vocab_size)
         self.nb_ngrams = self.ngrams if nb_ngrams is None else int(nb_ngrams)
         self.nb_buckets = self.n_buckets if nb_buckets is None else int(nb_buckets)
+        self.subword_rows = int(subword_rows)
+        self.subword_embedding = None
+        if self.subword_rows and subword_mean:
+            self.subword_embedding = nn.Embedding(self.subword_rows, embedding_dim)
+        self.subword_nb = bool(self.subword_rows and subword_nb and nb_outputs)
+        # The NB rows of the character n-grams follow the words' and the word n-grams'.
+        self.subword_offset = self.vocab_size + (self.nb_buckets if self.nb_ngrams > 1 else 0)
         self.nb_weight = None
         if nb_outputs:
             # NBSVM's path (Wang & Manning 2012): logits from the presence of
@@ -106,21 +123,25 @@ class HashedNgramBag(nn.Module):
             # ratio (a buffer the estimator fills from the training labels).
             # Its own table: a bucket costs a weight and a ratio per output,
             # so that it can hold many more buckets than the embedding rows.
-            rows = self.vocab_size + (self.nb_buckets if self.nb_ngrams > 1 else 0)
+            rows = self.subword_offset + (self.subword_rows if self.subword_nb else 0)
             self.register_buffer("nb_ratio", torch.zeros(rows, int(nb_outputs)))
             self.nb_weight = nn.Parameter(torch.zeros(rows, int(nb_outputs)))
 
-    def nb_features(self, x, lengths):
+    def nb_features(self, x, lengths, subwords=None):
         """The distinct words and n-gram buckets of each sequence, for the NB
         path: ``(rows, keep)``, both ``(batch, L)``: the row of each word id
         and n-gram bucket of 2 to ``nb_ngrams`` words (buckets follow the
-        words), sorted, and whether the row counts (its first occurrence in
-        the sequence, not padding). Padding never counts, nor the padding id.
+        words), and of each character n-gram (after them, with
+        ``subword_nb``), sorted, and whether the row counts (its first
+        occurrence in the sequence, not padding). Padding never counts, nor
+        the padding id.
 
         Parameters
         ----------
         x : Tensor of int64 of shape (batch, T)
         lengths : Tensor of shape (batch,)
+        subwords : Tensor of int64 of shape (batch, S) or None
+            Character n-gram ids, zero-padded.
         """
         lengths = lengths.to(x.device)
         parts = []
@@ -128,13 +149,16 @@ class HashedNgramBag(nn.Module):
             ids = x if n == 1 else hash_ngrams(x, n, self.nb_buckets) + self.vocab_size
             mask = step_mask((lengths - n + 1).clamp(min=0), ids.shape[1])
             parts.append(torch.where(mask, ids, torch.zeros_like(ids)))
+        if self.subword_nb and subwords is not None:
+            subwords = subwords.to(x.device)
+            parts.append(torch.where(subwords != 0, subwords + self.subword_offset, 0))
         rows = torch.sort(torch.cat(parts, dim=1), dim=1).values
         first = torch.cat(
             [torch.ones_like(rows[:, :1], dtype=torch.bool), rows[:, 1:] != rows[:, :-1]], dim=1
         )
         return rows, first & (rows != 0)
 
-    def nb_logits(self, x, lengths):
+    def nb_logits(self, x, lengths, subwords=None):
         """The NB path's logits, ``(batch, nb_outputs)``, in float64: the sum,
         over the distinct words and n-gram buckets of each sequence, of their
         ratio times their weight.
@@ -143,8 +167,9 @@ class HashedNgramBag(nn.Module):
         ----------
         x : Tensor of int64 of shape (batch, T)
         lengths : Tensor of shape (batch,)
+        subwords : Tensor of int64 of shape (batch, S) or None
         """
-        rows, keep = self.nb_features(x, lengths)
+        rows, keep = self.nb_features(x, lengths, subwords)
         # Gather the rows the batch reads (not the whole table): the forward
         # and backward passes grow with the words, not with the buckets (the
         # optimizer still steps every row).
@@ -152,7 +177,7 @@ class HashedNgramBag(nn.Module):
         ratio = nn.functional.embedding(rows, self.nb_ratio).double()
         return (weight * ratio * keep.unsqueeze(-1).double()).sum(1)
 
-    def forward(self, x, lengths, words):
+    def forward(self, x, lengths, words, subwords=None):
         """The mean embedding of each sequence.
 
         Parameters
@@ -160,6 +185,9 @@ class HashedNgramBag(nn.Module):
         x : Tensor of int64 of shape (batch, T)
         lengths : Tensor of shape (batch,)
         words : Tensor of shape (batch, T, embedding_dim)
+        subwords : Tensor of int64 of shape (batch, S) or None
+            Character n-gram ids of the sequence's tokens, zero-padded: with
+            a subword table, their rows enter the mean as the words' do.
         """
         lengths = lengths.to(x.device)
         total, count = 0, 0
@@ -169,6 +197,14 @@ class HashedNgramBag(nn.Module):
             mask = step_mask((lengths - n + 1).clamp(min=0), rows.shape[1])
             if self.training and self.dropout > 0:
                 mask = mask & (torch.rand(mask.shape, device=mask.device) >= self.dropout)
+            total = total + (rows * mask.unsqueeze(-1).to(rows.dtype)).sum(1)
+            count = count + mask.sum(1)
+        if self.subword_embedding is not None and subwords is not None:
+            subwords = subwords.to(x.device)
+            mask = subwords != 0
+            if self.training and self.dropout > 0:
+                mask = mask & (torch.rand(mask.shape, device=mask.device) >= self.dropout)
+            rows = self.subword_embedding(subwords)
             total = total + (rows * mask.unsqueeze(-1).to(rows.dtype)).sum(1)
             count = count + mask.sum(1)
         # A sequence whose every word was dropped gets the zero vector.

@@ -48,7 +48,9 @@ class RNNSequenceModel(nn.Module):
         ``"nb": True`` adds the bag's naive-Bayes path to the head's outputs
         (:meth:`HashedNgramBag.nb_logits`), over n-grams of up to
         ``"nb_ngrams"`` words in ``"nb_buckets"`` buckets of its own (absent:
-        ``"ngrams"`` and ``"buckets"``).
+        ``"ngrams"`` and ``"buckets"``). ``"subword_rows"``: character n-gram
+        ids (``forward``'s ``subwords``), read by the paths ``"subwords"``
+        names ("both", "mean", "nb" or None).
         With a bag, the word embedding starts from N(0, 0.1²) rather than
         N(0, 1). With "only", the backbone is built with ``recurrent=False``
         (its word embedding alone) and no attention layer is built: the
@@ -77,9 +79,11 @@ class RNNSequenceModel(nn.Module):
 
     Shapes
     ------
-    forward(x, lengths, branch_features=None) -> Tensor of shape (batch, n_outputs)
+    forward(x, lengths, branch_features=None, subwords=None) -> Tensor of shape (batch, n_outputs)
         Logits or values. ``branch_features`` ``(batch, branch.output_size)``:
         a fixed branch's output, precomputed (computed from ``x`` if None).
+        ``subwords`` ``(batch, S)`` int64: the bag's character n-gram ids,
+        zero-padded.
     """
 
     def __init__(
@@ -121,10 +125,14 @@ class RNNSequenceModel(nn.Module):
                 vocab_size=backbone_kwargs["vocab_size"],
                 nb_ngrams=bag.get("nb_ngrams"),
                 nb_buckets=bag.get("nb_buckets"),
+                subword_rows=bag.get("subword_rows", 0),
+                subword_mean=bag.get("subwords") in ("both", "mean"),
+                subword_nb=bag.get("subwords") in ("both", "nb"),
             )
             # Small rows, as fastText's: a mean over many words starts near zero
             # and learns the words that matter (measured: benchmarks/README.md).
-            for table in (embedding, self.ngram_bag.embedding):
+            bag_tables = (self.ngram_bag.embedding, self.ngram_bag.subword_embedding)
+            for table in (embedding, *bag_tables):
                 if table is not None:
                     with torch.no_grad():
                         table.weight.normal_(0.0, BAG_INIT_STD)
@@ -161,7 +169,7 @@ class RNNSequenceModel(nn.Module):
             with torch.no_grad():
                 self.head.weight[:, features - self.branch.output_size :] = 0.0
 
-    def forward(self, x, lengths, branch_features=None):
+    def forward(self, x, lengths, branch_features=None, subwords=None):
         """Logits or values of each sequence.
 
         Parameters
@@ -173,6 +181,9 @@ class RNNSequenceModel(nn.Module):
         branch_features : Tensor of shape (batch, branch.output_size) or None
             A fixed branch's features, precomputed; None computes them from
             ``x``. Ignored by a branch that is not fixed.
+        subwords : Tensor of int64 of shape (batch, S) or None
+            Character n-gram ids of each sequence's tokens (0 pads), read by
+            a bag with a subword table.
         """
         if self.training and self.augmentation:
             x = augment_sequences(x, lengths, **self.augmentation)
@@ -186,7 +197,7 @@ class RNNSequenceModel(nn.Module):
             )
         if self.bag is not None:
             words = self.backbone.embedding(x)
-            parts.append(self.ngram_bag(x, lengths, words))
+            parts.append(self.ngram_bag(x, lengths, words, subwords))
         scores = None
         if self.branch is not None:
             if branch_features is not None and getattr(self.branch, "fixed", False):
@@ -203,14 +214,16 @@ class RNNSequenceModel(nn.Module):
             out = self.head(pooled)
             if scores is not None:
                 out = out + self.branch_scale * scores
-            return out + self.ngram_bag.nb_logits(x, lengths).to(out.dtype) if nb else out
+            if not nb:
+                return out
+            return out + self.ngram_bag.nb_logits(x, lengths, subwords).to(out.dtype)
         # At inference the (tiny) head runs in float64: the recurrent layers
         # already give bitwise-identical rows whatever the batch.
         if nb or scores is not None:
             weight, bias = self.head.weight.double(), self.head.bias.double()
             out = nn.functional.linear(pooled.double(), weight, bias)
             if nb:
-                out = out + self.ngram_bag.nb_logits(x, lengths)
+                out = out + self.ngram_bag.nb_logits(x, lengths, subwords)
             if scores is not None:
                 out = out + self.branch_scale.double() * scores.double()
             return out.to(pooled.dtype)

@@ -10,7 +10,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
-from .._validation import OOV_TOKEN_ID, check_sequences
+from .._validation import OOV_TOKEN_ID, Sequences, _gather_index, check_sequences
 
 #: Default word pattern: CountVectorizer's, but keeping one-letter words ("a", "I").
 DEFAULT_TOKEN_PATTERN = r"(?u)\b\w+\b"
@@ -159,6 +159,21 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         Drop tokens seen fewer times than this in the training text.
     empty_document : {"oov", "error"}, default="oov"
         What an empty document becomes (see above).
+    subwords : tuple of (int, int) or None, default=None
+        ``(min_n, max_n)``: also give each token's character n-grams of
+        ``min_n`` to ``max_n`` characters, of the token between the boundary
+        marks "<" and ">" (fastText's subwords, Bojanowski et al. 2017:
+        ``(3, 5)`` gives "<go", "go>", "<go>" for "go"), which a
+        :class:`~sklearn_rnn.components.TextBag` reads beside the words. The
+        n-grams of the training tokens (all of them, also those
+        ``min_freq`` or ``max_vocab`` leave out of the vocabulary) get ids
+        from 1, most frequent first; a token out of the vocabulary still
+        brings the n-grams of its spelling that training saw. The output is
+        then a :class:`~sklearn_rnn.Sequences` (the token ids, and the
+        n-gram ids as its ``subwords``), not a list. None: words alone.
+        ``(3, 5)`` gained on sentence-level text in the classifier's bag
+        and lost on reviews (``benchmarks/journal.md``, "Issue 26, text:
+        character n-grams").
 
     Attributes
     ----------
@@ -169,6 +184,8 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
     token_counts_ : ndarray of shape (vocab_size_,)
         Occurrences of each id's token in the training text (0 for the
         reserved ids).
+    subword_vocabulary_ : dict of str to int or None
+        With ``subwords``: character n-gram to id (from 1); else None.
     n_features_in_ : int
         Always 1 (one text column).
     feature_names_in_ : ndarray of shape (1,)
@@ -203,6 +220,7 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         "max_vocab": [Interval(Integral, 1, None, closed="left"), None],
         "min_freq": [Interval(Integral, 1, None, closed="left")],
         "empty_document": [StrOptions({"oov", "error"})],
+        "subwords": [tuple, list, None],
     }
 
     def __init__(
@@ -216,6 +234,7 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         max_vocab=None,
         min_freq=1,
         empty_document="oov",
+        subwords=None,
     ):
         self.level = level
         self.lowercase = lowercase
@@ -225,6 +244,7 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         self.max_vocab = max_vocab
         self.min_freq = min_freq
         self.empty_document = empty_document
+        self.subwords = subwords
 
     def build_analyzer(self):
         """Return the callable that splits one document into its tokens.
@@ -388,13 +408,59 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
 
         Returns
         -------
-        X_tokens : list of ndarray of shape (T_i,), dtype int64
+        X_tokens : list of ndarray of shape (T_i,), dtype int64, or Sequences
+            A :class:`~sklearn_rnn.Sequences` with ``subwords``.
         """
-        codes, lengths = self._fit(X)
-        return _split(self._code_to_id[codes], lengths)
+        codes, uniques, lengths = self._fit(X)
+        return self._output(self._code_to_id[codes], codes, uniques, lengths)
+
+    def _ngram_range(self):
+        """``subwords`` checked: ``(min_n, max_n)`` or None."""
+        if self.subwords is None:
+            return None
+        value = self.subwords
+        if (
+            len(value) != 2
+            or not all(isinstance(n, Integral) and not isinstance(n, bool) for n in value)
+            or not 1 <= value[0] <= value[1]
+        ):
+            raise ValueError(
+                "The 'subwords' parameter of SequenceTokenizer must be None or (min_n, "
+                "max_n), the shortest and longest character n-grams of each token, with "
+                f"1 <= min_n <= max_n, e.g. (3, 5). Got {value!r} instead."
+            )
+        return int(value[0]), int(value[1])
+
+    def _output(self, ids, codes, uniques, lengths):
+        """Token ids per document; with ``subwords``, a Sequences that also
+        holds each document's character n-gram ids."""
+        sequences = _split(ids, lengths)
+        if self.subword_vocabulary_ is None:
+            return sequences
+        low, high = self._ngram_range()
+        vocabulary = self.subword_vocabulary_
+        per_token = [
+            np.fromiter(
+                (vocabulary[g] for g in _char_ngrams(token, low, high) if g in vocabulary),
+                dtype=np.int64,
+            )
+            for token in uniques.tolist()
+        ]
+        counts = np.fromiter(map(len, per_token), dtype=np.int64, count=len(per_token))
+        table_offsets = np.concatenate([[0], np.cumsum(counts)])
+        table = np.concatenate(per_token) if per_token else np.zeros(0, np.int64)
+        source, token_counts = _gather_index(table_offsets, codes)
+        # N-grams per document: those of its tokens, in order.
+        document = np.repeat(np.arange(len(lengths)), lengths)
+        sub_lengths = np.bincount(document, weights=token_counts, minlength=len(lengths))
+        sub_offsets = np.concatenate([[0], np.cumsum(sub_lengths.astype(np.int64))])
+        words = Sequences.from_list(sequences)
+        words.subwords = Sequences(table[source].astype(np.int64, copy=False), sub_offsets)
+        return words
 
     def _fit(self, X):
         self._validate_params()
+        ngram_range = self._ngram_range()
         codes, uniques, lengths = self._tokenize(X)
         self._check_feature_names(X, reset=True)
         self.n_features_in_ = 1
@@ -413,7 +479,10 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         self.vocab_size_ = _N_RESERVED + len(order)
         self.token_counts_ = np.concatenate([np.zeros(_N_RESERVED, dtype=np.int64), counts[order]])
         self._id_to_token = np.concatenate([np.array([PAD_TOKEN, OOV_TOKEN], dtype=object), tokens])
-        return codes, lengths
+        self.subword_vocabulary_ = None
+        if ngram_range is not None:
+            self.subword_vocabulary_ = _ngram_vocabulary(uniques.tolist(), counts, *ngram_range)
+        return codes, uniques, lengths
 
     def transform(self, X):
         """Turn documents into token id sequences.
@@ -426,9 +495,12 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
 
         Returns
         -------
-        X_tokens : list of ndarray of shape (T_i,), dtype int64
+        X_tokens : list of ndarray of shape (T_i,), dtype int64, or Sequences
             One array per document; tokens outside the vocabulary get
-            ``OOV_TOKEN_ID`` (1), an empty document is ``[1]``.
+            ``OOV_TOKEN_ID`` (1), an empty document is ``[1]``. With
+            ``subwords``, a :class:`~sklearn_rnn.Sequences` of the same
+            ids whose ``subwords`` holds each document's character n-gram
+            ids (none for an empty document).
         """
         check_is_fitted(self, "vocabulary_")
         codes, uniques, lengths = self._tokenize(X)
@@ -439,6 +511,8 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
             dtype=np.int64,
             count=len(uniques),
         )
+        if getattr(self, "subword_vocabulary_", None) is not None:
+            return self._output(code_to_id[codes], codes, uniques, lengths)
         return _split(code_to_id[codes], lengths)
 
     def inverse_transform(self, X):
@@ -489,6 +563,24 @@ class SequenceTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         tags.input_tags.two_d_array = False
         tags.transformer_tags.preserves_dtype = []
         return tags
+
+
+def _char_ngrams(token, low, high):
+    """The character n-grams of ``"<token>"`` of ``low`` to ``high`` characters
+    (fastText's subwords), shorter first, each in order of position."""
+    marked = f"<{token}>"
+    return [marked[i : i + n] for n in range(low, high + 1) for i in range(len(marked) - n + 1)]
+
+
+def _ngram_vocabulary(tokens, counts, low, high):
+    """N-gram -> id from 1 over the distinct ``tokens`` (occurring ``counts``
+    times): most frequent first, ties alphabetical."""
+    totals = {}
+    for token, count in zip(tokens, np.asarray(counts).tolist()):
+        for gram in _char_ngrams(token, low, high):
+            totals[gram] = totals.get(gram, 0) + count
+    ordered = sorted(totals, key=lambda gram: (-totals[gram], gram))
+    return {gram: index for index, gram in enumerate(ordered, start=1)}
 
 
 def _split(values, lengths, empty_id=OOV_TOKEN_ID):
