@@ -2177,6 +2177,14 @@ def parse_args(argv=None):
         default=1,
         help="GridSearchCV n_jobs (its workers run --threads torch threads each; default 1)",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="sets run side by side in this many worker processes of --threads torch threads "
+        "each (default 1: one after the other, in this process); a set's seeds stay in one "
+        "worker, so every figure is the same as with --jobs 1, fit times aside",
+    )
     parser.add_argument("--quick", action="store_true", help="tiny subsets and 2 epochs")
     parser.add_argument(
         "--params",
@@ -2197,6 +2205,18 @@ def parse_args(argv=None):
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     parser.add_argument("--output-dir", default=str(RESULTS_DIR))
     return parser.parse_args(argv)
+
+
+def _run_entry_in_worker(name, baselines, threads, settings):
+    """One set in a worker process of ``--jobs``: its log lines carry its name."""
+    import torch
+
+    torch.set_num_threads(threads)
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    entry = replace(ENTRIES_BY_NAME[name.lower()], baselines=baselines)
+    return run_entry(
+        entry, log=lambda message: print(f"[{name}] {message}", flush=True), **settings
+    )
 
 
 def main(argv=None):
@@ -2267,25 +2287,42 @@ def main(argv=None):
         path.write_text(json.dumps(payload, indent=2, default=str))
 
     start = time.perf_counter()
-    results = []
-    for entry in entries:
-        if entry.name in finished:
-            results.append(finished[entry.name])
-            continue
-        results.append(
-            run_entry(
-                entry,
-                seeds=seeds,
-                grid=args.grid,
-                params=params,
-                quick=args.quick,
-                with_defaults=not args.no_defaults,
-                grid_jobs=args.grid_jobs,
-                log=log,
-            )
-        )
+    settings = dict(
+        seeds=seeds,
+        grid=args.grid,
+        params=params,
+        quick=args.quick,
+        with_defaults=not args.no_defaults,
+        grid_jobs=args.grid_jobs,
+    )
+    done = dict(finished)
+    todo = [entry for entry in entries if entry.name not in finished]
+
+    def record(result):
+        done[result["name"]] = result
         machine["total_s"] = earlier_s + time.perf_counter() - start
-        save(results, False)
+        save([done[entry.name] for entry in entries if entry.name in done], False)
+
+    if args.jobs > 1 and len(todo) > 1:
+        import concurrent.futures
+        import multiprocessing
+
+        machine["jobs"] = args.jobs
+        with concurrent.futures.ProcessPoolExecutor(
+            max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn")
+        ) as pool:
+            futures = [
+                pool.submit(
+                    _run_entry_in_worker, entry.name, entry.baselines, args.threads, settings
+                )
+                for entry in todo
+            ]
+            for future in concurrent.futures.as_completed(futures):
+                record(future.result())
+    else:
+        for entry in todo:
+            record(run_entry(entry, log=log, **settings))
+    results = [done[entry.name] for entry in entries]
     machine["load_average_at_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     machine["total_s"] = earlier_s + time.perf_counter() - start
     print_table(results)

@@ -245,6 +245,45 @@ def test_results_are_saved_after_every_set_and_resumed(tmp_path, monkeypatch):
     assert "--resume" not in payload["command"]
 
 
+def test_jobs_runs_sets_in_workers_and_keeps_their_order(tmp_path, monkeypatch):
+    """--jobs N: the sets go to a pool of N spawned workers (a thread pool
+    here, so that the fake run_entry reaches them), each with the set's
+    --baselines; the results keep the order of --sets whatever order the
+    workers finish in."""
+    import concurrent.futures
+    import time
+
+    calls = []
+
+    def run_entry(entry, *, seeds, log, **kwargs):
+        if entry.name == "UnitTest":
+            time.sleep(0.3)  # finishes last
+        calls.append((entry.name, entry.baselines))
+        log("fitted")
+        return {"name": entry.name, "group": entry.group, "metric": entry.metric, "seeds": [0]}
+
+    pools = []
+
+    class Pool(concurrent.futures.ThreadPoolExecutor):
+        def __init__(self, max_workers, mp_context):
+            pools.append((max_workers, mp_context.get_start_method()))
+            super().__init__(max_workers=max_workers)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(quality, "run_entry", run_entry)
+    monkeypatch.setattr(quality, "print_table", lambda results: None)
+    argv = ["--sets", "UnitTest,Coffee,GunPoint", "--jobs", "2", "--baselines", "1nn",
+            "--seeds", "0", "--no-readme", "--threads", "1", "--output-dir", str(tmp_path)]  # fmt: skip
+    assert quality.main(argv) == 0
+    assert pools == [(2, "spawn")]
+    assert calls[-1][0] == "UnitTest"
+    assert sorted(calls) == [("Coffee", ("1nn",)), ("GunPoint", ("1nn",)), ("UnitTest", ("1nn",))]
+    (path,) = tmp_path.glob("quality-*.json")
+    payload = json.loads(path.read_text())
+    assert [r["name"] for r in payload["results"]] == ["UnitTest", "Coffee", "GunPoint"]
+    assert payload["machine"]["jobs"] == 2 and payload["complete"] is True
+
+
 def test_quick_run_end_to_end(tmp_path):
     _skip_unless_installed("sktime")
     status = quality.main(
