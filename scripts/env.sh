@@ -49,6 +49,11 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     # search). --no-deps: pyctcdecode 0.5 caps numpy below 2 (its decoder
     # runs on numpy 2) and would downgrade it; pygtrie is its one other need.
     pip_install --no-deps "seqeval==1.2.2" "pyctcdecode==0.5.0" "pygtrie==2.6.2"
+    # Forecasting confirmation series of the quality benchmark, data only:
+    # pmdarima ships series of R's forecast package (wineind, woolyrnq,
+    # austres, ausbeer) as Python literals that benchmarks/quality.py reads
+    # without importing pmdarima. --no-deps: nothing of it runs.
+    pip_install --no-deps "pmdarima==2.1.1"
     # espeak-ng (library and voices, no dependencies) for make_spoken_digits,
     # pinned so that the SpokenDigits benchmark speaks the same voices.
     pip_install "espeakng-loader==0.2.4"
@@ -73,5 +78,15 @@ if [ ! -f "$data_home/vaderSentiment-3.3.2.tar.gz" ]; then
     if ! .venv/bin/python -m pip download --quiet --disable-pip-version-check --no-deps \
         --no-binary :all: "vaderSentiment==3.3.2" -d "$data_home" >> .venv/data.log 2>&1; then
         echo "warning: could not download vaderSentiment==3.3.2 into $data_home (.venv/data.log)" >&2
+    fi
+fi
+# Meteo-France's daily climatology of the Ille-et-Vilaine stations (Licence
+# Ouverte / Etalab), shipped as documentation data in the tslearn 0.10.0
+# source distribution (BSD-2-Clause), read by the quality benchmark's Rennes
+# series from get_data_home(): fetched the same way.
+if [ ! -f "$data_home/tslearn-0.10.0.tar.gz" ]; then
+    if ! .venv/bin/python -m pip download --quiet --disable-pip-version-check --no-deps \
+        --no-binary :all: "tslearn==0.10.0" -d "$data_home" >> .venv/data.log 2>&1; then
+        echo "warning: could not download tslearn==0.10.0 into $data_home (.venv/data.log)" >&2
     fi
 fi
