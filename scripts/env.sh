@@ -49,6 +49,11 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     # search). --no-deps: pyctcdecode 0.5 caps numpy below 2 (its decoder
     # runs on numpy 2) and would downgrade it; pygtrie is its one other need.
     pip_install --no-deps "seqeval==1.2.2" "pyctcdecode==0.5.0" "pygtrie==2.6.2"
+    # Forecasting confirmation series of the quality benchmark, data only:
+    # pmdarima ships series of R's forecast package (wineind, woolyrnq,
+    # austres, ausbeer) as Python literals that benchmarks/quality.py reads
+    # without importing pmdarima. --no-deps: nothing of it runs.
+    pip_install --no-deps "pmdarima==2.1.1"
     # espeak-ng (library and voices, no dependencies) for make_spoken_digits,
     # pinned so that the SpokenDigits benchmark speaks the same voices.
     pip_install "espeakng-loader==0.2.4"
@@ -75,9 +80,11 @@ if [ ! -f "$data_home/vaderSentiment-3.3.2.tar.gz" ]; then
         echo "warning: could not download vaderSentiment==3.3.2 into $data_home (.venv/data.log)" >&2
     fi
 fi
-# UCR sets of the time-series benchmark's second confirmation group (Beef, Car,
-# ECG200, ...), read by load_ucr from the docs/datasets folder of the tslearn
-# 0.10.0 source distribution (the wheel ships only Trace), fetched the same way.
+# The tslearn 0.10.0 source distribution (BSD-2-Clause), fetched the same way:
+# load_ucr reads the UCR sets of its docs/datasets folder (Beef, Car, ECG200,
+# ...; the wheel ships only Trace), and the quality benchmark's Rennes series
+# read the Meteo-France daily climatology of the Ille-et-Vilaine stations
+# (Licence Ouverte / Etalab) shipped beside them.
 if [ ! -f "$data_home/tslearn-0.10.0.tar.gz" ]; then
     if ! .venv/bin/python -m pip download --quiet --disable-pip-version-check --no-deps \
         --no-binary :all: "tslearn==0.10.0" -d "$data_home" >> .venv/data.log 2>&1; then

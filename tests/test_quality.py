@@ -473,14 +473,27 @@ def test_vader_snippets_split_keeps_documents_and_repeats_on_one_side(name, grou
     np.testing.assert_array_equal(quality._vader_snippets(name)()["X_train"], train)
 
 
+def _load_or_skip(entry):
+    """The entry's data; skipped when the package or the downloaded file it
+    reads is missing, failed instead under CI or SKLEARN_RNN_REQUIRE_DATA
+    (scripts/env.sh provides them all)."""
+    try:
+        for distribution in entry.requires:
+            importlib.metadata.distribution(distribution)
+        return entry.load()
+    except (importlib.metadata.PackageNotFoundError, FileNotFoundError) as error:
+        if os.environ.get("CI") or os.environ.get("SKLEARN_RNN_REQUIRE_DATA"):
+            pytest.fail(f"{entry.name}: {error}; CI or SKLEARN_RNN_REQUIRE_DATA requires it")
+        pytest.skip(f"{entry.name}: {error}")
+
+
 @pytest.mark.parametrize("name", [entry.name for entry in quality.FORECAST_SERIES_ENTRIES])
 def test_forecast_series_windows_never_reach_the_test_values(name):
     """Training windows and their targets end before the test values; every
     test origin's targets lie in them; the baselines forecast each origin
     from the values before it, in the shape of y_test."""
     entry = quality.ENTRIES_BY_NAME[name.lower()]
-    _skip_unless_installed(*entry.requires)
-    data = entry.load()
+    data = _load_or_skip(entry)
     series, cutoff, horizon = data["series"], data["cutoff"], data["horizon"]
     window = data["window"]
     X_test, y_test = np.asarray(data["X_test"]), np.asarray(data["y_test"])
@@ -496,6 +509,51 @@ def test_forecast_series_windows_never_reach_the_test_values(name):
     naive = quality.BASELINES["naive_series"][1](data, 0)
     assert naive.shape == y_test.shape
     np.testing.assert_array_equal(naive.reshape(len(X_test), -1)[:, 0], series[origins - 1])
+
+
+# The series added on 2026-12-07 (pmdarima's wheel, Meteo-France's data in the
+# tslearn sdist): length, first and last values as their sources give them
+# (pmdarima's docstrings; the Rennes values computed from the daily file),
+# season and cut.
+FRESH_SERIES = {
+    # name: (length, first three values, last value, period, window, horizon)
+    "WineSales": (176, [15136, 16733, 20016], 23356, 12, 24, 12),
+    "WoolProduction": (119, [6172, 6709, 6633], 6396, 4, 16, 1),
+    "AusResidents": (89, [13067.3, 13130.5, 13198.4], 17661.5, 4, 16, 4),
+    "BeerProduction": (211, [284, 213, 227], 410, 4, 16, 4),  # 2008Q3 (None) dropped
+    # January 1950: the mean of 31 daily (TN + TX) / 2; then February, March.
+    "RennesTemperature": (900, [4.145161, 7.860714, 8.816129], 7.496774, 12, 24, 1),
+    "RennesRainfall": (900, [17.5, 103.0, 29.8], 30.0, 12, 24, 12),  # monthly totals, mm
+}
+
+
+@pytest.mark.parametrize("name", sorted(FRESH_SERIES))
+def test_fresh_forecast_series_load_from_their_sources(name):
+    length, first, last, period, window, horizon = FRESH_SERIES[name]
+    entry = quality.ENTRIES_BY_NAME[name.lower()]
+    data = _load_or_skip(entry)
+    series = data["series"]
+    assert series.dtype == np.float64 and len(series) == length
+    np.testing.assert_allclose(series[:3], first, rtol=1e-6)
+    assert series[-1] == pytest.approx(last, rel=1e-6)
+    assert not np.isnan(series).any()
+    assert (data["period"], data["window"], data["horizon"]) == (period, window, horizon)
+    if "pmdarima" in entry.requires:
+        # The literal read without importing pmdarima is what its loader returns.
+        try:
+            import pmdarima.datasets
+        except Exception:  # pragma: no cover - its compiled parts need not load
+            return
+        source = getattr(pmdarima.datasets, f"load_{_PMDARIMA_NAMES[name]}")()
+        np.testing.assert_array_equal(series, source[~np.isnan(source)])
+
+
+_PMDARIMA_NAMES = {
+    "WineSales": "wineind",
+    "WoolProduction": "woolyrnq",
+    "AusResidents": "austres",
+    "BeerProduction": "ausbeer",
+}
 
 
 def test_smape_of_logs_is_the_m_competitions_smape():
