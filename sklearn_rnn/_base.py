@@ -43,6 +43,7 @@ from ._auto import (
     auto_frontend,
     auto_frontend_stride,
     auto_max_epochs,
+    auto_rocket_head,
 )
 from ._checkpoint import read_checkpoint, restore_optimizer, write_checkpoint
 from ._data import BucketIterator, SequenceDataset, pad_batch, shard_batch_count
@@ -534,7 +535,7 @@ class BaseSequenceEstimator(BaseEstimator):
                         f"bag={bag!r} is a branch for numeric sequences; "
                         "token sequences take a TextBag (or None)."
                     )
-                self.bag_ = clone(bag)
+                self.bag_ = clone(bag)  # head="auto" is resolved once the targets are
                 kwargs["bag"], kwargs["branch"] = None, self.bag_.module_kwargs()
                 if getattr(self.bag_.module, "fixed", False):
                     # Dilations spread over the longest training sequence.
@@ -814,6 +815,12 @@ class BaseSequenceEstimator(BaseEstimator):
             if not getattr(self, "_subword_rows", 0):
                 sequences = sequences.without_subwords()  # no bag reads them
             targets = self._fit_targets(y, sequences, classes)
+            if getattr(getattr(self, "bag_", None), "head", None) == "auto":
+                # RocketBranch(head="auto") chooses by the classes: known now.
+                classifier = is_classifier(self)
+                n_classes = self._n_outputs() if classifier else None
+                self.bag_.set_params(head=auto_rocket_head(classifier, n_classes))
+                module_kwargs["branch"].update(self.bag_.module_kwargs())
             rng = check_random_state(self.random_state)
             self._seed = int(rng.randint(np.iinfo(np.int32).max))
             branch = module_kwargs.get("branch")

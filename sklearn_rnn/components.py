@@ -334,11 +334,13 @@ class RocketBranch(Component):
         9,996).
     max_dilations : int, default=32
         Most dilations per kernel (MiniRocket's ``max_dilations_per_kernel``).
-    head : {"joint", "ridge"}, default="joint"
+    head : {"joint", "ridge", "auto"}, default="joint"
         A weight per feature in the network's head, trained with it, or a
         closed-form ridge whose scores join the outputs (opt-in: over seeds
         0-2 it won on PigCVP, PLAID, ArrowHead and Tecator and lost on
-        EyesOpenShut and ACSF1; ``benchmarks/journal.md``).
+        EyesOpenShut and ACSF1; ``benchmarks/journal.md``). ``"auto"``
+        (opt-in): ``"ridge"`` for a regressor and for three or more classes,
+        ``"joint"`` for two; the fitted ``bag_`` shows the head chosen.
 
     Examples
     --------
@@ -353,7 +355,7 @@ class RocketBranch(Component):
     _parameter_constraints = {
         "n_features": [Interval(Integral, 84, None, closed="left")],
         "max_dilations": [Interval(Integral, 1, None, closed="left")],
-        "head": [StrOptions({"ridge", "joint"})],
+        "head": [StrOptions({"ridge", "joint", "auto"})],
     }
 
     def __init__(self, *, n_features=9996, max_dilations=32, head="joint"):

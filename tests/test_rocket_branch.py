@@ -202,6 +202,28 @@ def test_bag_auto_gives_long_numeric_sequences_the_rocket_branch(cls):
     assert partial.net_.module_.branch is None
 
 
+@pytest.mark.parametrize(
+    ("cls", "n_classes", "head"),
+    [(RNNClassifier, 2, "joint"), (RNNClassifier, 3, "ridge"), (RNNRegressor, None, "ridge")],
+)
+def test_auto_head_is_the_ridge_from_three_classes_and_for_values(cls, n_classes, head):
+    """head="auto": the ridge for a regressor and three or more classes, the
+    joint head for two; bag_ shows the head chosen, the parameter keeps
+    "auto", and the model is the one of that head given explicitly."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(24, 70, 1).astype(np.float32)
+    y = np.arange(24) % n_classes if n_classes else rng.randn(24)
+    fast = dict(FAST, max_epochs=2)
+    est = cls(**fast, bag=RocketBranch(n_features=84, head="auto")).fit(X, y)
+    assert est.bag == RocketBranch(n_features=84, head="auto")
+    assert est.bag_ == RocketBranch(n_features=84, head=head)
+    assert (est.net_.module_.branch.ridge_outputs is not None) == (head == "ridge")
+    explicit = cls(**fast, bag=RocketBranch(n_features=84, head=head)).fit(X, y)
+    predict = est.predict_proba if n_classes else est.predict
+    expected = explicit.predict_proba if n_classes else explicit.predict
+    np.testing.assert_allclose(predict(X), expected(X), rtol=1e-6)
+
+
 @pytest.mark.parametrize("cls", [RNNClassifier, RNNRegressor])
 def test_ridge_head_is_minirocket_ridge_added_to_the_network_at_a_loo_scale(cls, monkeypatch):
     """head="ridge": the branch's ridge is RidgeClassifierCV's (RidgeCV's on
