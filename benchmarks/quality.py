@@ -335,7 +335,7 @@ PMDARIMA_HINT = "pip install --no-deps pmdarima==2.1.1"
 #: (data.gouv.fr, "Donnees climatologiques de base - quotidiennes", Licence
 #: Ouverte / Etalab), shipped as documentation data in the tslearn 0.10.0
 #: source distribution that scripts/env.sh downloads into get_data_home().
-TSLEARN_SDIST = "tslearn-0.10.0.tar.gz"
+TSLEARN_SDIST_FILE = "tslearn-0.10.0.tar.gz"
 METEO_MEMBER = "tslearn-0.10.0/docs/datasets/Q_35_previous-1950-2024_RR-T-Vent.csv.gz"
 #: RENNES-ST JACQUES: with Dinard, the only station of the file with a value
 #: of RR, TN and TX on every day of 1950-2024 (27,394 days); the one inland.
@@ -355,13 +355,13 @@ def _meteo_days(station):
     extracted = folder / METEO_MEMBER.rsplit("/", 1)[1]
     if extracted.is_file():
         compressed = extracted.read_bytes()
-    elif (folder / TSLEARN_SDIST).is_file():
-        with tarfile.open(folder / TSLEARN_SDIST, "r:gz") as archive:
+    elif (folder / TSLEARN_SDIST_FILE).is_file():
+        with tarfile.open(folder / TSLEARN_SDIST_FILE, "r:gz") as archive:
             compressed = archive.extractfile(METEO_MEMBER).read()
     else:
         raise FileNotFoundError(
             f"The Rennes series are read from {METEO_MEMBER} of the tslearn 0.10.0 "
-            f"source distribution, and {folder} holds neither {TSLEARN_SDIST} nor "
+            f"source distribution, and {folder} holds neither {TSLEARN_SDIST_FILE} nor "
             f"{extracted.name}. Download it once (about 19 MB; nothing is downloaded at "
             f"run time):\n    pip download --no-deps --no-binary :all: tslearn==0.10.0 "
             f"-d {folder}\nor point {DATA_HOME_ENV} at the folder that holds it."

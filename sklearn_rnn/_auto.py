@@ -270,7 +270,13 @@ def auto_bucketing(n_samples, always):
 #: it cost Lynx 13 %, and put in place of ``"ar"`` where a KPSS test finds
 #: no level stationarity it won the GDP (202 -> 184) and lost the seasonal
 #: monthly series (Airline 17.9 -> 20.6; benchmarks/journal.md, "where the
-#: naive forecast or a smoother wins", 2026-12-07).
+#: naive forecast or a smoother wins", 2026-12-07). ``"seasonal"`` (the AR on
+#: the windows less their seasonal profile) is not in it either: added to it,
+#: on the 28 forecasting series with the network, it gained eight beyond the
+#: seed spread (Lynx 851 -> 679, electrical equipment 2.19 -> 1.95, wool
+#: 444 -> 389, wine 2648 -> 2497) and lost two (CO2 0.5775 -> 0.5865,
+#: Australian residents 31.9 -> 32.4), and no unused series was left to
+#: confirm it (benchmarks/journal.md, "a seasonal candidate", 2026-12-07).
 AUTO_FORECAST_BASELINES = ("last", "drift", "linear", "ar")
 #: Rolling-origin validation of ``baseline="auto"`` and ``correction="auto"``:
 #: the last ``AUTO_FORECAST_VALIDATION`` of the training windows (in their
@@ -306,6 +312,22 @@ AUTO_FORECAST_MIN_CORRECTION_WINDOWS = 50
 #: (benchmarks/journal.md, "Issue 26, forecasting: the correction and the
 #: blend", 2026-12-07). The other selection series had a factor of 0.
 AUTO_FORECAST_CORRECTION_PRIOR = 100
+#: ``ResidualForecaster(baseline="seasonal")`` takes the lag from 2 to half
+#: the shortest window at which the differenced training windows (each
+#: followed by its targets) have the largest pooled autocorrelation as the
+#: period, if that autocorrelation is at least this. Read off the 28
+#: forecasting series of benchmarks/quality.py (every one used for choosing):
+#: the series whose sampling has a season reach 0.42-0.73 (El Nino, Airline,
+#: CO2, electrical equipment, housing starts, wine, wool, beer), Seatbelts
+#: 0.295 and Rennes temperature 0.308; the largest among the others are the
+#: lynx's and the sunspots' 10-year cycles (0.274, 0.265), the Australian
+#: residents' (0.275 at 4, nearly no season) and the US CPI's (0.271 at 3);
+#: Rennes rainfall and PBS (intermittent) stay below 0.09. At 0.25 the
+#: candidate in the pool (the baselines alone, no network) gained on Lynx
+#: (851 -> 679) and Seatbelts (164 -> 160) and lost 1.3 % on the residents;
+#: at 0.30 it found none of the three (benchmarks/journal.md, "Issue 26,
+#: forecasting: a seasonal candidate", 2026-12-07).
+SEASONAL_MIN_AUTOCORRELATION = 0.25
 
 
 def auto_forecast_folds(n_windows, horizon):

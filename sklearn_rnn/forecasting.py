@@ -14,11 +14,12 @@ from ._auto import (
     AUTO_FORECAST_BASELINES,
     AUTO_FORECAST_CORRECTION_PRIOR,
     AUTO_FORECAST_MIN_CORRECTION_WINDOWS,
+    SEASONAL_MIN_AUTOCORRELATION,
     auto_forecast_folds,
 )
 from ._validation import Sequences, check_sequences, rebuild
 
-BASELINES = ("auto", "last", "drift", "linear", "ar", "ar_diff", "damped", "theta")
+BASELINES = ("auto", "last", "drift", "linear", "ar", "ar_diff", "damped", "theta", "seasonal")
 #: Ridge penalties ``baseline="linear"`` chooses from (leave-one-out, RidgeCV).
 LINEAR_ALPHAS = np.logspace(-6, 6, 25)
 
@@ -42,8 +43,7 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         parameters. To tune it (in ``GridSearchCV``, say), pass that pipeline
         and address its parameters as ``regressor__rnnregressor__<name>``.
     baseline : {"auto", "last", "drift", "linear", "ar", "ar_diff", "damped", \
-            "theta"}, \
-            list of them, or callable, default="auto"
+            "theta", "seasonal"}, list of them, or callable, default="auto"
         The simple forecast, per window and per step ``h = 1..horizon``:
 
         - ``"auto"``: a weighted mean of the forecasts of ``"last"``,
@@ -62,7 +62,10 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
           those only (below 12 windows, the first). ``["last", "drift",
           "linear", "ar", "damped", "theta"]`` adds Holt's damped trend and
           the Theta method to ``"auto"``'s pool (not its default: they did
-          not confirm on fresh series, ``sklearn_rnn._auto``).
+          not confirm on fresh series, ``sklearn_rnn._auto``);
+          ``["last", "drift", "linear", "ar", "seasonal"]`` adds the
+          seasonal AR below (opt-in: no unused series is left to confirm
+          it, ``docs/user_guide/choosing.md``).
         - ``"last"``: the window's last value (the naive forecast); the
           regressor forecasts the change from it.
         - ``"drift"``: the last value plus ``h`` times the window's mean step,
@@ -110,6 +113,22 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
           simple exponential smoothing plus half the window's least-squares
           slope, its smoothing ``theta_alpha_`` shared by every window and
           chosen as ``"damped"``'s (``THETA_ALPHAS``).
+        - ``"seasonal"``: ``"ar"`` on the windows less their seasonal
+          profile, the profile added back to its forecast. The period
+          (``period_``) is found in the training windows: the lag from 2
+          to half the shortest window at which the differenced windows
+          (each followed by its targets) have the largest autocorrelation,
+          pooled over the windows, if it is at least
+          ``SEASONAL_MIN_AUTOCORRELATION`` (0.25; ``sklearn_rnn._auto``).
+          Each window's profile is fitted on the window alone: least
+          squares of its values on a constant, a line and one indicator
+          per phase of the period, the phases' coefficients centred to a
+          mean of 0. The AR(p) (``seasonal_order_`` by AIC,
+          ``seasonal_coef_``) is fitted as ``"ar"``'s on the windows and
+          targets less their window's profile. Without a period it cannot
+          be fitted: alone it is an error, in a list it is left out. Windows
+          shorter than ``2 * period_`` or ``seasonal_order_`` cannot be
+          forecast.
         - a callable ``baseline(windows, horizon)``: ``windows`` is a list of
           1-D float64 arrays (each window's ``target`` feature); it returns
           an array of shape ``(n_windows, horizon)`` (or ``(n_windows,)``
@@ -169,6 +188,13 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         has a weight; else None.
     theta_alpha_ : float or None
         The smoothing of ``"theta"`` when it has a weight; else None.
+    period_ : int or None
+        The period of ``"seasonal"`` when it has a weight; else None.
+    seasonal_order_ : int or None
+        The order p of ``"seasonal"``'s AR when it has a weight; else None.
+    seasonal_coef_ : ndarray of shape (seasonal_order_ + 1,) or None
+        Its coefficients on the deseasonalised values, oldest lag first,
+        then the constant; else None.
     n_outputs_ : int
         Forecast steps (the targets' columns; 1 for 1-D ``y``).
     n_features_in_ : int
@@ -248,6 +274,8 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
             return _fit_damped(windows, targets)
         if name == "theta":
             return _fit_theta(windows, targets)
+        if name == "seasonal":
+            return _fit_seasonal(windows, targets)
         return None
 
     def _forecast(self, name, state, windows, horizon):
@@ -268,6 +296,8 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
             return _forecast_damped(state, windows, horizon)
         if name == "theta":
             return _forecast_theta(state, windows, horizon)
+        if name == "seasonal":
+            return _forecast_seasonal(state, windows, horizon)
         return self._call_baseline(windows, horizon)
 
     def _call_baseline(self, windows, horizon):
@@ -298,6 +328,26 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
     def _fit_baselines(self, weights, windows, targets):
         return {name: self._fit_baseline(name, windows, targets) for name in weights}
 
+    def _fit_weighted(self, weights, windows, targets):
+        """The weights and the states of the baselines fitted on every
+        window; in a combination, one that cannot be fitted on them (a
+        period found in the validation folds, not in every window) is left
+        out and the others' weights scaled back to a sum of 1."""
+        states = {}
+        for name in weights:
+            try:
+                states[name] = self._fit_baseline(name, windows, targets)
+            except _NotApplicable:
+                if len(weights) == 1:
+                    raise
+        if len(states) < len(weights):
+            if not states:
+                name = next(iter(weights))
+                states = {name: self._fit_baseline(name, windows, targets)}
+            total = sum(weights[name] for name in states)
+            weights = {name: weights[name] / total for name in states}
+        return weights, states
+
     def _baseline_forecast(self, windows, horizon):
         """The fitted baseline's forecast of ``windows``."""
         states = {}
@@ -314,6 +364,13 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
             states["damped"] = dict(self.damped_)
         if "theta" in self.baseline_weights_:
             states["theta"] = {"alpha": self.theta_alpha_}
+        if "seasonal" in self.baseline_weights_:
+            _check_lags(windows, max(2 * self.period_, self.seasonal_order_), "seasonal")
+            states["seasonal"] = {
+                "period": self.period_,
+                "order": self.seasonal_order_,
+                "coef": self.seasonal_coef_,
+            }
         return self._combined_forecast(self.baseline_weights_, states, windows, horizon)
 
     def _set_baseline(self, weights, states):
@@ -322,6 +379,11 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         self.linear_ = self.n_lags_ = self.ar_order_ = self.ar_coef_ = None
         self.ar_diff_order_ = self.ar_diff_coef_ = None
         self.damped_ = self.theta_alpha_ = None
+        self.period_ = self.seasonal_order_ = self.seasonal_coef_ = None
+        if "seasonal" in states:
+            self.period_ = states["seasonal"]["period"]
+            self.seasonal_order_ = states["seasonal"]["order"]
+            self.seasonal_coef_ = states["seasonal"]["coef"]
         if "damped" in states:
             self.damped_ = dict(states["damped"])
         if "theta" in states:
@@ -430,7 +492,7 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
             weights = _convex_weights(forecasts, observed) if forecasts else {candidates[0]: 1.0}
         else:
             weights = {candidates[0]: 1.0}
-        self._set_baseline(weights, self._fit_baselines(weights, windows, targets))
+        self._set_baseline(*self._fit_weighted(weights, windows, targets))
         forecast = self._baseline_forecast(windows, horizon)
 
         regressor = self._default_regressor() if self.regressor is None else self.regressor
@@ -569,7 +631,11 @@ def _check_lags(windows, n_lags, name):
     lengths = np.array([len(window) for window in windows])
     short = np.flatnonzero(lengths < n_lags)
     if len(short):
-        attribute = {"linear": "n_lags_", "ar": "ar_order_"}.get(name, "ar_diff_order_ + 1")
+        attribute = {
+            "linear": "n_lags_",
+            "ar": "ar_order_",
+            "seasonal": "max(2 * period_, seasonal_order_)",
+        }.get(name, "ar_diff_order_ + 1")
         raise ValueError(
             f"Window {short[0]} has {lengths[short[0]]} steps; baseline={name!r} reads the "
             f"last {attribute}={n_lags} steps of each window."
@@ -679,6 +745,87 @@ def _fit_ar_diff(windows, targets):
 def _forecast_ar_diff(state, windows, horizon):
     steps = _forecast_ar(state, [np.diff(window) for window in windows], horizon)
     return _lasts(windows)[:, None] + np.cumsum(steps, axis=1)
+
+
+def _autocorrelations(windows, targets):
+    """``{lag: r}`` for lags 2 to half the shortest window: the
+    autocorrelation of the differenced windows, each followed by its
+    targets, pooled over the windows (each sequence centred on its own mean;
+    the sums of products at the lag over the sum of squares, as the usual
+    biased estimate, which favours the shorter of two lags alike)."""
+    steps = [np.diff(np.concatenate([w, t])) for w, t in zip(windows, targets)]
+    steps = [step - step.mean() for step in steps if len(step)]
+    power = sum(float(step @ step) for step in steps)
+    longest = min(len(window) for window in windows) // 2
+    if power == 0.0 or not np.isfinite(power):
+        return {}
+    return {
+        lag: sum(float(step[lag:] @ step[:-lag]) for step in steps if len(step) > lag) / power
+        for lag in range(2, longest + 1)
+    }
+
+
+def _find_period(windows, targets):
+    """The lag of largest autocorrelation (:func:`_autocorrelations`; the
+    shorter on a tie) if it reaches ``SEASONAL_MIN_AUTOCORRELATION``; else
+    None."""
+    correlations = _autocorrelations(windows, targets)
+    if not correlations:
+        return None
+    lag = max(correlations, key=lambda k: (correlations[k], -k))
+    return lag if correlations[lag] >= SEASONAL_MIN_AUTOCORRELATION else None
+
+
+def _seasonal_profiles(windows, period):
+    """Each window's seasonal profile: shape (n_windows, period), the
+    profile's value at phase ``j`` being that of the steps ``j`` (mod
+    ``period``) after the window's last value; least squares of the window on
+    a constant, a line and an indicator per phase (the last value's phase
+    left out), the phases' coefficients centred to a mean of 0."""
+    profiles = np.empty((len(windows), period))
+    for row, window in enumerate(windows):
+        n = len(window)
+        t = np.arange(n)
+        phase = (t - (n - 1)) % period
+        design = np.zeros((n, period + 1))
+        design[:, 0], design[:, 1] = 1.0, t - (n - 1)
+        design[t[phase > 0], 1 + phase[phase > 0]] = 1.0
+        coef = np.linalg.lstsq(design, window, rcond=None)[0]
+        profile = np.concatenate([[0.0], coef[2:]])
+        profiles[row] = profile - profile.mean()
+    return profiles
+
+
+def _deseasonalised(windows, period, profiles):
+    """The windows less their profiles (each value at its phase)."""
+    return [
+        window - profile[(np.arange(len(window)) - (len(window) - 1)) % period]
+        for window, profile in zip(windows, profiles)
+    ]
+
+
+def _fit_seasonal(windows, targets):
+    """``baseline="seasonal"``: the period found in the windows, and
+    ``"ar"`` fitted on the windows and targets less each window's profile."""
+    period = _find_period(windows, targets)
+    if period is None:
+        raise _NotApplicable(
+            "baseline='seasonal' found no period in the training windows: no lag from 2 to "
+            "half the shortest window has an autocorrelation of the differenced windows of "
+            f"at least {SEASONAL_MIN_AUTOCORRELATION}. Pass another baseline."
+        )
+    profiles = _seasonal_profiles(windows, period)
+    steps = np.arange(1, targets.shape[1] + 1) % period
+    state = _fit_ar(_deseasonalised(windows, period, profiles), targets - profiles[:, steps])
+    return {"period": period, **state}
+
+
+def _forecast_seasonal(state, windows, horizon):
+    period = state["period"]
+    profiles = _seasonal_profiles(windows, period)
+    adjusted = _deseasonalised(windows, period, profiles)
+    forecast = _forecast_ar(state, adjusted, horizon)
+    return forecast + profiles[:, np.arange(1, horizon + 1) % period]
 
 
 #: The smoothing (alpha), trend smoothing (beta) and damping (phi) values

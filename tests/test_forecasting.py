@@ -707,3 +707,169 @@ def test_ar_diff_follows_a_random_walk_that_ar_pulls_back():
     again = clone(both).fit(X[:120], y[:120])
     assert again.baseline_weights_ == both.baseline_weights_
     np.testing.assert_array_equal(again.predict(X[120:]), both.predict(X[120:]))
+
+
+# --- baseline="seasonal" ------------------------------------------------------------
+
+
+def _seasonal_trend(seed, n=200, period=6):
+    """A trend, a season of ``period`` steps and AR(1) noise: windows of 24
+    values, the next 3 out."""
+    rng = np.random.default_rng(seed)
+    noise = np.zeros(n)
+    for t in range(1, n):
+        noise[t] = 0.5 * noise[t - 1] + rng.normal()
+    t = np.arange(n)
+    pattern = np.array([3.0, 2.0, -1.0, -3.0, -2.0, 1.0])[:period]
+    X, y, _ = make_windows(0.2 * t + pattern[t % period] + noise, window=24, horizon=3)
+    return X, y
+
+
+def _profile_by_hand(window, period):
+    """Least squares on a line and one indicator per phase (no constant),
+    the phases' coefficients centred: indexed by steps after the last value."""
+    n = len(window)
+    t = np.arange(n)
+    phase = (t - (n - 1)) % period
+    design = np.column_stack([t, np.eye(period)[phase]])
+    coef = np.linalg.lstsq(design, window, rcond=None)[0][1:]
+    return coef - coef.mean()
+
+
+def test_seasonal_baseline_is_ar_on_the_windows_less_their_profile():
+    """The forecast is each window's seasonal profile (a line and a phase
+    indicator per step, fitted on the window) plus the AR(p) that
+    baseline="ar" fits on the windows and targets less their profile."""
+    X, y = _seasonal_trend(0)
+    model = ResidualForecaster(_Recorder(), baseline="seasonal", correction=0.0).fit(X, y)
+    assert model.baseline_weights_ == {"seasonal": 1.0} and model.period_ == 6
+    assert model.ar_order_ is None
+    profiles = np.array([_profile_by_hand(window, 6) for window in X])
+    phases = (np.arange(24) - 23) % 6
+    adjusted = X - profiles[:, phases]
+    targets = y - profiles[:, np.arange(1, 4) % 6]
+    ar = ResidualForecaster(_Recorder(), baseline="ar", correction=0.0).fit(adjusted, targets)
+    assert model.seasonal_order_ == ar.ar_order_
+    np.testing.assert_allclose(model.seasonal_coef_, ar.ar_coef_, rtol=1e-9, atol=1e-12)
+    # The recursion by hand on one window.
+    profile = profiles[-1]
+    history = list(adjusted[-1])
+    coef, order = model.seasonal_coef_, model.seasonal_order_
+    expected = []
+    for h in (1, 2, 3):
+        history.append(coef[-1] + coef[:-1] @ np.array(history[-order:]))
+        expected.append(history[-1] + profile[h % 6])
+    np.testing.assert_allclose(model.predict(X[-1:])[0], expected, rtol=1e-9)
+    # A pure season on a line is forecast exactly.
+    t = np.arange(60.0)
+    exact = 3.0 + 0.5 * t + np.array([2.0, -1.0, 0.0, 4.0])[np.arange(60) % 4]
+    Xe, ye, _ = make_windows(exact, window=12, horizon=5)
+    fitted = ResidualForecaster(_Recorder(), baseline="seasonal", correction=0.0).fit(Xe, ye)
+    assert fitted.period_ == 4
+    np.testing.assert_allclose(fitted.predict(Xe), ye, atol=1e-6)
+    windows = [x[-k:] for x, k in zip(X, np.resize([24, 23], len(X)))]
+    ragged = ResidualForecaster(_Recorder(), baseline="seasonal").fit(windows, y)
+    assert ragged.period_ == 6
+    shortest = max(2 * ragged.period_, ragged.seasonal_order_)
+    assert ragged.predict([X[-1][-shortest:], X[-1]]).shape == (2, 3)
+    with pytest.raises(ValueError, match=f"Window 0 has {shortest - 1} steps; baseline='seas"):
+        ragged.predict([X[0][1 - shortest :], X[0]])
+
+
+def test_the_period_is_found_in_seasonal_windows_and_not_in_noise():
+    """A season of 6 (and of 12, 4) is found at its lag; white noise and a
+    random walk have none: "seasonal" alone is then an error, and in a list
+    it is left out."""
+    from sklearn_rnn.forecasting import _find_period
+
+    for period in (4, 6):
+        X, y = _seasonal_trend(1, period=period)
+        assert _find_period(list(X), y) == period
+    X, y = _seasonal(0)  # a sine of 12 steps, windows of 24
+    assert _find_period(list(X), y.reshape(-1, 1)) == 12
+    rng = np.random.default_rng(0)
+    for series in (rng.normal(size=300), np.cumsum(rng.normal(size=300))):
+        Xn, yn, _ = make_windows(series, window=24, horizon=3)
+        assert _find_period(list(Xn), yn) is None
+        with pytest.raises(ValueError, match="baseline='seasonal' found no period"):
+            ResidualForecaster(_Recorder(), baseline="seasonal").fit(Xn, yn)
+        pool = ResidualForecaster(_Recorder(), baseline=["last", "ar", "seasonal"]).fit(Xn, yn)
+        assert pool.validation_scores_["seasonal"] == np.inf
+        assert "seasonal" not in pool.baseline_weights_ and pool.period_ is None
+
+
+def test_seasonal_in_the_pool_changes_the_forecast_of_a_seasonal_series():
+    """Added to "auto"'s pool, the seasonal AR is validated as the others
+    are and takes a weight on a trending seasonal series: the forecast is the
+    weighted sum of the single baselines' and differs from "auto"'s."""
+    X, y = _seasonal_trend(1)
+    pool = ["last", "drift", "linear", "ar", "seasonal"]
+    auto = ResidualForecaster(_Recorder(), correction=0.0).fit(X[:150], y[:150])
+    seasonal = ResidualForecaster(_Recorder(), baseline=pool, correction=0.0)
+    seasonal.fit(X[:150], y[:150])
+    assert set(seasonal.validation_scores_) == set(pool)
+    assert seasonal.baseline_weights_["seasonal"] > 0.1
+    assert seasonal.period_ == 6 and auto.period_ is None
+    combined = sum(
+        weight
+        * ResidualForecaster(_Recorder(), baseline=name, correction=0.0)
+        .fit(X[:150], y[:150])
+        .predict(X[150:])
+        for name, weight in seasonal.baseline_weights_.items()
+    )
+    np.testing.assert_allclose(seasonal.predict(X[150:]), combined, rtol=1e-9)
+    assert np.max(np.abs(seasonal.predict(X[150:]) - auto.predict(X[150:]))) > 0.1
+
+
+def test_seasonal_is_deterministic_and_survives_pickle_and_clone():
+    import pickle
+
+    from sklearn.base import clone
+
+    from sklearn_rnn.persistence import save
+
+    X, y = _seasonal_trend(3)
+    pool = ["last", "ar", "seasonal"]
+    first = ResidualForecaster(Ridge(), baseline=pool).fit(X[:120], y[:120])
+    second = ResidualForecaster(Ridge(), baseline=pool).fit(X[:120], y[:120])
+    assert "seasonal" in first.baseline_weights_
+    assert first.baseline_weights_ == second.baseline_weights_
+    np.testing.assert_array_equal(first.predict(X[120:]), second.predict(X[120:]))
+    restored = pickle.loads(pickle.dumps(first))
+    np.testing.assert_array_equal(restored.predict(X[120:]), first.predict(X[120:]))
+    assert (restored.period_, restored.seasonal_order_) == (first.period_, first.seasonal_order_)
+    again = clone(first)
+    assert again.get_params()["baseline"] == pool and not hasattr(again, "period_")
+    np.testing.assert_array_equal(
+        again.fit(X[:120], y[:120]).predict(X[120:]), first.predict(X[120:])
+    )
+    # The safe file format holds the package's networks, not the forecaster.
+    with pytest.raises(ValueError, match="save\\(\\) writes the package's own estimators"):
+        save(first, "unused.safetensors")
+
+
+def test_a_period_found_in_the_folds_but_not_in_every_window_is_left_out(monkeypatch):
+    """When the seasonal AR has a weight from the validation but no period is
+    found on every training window, it is left out of the final fit and the
+    other weights are scaled back to a sum of 1."""
+    import sklearn_rnn.forecasting as forecasting
+
+    X, y = _seasonal_trend(1)
+    X, y = X[:150], y[:150]
+    pool = ["last", "drift", "linear", "ar", "seasonal"]
+    unpatched = ResidualForecaster(_Recorder(), baseline=pool, correction=0.0).fit(X, y)
+    assert unpatched.baseline_weights_["seasonal"] > 0.1
+    find = forecasting._find_period
+    monkeypatch.setattr(
+        forecasting, "_find_period", lambda w, t: None if len(w) == len(X) else find(w, t)
+    )
+    model = ResidualForecaster(_Recorder(), baseline=pool, correction=0.0).fit(X, y)
+    assert model.validation_scores_ == unpatched.validation_scores_
+    kept = {k: w for k, w in unpatched.baseline_weights_.items() if k != "seasonal"}
+    assert model.baseline_weights_ == pytest.approx(
+        {k: w / sum(kept.values()) for k, w in kept.items()}
+    )
+    assert "seasonal" not in model.baseline_weights_ and model.period_ is None
+    assert sum(model.baseline_weights_.values()) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="found no period"):
+        ResidualForecaster(_Recorder(), baseline="seasonal").fit(X, y)
