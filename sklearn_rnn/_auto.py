@@ -119,9 +119,10 @@ def auto_bag(sequences, classifier=False, partial=False):
     :data:`AUTO_NB_BIGRAM_MAX_LENGTH` tokens (sentences) and
     ``TextBag(nb=True)`` otherwise, for a regressor ``TextBag()``; for
     numeric sequences of a median length of at least
-    :data:`AUTO_ROCKET_MIN_LENGTH` steps, ``RocketBranch()`` (not in
-    ``partial_fit``, whose first batch would fit its biases alone); else
-    None.
+    :data:`AUTO_ROCKET_MIN_LENGTH` steps, ``RocketBranch(head="auto")``
+    (the closed-form ridge for a regressor and three or more classes, the
+    joint head for two: :func:`auto_rocket_head`; not in ``partial_fit``,
+    whose first batch would fit its biases alone); else None.
 
     There most words occur in a handful of sequences: the recurrent layers
     memorise them, a mean of embeddings generalises (drug reviews 0.69 ->
@@ -138,7 +139,7 @@ def auto_bag(sequences, classifier=False, partial=False):
     if not sequences.is_tokens:
         if partial or np.median(sequences.lengths) < AUTO_ROCKET_MIN_LENGTH:
             return None
-        return RocketBranch()
+        return RocketBranch(head="auto")
     if len(np.unique(sequences.data)) <= len(sequences):
         return None
     if not classifier:

@@ -204,7 +204,9 @@ BAG = {
         ":class:`~sklearn_rnn.components.RocketBranch`, MiniRocket's fixed\n"
         'dilated-kernel features, computed once per fit; "auto" gives\n'
         "numeric sequences of a median length of at least 64 steps\n"
-        "``RocketBranch()`` (not in ``partial_fit``), shorter ones none.\n"
+        '``RocketBranch(head="auto")``: a closed-form ridge on its features\n'
+        "for a regressor and three or more classes, the joint head for two\n"
+        "(not in ``partial_fit``); shorter ones none.\n"
         "``bag_`` holds the bag or branch used. See\n"
         "``docs/user_guide/choosing.md``.",
     ),

@@ -177,9 +177,10 @@ def test_rocket_branch_fits_and_predicts_on_cuda():
 
 @pytest.mark.parametrize("cls", [RNNClassifier, RNNRegressor])
 def test_bag_auto_gives_long_numeric_sequences_the_rocket_branch(cls):
-    """bag="auto": RocketBranch() from a median training length of 64 steps,
-    no branch below it, none in partial_fit (its first batch alone would
-    set the biases), and bag=None keeps the network without it."""
+    """bag="auto": RocketBranch(head="auto") from a median training length of
+    64 steps (the joint head for two classes, the ridge for values), no
+    branch below it, none in partial_fit (its first batch alone would set
+    the biases), and bag=None keeps the network without it."""
     rng = np.random.RandomState(0)
     y = np.arange(20) % 2
 
@@ -190,8 +191,10 @@ def test_bag_auto_gives_long_numeric_sequences_the_rocket_branch(cls):
     # Median 64 (half the series shorter): the branch.
     long = series([40] * 9 + [64] * 11)
     est = cls(**fast).fit(long, y)
-    assert est.bag_ == RocketBranch()
+    head = "joint" if cls is RNNClassifier else "ridge"
+    assert est.bag_ == RocketBranch(head=head)
     assert isinstance(est.net_.module_.branch, MiniRocketBranch)
+    assert (est.net_.module_.branch.ridge_outputs is not None) == (head == "ridge")
     # Median 63: none.
     short = series([63] * 11 + [200] * 9)
     est = cls(**fast).fit(short, y)
