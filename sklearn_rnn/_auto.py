@@ -67,7 +67,8 @@ AUTO_NB_BIGRAM_MAX_LENGTH = 30
 
 
 #: ``bag="auto"`` gives numeric sequences MiniRocket's features beside the
-#: recurrent layers (``RocketBranch()``) from this median training length,
+#: recurrent layers (``RocketBranch()``, since 2026-12-07 with
+#: ``head="auto"``: :data:`AUTO_RIDGE_MIN_CLASSES`) from this median training length,
 #: the front end's threshold (above). ``--params '{"bag": {"RocketBranch":
 #: {}}}'`` over every time-series set, seeds 0-2, against the defaults'
 #: ``--seeds auto`` table (benchmarks/journal.md, "Issue 25, `RocketBranch`
@@ -99,7 +100,7 @@ AUTO_ROCKET_MIN_LENGTH = AUTO_FRONTEND_MIN_LENGTH
 #: 0.611 -> 0.751, FaceFour 0.965 -> 0.977 and OliveOil 0.920 -> 0.933, tied
 #: on Car and Plane and lost Beef 0.843 -> 0.827; with two the joint head won
 #: ECG200 (0.870 -> 0.910) and was level on Lightning2 (0.751 -> 0.744).
-#: Opt-in until the time-series table is run with it.
+#: ``bag="auto"`` gives ``RocketBranch(head="auto")`` since then.
 AUTO_RIDGE_MIN_CLASSES = 3
 
 

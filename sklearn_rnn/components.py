@@ -323,8 +323,8 @@ class RocketBranch(Component):
     batch. The draws (feature subsets, the sequences that give the biases)
     follow the estimator's ``random_state``.
 
-    ``bag="auto"`` gives it (with its defaults) to numeric sequences whose
-    median training length is at least 64 steps; ``bag=None`` is the
+    ``bag="auto"`` gives it, with ``head="auto"``, to numeric sequences
+    whose median training length is at least 64 steps; ``bag=None`` is the
     network without it.
 
     Parameters
@@ -339,8 +339,9 @@ class RocketBranch(Component):
         closed-form ridge whose scores join the outputs (opt-in: over seeds
         0-2 it won on PigCVP, PLAID, ArrowHead and Tecator and lost on
         EyesOpenShut and ACSF1; ``benchmarks/journal.md``). ``"auto"``
-        (opt-in): ``"ridge"`` for a regressor and for three or more classes,
-        ``"joint"`` for two; the fitted ``bag_`` shows the head chosen.
+        (what ``bag="auto"`` gives): ``"ridge"`` for a regressor and for
+        three or more classes, ``"joint"`` for two; the fitted ``bag_``
+        shows the head chosen.
 
     Examples
     --------
