@@ -64,7 +64,7 @@ from .components import (
 )
 from .nn.augmentation import mixup_batch
 from .nn.branches import ridge_scale
-from .nn.utils import resolve_device
+from .nn.utils import flushing_denormals, resolve_device
 
 #: Largest embedding (vocab_size x embedding_dim) fit accepts: 1 GiB of float32.
 MAX_EMBEDDING_WEIGHTS = 2**28
@@ -784,6 +784,7 @@ class BaseSequenceEstimator(BaseEstimator):
         callbacks.extend(self.callbacks or [])
         return callbacks
 
+    @flushing_denormals()
     def _fit(
         self,
         X,
@@ -1137,7 +1138,8 @@ class BaseSequenceEstimator(BaseEstimator):
     def _evaluate(self, dataset, indices):
         """The module's output on one batch; on out-of-memory, on its halves."""
         try:
-            output = self.net_.evaluation_step(dataset.__getitems__(indices), training=False)
+            with flushing_denormals():
+                output = self.net_.evaluation_step(dataset.__getitems__(indices), training=False)
         except torch.cuda.OutOfMemoryError:
             if len(indices) == 1:
                 raise
