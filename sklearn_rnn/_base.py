@@ -44,6 +44,7 @@ from ._auto import (
     auto_frontend_stride,
     auto_max_epochs,
     auto_rocket_head,
+    auto_rocket_lr_factor,
 )
 from ._checkpoint import read_checkpoint, restore_optimizer, write_checkpoint
 from ._data import BucketIterator, SequenceDataset, pad_batch, shard_batch_count
@@ -705,6 +706,12 @@ class BaseSequenceEstimator(BaseEstimator):
         augmentation = getattr(self, "augmentation_", None)
         return 0.0 if augmentation is None else float(augmentation.mixup)
 
+    def _lr(self):
+        """The learning rate the network trains at: ``lr``, times the
+        ``lr_factor`` of a fitted ``RocketBranch`` (``bag_``)."""
+        factor = getattr(getattr(self, "bag_", None), "lr_factor", 1.0)
+        return self.lr * (1.0 if factor == "auto" else float(factor))
+
     def _net_kwargs(self, seed, bucket):
         """skorch keyword arguments from the optimizer, criterion, iterator and
         training parameters (the module's come from :meth:`_module_kwargs`);
@@ -722,7 +729,7 @@ class BaseSequenceEstimator(BaseEstimator):
             mixup=self._mixup(),
             **{f"criterion__{key}": value for key, value in criterion_kwargs.items()},
             optimizer=optimizer,
-            lr=self.lr,
+            lr=self._lr(),
             **{f"optimizer__{key}": value for key, value in optimizer_kwargs.items()},
             batch_size=self.batch_size,
             iterator_train=BucketIterator,
@@ -753,7 +760,7 @@ class BaseSequenceEstimator(BaseEstimator):
                     "lr_schedule",
                     LRScheduler(
                         policy=torch.optim.lr_scheduler.OneCycleLR,
-                        max_lr=self.lr,
+                        max_lr=self._lr(),
                         total_steps=total_steps,
                         step_every="batch",
                         # momentum (and Adam's betas) stay the user's parameters
@@ -822,6 +829,8 @@ class BaseSequenceEstimator(BaseEstimator):
                 n_classes = self._n_outputs() if classifier else None
                 self.bag_.set_params(head=auto_rocket_head(classifier, n_classes))
                 module_kwargs["branch"].update(self.bag_.module_kwargs())
+            if getattr(getattr(self, "bag_", None), "lr_factor", None) == "auto":
+                self.bag_.set_params(lr_factor=auto_rocket_lr_factor(self.bag_.head))
             rng = check_random_state(self.random_state)
             self._seed = int(rng.randint(np.iinfo(np.int32).max))
             branch = module_kwargs.get("branch")

@@ -342,6 +342,15 @@ class RocketBranch(Component):
         (what ``bag="auto"`` gives): ``"ridge"`` for a regressor and for
         three or more classes, ``"joint"`` for two; the fitted ``bag_``
         shows the head chosen.
+    lr_factor : "auto" or float, default="auto"
+        The network trains at the estimator's ``lr`` times this factor (the
+        peak of its one-cycle schedule too). Under the ridge the network
+        learns a correction to a model already fitted: at the full rate it
+        fits the training rows' small residuals, and costs accuracy on new
+        data. ``"auto"``: 0.1 with ``head="ridge"``, 1 with ``head="joint"``
+        (:func:`sklearn_rnn._auto.auto_rocket_lr_factor`); the fitted
+        ``bag_`` shows the factor used. ``lr_factor=1`` is the behaviour
+        before it.
 
     Examples
     --------
@@ -357,12 +366,14 @@ class RocketBranch(Component):
         "n_features": [Interval(Integral, 84, None, closed="left")],
         "max_dilations": [Interval(Integral, 1, None, closed="left")],
         "head": [StrOptions({"ridge", "joint", "auto"})],
+        "lr_factor": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
     }
 
-    def __init__(self, *, n_features=9996, max_dilations=32, head="joint"):
+    def __init__(self, *, n_features=9996, max_dilations=32, head="joint", lr_factor="auto"):
         self.n_features = n_features
         self.max_dilations = max_dilations
         self.head = head
+        self.lr_factor = lr_factor
 
     def module_kwargs(self):
         """The sequence model's ``branch`` argument, less what the data and

@@ -218,6 +218,7 @@ PROBES = {
     "bag__n_features": Probe(168, context={"bag": RocketBranch(n_features=84)}),
     "bag__max_dilations": Probe(1, context={"bag": RocketBranch(n_features=84 * 4)}, data="long"),
     "bag__head": Probe("ridge", context={"bag": RocketBranch(n_features=84)}),
+    "bag__lr_factor": Probe(1.0, 0.5, context={"bag": RocketBranch(n_features=84, head="ridge")}),
     "optimizer": Probe("adam", "sgd", "rmsprop", SGD(momentum=0.5)),
     "optimizer__momentum": Probe(0.0, context={"optimizer": SGD()}),
     "optimizer__nesterov": Probe(True, context={"optimizer": SGD()}),

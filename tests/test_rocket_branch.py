@@ -10,6 +10,7 @@ from sklearn.base import clone
 
 import sklearn_rnn
 from sklearn_rnn import RNNClassifier, RNNRegressor
+from sklearn_rnn._auto import AUTO_RIDGE_LR_FACTOR, auto_rocket_lr_factor
 from sklearn_rnn.components import Augmentation, RocketBranch
 from sklearn_rnn.nn import MiniRocketBranch, mixup_batch
 
@@ -192,7 +193,7 @@ def test_bag_auto_gives_long_numeric_sequences_the_rocket_branch(cls):
     long = series([40] * 9 + [64] * 11)
     est = cls(**fast).fit(long, y)
     head = "joint" if cls is RNNClassifier else "ridge"
-    assert est.bag_ == RocketBranch(head=head)
+    assert est.bag_ == RocketBranch(head=head, lr_factor=auto_rocket_lr_factor(head))
     assert isinstance(est.net_.module_.branch, MiniRocketBranch)
     assert (est.net_.module_.branch.ridge_outputs is not None) == (head == "ridge")
     # Median 63: none.
@@ -219,7 +220,8 @@ def test_auto_head_is_the_ridge_from_three_classes_and_for_values(cls, n_classes
     fast = dict(FAST, max_epochs=2)
     est = cls(**fast, bag=RocketBranch(n_features=84, head="auto")).fit(X, y)
     assert est.bag == RocketBranch(n_features=84, head="auto")
-    assert est.bag_ == RocketBranch(n_features=84, head=head)
+    lr_factor = auto_rocket_lr_factor(head)
+    assert est.bag_ == RocketBranch(n_features=84, head=head, lr_factor=lr_factor)
     assert (est.net_.module_.branch.ridge_outputs is not None) == (head == "ridge")
     explicit = cls(**fast, bag=RocketBranch(n_features=84, head=head)).fit(X, y)
     predict = est.predict_proba if n_classes else est.predict
@@ -311,3 +313,27 @@ def test_ridge_head_is_minirocket_ridge_added_to_the_network_at_a_loo_scale(cls,
     # The setting acts: the joint head predicts otherwise.
     joint = cls(**fast, bag=RocketBranch(n_features=84 * 3, head="joint"))
     assert not np.allclose(joint.fit(X, y)._predict_pooled(X), est._predict_pooled(X))
+
+
+@pytest.mark.parametrize(
+    ("head", "lr_factor", "expected"),
+    [("ridge", "auto", AUTO_RIDGE_LR_FACTOR), ("joint", "auto", 1.0), ("ridge", 0.5, 0.5)],
+)
+def test_lr_factor_scales_the_networks_learning_rate(head, lr_factor, expected):
+    """lr_factor: the network trains at lr times the factor, the one-cycle
+    schedule's peak included; "auto" is a tenth under the ridge, 1 under
+    the joint head; bag_ shows the factor used, the parameter keeps its
+    value, and the fitted model differs from the one at the full rate."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(24, 70, 1).astype(np.float32)
+    y = np.arange(24) % 3
+    branch = RocketBranch(n_features=84, head=head, lr_factor=lr_factor)
+    est = RNNClassifier(**FAST, lr=0.01, bag=branch).fit(X, y)
+    assert est.bag.lr_factor == lr_factor
+    assert est.bag_.lr_factor == expected
+    assert est.net_.lr == pytest.approx(0.01 * expected)
+    schedule = dict(est.net_.callbacks_)["lr_schedule"]
+    assert schedule.kwargs["max_lr"] == pytest.approx(0.01 * expected)
+    full = RNNClassifier(**FAST, lr=0.01, bag=clone(branch).set_params(lr_factor=1.0)).fit(X, y)
+    same = np.allclose(est.predict_proba(X), full.predict_proba(X), rtol=1e-6)
+    assert same == (expected == 1.0)
