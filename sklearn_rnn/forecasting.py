@@ -49,7 +49,8 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         parameters. To tune it (in ``GridSearchCV``, say), pass that pipeline
         and address its parameters as ``regressor__rnnregressor__<name>``.
     baseline : {"auto", "last", "drift", "linear", "ar", "ar_diff", "damped", \
-            "theta", "seasonal"}, list of them, or callable, default="auto"
+            "theta", "seasonal", "seasonal_bic"}, list of them, or callable, \
+            default="auto"
         The simple forecast, per window and per step ``h = 1..horizon``:
 
         - ``"auto"``: a weighted mean of the forecasts of ``"last"``,
@@ -70,8 +71,9 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
           the Theta method to ``"auto"``'s pool (not its default: they did
           not confirm on fresh series, ``sklearn_rnn._auto``);
           ``["last", "drift", "linear", "ar", "seasonal"]`` adds the
-          seasonal AR below (opt-in: no unused series is left to confirm
-          it, ``docs/user_guide/choosing.md``).
+          seasonal AR below, ``"seasonal_bic"`` in its place its AR of
+          order at most the period (opt-in: each lost a series beyond the
+          seed spread, ``docs/user_guide/choosing.md``).
         - ``"last"``: the window's last value (the naive forecast); the
           regressor forecasts the change from it.
         - ``"drift"``: the last value plus ``h`` times the window's mean step,
@@ -135,6 +137,13 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
           be fitted: alone it is an error, in a list it is left out. Windows
           shorter than ``2 * period_`` or ``seasonal_order_`` cannot be
           forecast.
+        - ``"seasonal_bic"``: ``"seasonal"`` with its AR's order
+          (``seasonal_bic_order_``, ``seasonal_bic_coef_``) by BIC and at
+          most the period: the order AIC picks on the deseasonalised
+          windows is high (each window's profile makes its transitions its
+          own: 20-24 on monthly series), and a longer AR follows the
+          windows' noise. Windows shorter than ``2 * period_`` cannot be
+          forecast.
         - a callable ``baseline(windows, horizon)``: ``windows`` is a list of
           1-D float64 arrays (each window's ``target`` feature); it returns
           an array of shape ``(n_windows, horizon)`` (or ``(n_windows,)``
@@ -195,12 +204,18 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
     theta_alpha_ : float or None
         The smoothing of ``"theta"`` when it has a weight; else None.
     period_ : int or None
-        The period of ``"seasonal"`` when it has a weight; else None.
+        The period of ``"seasonal"`` or ``"seasonal_bic"`` when one has a
+        weight (both find it alike); else None.
     seasonal_order_ : int or None
         The order p of ``"seasonal"``'s AR when it has a weight; else None.
     seasonal_coef_ : ndarray of shape (seasonal_order_ + 1,) or None
         Its coefficients on the deseasonalised values, oldest lag first,
         then the constant; else None.
+    seasonal_bic_order_ : int or None
+        The order p (at most ``period_``) of ``"seasonal_bic"``'s AR when it
+        has a weight; else None.
+    seasonal_bic_coef_ : ndarray of shape (seasonal_bic_order_ + 1,) or None
+        Its coefficients, as ``seasonal_coef_``; else None.
     n_outputs_ : int
         Forecast steps (the targets' columns; 1 for 1-D ``y``).
     n_features_in_ : int
