@@ -330,6 +330,52 @@ def _pmdarima_series(name):
     return load
 
 
+def _half_hourly_to_hourly(load):
+    """A half-hourly series as hourly means (each hour the mean of its two
+    half-hours, the first pair being the series' first two values)."""
+
+    def hourly():
+        values = load()
+        if len(values) % 2:
+            raise ValueError(f"{len(values)} half-hourly values do not make whole hours.")
+        return values.reshape(-1, 2).mean(axis=1)
+
+    return hourly
+
+
+def _msft_monthly():
+    """Microsoft's monthly closing price, March 1986 to October 2017: the
+    close of each calendar month's last trading day in the daily prices
+    shipped in the pmdarima wheel (``pmdarima/datasets/data/msft.tar.gz``,
+    Kaggle's price and volume data, read without importing pmdarima). The
+    file ends on 10 November 2017: a month whose last day in the file is not
+    its last business day is left out (only that last one)."""
+    import csv
+    import importlib.util
+    import io
+    import tarfile
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("pmdarima")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(
+            "The MSFT prices ship in the pmdarima wheel, and pmdarima is not installed. "
+            f"Install it without its dependencies: {PMDARIMA_HINT}"
+        )
+    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "msft.tar.gz"
+    with tarfile.open(path, "r:gz") as archive:
+        text = archive.extractfile("msft.csv").read().decode("utf-8")
+    closes = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        closes[row["Date"][:7]] = (row["Date"], float(row["Close"]))  # the month's last day
+    months = sorted(closes)
+    last_day, _ = closes[months[-1]]
+    month_end = np.datetime64(months[-1], "M") + 1 - np.timedelta64(1, "D")
+    if np.datetime64(last_day) < np.busday_offset(month_end, 0, roll="backward"):
+        months = months[:-1]
+    return np.array([closes[month][1] for month in months])
+
+
 PMDARIMA_HINT = "pip install --no-deps pmdarima==2.1.1"
 #: Meteo-France's daily climatology of the Ille-et-Vilaine stations
 #: (data.gouv.fr, "Donnees climatologiques de base - quotidiennes", Licence
@@ -377,7 +423,8 @@ def _rennes_monthly(column, how):
     """A monthly series of the RENNES-ST JACQUES station, January 1950 to
     December 2024: the mean (``how="mean"``) or total (``"sum"``) over each
     month's days of a daily column (``TNTXM``: the mean of the day's minimum
-    and maximum temperature, deg C; ``RR``: rainfall, mm). A month with a
+    and maximum temperature, deg C; ``TAMPLI``: the maximum less the
+    minimum, deg C; ``RR``: rainfall, mm). A month with a
     missing day is an error (none has one in the file)."""
 
     def load():
@@ -1387,6 +1434,34 @@ FORECAST_SERIES_ENTRIES = [
                     "sdist): 24 months -> the next 12, last 3 years tested; added on "
                     "2026-12-07, fixed before any model ran on it", window=24, horizon=12,
                     test_steps=36, period=12, requires=TSLEARN_SOURCE),
+    # Chosen (series, window, horizon, test span, period) on 2026-12-07 and
+    # committed alone, before any model was run on them, after all the
+    # series above had been used to choose or reject ResidualForecaster's
+    # rules (baseline="seasonal" and its AR's order among them): they
+    # confirm the rules of the session that added them. Cut as the series
+    # above: two seasons in (24 months; 48 hours), one step or one season
+    # out, the last 3 seasons tested for a season's horizon, 5 years for one
+    # step; the period is the sampling's unless the series has no season
+    # (prices: 1, as SP500). Taylor's half-hourly demand is taken hourly: at
+    # its sampling, two days in (96 values) and ETS's 48-step season
+    # refitted at every origin would make it the table's longest set.
+    forecast_series("ElectricityDemand", _half_hourly_to_hourly(_pmdarima_series("taylor")),
+                    "hourly electricity demand in England and Wales, 5 June - 27 August 2000 "
+                    "(pmdarima wheel's half-hourly taylor series, MW, hourly means): 48 hours "
+                    "-> the next 24, last 3 days tested; added on 2026-12-07, fixed before any "
+                    "model ran on it", window=48, horizon=24, test_steps=72, period=24,
+                    requires=PMDARIMA),
+    forecast_series("MSFTClose", _msft_monthly, "monthly closing price of Microsoft stock "
+                    "1986-2017 (pmdarima wheel's daily msft prices, each month's last close): "
+                    "24 months -> the next, last 5 years tested; no season; added on "
+                    "2026-12-07, fixed before any model ran on it", window=24, horizon=1,
+                    test_steps=60, period=1, requires=PMDARIMA),
+    forecast_series("RennesTemperatureRange", _rennes_monthly("TAMPLI", "mean"), "monthly "
+                    "mean daily temperature range (maximum less minimum) at Rennes-St Jacques "
+                    "1950-2024 (Meteo-France daily data in the tslearn sdist): 24 months -> the "
+                    "next 12, last 3 years tested; added on 2026-12-07, fixed before any model "
+                    "ran on it", window=24, horizon=12, test_steps=36, period=12,
+                    requires=TSLEARN_SOURCE),
 ]  # fmt: skip
 
 

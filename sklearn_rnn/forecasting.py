@@ -19,7 +19,13 @@ from ._auto import (
 )
 from ._validation import Sequences, check_sequences, rebuild
 
-BASELINES = ("auto", "last", "drift", "linear", "ar", "ar_diff", "damped", "theta", "seasonal")
+BASELINES = (
+    "auto", "last", "drift", "linear", "ar", "ar_diff", "damped", "theta", "seasonal",
+    "seasonal_bic",
+)  # fmt: skip
+#: The seasonal baselines: the name, the AR's order criterion, and whether
+#: the order is capped at the period.
+_SEASONAL = {"seasonal": ("aic", False), "seasonal_bic": ("bic", True)}
 #: Ridge penalties ``baseline="linear"`` chooses from (leave-one-out, RidgeCV).
 LINEAR_ALPHAS = np.logspace(-6, 6, 25)
 
@@ -43,7 +49,8 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         parameters. To tune it (in ``GridSearchCV``, say), pass that pipeline
         and address its parameters as ``regressor__rnnregressor__<name>``.
     baseline : {"auto", "last", "drift", "linear", "ar", "ar_diff", "damped", \
-            "theta", "seasonal"}, list of them, or callable, default="auto"
+            "theta", "seasonal", "seasonal_bic"}, list of them, or callable, \
+            default="auto"
         The simple forecast, per window and per step ``h = 1..horizon``:
 
         - ``"auto"``: a weighted mean of the forecasts of ``"last"``,
@@ -64,8 +71,9 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
           the Theta method to ``"auto"``'s pool (not its default: they did
           not confirm on fresh series, ``sklearn_rnn._auto``);
           ``["last", "drift", "linear", "ar", "seasonal"]`` adds the
-          seasonal AR below (opt-in: no unused series is left to confirm
-          it, ``docs/user_guide/choosing.md``).
+          seasonal AR below, ``"seasonal_bic"`` in its place its AR of
+          order at most the period (opt-in: each lost a series beyond the
+          seed spread, ``docs/user_guide/choosing.md``).
         - ``"last"``: the window's last value (the naive forecast); the
           regressor forecasts the change from it.
         - ``"drift"``: the last value plus ``h`` times the window's mean step,
@@ -129,6 +137,13 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
           be fitted: alone it is an error, in a list it is left out. Windows
           shorter than ``2 * period_`` or ``seasonal_order_`` cannot be
           forecast.
+        - ``"seasonal_bic"``: ``"seasonal"`` with its AR's order
+          (``seasonal_bic_order_``, ``seasonal_bic_coef_``) by BIC and at
+          most the period: the order AIC picks on the deseasonalised
+          windows is high (each window's profile makes its transitions its
+          own: 20-24 on monthly series), and a longer AR follows the
+          windows' noise. Windows shorter than ``2 * period_`` cannot be
+          forecast.
         - a callable ``baseline(windows, horizon)``: ``windows`` is a list of
           1-D float64 arrays (each window's ``target`` feature); it returns
           an array of shape ``(n_windows, horizon)`` (or ``(n_windows,)``
@@ -189,12 +204,18 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
     theta_alpha_ : float or None
         The smoothing of ``"theta"`` when it has a weight; else None.
     period_ : int or None
-        The period of ``"seasonal"`` when it has a weight; else None.
+        The period of ``"seasonal"`` or ``"seasonal_bic"`` when one has a
+        weight (both find it alike); else None.
     seasonal_order_ : int or None
         The order p of ``"seasonal"``'s AR when it has a weight; else None.
     seasonal_coef_ : ndarray of shape (seasonal_order_ + 1,) or None
         Its coefficients on the deseasonalised values, oldest lag first,
         then the constant; else None.
+    seasonal_bic_order_ : int or None
+        The order p (at most ``period_``) of ``"seasonal_bic"``'s AR when it
+        has a weight; else None.
+    seasonal_bic_coef_ : ndarray of shape (seasonal_bic_order_ + 1,) or None
+        Its coefficients, as ``seasonal_coef_``; else None.
     n_outputs_ : int
         Forecast steps (the targets' columns; 1 for 1-D ``y``).
     n_features_in_ : int
@@ -274,8 +295,8 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
             return _fit_damped(windows, targets)
         if name == "theta":
             return _fit_theta(windows, targets)
-        if name == "seasonal":
-            return _fit_seasonal(windows, targets)
+        if name in _SEASONAL:
+            return _fit_seasonal(windows, targets, name)
         return None
 
     def _forecast(self, name, state, windows, horizon):
@@ -296,7 +317,7 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
             return _forecast_damped(state, windows, horizon)
         if name == "theta":
             return _forecast_theta(state, windows, horizon)
-        if name == "seasonal":
+        if name in _SEASONAL:
             return _forecast_seasonal(state, windows, horizon)
         return self._call_baseline(windows, horizon)
 
@@ -371,6 +392,13 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
                 "order": self.seasonal_order_,
                 "coef": self.seasonal_coef_,
             }
+        if "seasonal_bic" in self.baseline_weights_:
+            _check_lags(windows, 2 * self.period_, "seasonal_bic")
+            states["seasonal_bic"] = {
+                "period": self.period_,
+                "order": self.seasonal_bic_order_,
+                "coef": self.seasonal_bic_coef_,
+            }
         return self._combined_forecast(self.baseline_weights_, states, windows, horizon)
 
     def _set_baseline(self, weights, states):
@@ -380,10 +408,16 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         self.ar_diff_order_ = self.ar_diff_coef_ = None
         self.damped_ = self.theta_alpha_ = None
         self.period_ = self.seasonal_order_ = self.seasonal_coef_ = None
+        self.seasonal_bic_order_ = self.seasonal_bic_coef_ = None
         if "seasonal" in states:
             self.period_ = states["seasonal"]["period"]
             self.seasonal_order_ = states["seasonal"]["order"]
             self.seasonal_coef_ = states["seasonal"]["coef"]
+        if "seasonal_bic" in states:
+            # The same period as "seasonal"'s: found in the same windows.
+            self.period_ = states["seasonal_bic"]["period"]
+            self.seasonal_bic_order_ = states["seasonal_bic"]["order"]
+            self.seasonal_bic_coef_ = states["seasonal_bic"]["coef"]
         if "damped" in states:
             self.damped_ = dict(states["damped"])
         if "theta" in states:
@@ -635,6 +669,7 @@ def _check_lags(windows, n_lags, name):
             "linear": "n_lags_",
             "ar": "ar_order_",
             "seasonal": "max(2 * period_, seasonal_order_)",
+            "seasonal_bic": "2 * period_",
         }.get(name, "ar_diff_order_ + 1")
         raise ValueError(
             f"Window {short[0]} has {lengths[short[0]]} steps; baseline={name!r} reads the "
@@ -684,15 +719,19 @@ def _least_squares(lags, following):
     return coef, float(np.sum((design @ coef - following) ** 2))
 
 
-def _fit_ar(windows, targets):
+def _fit_ar(windows, targets, *, criterion="aic", max_lag=None):
     """``baseline="ar"``: AR(p) with a constant by least squares on every
     distinct transition of the windows followed by their targets, the order p
-    (at most the shortest window) by AIC on a common sample, as statsmodels'
+    (at most the shortest window, and at most ``max_lag`` if given) by AIC
+    (or BIC, ``criterion="bic"``) on a common sample, as statsmodels'
     ``ar_select_order``."""
     sequences = [np.concatenate([window, target]) for window, target in zip(windows, targets)]
     # The largest order (at most the shortest window) with at least two
     # distinct transitions per coefficient, and one more.
-    for max_order in range(min(len(window) for window in windows), 0, -1):
+    longest = min(len(window) for window in windows)
+    if max_lag is not None:
+        longest = min(longest, max_lag)
+    for max_order in range(longest, 0, -1):
         lags, following = _lagged(sequences, max_order)
         if len(following) > 2 * (max_order + 1):
             break
@@ -705,9 +744,10 @@ def _fit_ar(windows, targets):
     for order in range(1, max_order + 1):
         _, rss = _least_squares(lags[:, max_order - order :], following)
         n = len(following)
-        aic = n * np.log(max(rss, 1e-300) / n) + 2 * (order + 1)
-        if best is None or aic < best[0]:
-            best = (aic, order)
+        penalty = np.log(n) if criterion == "bic" else 2.0
+        score = n * np.log(max(rss, 1e-300) / n) + penalty * (order + 1)
+        if best is None or score < best[0]:
+            best = (score, order)
     order = best[1]
     coef, _ = _least_squares(*_lagged(sequences, order))
     return {"order": order, "coef": coef}
@@ -804,19 +844,27 @@ def _deseasonalised(windows, period, profiles):
     ]
 
 
-def _fit_seasonal(windows, targets):
+def _fit_seasonal(windows, targets, name="seasonal"):
     """``baseline="seasonal"``: the period found in the windows, and
-    ``"ar"`` fitted on the windows and targets less each window's profile."""
+    ``"ar"`` fitted on the windows and targets less each window's profile;
+    ``"seasonal_bic"``: the same, the AR's order by BIC and at most the
+    period."""
     period = _find_period(windows, targets)
     if period is None:
         raise _NotApplicable(
-            "baseline='seasonal' found no period in the training windows: no lag from 2 to "
+            f"baseline={name!r} found no period in the training windows: no lag from 2 to "
             "half the shortest window has an autocorrelation of the differenced windows of "
             f"at least {SEASONAL_MIN_AUTOCORRELATION}. Pass another baseline."
         )
+    criterion, capped = _SEASONAL[name]
     profiles = _seasonal_profiles(windows, period)
     steps = np.arange(1, targets.shape[1] + 1) % period
-    state = _fit_ar(_deseasonalised(windows, period, profiles), targets - profiles[:, steps])
+    state = _fit_ar(
+        _deseasonalised(windows, period, profiles),
+        targets - profiles[:, steps],
+        criterion=criterion,
+        max_lag=period if capped else None,
+    )
     return {"period": period, **state}
 
 

@@ -873,3 +873,149 @@ def test_a_period_found_in_the_folds_but_not_in_every_window_is_left_out(monkeyp
     assert sum(model.baseline_weights_.values()) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="found no period"):
         ResidualForecaster(_Recorder(), baseline="seasonal").fit(X, y)
+
+
+# --- baseline="seasonal_bic" --------------------------------------------------------
+
+
+def _season_and_ar(seed, coefs, n=2000, step=20):
+    """A season of 4 steps plus AR noise (``{lag: coefficient}``), no trend:
+    windows of 120 values (30 periods), the next one out, every 20th kept."""
+    rng = np.random.default_rng(seed)
+    noise = np.zeros(n)
+    for t in range(n):
+        noise[t] = sum(c * noise[t - lag] for lag, c in coefs.items() if t >= lag) + rng.normal()
+    season = 3.0 * np.array([1.0, 0.5, -1.0, -0.5])[np.arange(n) % 4]
+    X, y, _ = make_windows(season + noise, window=120, horizon=1)
+    return X[::step], y[::step]
+
+
+def _bic_by_hand(X, y, period, max_order):
+    """The BIC of AR(1..max_order) with a constant on the distinct
+    transitions of the windows and targets less each window's profile, on
+    the common sample of max_order lags; and the least-squares coefficients
+    of each order on its own distinct transitions."""
+    profiles = np.array([_profile_by_hand(window, period) for window in X])
+    n_steps = X.shape[1]
+    adjusted = X - profiles[:, (np.arange(n_steps) - (n_steps - 1)) % period]
+    sequences = np.hstack([adjusted, (y - profiles[:, 1 % period]).reshape(-1, 1)])
+
+    def rows(order):
+        windows = np.lib.stride_tricks.sliding_window_view(sequences, order + 1, axis=1)
+        return np.unique(windows.reshape(-1, order + 1), axis=0)
+
+    common = rows(max_order)
+    bic, coefs = {}, {}
+    for order in range(1, max_order + 1):
+        design = np.hstack([common[:, max_order - order : -1], np.ones((len(common), 1))])
+        coef = np.linalg.lstsq(design, common[:, -1], rcond=None)[0]
+        rss = np.sum((design @ coef - common[:, -1]) ** 2)
+        bic[order] = len(common) * np.log(rss / len(common)) + np.log(len(common)) * (order + 1)
+        own = rows(order)
+        design = np.hstack([own[:, :-1], np.ones((len(own), 1))])
+        coefs[order] = np.linalg.lstsq(design, own[:, -1], rcond=None)[0]
+    return bic, coefs
+
+
+def test_seasonal_bic_is_the_seasonal_ar_of_bic_order_capped_at_the_period():
+    """baseline="seasonal_bic" is "seasonal" with the AR's order by BIC,
+    at most the period: on a season of 4 with AR(1) noise it finds order 1
+    and the noise's coefficient (where "seasonal", by AIC up to the window,
+    takes 118 of the 120 lags); where the noise depends on lag 6 the
+    uncapped BIC would go past the period and the cap holds it there."""
+    X, y = _season_and_ar(0, {1: 0.7})
+    model = ResidualForecaster(_Recorder(), baseline="seasonal_bic", correction=0.0).fit(X, y)
+    assert model.baseline_weights_ == {"seasonal_bic": 1.0} and model.period_ == 4
+    assert model.seasonal_order_ is None and model.ar_order_ is None
+    bic, coefs = _bic_by_hand(X, y, 4, 4)
+    assert model.seasonal_bic_order_ == min(bic, key=bic.get) == 1
+    np.testing.assert_allclose(model.seasonal_bic_coef_, coefs[1], rtol=1e-9, atol=1e-12)
+    assert model.seasonal_bic_coef_[0] == pytest.approx(0.7, abs=0.05)
+    # The forecast: the profile plus the AR(1) from the deseasonalised last value.
+    profile = _profile_by_hand(X[-1], 4)
+    last = X[-1][-1] - profile[0]
+    expected = profile[1] + model.seasonal_bic_coef_[0] * last + model.seasonal_bic_coef_[1]
+    assert model.predict(X[-1:])[0] == pytest.approx(expected, rel=1e-9)
+    # The cap binds: the uncapped BIC picks a lag of the noise past the period.
+    X, y = _season_and_ar(0, {1: 0.3, 6: 0.5})
+    model = ResidualForecaster(_Recorder(), baseline="seasonal_bic", correction=0.0).fit(X, y)
+    assert model.period_ == 4
+    bic, coefs = _bic_by_hand(X, y, 4, 8)
+    assert min(bic, key=bic.get) > 4
+    bic, _ = _bic_by_hand(X, y, 4, 4)  # the rule's common sample: 4 lags
+    assert model.seasonal_bic_order_ == min(bic, key=bic.get) == 4
+    np.testing.assert_allclose(model.seasonal_bic_coef_, coefs[4], rtol=1e-9, atol=1e-12)
+
+
+def test_seasonal_bic_changes_the_forecast_and_shorter_windows_suffice():
+    """Alone and in "auto"'s pool, "seasonal_bic" forecasts differently
+    from "seasonal" and from the pool without it; its windows need only
+    twice the period, and without a period it is an error alone and left
+    out of a list."""
+    X, y = _seasonal_trend(1)
+    forecasts = {}
+    for baseline in ("seasonal", "seasonal_bic"):
+        model = ResidualForecaster(_Recorder(), baseline=baseline, correction=0.0)
+        forecasts[baseline] = model.fit(X[:150], y[:150]).predict(X[150:])
+    assert model.seasonal_bic_order_ <= model.period_ == 6
+    assert np.max(np.abs(forecasts["seasonal"] - forecasts["seasonal_bic"])) > 0.1
+    pools = {
+        "auto": "auto",
+        "seasonal": ["last", "drift", "linear", "ar", "seasonal"],
+        "seasonal_bic": ["last", "drift", "linear", "ar", "seasonal_bic"],
+    }
+    fitted = {
+        name: ResidualForecaster(_Recorder(), baseline=pool, correction=0.0).fit(X[:150], y[:150])
+        for name, pool in pools.items()
+    }
+    assert fitted["seasonal_bic"].baseline_weights_["seasonal_bic"] > 0.1
+    combined = sum(
+        weight
+        * ResidualForecaster(_Recorder(), baseline=name, correction=0.0)
+        .fit(X[:150], y[:150])
+        .predict(X[150:])
+        for name, weight in fitted["seasonal_bic"].baseline_weights_.items()
+    )
+    np.testing.assert_allclose(fitted["seasonal_bic"].predict(X[150:]), combined, rtol=1e-9)
+    for other in ("auto", "seasonal"):
+        difference = fitted["seasonal_bic"].predict(X[150:]) - fitted[other].predict(X[150:])
+        assert np.max(np.abs(difference)) > 0.1
+    windows = [x[-k:] for x, k in zip(X, np.resize([24, 23], len(X)))]
+    ragged = ResidualForecaster(_Recorder(), baseline="seasonal_bic").fit(windows, y)
+    assert ragged.predict([X[-1][-12:], X[-1]]).shape == (2, 3)
+    with pytest.raises(ValueError, match="Window 0 has 11 steps; baseline='seasonal_bic'"):
+        ragged.predict([X[-1][-11:], X[-1]])
+    rng = np.random.default_rng(0)
+    Xn, yn, _ = make_windows(rng.normal(size=300), window=24, horizon=3)
+    with pytest.raises(ValueError, match="baseline='seasonal_bic' found no period"):
+        ResidualForecaster(_Recorder(), baseline="seasonal_bic").fit(Xn, yn)
+    pool = ResidualForecaster(_Recorder(), baseline=["last", "ar", "seasonal_bic"]).fit(Xn, yn)
+    assert pool.validation_scores_["seasonal_bic"] == np.inf
+    assert pool.period_ is None and pool.seasonal_bic_order_ is None
+
+
+def test_seasonal_bic_is_deterministic_and_survives_pickle_and_clone():
+    import pickle
+
+    from sklearn.base import clone
+
+    from sklearn_rnn.persistence import save
+
+    X, y = _seasonal_trend(3)
+    pool = ["last", "ar", "seasonal", "seasonal_bic"]
+    first = ResidualForecaster(Ridge(), baseline=pool).fit(X[:120], y[:120])
+    second = ResidualForecaster(Ridge(), baseline=pool).fit(X[:120], y[:120])
+    assert "seasonal_bic" in first.baseline_weights_
+    assert first.baseline_weights_ == second.baseline_weights_
+    np.testing.assert_array_equal(first.predict(X[120:]), second.predict(X[120:]))
+    restored = pickle.loads(pickle.dumps(first))
+    np.testing.assert_array_equal(restored.predict(X[120:]), first.predict(X[120:]))
+    assert restored.seasonal_bic_order_ == first.seasonal_bic_order_
+    np.testing.assert_array_equal(restored.seasonal_bic_coef_, first.seasonal_bic_coef_)
+    again = clone(first)
+    assert again.get_params()["baseline"] == pool and not hasattr(again, "seasonal_bic_order_")
+    np.testing.assert_array_equal(
+        again.fit(X[:120], y[:120]).predict(X[120:]), first.predict(X[120:])
+    )
+    with pytest.raises(ValueError, match="save\\(\\) writes the package's own estimators"):
+        save(first, "unused.safetensors")

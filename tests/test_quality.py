@@ -556,6 +556,46 @@ _PMDARIMA_NAMES = {
 }
 
 
+# The series added after baseline="seasonal" was chosen (fixed and committed
+# before any model ran on them): length, first three and last values as the
+# files give them (Taylor's half-hourly 22262, 21756 -> 22009; Microsoft's
+# closes of 31 March, 30 April and 30 May 1986 and of 31 October 2017; the
+# Rennes range of January 1950 the mean of 31 daily TX - TN), season and cut.
+UNUSED_SERIES = {
+    "ElectricityDemand": (2016, [22009.0, 22503.0, 22431.0], 23871.0, 24, 48, 24),
+    "MSFTClose": (380, [0.07533, 0.08389, 0.09222], 83.18, 1, 24, 1),
+    "RennesTemperatureRange": (900, [5.880645, 7.392857, 9.667742], 5.261290, 12, 24, 12),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNUSED_SERIES))
+def test_unused_forecast_series_load_from_their_sources(name):
+    length, first, last, period, window, horizon = UNUSED_SERIES[name]
+    entry = quality.ENTRIES_BY_NAME[name.lower()]
+    assert entry.group == "confirmation"
+    data = _load_or_skip(entry)
+    series = data["series"]
+    assert series.dtype == np.float64 and len(series) == length
+    np.testing.assert_allclose(series[:3], first, rtol=1e-6)
+    assert series[-1] == pytest.approx(last, rel=1e-6)
+    assert not np.isnan(series).any()
+    assert (data["period"], data["window"], data["horizon"]) == (period, window, horizon)
+    if "pmdarima" not in entry.requires:
+        return
+    try:  # the files read without importing pmdarima hold what its loaders return
+        import pmdarima.datasets
+    except Exception:  # pragma: no cover - its compiled parts need not load
+        return
+    if name == "ElectricityDemand":
+        half_hours = pmdarima.datasets.load_taylor()
+        np.testing.assert_array_equal(series, half_hours.reshape(-1, 2).mean(axis=1))
+    else:
+        prices = pmdarima.datasets.load_msft()
+        month = prices["Date"].astype(str).str[:7]
+        closes = prices.groupby(month)["Close"].last().to_numpy(np.float64)
+        np.testing.assert_allclose(series, closes[:-1], rtol=1e-6)  # November 2017 left out
+
+
 def test_smape_of_logs_is_the_m_competitions_smape():
     y = np.log([[100.0, 200.0]])
     assert quality._smape_of_logs(y, y) == 0.0
