@@ -821,33 +821,6 @@ def test_seasonal_in_the_pool_changes_the_forecast_of_a_seasonal_series():
     assert np.max(np.abs(seasonal.predict(X[150:]) - auto.predict(X[150:]))) > 0.1
 
 
-def test_seasonal_is_deterministic_and_survives_pickle_and_clone():
-    import pickle
-
-    from sklearn.base import clone
-
-    from sklearn_rnn.persistence import save
-
-    X, y = _seasonal_trend(3)
-    pool = ["last", "ar", "seasonal"]
-    first = ResidualForecaster(Ridge(), baseline=pool).fit(X[:120], y[:120])
-    second = ResidualForecaster(Ridge(), baseline=pool).fit(X[:120], y[:120])
-    assert "seasonal" in first.baseline_weights_
-    assert first.baseline_weights_ == second.baseline_weights_
-    np.testing.assert_array_equal(first.predict(X[120:]), second.predict(X[120:]))
-    restored = pickle.loads(pickle.dumps(first))
-    np.testing.assert_array_equal(restored.predict(X[120:]), first.predict(X[120:]))
-    assert (restored.period_, restored.seasonal_order_) == (first.period_, first.seasonal_order_)
-    again = clone(first)
-    assert again.get_params()["baseline"] == pool and not hasattr(again, "period_")
-    np.testing.assert_array_equal(
-        again.fit(X[:120], y[:120]).predict(X[120:]), first.predict(X[120:])
-    )
-    # The safe file format holds the package's networks, not the forecaster.
-    with pytest.raises(ValueError, match="save\\(\\) writes the package's own estimators"):
-        save(first, "unused.safetensors")
-
-
 def test_a_period_found_in_the_folds_but_not_in_every_window_is_left_out(monkeypatch):
     """When the seasonal AR has a weight from the validation but no period is
     found on every training window, it is left out of the final fit and the
@@ -994,7 +967,18 @@ def test_seasonal_bic_changes_the_forecast_and_shorter_windows_suffice():
     assert pool.period_ is None and pool.seasonal_bic_order_ is None
 
 
-def test_seasonal_bic_is_deterministic_and_survives_pickle_and_clone():
+@pytest.mark.parametrize(
+    ("name", "pool", "fitted"),
+    [
+        ("seasonal", ["last", "ar", "seasonal"], ("period_", "seasonal_order_", "seasonal_coef_")),
+        (
+            "seasonal_bic",
+            ["last", "ar", "seasonal", "seasonal_bic"],
+            ("period_", "seasonal_bic_order_", "seasonal_bic_coef_"),
+        ),
+    ],
+)
+def test_seasonal_baselines_are_deterministic_and_survive_pickle_and_clone(name, pool, fitted):
     import pickle
 
     from sklearn.base import clone
@@ -1002,20 +986,21 @@ def test_seasonal_bic_is_deterministic_and_survives_pickle_and_clone():
     from sklearn_rnn.persistence import save
 
     X, y = _seasonal_trend(3)
-    pool = ["last", "ar", "seasonal", "seasonal_bic"]
     first = ResidualForecaster(Ridge(), baseline=pool).fit(X[:120], y[:120])
     second = ResidualForecaster(Ridge(), baseline=pool).fit(X[:120], y[:120])
-    assert "seasonal_bic" in first.baseline_weights_
+    assert name in first.baseline_weights_
     assert first.baseline_weights_ == second.baseline_weights_
     np.testing.assert_array_equal(first.predict(X[120:]), second.predict(X[120:]))
     restored = pickle.loads(pickle.dumps(first))
     np.testing.assert_array_equal(restored.predict(X[120:]), first.predict(X[120:]))
-    assert restored.seasonal_bic_order_ == first.seasonal_bic_order_
-    np.testing.assert_array_equal(restored.seasonal_bic_coef_, first.seasonal_bic_coef_)
+    for attribute in fitted:
+        np.testing.assert_equal(getattr(restored, attribute), getattr(first, attribute))
     again = clone(first)
-    assert again.get_params()["baseline"] == pool and not hasattr(again, "seasonal_bic_order_")
+    assert again.get_params()["baseline"] == pool
+    assert not any(hasattr(again, attribute) for attribute in fitted)
     np.testing.assert_array_equal(
         again.fit(X[:120], y[:120]).predict(X[120:]), first.predict(X[120:])
     )
+    # The safe file format holds the package's networks, not the forecaster.
     with pytest.raises(ValueError, match="save\\(\\) writes the package's own estimators"):
         save(first, "unused.safetensors")
