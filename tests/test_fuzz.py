@@ -1084,6 +1084,7 @@ def test_sequence_scaler_fuzz(data):
     scaler = SequenceScaler(
         method=data.draw(st.sampled_from(["standard", "minmax", "robust"])),
         per_sequence=data.draw(st.sampled_from(["auto", False, True])),
+        global_channel=data.draw(st.booleans()),
     )
     status, out = outcome(lambda: scaler.fit_transform(case.X), scaler)
     event(f"scaler {status}")
@@ -1094,7 +1095,9 @@ def test_sequence_scaler_fuzz(data):
         )
         return
     assert not case.nonfinite
-    n_extra = 2 * int(scaler.per_sequence_.sum())
+    # A feature scaled per sequence adds its level, its log-scale and, with
+    # global_channel, its globally scaled values.
+    n_extra = (3 if scaler.global_channel else 2) * int(scaler.per_sequence_.sum())
     if n_extra:
         n_out = len(scaler.per_sequence_) + n_extra
         assert len(scaler.get_feature_names_out()) == n_out

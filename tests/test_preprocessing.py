@@ -1,5 +1,6 @@
 """Tests of sklearn_rnn.preprocessing: tokenizer, padder, scaler and the pandas helpers."""
 
+import pickle
 import re
 
 import numpy as np
@@ -545,10 +546,12 @@ def test_scaler_per_sequence_channels_hold_each_sequence_own_level_and_scale():
     means = np.array([x.mean() for x in X])
     log_stds = np.log10([x.std() for x in X])
     for i, (x, z) in enumerate(zip(X, out)):
-        assert z.shape == (len(x), 3)
+        assert z.shape == (len(x), 4)
         np.testing.assert_allclose(z[:, 0], (x[:, 0] - x.mean()) / x.std(), atol=1e-9)
         np.testing.assert_allclose(z[:, 1], (means[i] - means.mean()) / means.std())
         np.testing.assert_allclose(z[:, 2], (log_stds[i] - log_stds.mean()) / log_stds.std())
+        # The fourth channel: the values under the global statistics.
+        np.testing.assert_allclose(z[:, 3], (x[:, 0] - scaler.center_[0]) / scaler.scale_[0])
     # The smallest and largest amplitudes are equally readable after scaling.
     assert np.std(out[0][:, 0]) == pytest.approx(np.std(out[-1][:, 0]))
     # A sequence is scaled by its own statistics only: transforming it alone
@@ -562,20 +565,25 @@ def test_scaler_per_sequence_is_exact_on_every_form(method):
     scaler = SequenceScaler(method=method, per_sequence=True).fit(X)
     ragged = scaler.transform(X)
     padded = scaler.transform(SequencePadder().fit_transform(X))
-    assert padded.shape == (12, max(len(x) for x in X), 3)
+    assert padded.shape == (12, max(len(x) for x in X), 4)
     for i, z in enumerate(ragged):
         real = ~padded.mask[i].all(axis=1)
         np.testing.assert_array_equal(padded.data[i][real], z)
     same_length = np.stack([x[:8] for x in X])  # 3-D input
     out3 = scaler.transform(same_length)
-    assert out3.shape == (12, 8, 3)
+    assert out3.shape == (12, 8, 4)
     two_d = same_length[:, :, 0]  # 2-D input: columns are steps of one feature
     scaler2 = SequenceScaler(method=method, per_sequence=True).fit(two_d)
     out2 = scaler2.transform(two_d)
-    assert out2.shape == (12, 8, 3)
+    assert out2.shape == (12, 8, 4)
     scaler3 = SequenceScaler(method=method, per_sequence=True).fit(same_length)
     np.testing.assert_allclose(out2, scaler3.transform(same_length), atol=1e-12)
-    assert scaler2.get_feature_names_out().tolist() == ["x0", "x0_level", "x0_log10_scale"]
+    assert scaler2.get_feature_names_out().tolist() == [
+        "x0",
+        "x0_level",
+        "x0_log10_scale",
+        "x0_global",
+    ]
     np.testing.assert_allclose(scaler2.inverse_transform(out2)[:, :, 0], two_d, rtol=1e-9)
 
 
@@ -589,14 +597,65 @@ def test_scaler_auto_decides_per_feature_and_names_the_channels():
         "load",
         "load_level",
         "load_log10_scale",
+        "load_global",
         "temp",
     ]
     out = scaler.transform(X)
-    assert out.shape == (len(X), 30, 4)
-    np.testing.assert_allclose(out[0, :, 3], (X[0, :, 1] - scaler.center_[1]) / scaler.scale_[1])
+    assert out.shape == (len(X), 30, 5)
+    np.testing.assert_allclose(out[0, :, 4], (X[0, :, 1] - scaler.center_[1]) / scaler.scale_[1])
     np.testing.assert_allclose(scaler.inverse_transform(out), X, rtol=1e-9)
     with pytest.raises(ValueError, match="has 2 features per step, but this SequenceScaler"):
         scaler.inverse_transform(X)
+
+
+@pytest.mark.parametrize("form", ["ragged", "3d", "2d", "padded"])
+def test_scaler_global_channel_false_gives_three_channels_and_the_same_others(form):
+    X, _ = _wide_amplitudes(n=12, length=8)
+    if form == "3d":
+        X = np.stack([x[:8] for x in X])
+    elif form == "2d":
+        X = np.stack([x[:8, 0] for x in X])
+    elif form == "padded":
+        X = SequencePadder().fit_transform(X)
+    four = SequenceScaler(per_sequence=True).fit(X)
+    three = SequenceScaler(per_sequence=True, global_channel=False).fit(X)
+    out4, out3 = four.transform(X), three.transform(X)
+    if form == "ragged":
+        out4, out3 = np.concatenate(out4), np.concatenate(out3)
+    assert out3.shape[-1] == 3 and out4.shape[-1] == 4
+    np.testing.assert_array_equal(np.asarray(out4)[..., :3], np.asarray(out3))
+    # The global channel is what per_sequence=False gives.
+    plain = SequenceScaler(per_sequence=False).fit(X).transform(X)
+    plain = np.concatenate(plain) if form == "ragged" else np.asarray(plain)
+    np.testing.assert_allclose(np.asarray(out4)[..., 3], plain.reshape(np.asarray(out4).shape[:-1]))
+    assert three.get_feature_names_out().tolist() == ["x0", "x0_level", "x0_log10_scale"]
+    for scaler, out in ((four, four.transform(X)), (three, three.transform(X))):
+        back = scaler.inverse_transform(out)
+        if form == "ragged":
+            for original, restored in zip(X, back):
+                np.testing.assert_allclose(restored, original, rtol=1e-9)
+        else:
+            np.testing.assert_allclose(
+                np.asarray(back).reshape(np.shape(X)), np.asarray(X), rtol=1e-9
+            )
+    with pytest.raises(ValueError, match="has 3 features per step, but .* returns 4"):
+        four.inverse_transform(three.transform(X))
+
+
+def test_scaler_pickled_before_the_global_channel_keeps_three_channels():
+    X, _ = _wide_amplitudes(n=12, length=8)
+    scaler = SequenceScaler(per_sequence=True, global_channel=False).fit(X)
+    expected = scaler.transform(X)
+    state = scaler.__getstate__()
+    del state["global_channel"]  # what a scaler pickled by an earlier version holds
+    old = SequenceScaler.__new__(SequenceScaler)
+    old.__setstate__(state)
+    assert old.global_channel is False
+    for a, b in zip(old.transform(X), expected):
+        np.testing.assert_array_equal(a, b)
+    # A new scaler pickles its setting.
+    new = pickle.loads(pickle.dumps(SequenceScaler().fit(X)))
+    assert new.global_channel is True and new.transform(X)[0].shape[1] == 4
 
 
 def test_scaler_per_sequence_keeps_constant_sequences_finite():
