@@ -345,6 +345,33 @@ def test_ridge_loo_is_sklearns_ridgecv_and_its_leave_one_out(n, p):
             np.testing.assert_allclose(loo[i].numpy(), refit.predict(X[i : i + 1])[0], atol=1e-10)
 
 
+@pytest.mark.parametrize("n, p", [(30, 80), (120, 20)])
+def test_ridge_loo_with_zero_weights_is_the_fit_without_those_samples(n, p):
+    """A sample of weight 0 changes nothing: the ridge, its penalty and the
+    others' leave-one-out predictions are those without it, and its own
+    leave-one-out prediction is the fitted ridge's (finite, not its target)."""
+    from sklearn_rnn.nn.branches import ridge_loo
+
+    rng = np.random.RandomState(1)
+    X = rng.randn(n, p)
+    Y = X[:, :3] @ rng.randn(3, 2) + 2 * rng.randn(n, 2)
+    weights = rng.uniform(0.5, 2.0, n)
+    weights[[0, 5]] = 0.0
+    kept = weights > 0
+    coef, intercept, alpha, loo = ridge_loo(
+        torch.tensor(X), torch.tensor(Y), torch.tensor(weights), chunk=7
+    )
+    coef2, intercept2, alpha2, loo2 = ridge_loo(
+        torch.tensor(X[kept]), torch.tensor(Y[kept]), torch.tensor(weights[kept]), chunk=7
+    )
+    assert alpha == alpha2
+    torch.testing.assert_close(coef, coef2)
+    torch.testing.assert_close(intercept, intercept2)
+    torch.testing.assert_close(loo[kept], loo2)
+    assert torch.isfinite(loo).all()
+    torch.testing.assert_close(loo[~kept], torch.tensor(X[~kept]) @ coef + intercept)
+
+
 def test_sequence_model_reads_precomputed_fixed_branch_features():
     """A fixed branch's features given to forward replace its computation:
     the same outputs as computed on the fly, and others when they differ."""

@@ -338,3 +338,23 @@ def test_lr_factor_scales_the_networks_learning_rate(head, lr_factor, expected):
     full = RNNClassifier(**FAST, lr=0.01, bag=clone(branch).set_params(lr_factor=1.0)).fit(X, y)
     same = np.allclose(est.predict_proba(X), full.predict_proba(X), rtol=1e-6)
     assert same == (expected == 1.0)
+
+
+@pytest.mark.parametrize("estimator", [RNNRegressor, RNNClassifier])
+def test_ridge_head_trains_with_a_sample_of_weight_zero(estimator):
+    """A sample of weight 0 once made the ridge's leave-one-out scores 0/0
+    and the training loss nan; it now counts for nothing."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(6, 64)).astype(np.float32)
+    y = np.array([0, 1, 2, 0, 1, 2])
+    y = y.astype(float) if estimator is RNNRegressor else y
+    weights = np.array([0.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    model = estimator(
+        bag=RocketBranch(n_features=84, head="ridge"), hidden_size=4, max_epochs=2,
+        random_state=0,
+    ).fit(X, y, sample_weight=weights)  # fmt: skip
+    assert np.isfinite(model.history_[-1, "train_loss"])
+    assert np.isfinite(float(model.net_.module_.branch_scale))
+    assert np.all(
+        np.isfinite(model.predict(X) if estimator is RNNRegressor else model.predict_proba(X))
+    )

@@ -166,6 +166,10 @@ def ridge_loo(features, targets, weights=None, alphas=RIDGE_ALPHAS, chunk=4096):
     y_mean = (w @ Y) / total
     sw = w.sqrt()[:, None]
     Yc = (Y - y_mean) * sw
+    # A sample of weight 0 has a zero row in the weighted problem: it changes
+    # no fit, so its leave-one-out prediction is the full fit's (set below).
+    weighted = (w > 0)[:, None]
+    sw_safe = torch.where(weighted, sw, torch.ones_like(sw))
     alphas = [float(a) for a in alphas]
     if n <= p:
         Xc = (features.double() - x_mean) * sw
@@ -203,7 +207,8 @@ def ridge_loo(features, targets, weights=None, alphas=RIDGE_ALPHAS, chunk=4096):
             inverse = 1.0 / (eigenvalues + alpha)
             fitted = XV @ (inverse[:, None] * VtXtY)
             hat = XV2 @ inverse + intercept_hat
-        residual = (Yc - fitted) / sw  # unscaled: y_i - prediction_i
+        # Unscaled: y_i - prediction_i (0 for weight 0, which the error ignores).
+        residual = torch.where(weighted, (Yc - fitted) / sw_safe, torch.zeros_like(fitted))
         loo_residual = residual / (1.0 - hat).clamp(min=1e-12)[:, None]
         error = float((w[:, None] * loo_residual**2).sum() / (total * Y.shape[1]))
         if best is None or error < best[0]:
@@ -214,7 +219,11 @@ def ridge_loo(features, targets, weights=None, alphas=RIDGE_ALPHAS, chunk=4096):
     else:
         coef = V @ (VtXtY / (eigenvalues + alpha)[:, None])
     intercept = y_mean - x_mean @ coef
-    return coef, intercept, alpha, Y - loo_residual
+    loo = Y - loo_residual
+    if not bool(weighted.all()):
+        unweighted = ~weighted[:, 0]
+        loo[unweighted] = features[unweighted].double() @ coef + intercept
+    return coef, intercept, alpha, loo
 
 
 def minirocket_dilations(reference_length, n_features, max_dilations):
