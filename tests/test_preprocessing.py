@@ -875,3 +875,21 @@ def test_tokenizer_ascii_default_path_equals_per_document_analyzer(docs, lowerca
     np.testing.assert_array_equal(fast.token_counts_, slow.token_counts_)
     other = [*docs[::-1], "unseen words abcdefghiZ", ""]
     assert _ids(fast.transform(other)) == _ids(slow.transform(other))
+
+
+def test_global_channel_reaches_the_fitted_model():
+    """Each setting of global_channel changes what the estimator after the
+    scaler is fitted on, and so the model: four input features or three."""
+    X, _ = _wide_amplitudes(n=24, length=30)
+    y = np.arange(len(X)) % 2
+
+    def fitted(global_channel):
+        model = make_pipeline(
+            SequenceScaler(global_channel=global_channel),
+            RNNClassifier(hidden_size=4, max_epochs=2, random_state=0),
+        )
+        return model.fit(X, y)
+
+    with_channel, without = fitted(True), fitted(False)
+    assert with_channel[-1].n_features_in_ == 4 and without[-1].n_features_in_ == 3
+    assert not np.allclose(with_channel.predict_proba(X), without.predict_proba(X))
