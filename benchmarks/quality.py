@@ -51,6 +51,8 @@ MARK_START = "<!-- quality-results:start -->"
 MARK_END = "<!-- quality-results:end -->"
 TS_MARK_START = "<!-- quality-timeseries:start -->"
 TS_MARK_END = "<!-- quality-timeseries:end -->"
+TASKS_MARK_START = "<!-- quality-tasks:start -->"
+TASKS_MARK_END = "<!-- quality-tasks:end -->"
 DEFAULT_SEEDS = (0, 1, 2)
 # --seeds auto: sets with fewer than SMALL_TRAIN training series are fitted
 # over SMALL_SEEDS, where three seeds say little about the spread a user will
@@ -1137,6 +1139,19 @@ def is_timeseries(entry):
 # --- the package's defaults ------------------------------------------------------
 
 
+def is_task_set(entry):
+    """Forecasting, text and spoken input (issue 26's table): every forecasting
+    and text set, and the CTC sets held back from the defaults' choice."""
+    return entry.task in ("forecast", "text") or (
+        entry.task == "ctc" and entry.group == "confirmation"
+    )
+
+
+#: The order ``--sets tasks`` runs them in: the longest fits (speech) first,
+#: so that ``--jobs`` does not end on them.
+TASK_ORDER = ("ctc", "text", "forecast")
+
+
 def default_model(task, seed):
     """The pipeline a user writes with the package's defaults."""
     from sklearn.pipeline import make_pipeline
@@ -2195,6 +2210,200 @@ def timeseries_markdown(results, machine, command, *, missing=()):
     return "\n".join(lines + minirocket_table(results))
 
 
+# The forecasting table's columns: the baselines of every series entry
+# (``FORECAST_SERIES_BASELINES``), and their counterparts in CO2's and
+# M1Yearly's lists; any other baseline goes in the last column.
+FORECAST_COLUMNS = {
+    "naive": ("naive_series", "naive"),
+    "AR(p)": ("ar_series", "ar"),
+    "ETS": ("ets_series",),
+    "Theta": ("theta_series", "theta"),
+}
+#: Issue 26's bar for forecasting: the best of AR, ETS and Theta of the same
+#: run (M1Yearly: its drift forecast, which the issue names).
+FORECAST_BAR = ("ar_series", "ar", "ets_series", "theta_series", "theta", "drift")
+#: Issue 26's bar for text: tf-idf + logistic regression (C by CV).
+TEXT_BAR = "tfidf_lr_cv"
+TEXT_COLUMNS = ("tfidf_lr_cv", "nblr", "nbsvm", "tfidf_lr", "majority")
+#: Short names of the baselines in the forecasting and text tables.
+SHORT_NAMES = {
+    "ar_series": "AR", "ar": "AR", "ets_series": "ETS", "theta_series": "Theta",
+    "theta": "Theta", "drift": "drift", "tfidf_lr_cv": "tf-idf + LR",
+    "seasonal_naive": "seasonal naive", "ridge_windows": "RidgeCV on the windows",
+    "rf_relative": "random forest",
+}  # fmt: skip
+
+
+def task_bar(result):
+    """(label, score) of issue 26's bar for a forecasting or text result: the
+    best of :data:`FORECAST_BAR`, or :data:`TEXT_BAR`; (None, None) when not
+    run. The speech sets' bar is their entry's target value."""
+    entry = ENTRIES_BY_NAME[result["name"].lower()]
+    baselines = result.get("baselines", {})
+    if entry.task == "text":
+        names = [TEXT_BAR]
+    elif entry.task == "forecast":
+        names = FORECAST_BAR
+    else:
+        return (None, entry.target.value)
+    scored = [(n, baselines[n]["score"]) for n in names if "score" in baselines.get(n, {})]
+    if not scored:
+        return None, None
+    _, higher, _ = METRICS[entry.metric]
+    name, score = (max if higher else min)(scored, key=lambda item: item[1])
+    return SHORT_NAMES.get(name, name), score
+
+
+def _task_met(result):
+    """Whether the defaults' mean reaches :func:`task_bar` (None: not run)."""
+    entry = ENTRIES_BY_NAME[result["name"].lower()]
+    summary = result.get("defaults_summary")
+    _, bar = task_bar(result)
+    if summary is None or bar is None:
+        return None
+    _, higher, _ = METRICS[entry.metric]
+    return bool(summary["mean"] >= bar if higher else summary["mean"] <= bar)
+
+
+def _baseline_score(entry, result, names):
+    for name in names:
+        outcome = result.get("baselines", {}).get(name)
+        if outcome is not None:
+            return _cell(entry, outcome["score"]) if "score" in outcome else "error"
+    return ""
+
+
+def _bold_best(cells, scores, higher):
+    """``cells`` with the best of ``scores`` (None: not a candidate) in bold."""
+    candidates = [s for s in scores if s is not None]
+    if not candidates:
+        return cells
+    best = (max if higher else min)(candidates)
+    return [f"**{c}**" if s is not None and s == best else c for c, s in zip(cells, scores)]
+
+
+def tasks_markdown(results, machine, command):
+    """The block between the ``quality-tasks`` markers: forecasting, text and
+    spoken input against their baselines and issue 26's bars, from one run."""
+    rows = [r for r in results if is_task_set(ENTRIES_BY_NAME[r["name"].lower()])]
+    seeds, per_row = _seeds_sentence(rows)
+    lines = [
+        f"Command: `{command}`. Machine: {machine['cpu']}, {machine['cores']} cores, "
+        f"torch {machine['torch']} ({machine['torch_threads']} threads), scikit-learn "
+        f"{machine['scikit-learn']}, statsmodels {machine.get('statsmodels', '?')}, "
+        f"{machine['date'][:10]}, load average {_load(machine)} at start"
+        + (
+            f", {machine['total_s'] / 60:.0f} minutes in all"
+            if machine.get("total_s") is not None
+            else ""
+        )
+        + f". {seeds} Fit s: the defaults' fit, per seed. Bar: issue 26's target for the "
+        "row, from the same run.",
+        "",
+    ]
+    verdicts = []
+    for task, title, metric_note in (
+        ("forecast", "Forecasting", "RMSE over every forecast step of every test origin "
+         "(M1Yearly: sMAPE); lower is better"),
+        ("text", "Text", "accuracy"),
+        ("ctc", "Spoken input (CTC)", "character error rate on unseen voices; lower is better"),
+    ):  # fmt: skip
+        group = [r for r in rows if r["task"] == task]
+        if not group:
+            continue
+        entries = [ENTRIES_BY_NAME[r["name"].lower()] for r in group]
+        if task == "forecast":
+            header = (
+                "| series | group | windows train/test | window -> horizon | naive | AR(p) | "
+                "ETS | Theta | other baselines | defaults | fit s | bar | met |"
+            )
+        elif task == "text":
+            header = (
+                "| set | group | n train/test | median length | tf-idf + LR (C by CV) | "
+                "NB-LR | NBSVM-bi | tf-idf + LR (C=1) | majority | defaults | fit s | bar | met |"
+            )
+        else:
+            header = "| set | group | n train/test | defaults | 1 - CER | fit s | bar | met |"
+        lines += [f"**{title}** ({metric_note})", "", header,
+                  "|" + "---|" * (header.count("|") - 1)]  # fmt: skip
+        met_count = 0
+        for entry, r in zip(entries, group):
+            if "data" not in r:
+                reason = r.get("unavailable") or r.get("error", "")
+                lines.append(f"| {r['name']} | {reason} |" + " |" * (header.count("|") - 3))
+                continue
+            d = r["data"]
+            _, higher, _ = METRICS[entry.metric]
+            summary = r.get("defaults_summary")
+            fit = _seconds(summary["fit_s_mean"]) if summary else "-"
+            bar_label, bar = task_bar(r)
+            met = _task_met(r)
+            met_count += bool(met)
+            met_cell = {True: "yes", False: "**no**", None: "-"}[met]
+            bar_cell = f"{_cell(entry, bar)} ({bar_label})" if bar_label else _cell(entry, bar)
+            defaults = _defaults_cell(entry, r, seeds=per_row)
+            if task == "forecast":
+                horizon = str(d["classes"]).replace("horizon ", "")
+                shown = set().union(*FORECAST_COLUMNS.values())
+                others = [
+                    f"{SHORT_NAMES.get(n, n)} {_cell(entry, o['score'])}"
+                    for n, o in r.get("baselines", {}).items()
+                    if n not in shown and "score" in o
+                ]
+                cells = [_baseline_score(entry, r, names) for names in FORECAST_COLUMNS.values()]
+                scores = [
+                    next((r["baselines"][n]["score"] for n in names
+                          if "score" in r.get("baselines", {}).get(n, {})), None)
+                    for names in FORECAST_COLUMNS.values()
+                ]  # fmt: skip
+                cells = _bold_best(cells, scores, higher)
+                lines.append(
+                    f"| {r['name']} | {r['group']} | {d['n_train']}/{d['n_test']} | "
+                    f"{d['length']} -> {horizon} | {' | '.join(cells)} | "
+                    f"{'; '.join(others) or '-'} | {defaults} | {fit} | {bar_cell} | {met_cell} |"
+                )
+            elif task == "text":
+                cells = [_baseline_score(entry, r, [n]) for n in TEXT_COLUMNS]
+                lines.append(
+                    f"| {r['name']} | {r['group']} | {d['n_train']}/{d['n_test']} | "
+                    f"{d['length']} | {' | '.join(cells)} | {defaults} | {fit} | {bar_cell} | "
+                    f"{met_cell} |"
+                )
+            else:
+                accuracy = f"{1 - summary['mean']:.3f}" if summary else "-"
+                lines.append(
+                    f"| {r['name']} | {r['group']} | {d['n_train']}/{d['n_test']} | "
+                    f"{defaults} | {accuracy} | {fit} | {bar_cell} | {met_cell} |"
+                )
+        bar_text = {
+            "forecast": "at most the best of AR, ETS and Theta (M1Yearly: its drift forecast)",
+            "text": "at least tf-idf + LR",
+            "ctc": "1 - CER at least 0.98",
+        }[task]
+        verdicts.append(
+            f"{title.split(' (')[0].lower()}: {bar_text} on {met_count} of {len(group)}"
+        )
+        lines.append("")
+    if verdicts:
+        lines.append("Issue 26's bars met: " + "; ".join(verdicts) + ".")
+    return "\n".join(lines)
+
+
+TASKS_INTRO = """\
+## Forecasting, text and speech: the defaults against their baselines
+
+Every forecasting and text set, and the spoken digits, fitted with the
+defaults and their baselines in one run:
+
+```bash
+python benchmarks/quality.py --sets tasks --threads 1 --jobs 2
+```
+
+This block is rewritten only by a run over every one of these sets (or every
+set).
+"""
+
+
 def print_table(results):
     header = (
         f"{'set':17s} {'metric':8s} {'best baseline':>14s} {'defaults':>22s} {'fit s':>7s}  target"
@@ -2317,30 +2526,36 @@ rewritten only by a run over every time-series set (or every set).
 """
 
 
-def update_readme(markdown, *, timeseries=False):
-    """Write ``markdown`` into ``benchmarks/README.md``: between the
-    ``quality-results`` markers, or the ``quality-timeseries`` ones."""
+def update_readme(markdown, *, block="results"):
+    """Write ``markdown`` into ``benchmarks/README.md``: between the markers of
+    ``block``, ``"results"`` (``quality-results``), ``"timeseries"`` or
+    ``"tasks"``."""
     if str(BENCHMARKS_DIR) not in sys.path:  # when loaded by path (the tests)
         sys.path.insert(0, str(BENCHMARKS_DIR))
     from harness import replace_section
 
-    if timeseries:
-        replace_section(README, TS_MARK_START, TS_MARK_END, markdown, TIMESERIES_INTRO)
-    else:
-        replace_section(README, MARK_START, MARK_END, markdown, SECTION_INTRO)
+    start, end, intro = {
+        "results": (MARK_START, MARK_END, SECTION_INTRO),
+        "timeseries": (TS_MARK_START, TS_MARK_END, TIMESERIES_INTRO),
+        "tasks": (TASKS_MARK_START, TASKS_MARK_END, TASKS_INTRO),
+    }[block]
+    replace_section(README, start, end, markdown, intro)
 
 
 def blocks_to_write(entries):
     """The README blocks a run over ``entries`` may rewrite: ``"results"``
     (the main tables) only when it covers every set, ``"timeseries"`` when it
-    covers every time-series set; a run over some sets leaves the other rows
-    where they are."""
+    covers every time-series set, ``"tasks"`` every forecasting, text and
+    spoken-input set (:func:`is_task_set`); a run over some sets leaves the
+    other rows where they are."""
     names = {entry.name for entry in entries}
     blocks = []
     if names >= {entry.name for entry in ENTRIES}:
         blocks.append("results")
     if names >= {entry.name for entry in ENTRIES if is_timeseries(entry)}:
         blocks.append("timeseries")
+    if names >= {entry.name for entry in ENTRIES if is_task_set(entry)}:
+        blocks.append("tasks")
     return blocks
 
 
@@ -2353,6 +2568,11 @@ def select_entries(spec):
             continue
         if name.lower() == "timeseries":
             group = [entry for entry in ENTRIES if is_timeseries(entry)]
+        elif name.lower() == "tasks":
+            group = [
+                entry for task in TASK_ORDER for entry in ENTRIES
+                if is_task_set(entry) and entry.task == task
+            ]  # fmt: skip
         else:
             group = [entry for entry in ENTRIES if entry.group == name.lower()]
         if group:
@@ -2362,7 +2582,7 @@ def select_entries(spec):
         else:
             raise SystemExit(
                 f"Unknown set {name!r}; choose from {', '.join(e.name for e in ENTRIES)}, "
-                "main, confirmation, timeseries."
+                "main, confirmation, timeseries, tasks."
             )
     return list({entry.name: entry for entry in chosen}.values())
 
@@ -2372,7 +2592,8 @@ def parse_args(argv=None):
     parser.add_argument(
         "--sets",
         default="",
-        help="comma-separated set names, or main/confirmation/timeseries",
+        help="comma-separated set names, or main/confirmation/timeseries/tasks (forecasting, "
+        "text and spoken input)",
     )
     parser.add_argument(
         "--seeds",
@@ -2561,13 +2782,16 @@ def main(argv=None):
     elif not blocks:
         print(
             "benchmarks/README.md not updated: its tables are rewritten only by a run over "
-            "every set, or (the time-series table) over every time-series set."
+            "every set, or (the time-series table) over every time-series set, or (the "
+            "forecasting, text and speech tables) over every such set (--sets tasks)."
         )
     else:
         if "results" in blocks:
             update_readme(markdown_tables(results, machine, command))
         if "timeseries" in blocks:
-            update_readme(timeseries_markdown(results, machine, command), timeseries=True)
+            update_readme(timeseries_markdown(results, machine, command), block="timeseries")
+        if "tasks" in blocks:
+            update_readme(tasks_markdown(results, machine, command), block="tasks")
         print(f"updated benchmarks/README.md ({', '.join(blocks)})")
     failed = any(
         "error" in r

@@ -131,7 +131,7 @@ def test_timeseries_group_and_the_blocks_a_run_rewrites():
     assert not names & {"DrugReviews", "CO2", "DigitLines", "M1Yearly", "MovieSentences"}
     assert all(quality.MINIROCKET_BASELINES & set(entry.baselines) for entry in series)
     assert quality.blocks_to_write(series) == ["timeseries"]
-    assert quality.blocks_to_write(quality.ENTRIES) == ["results", "timeseries"]
+    assert quality.blocks_to_write(quality.ENTRIES) == ["results", "timeseries", "tasks"]
     assert quality.blocks_to_write(quality.select_entries("GunPoint,DrugReviews")) == []
     assert quality.blocks_to_write(series[:-1]) == []
 
@@ -195,8 +195,8 @@ def test_the_timeseries_block_leaves_the_other_rows(tmp_path, monkeypatch):
     readme.write_text("# Benchmarks\n")
     monkeypatch.setattr(quality, "README", readme)
     quality.update_readme("| GunPoint | main rows |")
-    quality.update_readme("| OSULeaf | time series |", timeseries=True)
-    quality.update_readme("| OSULeaf | time series, again |", timeseries=True)
+    quality.update_readme("| OSULeaf | time series |", block="timeseries")
+    quality.update_readme("| OSULeaf | time series, again |", block="timeseries")
     text = readme.read_text()
     assert "| GunPoint | main rows |" in text and "| OSULeaf | time series, again |" in text
     assert "| OSULeaf | time series |" not in text
@@ -791,3 +791,74 @@ def test_profile_fit_splits_a_fit_by_package(monkeypatch, tmp_path):
     # The estimator's own code shows up in the host profile of its fit.
     line = next(line for line in text.splitlines() if line.startswith("cProfile self time"))
     assert "sklearn_rnn" in line and "skorch" in line
+
+
+def test_tasks_group_and_its_block(tmp_path, monkeypatch):
+    tasks = quality.select_entries("tasks")
+    names = [entry.name for entry in tasks]
+    # Every forecasting and text set, and the spoken digits; the speech first.
+    assert names[0] == "SpokenDigits"
+    assert {"CO2", "M1Yearly", "Nile", "WineSales", "DrugReviews", "AmazonSnippets"} <= set(names)
+    assert "DigitLines" not in names and "GunPoint" not in names
+    assert quality.blocks_to_write(tasks) == ["tasks"]
+    assert quality.blocks_to_write(tasks[1:]) == []
+    assert quality.blocks_to_write(quality.ENTRIES) == ["results", "timeseries", "tasks"]
+
+    def result(name, task, metric, baselines, mean):
+        return {
+            "name": name, "task": task, "metric": metric, "group": "confirmation",
+            "data": {"n_train": 10, "n_test": 5, "channels": 1, "length": "24",
+                     "classes": "horizon 12" if task == "forecast" else 2},
+            "baselines": {k: {"score": v} for k, v in baselines.items()},
+            "defaults": [{"seed": 0, "score": mean, "fit_s": 2.0}],
+            "defaults_summary": {"mean": mean, "min": mean, "max": mean, "spread": 0.0,
+                                 "fit_s_mean": 2.0, "n_seeds": 1},
+        }  # fmt: skip
+
+    results = [
+        # The naive forecast is best here, but the bar is the best of AR, ETS and Theta.
+        result(
+            "Nile",
+            "forecast",
+            "RMSE",
+            {"naive_series": 90.0, "ar_series": 126.0, "ets_series": 135.0, "theta_series": 120.0},
+            124.0,
+        ),  # fmt: skip
+        result(
+            "M1Yearly", "forecast", "sMAPE", {"naive": 22.4, "drift": 16.7, "theta": 19.8}, 17.3
+        ),
+        result(
+            "AmazonSnippets",
+            "text",
+            "accuracy",
+            {"tfidf_lr_cv": 0.776, "nblr": 0.790, "majority": 0.6},
+            0.78,
+        ),  # fmt: skip
+        result("SpokenDigits", "ctc", "CER", {}, 0.019),
+    ]
+    assert quality.task_bar(results[0]) == ("Theta", 120.0)
+    assert quality.task_bar(results[1]) == ("drift", 16.7)
+    assert quality.task_bar(results[2]) == ("tf-idf + LR", 0.776)
+    assert quality.task_bar(results[3]) == (None, 0.02)
+    table = quality.tasks_markdown(results, quality.machine_info(1), "python q.py --sets tasks")
+    assert "| Nile | confirmation | 10/5 | 24 -> 12 | **90** | 126 | 135 | 120 | - | 124 |" in table
+    assert "| 120 (Theta) | **no** |" in table
+    assert "| 16.7 (drift) | **no** |" in table
+    # Over tf-idf + LR, under NB-LR: met, as the bar is tf-idf + LR.
+    assert "| 0.776 (tf-idf + LR) | yes |" in table
+    assert "| 0.019 | 0.981 | 2.0 | 0.020 | yes |" in table
+    assert (
+        "Theta (M1Yearly: its drift forecast) on 0 of 2; text: at least tf-idf + LR on 1 of 1"
+        in table
+    )
+    assert "spoken input: 1 - CER at least 0.98 on 1 of 1." in table
+
+    readme = tmp_path / "README.md"
+    readme.write_text("# Benchmarks\n")
+    monkeypatch.setattr(quality, "README", readme)
+    quality.update_readme("| GunPoint | main rows |")
+    quality.update_readme(table, block="tasks")
+    quality.update_readme(table.replace("Nile", "Nile2"), block="tasks")
+    text = readme.read_text()
+    assert "| GunPoint | main rows |" in text and "| Nile2 |" in text and "| Nile |" not in text
+    assert text.count(quality.TASKS_MARK_START) == 1
