@@ -1477,6 +1477,44 @@ FORECAST_SERIES_ENTRIES = [
                     "next 12, last 3 years tested; added on 2026-12-07, fixed before any model "
                     "ran on it", window=24, horizon=12, test_steps=36, period=12,
                     requires=TSLEARN_SOURCE),
+    # Chosen (series, window, horizon, test span) on 2026-12-07 and committed
+    # alone, before any model was run on them, to confirm or reject a
+    # change of ResidualForecaster's "auto" pool read off the series above.
+    # Cut as the quarterly series above (16 quarters in; levels 4 out, percent
+    # changes 1 out; the last 10 years tested), no season (seasonally
+    # adjusted); the heart rate as the yearly series (16 -> 1, last fifth).
+    forecast_series("USRealDisposableIncome", _macrodata("realdpi"), "quarterly US real "
+                    "disposable personal income 1959-2009 (statsmodels macrodata): 16 quarters "
+                    "-> the next 4, last 10 years tested; added on 2026-12-07, fixed before any "
+                    "model ran on it", window=16, horizon=4, test_steps=40, period=1),
+    forecast_series("USRealGovernment", _macrodata("realgovt"), "quarterly US real federal "
+                    "consumption expenditures and gross investment 1959-2009 (statsmodels "
+                    "macrodata): 16 quarters -> the next 4, last 10 years tested; added on "
+                    "2026-12-07, fixed before any model ran on it", window=16, horizon=4,
+                    test_steps=40, period=1),
+    forecast_series("USMoneyM1", _macrodata("m1"), "quarterly US M1 money stock 1959-2009 "
+                    "(statsmodels macrodata): 16 quarters -> the next 4, last 10 years tested; "
+                    "added on 2026-12-07, fixed before any model ran on it", window=16,
+                    horizon=4, test_steps=40, period=1),
+    forecast_series("USPopulation", _macrodata("pop"), "quarterly US population 1959-2009 "
+                    "(statsmodels macrodata): 16 quarters -> the next 4, last 10 years tested; "
+                    "added on 2026-12-07, fixed before any model ran on it", window=16,
+                    horizon=4, test_steps=40, period=1),
+    forecast_series("USIncomeChange", _uschange("Income"), "quarterly percent change of US "
+                    "real personal disposable income 1970-2016 (Uschange file, sktime wheel): "
+                    "16 quarters -> the next, last 10 years tested; added on 2026-12-07, fixed "
+                    "before any model ran on it", window=16, horizon=1, test_steps=40, period=1,
+                    requires=("sktime", "statsmodels")),
+    forecast_series("USSavingsChange", _uschange("Savings"), "quarterly percent change of US "
+                    "personal savings 1970-2016 (Uschange file, sktime wheel): 16 quarters -> "
+                    "the next, last 10 years tested; added on 2026-12-07, fixed before any "
+                    "model ran on it", window=16, horizon=1, test_steps=40, period=1,
+                    requires=("sktime", "statsmodels")),
+    forecast_series("HeartRate", _pmdarima_series("heartrate"), "heart rate of a subject, "
+                    "150 readings at half-second intervals (pmdarima wheel): 16 readings -> "
+                    "the next, last 30 tested; added on 2026-12-07, fixed before any model "
+                    "ran on it", window=16, horizon=1, test_steps=30, period=1,
+                    requires=PMDARIMA),
 ]  # fmt: skip
 
 
