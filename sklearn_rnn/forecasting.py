@@ -54,7 +54,9 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         The simple forecast, per window and per step ``h = 1..horizon``:
 
         - ``"auto"``: a weighted mean of the forecasts of ``"last"``,
-          ``"drift"``, ``"linear"`` and ``"ar"`` (a forecast combination, Bates & Granger 1969; stacked with
+          ``"drift"``, ``"linear"``, ``"ar"``, ``"ar_diff"``, ``"damped"``,
+          ``"theta"`` and ``"seasonal"`` (where a period is found) (a
+          forecast combination, Bates & Granger 1969; stacked with
           non-negative weights, Breiman 1996), the weights
           (``baseline_weights_``, non-negative, summing to 1) those of least
           squared error in a rolling-origin validation on the training
@@ -67,13 +69,10 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
           windows: ``"last"``.
         - a list of the names below: the same validated combination, of
           those only (below 12 windows, the first). ``["last", "drift",
-          "linear", "ar", "damped", "theta"]`` adds Holt's damped trend and
-          the Theta method to ``"auto"``'s pool (not its default: they did
-          not confirm on fresh series, ``sklearn_rnn._auto``);
-          ``["last", "drift", "linear", "ar", "seasonal"]`` adds the
-          seasonal AR below, ``"seasonal_bic"`` in its place its AR of
-          order at most the period (opt-in: each lost a series beyond the
-          seed spread, ``docs/user_guide/choosing.md``).
+          "linear", "ar"]`` is ``"auto"`` before 2026-12-07 (the evidence
+          for the whole pool: ``sklearn_rnn._auto``); ``"seasonal_bic"``
+          in place of ``"seasonal"`` weighs its AR of order at most the
+          period.
         - ``"last"``: the window's last value (the naive forecast); the
           regressor forecasts the change from it.
         - ``"drift"``: the last value plus ``h`` times the window's mean step,
@@ -991,7 +990,8 @@ def _forecast_theta(state, windows, horizon):
 def _convex_weights(forecasts, observed):
     """``{name: weight}``: the weights, non-negative and summing to 1, of the
     combination of ``forecasts`` of least squared error to ``observed``
-    (exactly, over every subset of the candidates: there are at most four);
+    (exactly, over every subset of the candidates: at most 2**9 - 1 for the
+    nine named baselines);
     candidates of weight 0 are left out."""
     names = list(forecasts)
     columns = np.stack([forecasts[name].ravel() for name in names], axis=1)
