@@ -12,6 +12,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from sklearn_rnn import ResidualForecaster, RNNRegressor
+from sklearn_rnn._auto import AUTO_FORECAST_BASELINES
 from sklearn_rnn.preprocessing import SequenceScaler, make_windows
 
 
@@ -280,22 +281,23 @@ def _random_walk(seed):
 @pytest.mark.parametrize(
     "make, expected",
     [
-        (_random_walks_with_drift, {"drift"}),
-        (_seasonal, {"linear", "ar"}),
-        (_random_walk, {"last"}),
+        (_random_walks_with_drift, {"drift", "ar_diff"}),
+        (_seasonal, {"linear", "ar", "ar_diff", "seasonal"}),
+        (_random_walk, {"last", "ar_diff"}),
     ],
 )
 def test_auto_baseline_weighs_the_baselines_that_suit_the_series(make, expected):
-    """Trending series get the drift, a seasonal one the autoregressions, a
-    random walk the last value; the forecast is the weighted sum of the
-    chosen baselines, each fitted on every window."""
+    """Trending series get the trend followers (the drift, the AR on the
+    differences), a seasonal one the autoregressions, a random walk the last
+    value; the forecast is the weighted sum of the chosen baselines, each
+    fitted on every window."""
     X, y = make(0)
     model = ResidualForecaster(_Recorder(), correction=0.0).fit(X, y)
     weights = model.baseline_weights_
     assert model.baseline_ in expected
     assert sum(weights.get(name, 0.0) for name in expected) > 0.7, weights
     assert sum(weights.values()) == pytest.approx(1.0) and min(weights.values()) > 0
-    assert set(model.validation_scores_) == {"last", "drift", "linear", "ar"}
+    assert set(model.validation_scores_) == set(AUTO_FORECAST_BASELINES)
     best = min(model.validation_scores_, key=model.validation_scores_.get)
     assert best in expected
     combined = sum(
@@ -799,12 +801,14 @@ def test_the_period_is_found_in_seasonal_windows_and_not_in_noise():
 
 
 def test_seasonal_in_the_pool_changes_the_forecast_of_a_seasonal_series():
-    """Added to "auto"'s pool, the seasonal AR is validated as the others
-    are and takes a weight on a trending seasonal series: the forecast is the
-    weighted sum of the single baselines' and differs from "auto"'s."""
+    """Added to the pool of "auto" before 2026-12-07, the seasonal AR is
+    validated as the others are and takes a weight on a trending seasonal
+    series: the forecast is the weighted sum of the single baselines' and
+    differs from the pool's without it."""
     X, y = _seasonal_trend(1)
     pool = ["last", "drift", "linear", "ar", "seasonal"]
-    auto = ResidualForecaster(_Recorder(), correction=0.0).fit(X[:150], y[:150])
+    auto = ResidualForecaster(_Recorder(), baseline=pool[:-1], correction=0.0)
+    auto.fit(X[:150], y[:150])
     seasonal = ResidualForecaster(_Recorder(), baseline=pool, correction=0.0)
     seasonal.fit(X[:150], y[:150])
     assert set(seasonal.validation_scores_) == set(pool)
@@ -819,6 +823,27 @@ def test_seasonal_in_the_pool_changes_the_forecast_of_a_seasonal_series():
     )
     np.testing.assert_allclose(seasonal.predict(X[150:]), combined, rtol=1e-9)
     assert np.max(np.abs(seasonal.predict(X[150:]) - auto.predict(X[150:]))) > 0.1
+
+
+def test_auto_weighs_every_named_baseline_and_the_old_pool_stays_reachable():
+    """ "auto" validates every named baseline but "seasonal_bic" (a variant of
+    "seasonal"); on a trending seasonal series it weighs ones the pool before
+    2026-12-07 lacked, so its forecast differs from that pool's, which a list
+    of the four still gives."""
+    from sklearn_rnn.forecasting import BASELINES
+
+    assert set(AUTO_FORECAST_BASELINES) == set(BASELINES) - {"auto", "seasonal_bic"}
+    X, y = _seasonal_trend(1)
+    auto = ResidualForecaster(_Recorder(), correction=0.0).fit(X[:150], y[:150])
+    assert set(auto.validation_scores_) == set(AUTO_FORECAST_BASELINES)
+    new = set(auto.baseline_weights_) - {"last", "drift", "linear", "ar"}
+    assert new and sum(auto.baseline_weights_[name] for name in new) > 0.2
+    old = ResidualForecaster(
+        _Recorder(), baseline=["last", "drift", "linear", "ar"], correction=0.0
+    )
+    old.fit(X[:150], y[:150])
+    assert set(old.baseline_weights_) <= {"last", "drift", "linear", "ar"}
+    assert np.max(np.abs(auto.predict(X[150:]) - old.predict(X[150:]))) > 0.1
 
 
 def test_a_period_found_in_the_folds_but_not_in_every_window_is_left_out(monkeypatch):
