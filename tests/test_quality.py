@@ -797,7 +797,7 @@ def test_tasks_group_and_its_block(tmp_path, monkeypatch):
     tasks = quality.select_entries("tasks")
     names = [entry.name for entry in tasks]
     # Every forecasting and text set, and the spoken digits; the speech first.
-    assert names[0] == "SpokenDigits"
+    assert names[:2] == ["SpokenDigits", "SpokenDigitsRecipe"]
     assert {"CO2", "M1Yearly", "Nile", "WineSales", "DrugReviews", "AmazonSnippets"} <= set(names)
     assert "DigitLines" not in names and "GunPoint" not in names
     assert quality.blocks_to_write(tasks) == ["tasks"]
@@ -851,7 +851,11 @@ def test_tasks_group_and_its_block(tmp_path, monkeypatch):
         "Theta (M1Yearly: its drift forecast) on 0 of 2; text: at least tf-idf + LR on 1 of 1"
         in table
     )
-    assert "spoken input: 1 - CER at least 0.98 on 1 of 1." in table
+    assert (
+        "spoken input: 1 - CER at least 0.98 (by the defaults or a documented recipe) on 1 of 1."
+        in table
+    )
+    assert "| SpokenDigits | confirmation | 10/5 | the defaults | 0.019 |" in table
 
     readme = tmp_path / "README.md"
     readme.write_text("# Benchmarks\n")
@@ -862,3 +866,19 @@ def test_tasks_group_and_its_block(tmp_path, monkeypatch):
     text = readme.read_text()
     assert "| GunPoint | main rows |" in text and "| Nile2 |" in text and "| Nile |" not in text
     assert text.count(quality.TASKS_MARK_START) == 1
+
+
+def test_a_recipe_entry_fits_the_recipe_and_params_still_override():
+    """SpokenDigitsRecipe's model is the defaults with the CTC guide's recipe
+    set; SpokenDigits' is the defaults; --params apply on top of a recipe."""
+    recipe = quality.ENTRIES_BY_NAME["spokendigitsrecipe"]
+    plain = quality.ENTRIES_BY_NAME["spokendigits"]
+    assert recipe.load is plain.load and recipe.recipe == quality.SPEECH_RECIPE
+    model = quality.build_model(recipe, 0)
+    assert model.max_epochs == 100 and model.augmentation.time_mask == 0.2
+    assert model.augmentation.feature_mask == 0.3
+    default = quality.build_model(plain, 0)
+    assert default.get_params() == quality.default_model("ctc", 0).get_params()
+    assert default.max_epochs != 100
+    overridden = quality.build_model(recipe, 0, params={"max_epochs": 7})
+    assert overridden.max_epochs == 7 and overridden.augmentation.time_mask == 0.2
