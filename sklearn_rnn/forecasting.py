@@ -701,21 +701,63 @@ def _forecast_linear(state, windows, horizon):
 def _lagged(sequences, order):
     """The distinct ``(order values -> next value)`` rows of the sequences:
     overlapping windows of one series repeat the same rows, counted once."""
-    rows = [
-        np.lib.stride_tricks.sliding_window_view(sequence, order + 1)
-        for sequence in sequences
-        if len(sequence) > order
-    ]
-    if not rows:
+    sequences = [sequence for sequence in sequences if len(sequence) > order]
+    if not sequences:
         return np.empty((0, order)), np.empty(0)
-    rows = np.unique(np.concatenate(rows), axis=0)
+    if len({len(sequence) for sequence in sequences}) == 1:
+        # One length (windows cut by make_windows): one view of the stack,
+        # the rows in the same order as the loop below gives them.
+        rows = np.lib.stride_tricks.sliding_window_view(np.stack(sequences), order + 1, axis=1)
+        rows = rows.reshape(-1, order + 1)
+    else:
+        rows = np.concatenate(
+            [np.lib.stride_tricks.sliding_window_view(s, order + 1) for s in sequences]
+        )
+    rows = _unique_rows(rows)
     return rows[:, :-1], rows[:, -1]
+
+
+def _unique_rows(rows):
+    """``np.unique(rows, axis=0)``, the same array, faster when most rows
+    repeat (overlapping windows of one series): the exact repeats that sort
+    next to each other by a random projection of the rows are dropped first,
+    so that ``np.unique``'s row sort runs on about one row per distinct
+    transition instead of every window's."""
+    if len(rows) > 10_000:
+        key = rows @ np.random.default_rng(0).standard_normal(rows.shape[1])
+        rows = rows[np.argsort(key, kind="stable")]
+        repeat = np.all(rows[1:] == rows[:-1], axis=1)
+        rows = rows[np.concatenate([[True], ~repeat])]
+    return np.unique(rows, axis=0)
 
 
 def _least_squares(lags, following):
     design = np.hstack([lags, np.ones((len(lags), 1))])
     coef = np.linalg.lstsq(design, following, rcond=None)[0]
     return coef, float(np.sum((design @ coef - following) ** 2))
+
+
+def _nested_rss(lags, following):
+    """The residual sum of squares of the least squares of ``following`` on a
+    constant and the last ``order`` columns of ``lags`` (the nearest lags),
+    for each order from 1 to all of them: from one QR decomposition of the
+    design with the nearest lag first, each order's residual being the full
+    model's plus the components along the columns it lacks (no difference of
+    large sums). Where the design is near rank-deficient (an R diagonal under
+    1e-10 of its largest), each order is solved apart, as lstsq does."""
+    design = np.hstack([np.ones((len(lags), 1)), lags[:, ::-1]])
+    q, r = np.linalg.qr(design)
+    diagonal = np.abs(np.diag(r))
+    if diagonal.min(initial=np.inf) <= 1e-10 * diagonal.max(initial=0.0):
+        return [
+            _least_squares(lags[:, lags.shape[1] - order :], following)[1]
+            for order in range(1, lags.shape[1] + 1)
+        ]
+    z = q.T @ following
+    full = float(np.sum((following - q @ z) ** 2))
+    tail = np.cumsum((z**2)[::-1])[::-1]  # tail[j]: the components of columns j and after
+    return [full + (float(tail[order + 1]) if order + 1 < len(z) else 0.0)
+            for order in range(1, lags.shape[1] + 1)]  # fmt: skip
 
 
 def _fit_ar(windows, targets, *, criterion="aic", max_lag=None):
@@ -740,10 +782,9 @@ def _fit_ar(windows, targets, *, criterion="aic", max_lag=None):
             "are too few for an AR(1) with a constant. Pass more windows or another baseline."
         )
     best = None
-    for order in range(1, max_order + 1):
-        _, rss = _least_squares(lags[:, max_order - order :], following)
-        n = len(following)
-        penalty = np.log(n) if criterion == "bic" else 2.0
+    n = len(following)
+    penalty = np.log(n) if criterion == "bic" else 2.0
+    for order, rss in enumerate(_nested_rss(lags, following), start=1):
         score = n * np.log(max(rss, 1e-300) / n) + penalty * (order + 1)
         if best is None or score < best[0]:
             best = (score, order)
@@ -822,16 +863,19 @@ def _seasonal_profiles(windows, period):
     a constant, a line and an indicator per phase (the last value's phase
     left out), the phases' coefficients centred to a mean of 0."""
     profiles = np.empty((len(windows), period))
-    for row, window in enumerate(windows):
-        n = len(window)
+    lengths = np.array([len(window) for window in windows])
+    # Windows of one length share the design: one least squares for them all.
+    for n in np.unique(lengths):
+        rows = np.flatnonzero(lengths == n)
         t = np.arange(n)
         phase = (t - (n - 1)) % period
         design = np.zeros((n, period + 1))
         design[:, 0], design[:, 1] = 1.0, t - (n - 1)
         design[t[phase > 0], 1 + phase[phase > 0]] = 1.0
-        coef = np.linalg.lstsq(design, window, rcond=None)[0]
-        profile = np.concatenate([[0.0], coef[2:]])
-        profiles[row] = profile - profile.mean()
+        values = np.stack([windows[row] for row in rows], axis=1)
+        coef = np.linalg.lstsq(design, values, rcond=None)[0]
+        profile = np.vstack([np.zeros((1, len(rows))), coef[2:]]).T
+        profiles[rows] = profile - profile.mean(axis=1, keepdims=True)
     return profiles
 
 

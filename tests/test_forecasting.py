@@ -1029,3 +1029,37 @@ def test_seasonal_baselines_are_deterministic_and_survive_pickle_and_clone(name,
     # The safe file format holds the package's networks, not the forecaster.
     with pytest.raises(ValueError, match="save\\(\\) writes the package's own estimators"):
         save(first, "unused.safetensors")
+
+
+def test_the_ar_fits_fast_paths_give_what_the_plain_computations_give():
+    """The order selection's residual sums (one QR) are each order's least
+    squares', also on a rank-deficient design; the rows' deduplication is
+    np.unique's, also above the size where repeats are dropped first; the
+    seasonal profiles of equal-length windows are each window's own."""
+    from sklearn_rnn.forecasting import (
+        _least_squares,
+        _nested_rss,
+        _seasonal_profiles,
+        _unique_rows,
+    )
+
+    rng = np.random.default_rng(0)
+    series = np.cumsum(rng.normal(size=400))
+    lags = np.lib.stride_tricks.sliding_window_view(series, 9)
+    lags, following = lags[:, :-1], lags[:, -1]
+    expected = [_least_squares(lags[:, 8 - order :], following)[1] for order in range(1, 9)]
+    np.testing.assert_allclose(_nested_rss(lags, following), expected, rtol=1e-9)
+    collinear = np.hstack([lags[:, :4], lags[:, 2:3] * 2, lags[:, 5:]])  # rank-deficient
+    expected = [_least_squares(collinear[:, 8 - order :], following)[1] for order in range(1, 9)]
+    np.testing.assert_allclose(_nested_rss(collinear, following), expected, rtol=1e-9)
+
+    windows = np.lib.stride_tricks.sliding_window_view(np.round(series, 1), 5)
+    rows = np.concatenate([windows] * 40)[rng.permutation(40 * len(windows))]
+    assert len(rows) > 10_000
+    np.testing.assert_array_equal(_unique_rows(rows), np.unique(rows, axis=0))
+    np.testing.assert_array_equal(_unique_rows(rows[:500]), np.unique(rows[:500], axis=0))
+
+    ragged = [series[i : i + n] for i, n in zip(range(0, 300, 10), [24, 30, 24, 36] * 8)]
+    together = _seasonal_profiles(ragged, 6)
+    alone = np.vstack([_seasonal_profiles([window], 6) for window in ragged])
+    np.testing.assert_allclose(together, alone, rtol=1e-9, atol=1e-9)
