@@ -1318,6 +1318,9 @@ TSLEARN_SOURCE = ("statsmodels",)  # and the tslearn sdist in the data home
 FORECAST_SERIES_BASELINES = ("naive_series", "ar_series", "ets_series", "theta_series")
 
 
+UNUSED_SERIES_NOTE = "added on 2026-12-07, fixed before any model ran on it"
+
+
 def forecast_series(name, load, note, *, group="confirmation", requires=("statsmodels",), **cut):
     """The entry of one series cut into windows (:func:`_series_windows`)."""
     return Entry(name, _series_windows(load, **cut), "forecast", "RMSE",
@@ -1495,38 +1498,29 @@ FORECAST_SERIES_ENTRIES = [
     # Cut as the quarterly series above (16 quarters in; levels 4 out, percent
     # changes 1 out; the last 10 years tested), no season (seasonally
     # adjusted); the heart rate as the yearly series (16 -> 1, last fifth).
-    forecast_series("USRealDisposableIncome", _macrodata("realdpi"), "quarterly US real "
-                    "disposable personal income 1959-2009 (statsmodels macrodata): 16 quarters "
-                    "-> the next 4, last 10 years tested; added on 2026-12-07, fixed before any "
-                    "model ran on it", window=16, horizon=4, test_steps=40, period=1),
-    forecast_series("USRealGovernment", _macrodata("realgovt"), "quarterly US real federal "
-                    "consumption expenditures and gross investment 1959-2009 (statsmodels "
-                    "macrodata): 16 quarters -> the next 4, last 10 years tested; added on "
-                    "2026-12-07, fixed before any model ran on it", window=16, horizon=4,
-                    test_steps=40, period=1),
-    forecast_series("USMoneyM1", _macrodata("m1"), "quarterly US M1 money stock 1959-2009 "
-                    "(statsmodels macrodata): 16 quarters -> the next 4, last 10 years tested; "
-                    "added on 2026-12-07, fixed before any model ran on it", window=16,
-                    horizon=4, test_steps=40, period=1),
-    forecast_series("USPopulation", _macrodata("pop"), "quarterly US population 1959-2009 "
-                    "(statsmodels macrodata): 16 quarters -> the next 4, last 10 years tested; "
-                    "added on 2026-12-07, fixed before any model ran on it", window=16,
-                    horizon=4, test_steps=40, period=1),
-    forecast_series("USIncomeChange", _uschange("Income"), "quarterly percent change of US "
-                    "real personal disposable income 1970-2016 (Uschange file, sktime wheel): "
-                    "16 quarters -> the next, last 10 years tested; added on 2026-12-07, fixed "
-                    "before any model ran on it", window=16, horizon=1, test_steps=40, period=1,
-                    requires=("sktime", "statsmodels")),
-    forecast_series("USSavingsChange", _uschange("Savings"), "quarterly percent change of US "
-                    "personal savings 1970-2016 (Uschange file, sktime wheel): 16 quarters -> "
-                    "the next, last 10 years tested; added on 2026-12-07, fixed before any "
-                    "model ran on it", window=16, horizon=1, test_steps=40, period=1,
-                    requires=("sktime", "statsmodels")),
+    *(forecast_series(name, _macrodata(column), f"quarterly US {what} 1959-2009 "
+                      "(statsmodels macrodata): 16 quarters -> the next 4, last 10 years "
+                      f"tested; {UNUSED_SERIES_NOTE}", window=16, horizon=4, test_steps=40,
+                      period=1)
+      for name, column, what in (
+          ("USRealDisposableIncome", "realdpi", "real disposable personal income"),
+          ("USRealGovernment", "realgovt", "real federal consumption expenditures and "
+           "gross investment"),
+          ("USMoneyM1", "m1", "M1 money stock"),
+          ("USPopulation", "pop", "population"),
+      )),
+    *(forecast_series(name, _uschange(column), f"quarterly percent change of US {what} "
+                      "1970-2016 (Uschange file, sktime wheel): 16 quarters -> the next, last "
+                      f"10 years tested; {UNUSED_SERIES_NOTE}", window=16, horizon=1,
+                      test_steps=40, period=1, requires=("sktime", "statsmodels"))
+      for name, column, what in (
+          ("USIncomeChange", "Income", "real personal disposable income"),
+          ("USSavingsChange", "Savings", "personal savings"),
+      )),
     forecast_series("HeartRate", _pmdarima_series("heartrate"), "heart rate of a subject, "
                     "150 readings at half-second intervals (pmdarima wheel): 16 readings -> "
-                    "the next, last 30 tested; added on 2026-12-07, fixed before any model "
-                    "ran on it", window=16, horizon=1, test_steps=30, period=1,
-                    requires=PMDARIMA),
+                    f"the next, last 30 tested; {UNUSED_SERIES_NOTE}", window=16, horizon=1,
+                    test_steps=30, period=1, requires=PMDARIMA),
 ]  # fmt: skip
 
 
