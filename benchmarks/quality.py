@@ -2071,7 +2071,13 @@ def _load(machine):
 
 
 def markdown_tables(results, machine, command):
+    """The block ``"results"``: the sets used to choose the defaults (group
+    ``"main"``) against their simple baselines, with the grid search's column
+    when ``--grid`` ran. The confirmation sets' rows are the blocks
+    ``"timeseries"`` and ``"tasks"``."""
     by_name = ENTRIES_BY_NAME
+    results = [r for r in results if r["group"] == "main"]
+    with_grid = any(r.get("grid") is not None for r in results)
     defaults, per_row = _seeds_sentence(results)
     lines = [
         f"Command: `{command}`. Machine: {machine['cpu']}, {machine['cores']} cores, "
@@ -2081,25 +2087,22 @@ def markdown_tables(results, machine, command):
         "Higher is better for accuracy, lower for RMSE, sMAPE and CER.",
         "",
     ]
-    for group, title in (
-        ("main", "Sets used to choose the defaults"),
-        ("confirmation", "Confirmation sets (not used to choose the defaults)"),
-    ):
-        rows = [r for r in results if r["group"] == group]
-        if not rows:
-            continue
+    columns = 13 if with_grid else 12
+    rows = results
+    if rows:
         lines += [
-            f"**{title}**",
+            "**Sets used to choose the defaults**",
             "",
             "| set | n train/test | ch | length | classes | metric | best baseline | "
-            "defaults | fit s/seed | grid (cv=3) | target | met | issue: baseline / defaults |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            f"defaults | fit s/seed | {'grid (cv=3) | ' if with_grid else ''}target | met | "
+            "issue: baseline / defaults |",
+            "|---" * columns + "|",
         ]
         for r in rows:
             entry = by_name[r["name"].lower()]
             if "data" not in r:
                 reason = r.get("unavailable") or r.get("error", "")
-                lines.append(f"| {r['name']} | {reason} |" + " |" * 11)
+                lines.append(f"| {r['name']} | {reason} |" + " |" * (columns - 2))
                 continue
             d = r["data"]
             best = r["best_baseline"]
@@ -2137,7 +2140,8 @@ def markdown_tables(results, machine, command):
                 f"| {r['name']} | {d['n_train']}/{d['n_test']} | {d['channels']} | {d['length']} | "
                 f"{d['classes']} | {r['metric']} | {best_cell} | "
                 f"{_defaults_cell(entry, r, seeds=per_row)} | "
-                f"{fit} | {grid_cell} | {r['target']} | {met} | {issue_cell} |"
+                f"{fit} | {grid_cell + ' | ' if with_grid else ''}{r['target']} | {met} | "
+                f"{issue_cell} |"
             )
         lines.append("")
     lines += [
@@ -2597,13 +2601,14 @@ def update_readme(markdown, *, block="results"):
 
 def blocks_to_write(entries):
     """The README blocks a run over ``entries`` may rewrite: ``"results"``
-    (the main tables) only when it covers every set, ``"timeseries"`` when it
+    (the sets used to choose the defaults) when it covers every one of them
+    (``--sets main``), ``"timeseries"`` when it
     covers every time-series set, ``"tasks"`` every forecasting, text and
     spoken-input set (:func:`is_task_set`); a run over some sets leaves the
     other rows where they are."""
     names = {entry.name for entry in entries}
     blocks = []
-    if names >= {entry.name for entry in ENTRIES}:
+    if names >= {entry.name for entry in ENTRIES if entry.group == "main"}:
         blocks.append("results")
     if names >= {entry.name for entry in ENTRIES if is_timeseries(entry)}:
         blocks.append("timeseries")

@@ -134,6 +134,10 @@ def test_timeseries_group_and_the_blocks_a_run_rewrites():
     assert quality.blocks_to_write(quality.ENTRIES) == ["results", "timeseries", "tasks"]
     assert quality.blocks_to_write(quality.select_entries("GunPoint,DrugReviews")) == []
     assert quality.blocks_to_write(series[:-1]) == []
+    # The main tables: the sets used to choose the defaults, all of them.
+    main = quality.select_entries("main")
+    assert quality.blocks_to_write(main) == ["results"]
+    assert quality.blocks_to_write(main[1:]) == []
 
 
 def test_apply_params_flat_grouped_and_unknown():
@@ -178,8 +182,17 @@ def test_markdown_and_readme_update(tmp_path, monkeypatch):
         "meets_target": False,
     }
     machine = quality.machine_info(2)
-    table = quality.markdown_tables([result], machine, "python benchmarks/quality.py")
+    # A confirmation set's row belongs to the time-series and tasks blocks.
+    other = dict(result, name="Coffee", group="confirmation")
+    table = quality.markdown_tables([result, other], machine, "python benchmarks/quality.py")
     assert "| GunPoint | 50/150 | 1 | 150 | 2 | accuracy | 0.913 (1-NN" in table
+    assert "Coffee" not in table
+    # Without --grid, no grid column; with it, the column and its cell.
+    assert "grid (cv=3)" not in table and "not run" not in table
+    assert "| 0.900 | 3.0 | >= best baseline" in table
+    grid = {"score": 0.95, "best_params": {"lr": 0.01}, "fit_s": 12.0}
+    gridded = quality.markdown_tables([dict(result, grid=grid)], machine, "python")
+    assert "| grid (cv=3) |" in gridded and "| 0.950 (lr=0.01; 12 s) |" in gridded
     # Every baseline of a set on one row: its score and seconds.
     assert "| GunPoint | 1-NN Euclidean, raw series: 0.913; 0.0 s |" in table
     quality.update_readme(table)
