@@ -2092,8 +2092,7 @@ def markdown_tables(results, machine, command):
         "",
     ]
     columns = 13 if with_grid else 12
-    rows = results
-    if rows:
+    if results:
         lines += [
             "**Sets used to choose the defaults**",
             "",
@@ -2102,7 +2101,7 @@ def markdown_tables(results, machine, command):
             "issue: baseline / defaults |",
             "|---" * columns + "|",
         ]
-        for r in rows:
+        for r in results:
             entry = by_name[r["name"].lower()]
             if "data" not in r:
                 reason = r.get("unavailable") or r.get("error", "")
