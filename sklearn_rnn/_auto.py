@@ -364,6 +364,31 @@ AUTO_FORECAST_CORRECTION_PRIOR = 100
 SEASONAL_MIN_AUTOCORRELATION = 0.25
 
 
+#: ``ResidualForecaster(scale="auto")`` divides each window (its ``target``
+#: feature) and its targets by the window's mean absolute value when every
+#: training value of that feature is positive and the windows' means span at
+#: least this factor (levels an order of magnitude apart: several series of
+#: different units, or one that grew tenfold); otherwise the windows keep
+#: their units. Squared errors in the units of the data weigh a window by
+#: its level squared: M1's yearly series (0.1 to 10^8) fed in their units
+#: gave the pool's validation to the largest series (an AR of weight 0.8,
+#: sMAPE 130.8); divided by their means, the pool and the network score
+#: 16.1 (16.07-16.17, seeds 0-2), under the drift forecast's 16.7
+#: (benchmarks/journal.md, "M1 in its units", 2026-12-07). Of the 37 single
+#: series of benchmarks/quality.py only Microsoft's monthly close (159-fold)
+#: spans as much; the next are the S&P 500 (7.2) and US money stock (7.9).
+AUTO_FORECAST_SCALE_SPAN = 10.0
+
+
+def auto_forecast_scale(windows):
+    """``ResidualForecaster(scale="auto")``'s choice for the training windows
+    (1-D arrays of the target feature): ``"mean"`` or None."""
+    if not all(np.all(window > 0) for window in windows):
+        return None
+    means = np.array([np.mean(window) for window in windows])
+    return "mean" if means.max() >= AUTO_FORECAST_SCALE_SPAN * means.min() else None
+
+
 def auto_forecast_folds(n_windows, horizon):
     """The rolling-origin folds of ``ResidualForecaster``'s "auto" rules:
     ``[(n_fit, start, stop), ...]``, each block ``start:stop`` of the windows

@@ -16,6 +16,7 @@ from ._auto import (
     AUTO_FORECAST_MIN_CORRECTION_WINDOWS,
     SEASONAL_MIN_AUTOCORRELATION,
     auto_forecast_folds,
+    auto_forecast_scale,
 )
 from ._validation import Sequences, check_sequences, rebuild
 
@@ -167,6 +168,24 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
     target : int, default=0
         The feature (column) of multi-feature windows that is forecast; the
         other features are passed unchanged. Univariate windows have only 0.
+    scale : {"auto", "mean"} or None, default="auto"
+        Whether each window is divided by its level before anything else
+        (``scale_``):
+
+        - ``"mean"``: each window's ``target`` feature and its targets are
+          divided by the mean absolute value of that feature in the window
+          (1 where it is 0), and the forecast multiplied back (the scaling
+          of DeepAR, Salinas et al. 2020). The baselines, their validation
+          and the regressor then work in units of each window's level, and
+          squared errors weigh every window alike, whatever its level.
+        - None: the windows keep their units (before 2026-12-07).
+        - ``"auto"``: ``"mean"`` when every training value of the ``target``
+          feature is positive and the windows' means span at least a factor
+          of 10 (``AUTO_FORECAST_SCALE_SPAN``: several series of different
+          units, or one that grew tenfold); otherwise None. The windows of
+          one series of a steady level keep their units.
+
+        A callable ``baseline`` is given the scaled windows.
 
     Attributes
     ----------
@@ -215,6 +234,8 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         has a weight; else None.
     seasonal_bic_coef_ : ndarray of shape (seasonal_bic_order_ + 1,) or None
         Its coefficients, as ``seasonal_coef_``; else None.
+    scale_ : {"mean"} or None
+        The scaling ``scale`` chose.
     n_outputs_ : int
         Forecast steps (the targets' columns; 1 for 1-D ``y``).
     n_features_in_ : int
@@ -249,17 +270,24 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
             Interval(numbers.Real, 0, 1, closed="both"),
         ],
         "target": [Interval(numbers.Integral, 0, None, closed="left")],
+        "scale": [StrOptions({"auto", "mean"}), None],
     }
 
-    def __init__(self, regressor=None, *, baseline="auto", correction="auto", target=0):
+    def __init__(
+        self, regressor=None, *, baseline="auto", correction="auto", target=0, scale="auto"
+    ):
         self.regressor = regressor
         self.baseline = baseline
         self.correction = correction
         self.target = target
+        self.scale = scale
 
     def _relative(self, X, reset):
-        """The windows with their ``target`` feature minus its last value, in
-        X's form, and that feature of each window as a list of 1-D arrays."""
+        """The windows with their ``target`` feature (divided by its level
+        where ``scale_`` says so) minus its last value, in X's form; that
+        feature of each window, scaled, as a list of 1-D arrays; and each
+        window's scale (1 where none). ``reset``: ``scale_`` is chosen on
+        these windows."""
         sequences = check_sequences(X, estimator=self, reset=reset, allow_tokens=False, dtype=None)
         if len(sequences) == 0:
             raise ValueError("X holds no windows; at least one is required.")
@@ -272,12 +300,21 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         offsets, lengths = sequences.offsets, sequences.lengths
         # A copy: a baseline function may write into the windows it is given.
         values = np.array(sequences.data[:, self.target], dtype=np.float64)
+        bounds = list(zip(offsets[:-1], offsets[1:]))
+        if reset:
+            raw = [values[start:stop] for start, stop in bounds]
+            self.scale_ = auto_forecast_scale(raw) if self.scale == "auto" else self.scale
+        scales = np.ones(len(bounds))
+        if self.scale_ == "mean":
+            scales = np.array([np.mean(np.abs(values[start:stop])) for start, stop in bounds])
+            scales[~(scales > 0)] = 1.0
+            values /= np.repeat(scales, lengths)
         last = values[offsets[1:] - 1]
         data = np.array(sequences.data, copy=True)
-        data[:, self.target] -= np.repeat(last, lengths)
+        data[:, self.target] = values - np.repeat(last, lengths)
         relative = rebuild(Sequences(data, offsets), sequences.form)
-        windows = [values[start:stop] for start, stop in zip(offsets[:-1], offsets[1:])]
-        return relative, windows
+        windows = [values[start:stop] for start, stop in bounds]
+        return relative, windows, scales
 
     # --- the baselines: fit on (windows, targets of shape (n, horizon)), forecast
 
@@ -500,9 +537,10 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
         if y.ndim not in (1, 2):
             raise ValueError(f"y must be 1-D or 2-D (n_windows, horizon); got shape {y.shape}.")
         horizon = 1 if y.ndim == 1 else y.shape[1]
-        relative, windows = self._relative(X, reset=True)
+        relative, windows, scales = self._relative(X, reset=True)
         if len(y) != len(windows):
             raise ValueError(f"X holds {len(windows)} windows but y has {len(y)} rows.")
+        y = _scaled(y, scales)
         targets = y.reshape(len(y), horizon)
         folds = auto_forecast_folds(len(windows), horizon)
 
@@ -605,7 +643,12 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
                     f"{y_key} has shape {y_val.shape}; y has {y.shape}: one row of the "
                     "same width per window."
                 )
-            relative, windows = self._relative(fit_params[key], reset=False)
+            relative, windows, scales = self._relative(fit_params[key], reset=False)
+            if len(y_val) != len(windows):
+                raise ValueError(
+                    f"X holds {len(windows)} windows but {y_key} has {len(y_val)} rows."
+                )
+            y_val = _scaled(y_val, scales)
             forecast = self._baseline_forecast(windows, horizon)
             fit_params[key] = relative
             fit_params[y_key] = self._residuals(y_val, forecast, y_key)
@@ -635,12 +678,13 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
             1-D when ``fit`` was given 1-D ``y``.
         """
         check_is_fitted(self)
-        relative, windows = self._relative(X, reset=False)
+        relative, windows, scales = self._relative(X, reset=False)
         forecast = self._baseline_forecast(windows, self.n_outputs_)
         residuals = self.correction_ * np.asarray(
             self.regressor_.predict(relative), dtype=np.float64
         )
-        return residuals + (forecast[:, 0] if residuals.ndim == 1 else forecast)
+        forecast = residuals + (forecast[:, 0] if residuals.ndim == 1 else forecast)
+        return forecast * (scales if forecast.ndim == 1 else scales[:, None])
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -654,6 +698,11 @@ class ResidualForecaster(RegressorMixin, BaseEstimator):
 
 class _NotApplicable(ValueError):
     """A baseline that cannot be fitted on these windows (too short, too few)."""
+
+
+def _scaled(y, scales):
+    """Targets (1-D, or one row per window) divided by their window's scale."""
+    return y / (scales if y.ndim == 1 else scales[:, None])
 
 
 def _lasts(windows):

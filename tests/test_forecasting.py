@@ -1063,3 +1063,99 @@ def test_the_ar_fits_fast_paths_give_what_the_plain_computations_give():
     together = _seasonal_profiles(ragged, 6)
     alone = np.vstack([_seasonal_profiles([window], 6) for window in ragged])
     np.testing.assert_allclose(together, alone, rtol=1e-9, atol=1e-9)
+
+
+# --- scale: each window divided by its level ------------------------------------
+
+
+def test_mean_scale_divides_each_window_and_its_targets_by_the_window_mean():
+    X = [np.array([2.0, 4.0, 6.0]), np.array([100.0, 300.0])]
+    y = np.array([[8.0], [500.0]])
+    model = ResidualForecaster(_Recorder(), baseline="last", correction=1, scale="mean")
+    model.fit(X, y)
+    assert model.scale_ == "mean"
+    seen = model.regressor_.X_seen_
+    np.testing.assert_allclose(seen[0], [-1.0, -0.5, 0.0])  # (x - 6) / 4
+    np.testing.assert_allclose(seen[1], [-1.0, 0.0])  # (x - 300) / 200
+    np.testing.assert_allclose(model.regressor_.y_seen_, [[0.5], [1.0]])
+    # Back in units: the last value plus the mean relative residual (0.75)
+    # times each window's mean.
+    np.testing.assert_allclose(np.ravel(model.predict(X)), [6.0 + 0.75 * 4, 300.0 + 0.75 * 200])
+    # Without it, the residuals are in units: 2 and 200.
+    unscaled = ResidualForecaster(_Recorder(), baseline="last", correction=1, scale=None)
+    np.testing.assert_allclose(unscaled.fit(X, y).regressor_.y_seen_, [[2.0], [200.0]])
+    assert unscaled.scale_ is None
+
+
+def _growing_series(seed, n=40, levels=None):
+    """Positive windows of series growing at their own rates, at levels
+    spanning six orders of magnitude (or ``levels``)."""
+    rng = np.random.default_rng(seed)
+    steps = np.cumsum(rng.normal(0.05, 0.1, (n, 16)) + rng.normal(0, 0.05, (n, 1)), axis=1)
+    shapes = np.exp(steps)
+    if levels is None:
+        levels = 10 ** rng.uniform(0, 6, n)
+    return shapes[:, :12] * levels[:, None], shapes[:, 12:] * levels[:, None], levels
+
+
+def test_mean_scale_makes_the_auto_pool_blind_to_each_windows_level():
+    """Windows of series at levels 1 to 10^6 are weighed as the same windows
+    at level 1 would be, and forecast at their own level; in their units the
+    largest series decide the weights."""
+    X, y, levels = _growing_series(0)
+    X1, y1, _ = _growing_series(0, levels=np.ones(40))
+    scaled = ResidualForecaster(_Recorder(), correction=0.0, scale="mean").fit(X, y)
+    same = ResidualForecaster(_Recorder(), correction=0.0, scale="mean").fit(X1, y1)
+    assert scaled.baseline_weights_.keys() == same.baseline_weights_.keys()
+    for name, weight in scaled.baseline_weights_.items():
+        assert weight == pytest.approx(same.baseline_weights_[name], rel=1e-6)
+    np.testing.assert_allclose(scaled.predict(X), same.predict(X1) * levels[:, None], rtol=1e-6)
+    unscaled = ResidualForecaster(_Recorder(), correction=0.0, scale=None).fit(X, y)
+    assert unscaled.baseline_weights_ != pytest.approx(scaled.baseline_weights_, rel=1e-3)
+    # Scaled, the pool's relative errors are smaller on every window's level.
+    relative = np.abs(scaled.predict(X) - y) / y
+    assert np.mean(relative) < np.mean(np.abs(unscaled.predict(X) - y) / y)
+
+
+@pytest.mark.parametrize(
+    "low, high, shift, expected",
+    [
+        (1.0, 1000.0, 0.0, "mean"),  # positive, levels 1000-fold apart
+        (1.0, 2.0, 0.0, None),  # positive, levels twofold apart
+        (1.0, 1000.0, -1.5, None),  # levels 1000-fold apart, some values negative
+    ],
+)
+def test_auto_scale_divides_positive_windows_whose_levels_span_tenfold(low, high, shift, expected):
+    levels = np.where(np.arange(40) % 2 == 0, low, high)
+    X, y, _ = _growing_series(1, levels=levels)
+    X, y = X + shift, y + shift
+    model = ResidualForecaster(_Recorder(), correction=0.0).fit(X, y)
+    assert model.scale_ == expected
+    explicit = ResidualForecaster(_Recorder(), correction=0.0, scale=expected).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), explicit.predict(X))
+    other = ResidualForecaster(_Recorder(), correction=0.0, scale=None if expected else "mean")
+    assert not np.allclose(other.fit(X, y).predict(X), model.predict(X))
+
+
+def test_mean_scale_leaves_a_window_of_zeros_in_its_units():
+    X = [np.zeros(3), np.array([1.0, 2.0, 3.0])]
+    y = np.array([1.0, 4.0])
+    model = ResidualForecaster(_Recorder(), baseline="last", correction=1, scale="mean")
+    model.fit(X, y)
+    # Residuals: (1 - 0) / 1 and (4 - 3) / 2; their mean 0.75.
+    np.testing.assert_allclose(model.regressor_.y_seen_, [1.0, 0.5])
+    np.testing.assert_allclose(model.predict(X), [0.75, 3.0 + 0.75 * 2])
+
+
+def test_mean_scale_takes_a_validation_set_relative_and_scaled():
+    class _Validated(_Recorder):
+        def fit(self, X, y, X_val=None, y_val=None):
+            self.val_seen_ = (X_val, y_val)
+            return super().fit(X, y)
+
+    X_val = [np.array([2.0, 6.0])]
+    model = ResidualForecaster(_Validated(), baseline="last", scale="mean")
+    model.fit(RAGGED, Y, X_val=X_val, y_val=np.array([[8.0, 10.0]]))
+    seen_X, seen_y = model.regressor_.val_seen_
+    np.testing.assert_allclose(seen_X[0], [-1.0, 0.0])  # (x - 6) / 4
+    np.testing.assert_allclose(seen_y, [[0.5, 1.0]])  # (y - 6) / 4

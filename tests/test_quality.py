@@ -431,7 +431,7 @@ def test_m1_yearly_windows_never_reach_the_test_years():
     from sklearn_rnn.datasets import _package_dir
 
     path = _package_dir("aeon", "M1Yearly") / "datasets/data/m1_yearly_dataset"
-    series = [np.log(values) for values in quality._read_tsf(path / "m1_yearly_dataset.tsf")]
+    series = quality._read_tsf(path / "m1_yearly_dataset.tsf")
     assert len(series) == len(data["X_test"]) == 181
     horizon, shortest = quality.M1_HORIZON, quality.M1_MIN_HISTORY
     n_windows = 0
@@ -596,11 +596,29 @@ def test_added_forecast_series_load_from_their_sources(name):
     np.testing.assert_allclose(series, _pmdarima_series(pmdarima.datasets, name), rtol=1e-6)
 
 
-def test_smape_of_logs_is_the_m_competitions_smape():
-    y = np.log([[100.0, 200.0]])
-    assert quality._smape_of_logs(y, y) == 0.0
+def test_smape_is_the_m_competitions_smape():
+    y = np.array([[100.0, 200.0]])
+    assert quality._smape(y, y) == 0.0
     # |100 - 50| / (100 + 50) * 200 = 66.67; |200 - 200| = 0 -> mean 33.33
-    assert quality._smape_of_logs(y, np.log([[50.0, 200.0]])) == pytest.approx(100 / 3)
+    assert quality._smape(y, np.array([[50.0, 200.0]])) == pytest.approx(100 / 3)
+
+
+def test_m1_baselines_forecast_in_the_series_units():
+    """The M1 windows are the series' values; the drift forecast is the mean
+    yearly change added per year, and the forest's logs come back as values."""
+    windows = [np.array([1.0, 2.0, 4.0]), np.array([100.0, 110.0])] * 3
+    data = {
+        "X_train": windows,
+        "y_train": np.array([[1.1 * window[-1]] * quality.M1_HORIZON for window in windows]),
+        "X_test": [np.array([10.0, 12.0, 14.0]), np.array([1e6, 9e5])],
+    }
+    drift = quality._drift_m1(data, 0)
+    np.testing.assert_allclose(drift[0], 14.0 + 2.0 * np.arange(1, 7))
+    np.testing.assert_allclose(drift[1], 9e5 - 1e5 * np.arange(1, 7))
+    forest = quality._rf_relative_m1(data, 0)
+    # Every training future is 1.1 times its window's last value: so is the
+    # forest's forecast, at either level.
+    np.testing.assert_allclose(forest, np.repeat([[1.1 * 14.0], [1.1 * 9e5]], 6, axis=1))
 
 
 def test_forecast_parameters_reach_the_network_inside_the_forecaster():
