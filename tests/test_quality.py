@@ -93,11 +93,16 @@ def test_select_entries():
         quality.select_entries("NoSuchSet")
 
 
-def test_seeds_auto_is_ten_seeds_below_100_training_series():
+def test_seeds_auto_is_ten_seeds_on_small_training_or_test_sets():
     assert quality.seeds_for(20, "auto") == list(range(10))
     assert quality.seeds_for(99, "auto") == list(range(10))
     assert quality.seeds_for(100, "auto") == [0, 1, 2]
     assert quality.seeds_for(537, "auto") == [0, 1, 2]
+    # A test set of at most 100 series: ten seeds whatever the training size.
+    assert quality.seeds_for(316, "auto", n_test=100) == list(range(10))
+    assert quality.seeds_for(172, "auto", n_test=45) == list(range(10))
+    assert quality.seeds_for(105, "auto", n_test=105) == [0, 1, 2]
+    assert quality.seeds_for(20, "auto", n_test=500) == list(range(10))
     # Seeds given as a list are used as they are, whatever the size.
     assert quality.seeds_for(20, [0, 1, 2]) == [0, 1, 2]
     assert quality.seeds_for(537, [4]) == [4]
