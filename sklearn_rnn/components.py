@@ -351,6 +351,16 @@ class RocketBranch(Component):
         (:func:`sklearn_rnn._auto.auto_rocket_lr_factor`); the fitted
         ``bag_`` shows the factor used. ``lr_factor=1`` is the behaviour
         before it.
+    network_weight : float in [0, 1], default=1.0
+        With ``head="ridge"``: the weight of the network's outputs beside
+        the ridge's scores when predicting (training always adds them
+        whole). 1: the trained model as it is; 0: the ridge alone; 0.5: the
+        average of the two, an equal-weight ensemble of MiniRocket's ridge
+        and the model trained on top of it (opt-in: over seeds 0-2 it
+        gained 0.006-0.013 on ACSF1, Beef, Lightning7 and PLAID and lost
+        0.007 on PickupGestureWiimoteZ; ``benchmarks/journal.md``, "the
+        network's weight beside the ridge"). Under the joint head it must
+        be 1 (``fit`` raises ``ValueError`` otherwise).
 
     Examples
     --------
@@ -367,13 +377,23 @@ class RocketBranch(Component):
         "max_dilations": [Interval(Integral, 1, None, closed="left")],
         "head": [StrOptions({"ridge", "joint", "auto"})],
         "lr_factor": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "network_weight": [Interval(Real, 0, 1, closed="both")],
     }
 
-    def __init__(self, *, n_features=9996, max_dilations=32, head="joint", lr_factor="auto"):
+    def __init__(
+        self,
+        *,
+        n_features=9996,
+        max_dilations=32,
+        head="joint",
+        lr_factor="auto",
+        network_weight=1.0,
+    ):
         self.n_features = n_features
         self.max_dilations = max_dilations
         self.head = head
         self.lr_factor = lr_factor
+        self.network_weight = network_weight
 
     def module_kwargs(self):
         """The sequence model's ``branch`` argument, less what the data and
@@ -385,6 +405,8 @@ class RocketBranch(Component):
         }
         if self.head == "ridge":
             kwargs["ridge"] = True
+        if self.network_weight != 1:
+            kwargs["network_weight"] = float(self.network_weight)
         return kwargs
 
 

@@ -136,8 +136,12 @@ def _fingerprint(estimator, X, y, fit_twice):
         (row["epoch"], round(row["train_loss"], 10), row.get("valid_loss"), row.get("valid_score"))
         for row in estimator.history_
     ]
-    predictions = estimator.predict(X[:16])
-    return weights, history, [np.asarray(p).tolist() for p in predictions], out.getvalue()
+    predictions = [np.asarray(p).tolist() for p in estimator.predict(X[:16])]
+    if hasattr(estimator, "predict_proba"):
+        # A setting of prediction alone (RocketBranch's network_weight) may
+        # move the probabilities and not the labels.
+        predictions += [np.asarray(p).tolist() for p in estimator.predict_proba(X[:16])]
+    return weights, history, predictions, out.getvalue()
 
 
 def _differs(a, b):
@@ -219,6 +223,9 @@ PROBES = {
     "bag__max_dilations": Probe(1, context={"bag": RocketBranch(n_features=84 * 4)}, data="long"),
     "bag__head": Probe("ridge", context={"bag": RocketBranch(n_features=84)}),
     "bag__lr_factor": Probe(1.0, 0.5, context={"bag": RocketBranch(n_features=84, head="ridge")}),
+    "bag__network_weight": Probe(
+        0.5, 0.0, context={"bag": RocketBranch(n_features=84, head="ridge")}
+    ),
     "optimizer": Probe("adam", "sgd", "rmsprop", SGD(momentum=0.5)),
     "optimizer__momentum": Probe(0.0, context={"optimizer": SGD()}),
     "optimizer__nesterov": Probe(True, context={"optimizer": SGD()}),

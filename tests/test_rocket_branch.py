@@ -340,6 +340,59 @@ def test_lr_factor_scales_the_networks_learning_rate(head, lr_factor, expected):
     assert same == (expected == 1.0)
 
 
+def _outputs(est, X):
+    """The model's outputs: values, or logits up to a constant per row."""
+    if isinstance(est, RNNRegressor):
+        return est.predict(X)
+    log_proba = est.predict_log_proba(X)
+    return log_proba - log_proba.mean(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("cls", [RNNClassifier, RNNRegressor])
+def test_network_weight_weighs_the_trained_network_beside_the_ridge(cls):
+    """network_weight: training is the same whatever its value; prediction
+    adds the network's outputs to the ridge's scores times the weight, so 0
+    is the ridge alone and 0.5 the average of the ridge alone and the
+    trained model."""
+    X, y = _data()
+    if cls is RNNClassifier:
+        y = np.arange(len(X)) % 3  # three classes: the ridge head
+    fits = {
+        w: cls(**FAST, bag=RocketBranch(n_features=84 * 3, head="ridge", network_weight=w)).fit(
+            X, y
+        )
+        for w in (1.0, 0.5, 0.0)
+    }
+    trained = {w: est.net_.module_.state_dict() for w, est in fits.items()}
+    for w in (0.5, 0.0):
+        for key, value in trained[1.0].items():
+            torch.testing.assert_close(trained[w][key], value, rtol=0, atol=0)
+    assert fits[0.5].bag_.network_weight == 0.5
+    outputs = {w: _outputs(est, X) for w, est in fits.items()}
+    assert not np.allclose(outputs[1.0], outputs[0.0], atol=1e-4)
+    np.testing.assert_allclose(
+        outputs[0.5], (outputs[1.0] + outputs[0.0]) / 2, rtol=1e-5, atol=1e-5
+    )
+    # 0: the ridge alone, as the trained model with its network's head zeroed.
+    full = fits[1.0]
+    with torch.no_grad():
+        full.net_.module_.head.weight.zero_()
+        full.net_.module_.head.bias.zero_()
+    np.testing.assert_allclose(outputs[0.0], _outputs(full, X), rtol=1e-5, atol=1e-5)
+    # The weight survives pickling.
+    again = pickle.loads(pickle.dumps(fits[0.5]))
+    np.testing.assert_allclose(_outputs(again, X), outputs[0.5], rtol=1e-6, atol=1e-6)
+
+
+def test_network_weight_needs_the_ridge_head():
+    X, y = _data()
+    branch = RocketBranch(n_features=84 * 3, head="joint", network_weight=0.5)
+    with pytest.raises(ValueError, match="network_weight=0.5 weighs the network"):
+        RNNClassifier(**FAST, bag=branch).fit(X, y)
+    with pytest.raises(ValueError, match="network_weight"):
+        RNNClassifier(**FAST, bag=RocketBranch(network_weight=1.5)).fit(X, y)
+
+
 @pytest.mark.parametrize("estimator", [RNNRegressor, RNNClassifier])
 def test_ridge_head_trains_with_a_sample_of_weight_zero(estimator):
     """A sample of weight 0 once made the ridge's leave-one-out scores 0/0

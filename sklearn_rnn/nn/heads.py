@@ -73,7 +73,10 @@ class RNNSequenceModel(nn.Module):
         its ridge's scores are not read by the head but added to its
         outputs, times the buffer ``branch_scale`` (set when the estimator
         fits the ridge), and the head's weights and bias start at zero, so
-        that the untrained model is the ridge.
+        that the untrained model is the ridge. With it, ``"network_weight":
+        w`` (default 1) multiplies the head's outputs at inference (never in
+        training): ``w = 0.5`` predicts the average of the ridge alone and
+        the trained model.
     **backbone_kwargs
         Passed to :class:`RNNBackbone` (``input_size`` included).
 
@@ -145,8 +148,16 @@ class RNNSequenceModel(nn.Module):
                 raise ValueError(f"branch must name one of {sorted(BRANCHES)}; got {name!r}.")
             if words:
                 raise ValueError("A branch reads numeric input; this model reads tokens.")
+            # The weight of the network's outputs beside the ridge's scores at
+            # inference (a plain attribute: modules pickled before it read 1).
+            self.network_weight = float(branch.pop("network_weight", 1.0))
             if branch.pop("ridge", False):
                 branch["ridge_outputs"] = n_outputs
+            elif self.network_weight != 1.0:
+                raise ValueError(
+                    f"network_weight={self.network_weight} weighs the network beside a "
+                    "ridge's scores; this branch has no ridge (network_weight must be 1)."
+                )
             self.branch = BRANCHES[name](backbone_kwargs["input_size"], **branch)
             if getattr(self.branch, "ridge_outputs", None) is None:
                 features += self.branch.output_size
@@ -222,6 +233,8 @@ class RNNSequenceModel(nn.Module):
         if nb or scores is not None:
             weight, bias = self.head.weight.double(), self.head.bias.double()
             out = nn.functional.linear(pooled.double(), weight, bias)
+            if scores is not None:
+                out = getattr(self, "network_weight", 1.0) * out
             if nb:
                 out = out + self.ngram_bag.nb_logits(x, lengths, subwords)
             if scores is not None:
