@@ -357,7 +357,7 @@ class RocketBranch(Component):
         whole). 1: the trained model as it is; 0: the ridge alone; 0.5: the
         average of the two, an equal-weight ensemble of MiniRocket's ridge
         and the model trained on top of it (opt-in: over seeds 0-2 it
-        gained 0.006-0.013 on ACSF1, Beef, Lightning7 and PLAID and lost
+        gained 0.006-0.014 on ACSF1, Beef, Lightning7 and PLAID and lost
         0.007 on PickupGestureWiimoteZ; ``benchmarks/journal.md``, "the
         network's weight beside the ridge"). Under the joint head it must
         be 1 (``fit`` raises ``ValueError`` otherwise).
