@@ -45,6 +45,7 @@ from ._auto import (
     auto_max_epochs,
     auto_rocket_head,
     auto_rocket_lr_factor,
+    auto_rocket_network_weight,
 )
 from ._checkpoint import read_checkpoint, restore_optimizer, write_checkpoint
 from ._data import BucketIterator, SequenceDataset, pad_batch, shard_batch_count
@@ -831,6 +832,10 @@ class BaseSequenceEstimator(BaseEstimator):
                 module_kwargs["branch"].update(self.bag_.module_kwargs())
             if getattr(getattr(self, "bag_", None), "lr_factor", None) == "auto":
                 self.bag_.set_params(lr_factor=auto_rocket_lr_factor(self.bag_.head))
+            if getattr(getattr(self, "bag_", None), "network_weight", None) == "auto":
+                weight = auto_rocket_network_weight(self.bag_.head)
+                self.bag_.set_params(network_weight=weight)
+                module_kwargs["branch"].update(self.bag_.module_kwargs())
             rng = check_random_state(self.random_state)
             self._seed = int(rng.randint(np.iinfo(np.int32).max))
             branch = module_kwargs.get("branch")

@@ -351,16 +351,19 @@ class RocketBranch(Component):
         (:func:`sklearn_rnn._auto.auto_rocket_lr_factor`); the fitted
         ``bag_`` shows the factor used. ``lr_factor=1`` is the behaviour
         before it.
-    network_weight : float in [0, 1], default=1.0
+    network_weight : "auto" or float in [0, 1], default="auto"
         With ``head="ridge"``: the weight of the network's outputs beside
         the ridge's scores when predicting (training always adds them
         whole). 1: the trained model as it is; 0: the ridge alone; 0.5: the
         average of the two, an equal-weight ensemble of MiniRocket's ridge
-        and the model trained on top of it (opt-in: over seeds 0-2 it
-        gained 0.006-0.014 on ACSF1, Beef, Lightning7 and PLAID and lost
-        0.007 on PickupGestureWiimoteZ; ``benchmarks/journal.md``, "the
-        network's weight beside the ridge"). Under the joint head it must
-        be 1 (``fit`` raises ``ValueError`` otherwise).
+        and the model trained on top of it. ``"auto"``: 0.5 with
+        ``head="ridge"`` (over the quality table's seeds it met MiniRocket's
+        level on ACSF1, Beef, Lightning7, PLAID and Covid3Month, where the
+        whole network did not, and lost no target;
+        :data:`sklearn_rnn._auto.AUTO_RIDGE_NETWORK_WEIGHT`), 1 with
+        ``head="joint"``; the fitted ``bag_`` shows the weight used.
+        ``network_weight=1`` is the behaviour before it. Under the joint
+        head a number must be 1 (``fit`` raises ``ValueError`` otherwise).
 
     Examples
     --------
@@ -377,7 +380,7 @@ class RocketBranch(Component):
         "max_dilations": [Interval(Integral, 1, None, closed="left")],
         "head": [StrOptions({"ridge", "joint", "auto"})],
         "lr_factor": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
-        "network_weight": [Interval(Real, 0, 1, closed="both")],
+        "network_weight": [StrOptions({"auto"}), Interval(Real, 0, 1, closed="both")],
     }
 
     def __init__(
@@ -387,7 +390,7 @@ class RocketBranch(Component):
         max_dilations=32,
         head="joint",
         lr_factor="auto",
-        network_weight=1.0,
+        network_weight="auto",
     ):
         self.n_features = n_features
         self.max_dilations = max_dilations
@@ -405,7 +408,7 @@ class RocketBranch(Component):
         }
         if self.head == "ridge":
             kwargs["ridge"] = True
-        if self.network_weight != 1:
+        if not isinstance(self.network_weight, str) and self.network_weight != 1:
             kwargs["network_weight"] = float(self.network_weight)
         return kwargs
 

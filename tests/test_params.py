@@ -224,7 +224,7 @@ PROBES = {
     "bag__head": Probe("ridge", context={"bag": RocketBranch(n_features=84)}),
     "bag__lr_factor": Probe(1.0, 0.5, context={"bag": RocketBranch(n_features=84, head="ridge")}),
     "bag__network_weight": Probe(
-        0.5, 0.0, context={"bag": RocketBranch(n_features=84, head="ridge")}
+        1.0, 0.0, context={"bag": RocketBranch(n_features=84, head="ridge")}
     ),
     "optimizer": Probe("adam", "sgd", "rmsprop", SGD(momentum=0.5)),
     "optimizer__momentum": Probe(0.0, context={"optimizer": SGD()}),

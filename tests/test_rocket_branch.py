@@ -10,7 +10,12 @@ from sklearn.base import clone
 
 import sklearn_rnn
 from sklearn_rnn import RNNClassifier, RNNRegressor
-from sklearn_rnn._auto import AUTO_RIDGE_LR_FACTOR, auto_rocket_lr_factor
+from sklearn_rnn._auto import (
+    AUTO_RIDGE_LR_FACTOR,
+    AUTO_RIDGE_NETWORK_WEIGHT,
+    auto_rocket_lr_factor,
+    auto_rocket_network_weight,
+)
 from sklearn_rnn.components import Augmentation, RocketBranch
 from sklearn_rnn.nn import MiniRocketBranch, mixup_batch
 
@@ -37,7 +42,9 @@ def test_rocket_branch_joins_the_head_and_predicts_the_same_alone(cls, head, tmp
     plain = cls(**FAST, bag=None).fit(X, y)
     small = RocketBranch(n_features=84 * 3, head=head)
     est = cls(**FAST, bag=small).fit(X, y)
-    resolved = clone(small).set_params(lr_factor=auto_rocket_lr_factor(head))
+    resolved = clone(small).set_params(
+        lr_factor=auto_rocket_lr_factor(head), network_weight=auto_rocket_network_weight(head)
+    )
     assert est.bag_ == resolved and est.bag_ is not small
     branch = est.net_.module_.branch
     assert isinstance(branch, MiniRocketBranch)
@@ -194,7 +201,11 @@ def test_bag_auto_gives_long_numeric_sequences_the_rocket_branch(cls):
     long = series([40] * 9 + [64] * 11)
     est = cls(**fast).fit(long, y)
     head = "joint" if cls is RNNClassifier else "ridge"
-    assert est.bag_ == RocketBranch(head=head, lr_factor=auto_rocket_lr_factor(head))
+    assert est.bag_ == RocketBranch(
+        head=head,
+        lr_factor=auto_rocket_lr_factor(head),
+        network_weight=auto_rocket_network_weight(head),
+    )
     assert isinstance(est.net_.module_.branch, MiniRocketBranch)
     assert (est.net_.module_.branch.ridge_outputs is not None) == (head == "ridge")
     # Median 63: none.
@@ -221,8 +232,10 @@ def test_auto_head_is_the_ridge_from_three_classes_and_for_values(cls, n_classes
     fast = dict(FAST, max_epochs=2)
     est = cls(**fast, bag=RocketBranch(n_features=84, head="auto")).fit(X, y)
     assert est.bag == RocketBranch(n_features=84, head="auto")
-    lr_factor = auto_rocket_lr_factor(head)
-    assert est.bag_ == RocketBranch(n_features=84, head=head, lr_factor=lr_factor)
+    lr_factor, weight = auto_rocket_lr_factor(head), auto_rocket_network_weight(head)
+    assert est.bag_ == RocketBranch(
+        n_features=84, head=head, lr_factor=lr_factor, network_weight=weight
+    )
     assert (est.net_.module_.branch.ridge_outputs is not None) == (head == "ridge")
     explicit = cls(**fast, bag=RocketBranch(n_features=84, head=head)).fit(X, y)
     predict = est.predict_proba if n_classes else est.predict
@@ -382,6 +395,34 @@ def test_network_weight_weighs_the_trained_network_beside_the_ridge(cls):
     # The weight survives pickling.
     again = pickle.loads(pickle.dumps(fits[0.5]))
     np.testing.assert_allclose(_outputs(again, X), outputs[0.5], rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("cls", "head", "expected"),
+    [
+        (RNNClassifier, "ridge", AUTO_RIDGE_NETWORK_WEIGHT),
+        (RNNRegressor, "ridge", AUTO_RIDGE_NETWORK_WEIGHT),
+        (RNNClassifier, "joint", 1.0),
+    ],
+)
+def test_auto_network_weight_is_half_under_the_ridge(cls, head, expected):
+    """network_weight="auto": 0.5 under the ridge head, 1 under the joint
+    one; bag_ shows the weight used, the parameter keeps "auto", and the
+    model predicts as with that weight given explicitly."""
+    assert AUTO_RIDGE_NETWORK_WEIGHT == 0.5
+    X, y = _data()
+    if cls is RNNClassifier and head == "ridge":
+        y = np.arange(len(X)) % 3
+    branch = RocketBranch(n_features=84 * 3, head=head)
+    assert branch.network_weight == "auto"
+    est = cls(**FAST, bag=branch).fit(X, y)
+    assert est.bag.network_weight == "auto"
+    assert est.bag_.network_weight == expected
+    explicit = cls(**FAST, bag=clone(branch).set_params(network_weight=expected)).fit(X, y)
+    np.testing.assert_allclose(_outputs(est, X), _outputs(explicit, X), rtol=1e-6, atol=1e-6)
+    if head == "ridge":
+        whole = cls(**FAST, bag=clone(branch).set_params(network_weight=1.0)).fit(X, y)
+        assert not np.allclose(_outputs(est, X), _outputs(whole, X), atol=1e-4)
 
 
 def test_network_weight_needs_the_ridge_head():
